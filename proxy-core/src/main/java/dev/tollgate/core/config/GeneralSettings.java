@@ -1,0 +1,43 @@
+package dev.tollgate.core.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * {@code general_settings}.
+ *
+ * @param customerHeaders       lower-cased header names from {@code user_header_mappings} (role customer),
+ *                              then {@code user_header_name}
+ * @param tokenRateLimitType    {@code output} (default), {@code input} or {@code total}
+ * @param budgetExceededStatus  400 (LiteLLM's default) or 429 (then with {@code x-should-retry: false})
+ * @param defaultReserveTokens  completion tokens reserved at admit when neither the request's
+ *                              {@code max_tokens} nor the model's output limit is known
+ * @param failOpen              Redis unreachable: admit calls (true) or refuse with 503 (false)
+ */
+public record GeneralSettings(
+        String masterKey,
+        String databaseUrl,
+        String redisUrl,
+        List<String> alerting,
+        List<String> alertTypes,
+        String webhookUrl,
+        String webhookSecret,
+        Duration batchWriteInterval,
+        List<String> customerHeaders,
+        boolean enforceUserParam,
+        String tokenRateLimitType,
+        int budgetExceededStatus,
+        long defaultReserveTokens,
+        String routingStrategy,
+        boolean failOpen,
+        long maxRequestBodyBytes,
+        Duration connectTimeout,
+        Duration readTimeout,
+        Duration requestTimeout,
+        Duration clientIdleTimeout,
+        Duration shutdownDrainTimeout) {
+
+    public boolean webhookAlerting() {
+        return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.tollgate.core.config;
+
+import dev.tollgate.core.money.ModelPrice;
+import java.time.Duration;
+
+/**
+ * One {@code model_list} entry.
+ *
+ * @param modelName     public name clients send as {@code model}
+ * @param provider      {@code openai}, {@code azure}, {@code mistral}, {@code hosted_vllm}, ... (text before the first '/')
+ * @param upstreamModel model name sent upstream (text after the first '/')
+ * @param apiBase       base URL, e.g. {@code https://api.openai.com/v1}; null means the provider default
+ * @param mockResponse  when non-null the built-in mock answers with this text, without network
+ * @param price         resolved prices (deployment's own, else the bundled table, else {@code free})
+ * @param timeout       total upstream timeout
+ */
+public record ModelDeployment(
+        String modelName,
+        String provider,
+        String upstreamModel,
+        String apiBase,
+        String apiKey,
+        String apiVersion,
+        String mockResponse,
+        ModelPrice price,
+        String regionName,
+        Duration timeout,
+        long rpm,
+        long tpm,
+        String id) {
+
+    public boolean isMock() {
+        return mockResponse != null;
+    }
+}

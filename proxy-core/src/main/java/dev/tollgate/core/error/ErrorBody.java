@@ -1,0 +1,43 @@
+package dev.tollgate.core.error;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.core.json.Json;
+
+/** Renders the OpenAI error shape {@code {"error":{"message","type","param","code"}}}. */
+public final class ErrorBody {
+    private ErrorBody() {
+    }
+
+    public static ObjectNode of(TollgateException e) {
+        return of(e.kind(), e.getMessage(), e.param(), e.status());
+    }
+
+    public static ObjectNode of(ErrorKind kind, String message, String param, int status) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        ObjectNode error = root.putObject("error");
+        error.put("message", message);
+        error.put("type", kind.type());
+        if (param == null) {
+            error.putNull("param");
+        } else {
+            error.put("param", param);
+        }
+        error.put("code", kind.code(status));
+        return root;
+    }
+
+    public static byte[] bytes(TollgateException e) {
+        return Json.bytes(of(e));
+    }
+
+    /** An SSE error event for a stream that fails after its headers were sent. */
+    public static byte[] sseEvent(ErrorKind kind, String message) {
+        byte[] json = Json.bytes(of(kind, message, null, kind.status()));
+        byte[] out = new byte[json.length + 8];
+        System.arraycopy("data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 0, 6);
+        System.arraycopy(json, 0, out, 6, json.length);
+        out[out.length - 2] = '\n';
+        out[out.length - 1] = '\n';
+        return out;
+    }
+}

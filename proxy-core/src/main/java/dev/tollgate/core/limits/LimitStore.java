@@ -1,0 +1,50 @@
+package dev.tollgate.core.limits;
+
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Per-customer counters: period spend with in-flight reservations, RPM/TPM windows, and spend
+ * pending persistence. Implemented in-process and on Redis (Lua); one contract test suite runs
+ * against both. Every method is non-blocking; futures complete on an arbitrary thread.
+ *
+ * <p>Admission rule (documented in the README): a call is admitted while
+ * {@code spent + reserved < max_budget}, the window's request count is below {@code rpm} and its
+ * token count (including reservations) is below {@code tpm}. Only when all pass does it count the
+ * request and reserve cost and tokens. A refused call increments nothing.
+ *
+ * <p>Budget periods reset lazily: when {@code now >= periodEnd} of the stored account, spend
+ * starts again from zero and the account adopts the period end passed with the limits.
+ */
+public interface LimitStore extends AutoCloseable {
+
+    CompletionStage<AdmitDecision> admit(AdmitRequest request);
+
+    /**
+     * Seeds the account from the database if (and only if) the store holds none, then the
+     * caller retries admit. Never overwrites an existing account.
+     */
+    CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs);
+
+    CompletionStage<SettleResult> settle(SettleRequest request);
+
+    CompletionStage<AccountSnapshot> snapshot(String customerId);
+
+    /** Drops the customer's account (period spend and reservations kept by nobody); pending spend stays. */
+    CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs);
+
+    /** Customers that may have pending spend (at most {@code max}). */
+    CompletionStage<List<String>> dirtyCustomers(int max);
+
+    /** Claims (or re-claims) the customer's pending spend; an empty batch when none. */
+    CompletionStage<PendingBatch> claimPending(String customerId);
+
+    /** Forgets a batch after its database commit. A no-op when the batch is not the claimed one. */
+    CompletionStage<Void> ackPending(String customerId, String batchId);
+
+    /** Pending spend (claimed or not) of one customer, in nano-dollars, for read-your-writes views. */
+    CompletionStage<Long> pendingNanos(String customerId);
+
+    @Override
+    void close();
+}
