@@ -1,0 +1,83 @@
+package dev.tollgate.server.http;
+
+import dev.tollgate.core.error.ErrorBody;
+import dev.tollgate.core.error.ErrorKind;
+import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.json.Json;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes complete responses. {@link #error} is the one place where any failure becomes a status
+ * and the OpenAI error body: a {@link TollgateException} renders as itself, anything else is a
+ * bug and becomes a 500 whose body never contains a stack trace.
+ */
+public final class HttpResponses {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpResponses.class);
+
+    private HttpResponses() {
+    }
+
+    public static void json(ChannelHandlerContext ctx, int status, byte[] body, boolean keepAlive, HttpHeaders extra) {
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
+                Unpooled.wrappedBuffer(body));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        if (extra != null) {
+            res.headers().add(extra);
+        }
+        send(ctx, res, keepAlive);
+    }
+
+    public static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
+        if (keepAlive) {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(res, ctx.voidPromise());
+        } else {
+            res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** Maps any failure to its response. Keeps the connection open when HTTP allows. */
+    public static void error(ChannelHandlerContext ctx, Throwable failure, boolean keepAlive) {
+        TollgateException e = toTollgate(failure);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(e.status()), Unpooled.wrappedBuffer(ErrorBody.bytes(e)));
+        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        for (Map.Entry<String, String> h : e.headers().entrySet()) {
+            res.headers().set(h.getKey(), h.getValue());
+        }
+        send(ctx, res, keepAlive && ctx.channel().isActive());
+    }
+
+    /** Unwraps futures' wrappers; anything that is not a TollgateException is an internal error. */
+    public static TollgateException toTollgate(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof TollgateException te) {
+            return te;
+        }
+        LOG.error("Unexpected failure while handling a request", t);
+        return new TollgateException(ErrorKind.INTERNAL, "Internal server error. The failure was logged; please retry or contact the operator.");
+    }
+
+    public static byte[] errorBytes(ErrorKind kind, String message) {
+        return Json.bytes(ErrorBody.of(kind, message, null, kind.status()));
+    }
+}

@@ -1,0 +1,38 @@
+package dev.tollgate.server.http;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** The client-facing pipeline; each handler one concern. */
+public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+    /** Request line (method + URL) limit: longer URLs get a JSON 414. */
+    public static final int MAX_INITIAL_LINE = 8192;
+    /** Total header size limit: larger headers get a JSON 431. */
+    public static final int MAX_HEADER_SIZE = 16384;
+
+    private final RequestDispatcher dispatcher;
+    private final int maxBodyBytes;
+    private final long idleSeconds;
+
+    public ServerInitializer(Router router, int maxBodyBytes, long idleSeconds) {
+        this.dispatcher = new RequestDispatcher(router);
+        this.maxBodyBytes = maxBodyBytes;
+        this.idleSeconds = idleSeconds;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
+        p.addLast("idle-closer", new IdleClientCloser());
+        p.addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536));
+        p.addLast("decode-failures", new DecoderFailureHandler());
+        p.addLast("aggregator", new JsonBodyAggregator(maxBodyBytes));
+        p.addLast("dispatcher", dispatcher);
+    }
+}

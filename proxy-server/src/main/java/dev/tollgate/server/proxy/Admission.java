@@ -1,0 +1,105 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.admin.catalog.CustomerCatalog;
+import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.limits.AdmitDecision;
+import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.limits.LimitStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides, before any upstream byte is sent, whether a customer's call may go: blocked flag,
+ * then one atomic admit in the limit store (budget with reservations, RPM, TPM). A store that
+ * holds no account is seeded from the database once and asked again. When the store cannot be
+ * reached the configured policy decides: fail open (admit, unchecked) or closed (503).
+ */
+public final class Admission {
+    private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
+
+    private final CustomerCatalog catalog;
+    private final LimitStore store;
+    private final boolean failOpen;
+    private final int budgetStatus;
+    private final Consumer<String> refusalCounter;
+
+    public Admission(CustomerCatalog catalog, LimitStore store, boolean failOpen, int budgetStatus, Consumer<String> refusalCounter) {
+        this.catalog = catalog;
+        this.store = store;
+        this.failOpen = failOpen;
+        this.budgetStatus = budgetStatus;
+        this.refusalCounter = refusalCounter;
+    }
+
+    /**
+     * Completes with a ticket, or exceptionally with the refusal to send. Never blocks.
+     *
+     * @param reserveNanos  worst-case cost of the call
+     * @param reserveTokens tokens to hold in the TPM window
+     */
+    public CompletionStage<Ticket> admit(String customerId, long nowMs, long reserveNanos, long reserveTokens) {
+        return catalog.policy(customerId, nowMs).handle((policy, err) -> {
+            if (err != null) {
+                return degraded(customerId, CustomerLimits.UNLIMITED, err);
+            }
+            if (policy.blocked()) {
+                refusalCounter.accept("blocked");
+                return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
+            }
+            return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
+        }).thenCompose(s -> s);
+    }
+
+    private CompletionStage<Ticket> admitWithLimits(CustomerPolicy policy, long nowMs, long reserveNanos, long reserveTokens,
+            boolean mayRetryAfterSeed) {
+        String id = policy.customerId();
+        CustomerLimits limits = policy.limits();
+        long reserve = limits.hasBudget() ? reserveNanos : 0;
+        AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens);
+        return store.admit(request).handle((decision, err) -> {
+            if (err != null) {
+                return degraded(id, limits, err);
+            }
+            switch (decision.outcome()) {
+                case ADMITTED:
+                    return CompletableFuture.completedFuture(new Ticket(id, limits, decision, reserve, reserveTokens));
+                case NEEDS_SEED:
+                    if (!mayRetryAfterSeed) {
+                        return degraded(id, limits, new IllegalStateException("limit store lost the account right after seeding"));
+                    }
+                    return catalog.persistedSpend(id, nowMs)
+                            .thenCompose(seed -> store.seed(id, seed.spentNanos(), seed.periodEndMs()))
+                            .thenCompose(v -> admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false));
+                case BUDGET_EXCEEDED:
+                    refusalCounter.accept("budget");
+                    return CompletableFuture.<Ticket>failedFuture(Refusals.budget(id, decision, limits, budgetStatus));
+                case RPM_EXCEEDED:
+                    refusalCounter.accept("rpm");
+                    return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
+                case TPM_EXCEEDED:
+                default:
+                    refusalCounter.accept("tpm");
+                    return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
+            }
+        }).thenCompose(s -> s);
+    }
+
+    private CompletionStage<Ticket> degraded(String customerId, CustomerLimits limits, Throwable err) {
+        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        if (cause instanceof TollgateException te) {
+            return CompletableFuture.failedFuture(te);
+        }
+        if (failOpen) {
+            LOG.warn("Limit store or catalogue unavailable ({}); admitting customer {} unchecked (fail_open)", cause.toString(), customerId);
+            refusalCounter.accept("store_unavailable_admitted");
+            return CompletableFuture.completedFuture(Ticket.unchecked(customerId, limits));
+        }
+        refusalCounter.accept("store_unavailable");
+        return CompletableFuture.failedFuture(Refusals.storeUnavailable());
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.core.config.ModelDeployment;
+import dev.tollgate.core.config.TollgateConfig;
+import dev.tollgate.core.error.ErrorKind;
+import dev.tollgate.core.error.TollgateException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Picks a deployment for a model name: round-robin (default) or least-busy across the entries
+ * that share the {@code model_name}. Unknown names are a 404 {@code model_not_found}.
+ */
+public final class DeploymentSelector {
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+    private final boolean leastBusy;
+
+    public DeploymentSelector(TollgateConfig config) {
+        this.leastBusy = "least-busy".equals(config.general().routingStrategy());
+        List<ModelDeployment> models = config.models();
+        for (int i = 0; i < models.size(); i++) {
+            ModelDeployment d = models.get(i);
+            groups.computeIfAbsent(d.modelName(), k -> new Group()).members.add(ResolvedDeployment.of(d, i));
+        }
+    }
+
+    public Set<String> modelNames() {
+        return groups.keySet();
+    }
+
+    public ResolvedDeployment select(String modelName) {
+        Group g = groups.get(modelName);
+        if (g == null) {
+            throw new TollgateException(ErrorKind.MODEL_NOT_FOUND, "The model '" + modelName
+                    + "' does not exist on this proxy. Available models: " + groups.keySet(), "model");
+        }
+        List<ResolvedDeployment> m = g.members;
+        if (m.size() == 1) {
+            return m.get(0);
+        }
+        if (leastBusy) {
+            ResolvedDeployment best = m.get(0);
+            for (ResolvedDeployment d : m) {
+                if (d.inFlight().get() < best.inFlight().get()) {
+                    best = d;
+                }
+            }
+            return best;
+        }
+        return m.get((int) Math.floorMod(g.next.getAndIncrement(), m.size()));
+    }
+
+    private static final class Group {
+        final List<ResolvedDeployment> members = new ArrayList<>();
+        final AtomicLong next = new AtomicLong();
+    }
+}

@@ -1,0 +1,121 @@
+package dev.tollgate.server.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.core.json.Json;
+import dev.tollgate.core.usage.CallRecord;
+import dev.tollgate.core.usage.Usage;
+import dev.tollgate.core.usage.UsageParser;
+import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.upstream.UpstreamListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * Relays a non-streaming answer: collects the body, reads its usage, settles, then sends the very
+ * same bytes to the client with the cost and rate-limit headers added.
+ */
+final class JsonRelay implements Relay {
+    /** Upper bound on a buffered upstream answer; a larger one is treated as a protocol failure. */
+    private static final int MAX_BODY = 64 * 1024 * 1024;
+
+    private final ProxyCall call;
+    private final Exchange exchange;
+    private HttpResponse head;
+    private CompositeByteBuf body;
+
+    JsonRelay(ProxyCall call, Exchange exchange) {
+        this.call = call;
+        this.exchange = exchange;
+    }
+
+    @Override
+    public void onResponse(HttpResponse head) {
+        this.head = head;
+        this.body = exchange.channel().alloc().compositeBuffer(1024);
+    }
+
+    @Override
+    public void onContent(ByteBuf content, boolean last) {
+        if (body == null) {
+            content.release();
+            return;
+        }
+        body.addComponent(true, content);
+        if (body.readableBytes() > MAX_BODY) {
+            call.upstream().cancel();
+            onFailure(new IllegalStateException("upstream answer larger than " + MAX_BODY + " bytes"));
+            return;
+        }
+        if (last) {
+            complete();
+        }
+    }
+
+    @Override
+    public void onFailure(Throwable cause) {
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(UpstreamErrors.of(cause)));
+    }
+
+    @Override
+    public void clientGone() {
+        if (body != null) {
+            body.release();
+            body = null;
+        }
+        call.finish(call.estimate(""), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> { });
+    }
+
+    private void complete() {
+        CompositeByteBuf content = body;
+        body = null;
+        int status = head.status().code();
+        if (status != 200) {
+            if (UpstreamErrors.isOpenAiError(content)) {
+                FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content);
+                ResponseHeaders.copyUpstream(head.headers(), res.headers());
+                call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
+            } else {
+                var error = UpstreamErrors.wrap(status, content);
+                content.release();
+                call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
+            }
+            return;
+        }
+        Usage usage = readUsage(content);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content);
+        ResponseHeaders.copyUpstream(head.headers(), res.headers());
+        HttpHeaders ours = call.responseHeaders(call.cost(usage));
+        res.headers().set(ours);
+        call.finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.full(res));
+    }
+
+    private Usage readUsage(ByteBuf content) {
+        JsonNode root;
+        try (ByteBufInputStream in = new ByteBufInputStream(content.duplicate())) {
+            root = Json.MAPPER.readTree((java.io.InputStream) in);
+        } catch (IOException e) {
+            return call.estimate("");
+        }
+        Optional<Usage> reported = UsageParser.fromUsageNode(root.get("usage"));
+        if (reported.isPresent() && reported.get().totalTokens() > 0) {
+            return reported.get();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode choice : root.path("choices")) {
+            text.append(choice.path("message").path("content").asText(""));
+        }
+        return call.estimate(text.toString());
+    }
+}

@@ -1,0 +1,60 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.core.error.ErrorKind;
+import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.limits.AdmitDecision;
+import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.money.PythonFloat;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** LiteLLM's refusal texts and headers, built in one place. */
+final class Refusals {
+    private static final DateTimeFormatter RESET_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+
+    private Refusals() {
+    }
+
+    static TollgateException blocked(String customerId) {
+        return new TollgateException(ErrorKind.CUSTOMER_BLOCKED, "User blocked from making LLM API Calls. User=" + customerId, "user");
+    }
+
+    static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status) {
+        String message = "ExceededBudget: End User=" + customerId + " over budget. Spend=" + PythonFloat.of(d.spentNanos())
+                + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
+        Map<String, String> headers = new LinkedHashMap<>();
+        // The budget will not come back within any retry window: tell the SDKs not to retry.
+        headers.put("x-should-retry", "false");
+        if (limits.periodEndMs() > 0) {
+            long seconds = Math.max(1, (limits.periodEndMs() - System.currentTimeMillis() + 999) / 1000);
+            headers.put("retry-after", Long.toString(seconds));
+        }
+        return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);
+    }
+
+    static TollgateException rate(String customerId, AdmitDecision d, CustomerLimits limits, long nowMs) {
+        boolean requests = d.outcome() == AdmitDecision.Outcome.RPM_EXCEEDED;
+        long limit = requests ? limits.rpmLimit() : limits.tpmLimit();
+        long remaining = Math.max(0, requests ? d.remainingRequests() : d.remainingTokens());
+        String resetAt = RESET_FORMAT.format(Instant.ofEpochMilli(d.windowResetMs()));
+        String message = "Rate limit exceeded for end_user: " + customerId + ". Limit type: " + (requests ? "requests" : "tokens")
+                + ". Current limit: " + limit + ", Remaining: " + remaining + ". Limit resets at: " + resetAt + " UTC";
+        long waitMs = Math.max(1, d.windowResetMs() - nowMs);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("retry-after", Long.toString((waitMs + 999) / 1000));
+        headers.put("retry-after-ms", Long.toString(waitMs));
+        headers.put("rate_limit_type", requests ? "requests" : "tokens");
+        headers.put("reset_at", resetAt);
+        RateLimitHeaders.put(headers, limits, d, nowMs);
+        return new TollgateException(ErrorKind.RATE_LIMITED, message, null, 429, headers);
+    }
+
+    static TollgateException storeUnavailable() {
+        return new TollgateException(ErrorKind.SERVICE_UNAVAILABLE,
+                "Budget enforcement is temporarily unavailable (limit store unreachable); retry shortly.", null, 503,
+                Map.of("retry-after", "1"));
+    }
+}

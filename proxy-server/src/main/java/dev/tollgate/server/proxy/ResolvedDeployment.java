@@ -1,0 +1,85 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.core.config.ModelDeployment;
+import dev.tollgate.server.upstream.UpstreamTarget;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A deployment with everything precomputed that each call needs: where to connect, which path,
+ * which auth header. {@code inFlight} feeds least-busy routing.
+ */
+public final class ResolvedDeployment {
+    private final ModelDeployment config;
+    private final UpstreamTarget target;
+    private final String chatPath;
+    private final String embeddingsPath;
+    private final String authHeader;
+    private final String authValue;
+    private final AtomicInteger inFlight = new AtomicInteger();
+
+    ResolvedDeployment(ModelDeployment config, UpstreamTarget target, String chatPath, String embeddingsPath,
+            String authHeader, String authValue) {
+        this.config = config;
+        this.target = target;
+        this.chatPath = chatPath;
+        this.embeddingsPath = embeddingsPath;
+        this.authHeader = authHeader;
+        this.authValue = authValue;
+    }
+
+    /** Builds the routing data of one config entry; a provider that needs an api_base without one is a config error. */
+    public static ResolvedDeployment of(ModelDeployment d, int index) {
+        if (d.isMock()) {
+            return new ResolvedDeployment(d, null, null, null, null, null);
+        }
+        String provider = d.provider().toLowerCase(java.util.Locale.ROOT);
+        String base = d.apiBase();
+        if (base == null || base.isBlank()) {
+            base = switch (provider) {
+                case "openai", "text-completion-openai" -> "https://api.openai.com/v1";
+                case "mistral" -> "https://api.mistral.ai/v1";
+                default -> throw new dev.tollgate.core.config.ConfigException("model_list[" + index + "].litellm_params.api_base: required for provider '"
+                        + d.provider() + "' (Tollgate relays to OpenAI-compatible endpoints; set api_base to one)");
+            };
+        }
+        UpstreamTarget target;
+        try {
+            target = UpstreamTarget.of(base);
+        } catch (IllegalArgumentException e) {
+            throw new dev.tollgate.core.config.ConfigException("model_list[" + index + "].litellm_params.api_base: " + e.getMessage());
+        }
+        if (provider.equals("azure")) {
+            String version = d.apiVersion() == null ? "2024-10-21" : d.apiVersion();
+            String prefix = target.basePath() + "/openai/deployments/" + d.upstreamModel();
+            return new ResolvedDeployment(d, target, prefix + "/chat/completions?api-version=" + version,
+                    prefix + "/embeddings?api-version=" + version, "api-key", d.apiKey());
+        }
+        String bearer = d.apiKey() == null ? null : "Bearer " + d.apiKey();
+        return new ResolvedDeployment(d, target, target.basePath() + "/chat/completions",
+                target.basePath() + "/embeddings", "authorization", bearer);
+    }
+
+    public ModelDeployment config() {
+        return config;
+    }
+
+    public UpstreamTarget target() {
+        return target;
+    }
+
+    public String path(CompletionRequest.Kind kind) {
+        return kind == CompletionRequest.Kind.CHAT ? chatPath : embeddingsPath;
+    }
+
+    public String authHeader() {
+        return authHeader;
+    }
+
+    public String authValue() {
+        return authValue;
+    }
+
+    public AtomicInteger inFlight() {
+        return inFlight;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tollgate.server.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.core.error.ErrorKind;
+import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.json.Json;
+import dev.tollgate.server.upstream.UpstreamFailure;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+
+/** Maps upstream failures to what the client sees. */
+final class UpstreamErrors {
+    private UpstreamErrors() {
+    }
+
+    static TollgateException of(Throwable cause) {
+        if (cause instanceof UpstreamFailure f) {
+            return new TollgateException(f.isTimeout() ? ErrorKind.UPSTREAM_TIMEOUT : ErrorKind.UPSTREAM_ERROR, f.getMessage());
+        }
+        return new TollgateException(ErrorKind.UPSTREAM_ERROR, "Upstream call failed: " + cause);
+    }
+
+    /**
+     * True when an upstream error body already has the OpenAI error shape, so it can be passed
+     * through with the upstream status untouched (SDKs then see the provider's own message).
+     */
+    static boolean isOpenAiError(ByteBuf body) {
+        if (body.readableBytes() == 0 || body.readableBytes() > 1 << 20) {
+            return false;
+        }
+        try {
+            JsonNode n = Json.MAPPER.readTree(body.toString(StandardCharsets.UTF_8));
+            return n != null && n.path("error").isObject();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    static TollgateException wrap(int status, ByteBuf body) {
+        String snippet = body.toString(body.readerIndex(), Math.min(body.readableBytes(), 300), StandardCharsets.UTF_8);
+        return new TollgateException(ErrorKind.UPSTREAM_ERROR, "Upstream returned HTTP " + status + ": " + snippet);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.tollgate.server.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpResponse;
+
+/**
+ * Receives one upstream response, on the client connection's event loop. Exactly one of
+ * {@code onContent(.., last=true)} or {@code onFailure} ends a call.
+ */
+public interface UpstreamListener {
+    void onResponse(HttpResponse head);
+
+    /** Takes ownership of {@code content}: release or forward it. */
+    void onContent(ByteBuf content, boolean last);
+
+    void onFailure(Throwable cause);
+}
