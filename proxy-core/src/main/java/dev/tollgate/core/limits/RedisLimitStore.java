@@ -239,8 +239,9 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public void close() {
-        connection.close();
+        // A connection passed in belongs to the caller, who may share it; only ours is closed.
         if (ownedClient != null) {
+            connection.close();
             ownedClient.shutdown();
         }
     }
