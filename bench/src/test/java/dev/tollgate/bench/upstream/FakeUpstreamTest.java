@@ -23,12 +23,17 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Drives a real {@link FakeUpstream} with {@link HttpClient} and raw sockets. */
 class FakeUpstreamTest {
+    static {
+        LeakGuard.install();
+    }
+
     private static final HttpClient CLIENT = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -49,6 +54,11 @@ class FakeUpstreamTest {
     @AfterEach
     void stop() {
         upstream.close();
+    }
+
+    @AfterAll
+    static void noLeaks() throws InterruptedException {
+        LeakGuard.assertNoLeaks();
     }
 
     @Test
