@@ -1,0 +1,418 @@
+package dev.tollgate.core.limits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.core.limits.AdmitDecision.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The {@link LimitStore} contract, run against every implementation: the in-process store and
+ * the Redis store must behave identically. Time is passed as {@code nowMs}, never slept.
+ */
+abstract class LimitStoreContractTest {
+    /** A minute boundary, so window arithmetic in the tests is easy to read. */
+    static final long T0 = 1_700_000_040_000L;
+    static final long PERIOD_END = T0 + 3_600_000L;
+    static final String DAY = "2023-11-14";
+
+    protected LimitStore store;
+    protected String customer;
+
+    protected abstract LimitStore newStore();
+
+    @BeforeEach
+    void openStore() {
+        store = newStore();
+        customer = "cust-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    static <T> T await(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("store call failed", e);
+        }
+    }
+
+    static CustomerLimits limits(long maxBudget, long rpm, long tpm) {
+        return new CustomerLimits(maxBudget, rpm, tpm, PERIOD_END);
+    }
+
+    AdmitDecision admit(CustomerLimits limits, long now, long reserveNanos, long reserveTokens) {
+        return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens)));
+    }
+
+    SettleResult settle(AdmitDecision d, long reserveNanos, long reserveTokens, long cost, long rateTokens,
+            String model) {
+        return await(store.settle(new SettleRequest(customer, reserveNanos, reserveTokens, d.windowStartMs(), cost,
+                rateTokens, DAY, model, rateTokens / 2, rateTokens - rateTokens / 2, true)));
+    }
+
+    void seed(long spent, long periodEnd) {
+        await(store.seed(customer, spent, periodEnd));
+    }
+
+    AccountSnapshot snapshot() {
+        return await(store.snapshot(customer));
+    }
+
+    // ---- seeding -------------------------------------------------------------------------
+
+    @Test
+    void unknownCustomerNeedsSeedThenIsAdmittedAfterSeed() {
+        AdmitDecision first = admit(limits(1_000, 10, -1), T0, 100, 10);
+        assertThat(first.outcome()).isEqualTo(Outcome.NEEDS_SEED);
+        assertThat(snapshot()).isEqualTo(AccountSnapshot.ABSENT);
+
+        seed(250, PERIOD_END);
+        AdmitDecision second = admit(limits(1_000, 10, -1), T0, 100, 10);
+
+        assertThat(second.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(second.spentNanos()).isEqualTo(250);
+        assertThat(second.reservedNanos()).isZero();
+        assertThat(second.remainingRequests()).isEqualTo(9);
+        assertThat(second.remainingTokens()).isEqualTo(-1);
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 250, 100, PERIOD_END));
+    }
+
+    @Test
+    void seedNeverOverwritesAnAccount() {
+        seed(250, PERIOD_END);
+        admit(limits(1_000, -1, -1), T0, 100, 0);
+
+        seed(999, PERIOD_END + 1);
+
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 250, 100, PERIOD_END));
+    }
+
+    @Test
+    void seedAddsSpendSettledWhileNoAccountExisted() {
+        // Admitted, then Redis emptied, then settled: the spend must not vanish from the counter.
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
+        SettleResult r = settle(d, 100, 10, 70, 10, "gpt-4o");
+        assertThat(r).isEqualTo(new SettleResult(0, 0));
+        assertThat(snapshot().present()).as("settle never creates an account").isFalse();
+        assertThat(await(store.pendingNanos(customer))).isEqualTo(70);
+
+        seed(1_000, 0);
+
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 1_070, 0, 0));
+    }
+
+    @Test
+    void seedAddsOnlyPendingSpendOfTheSamePeriod() {
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
+        settle(d, 0, 0, 70, 0, "m"); // recorded under period 0
+
+        seed(1_000, PERIOD_END);
+
+        assertThat(snapshot().spentNanos()).isEqualTo(1_000);
+    }
+
+    // ---- budget --------------------------------------------------------------------------
+
+    @Test
+    void budgetRefusesAtSpentPlusReservedAndRefusalsIncrementNothing() {
+        CustomerLimits l = limits(1_000, 10, 10_000);
+        seed(400, PERIOD_END);
+        AdmitDecision a = admit(l, T0, 300, 50);
+        AdmitDecision b = admit(l, T0, 300, 50);
+        assertThat(a.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(b.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(b.reservedNanos()).as("reserved before this call").isEqualTo(300);
+
+        // 400 + 600 = 1000 >= 1000: refused, exactly at the boundary.
+        AdmitDecision refused = admit(l, T0, 1, 50);
+        assertThat(refused.outcome()).isEqualTo(Outcome.BUDGET_EXCEEDED);
+        assertThat(refused.admitted()).isFalse();
+        assertThat(refused.spentNanos()).isEqualTo(400);
+        assertThat(refused.reservedNanos()).isEqualTo(600);
+        assertThat(refused.remainingRequests()).isEqualTo(8);
+        assertThat(refused.remainingTokens()).isEqualTo(9_900);
+        assertThat(refused.windowResetMs()).isEqualTo(T0 + 60_000);
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 400, 600, PERIOD_END));
+
+        // Release one reservation at a lower cost: the next call fits and sees only 2 counted before it.
+        settle(a, 300, 50, 299, 50, "m");
+        AdmitDecision c = admit(l, T0, 1, 50);
+        assertThat(c.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(c.remainingRequests()).isEqualTo(7);
+        assertThat(c.remainingTokens()).isEqualTo(10_000 - 150);
+    }
+
+    @Test
+    void zeroBudgetRefusesTheFirstCall() {
+        seed(0, PERIOD_END);
+        AdmitDecision d = admit(limits(0, -1, -1), T0, 1, 1);
+        assertThat(d.outcome()).isEqualTo(Outcome.BUDGET_EXCEEDED);
+        assertThat(snapshot().reservedNanos()).isZero();
+    }
+
+    @Test
+    void unlimitedNeverRefuses() {
+        seed(Long.MAX_VALUE / 4, 0);
+        for (int i = 0; i < 100; i++) {
+            AdmitDecision d = admit(CustomerLimits.UNLIMITED, T0, 1_000_000_000L, 100_000);
+            assertThat(d.outcome()).isEqualTo(Outcome.ADMITTED);
+            assertThat(d.remainingRequests()).isEqualTo(-1);
+            assertThat(d.remainingTokens()).isEqualTo(-1);
+        }
+        assertThat(snapshot().reservedNanos()).isEqualTo(100 * 1_000_000_000L);
+    }
+
+    // ---- RPM / TPM -----------------------------------------------------------------------
+
+    @Test
+    void rpmIsExactPerFixedMinuteWindow() {
+        CustomerLimits l = limits(-1, 2, -1);
+        seed(0, PERIOD_END);
+        AdmitDecision first = admit(l, T0 + 1_000, 0, 0);
+        AdmitDecision second = admit(l, T0 + 30_000, 0, 0);
+        AdmitDecision third = admit(l, T0 + 59_999, 0, 0);
+
+        assertThat(first.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(first.remainingRequests()).isEqualTo(1);
+        assertThat(first.windowStartMs()).isEqualTo(T0);
+        assertThat(second.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(second.remainingRequests()).isZero();
+        assertThat(third.outcome()).isEqualTo(Outcome.RPM_EXCEEDED);
+        assertThat(third.remainingRequests()).isZero();
+        assertThat(third.windowResetMs()).isEqualTo(T0 + 60_000);
+
+        AdmitDecision nextMinute = admit(l, T0 + 60_000, 0, 0);
+        assertThat(nextMinute.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(nextMinute.windowStartMs()).isEqualTo(T0 + 60_000);
+        assertThat(nextMinute.windowResetMs()).isEqualTo(T0 + 120_000);
+        assertThat(nextMinute.remainingRequests()).isEqualTo(1);
+    }
+
+    @Test
+    void tpmCountsReservationsAndSettleCorrectsThem() {
+        CustomerLimits l = limits(-1, -1, 1_000);
+        seed(0, PERIOD_END);
+        AdmitDecision a = admit(l, T0, 0, 600);
+        AdmitDecision b = admit(l, T0, 0, 600); // 600 < 1000: admitted, window now 1200
+        AdmitDecision refused = admit(l, T0, 0, 1);
+
+        assertThat(a.remainingTokens()).isEqualTo(400);
+        assertThat(b.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(b.remainingTokens()).isZero();
+        assertThat(refused.outcome()).isEqualTo(Outcome.TPM_EXCEEDED);
+        assertThat(refused.remainingTokens()).isZero();
+        assertThat(refused.remainingRequests()).isEqualTo(-1);
+
+        // Each call used 100 real tokens: the window drops from 1200 to 200.
+        settle(a, 0, 600, 0, 100, "m");
+        settle(b, 0, 600, 0, 100, "m");
+        AdmitDecision c = admit(l, T0, 0, 100);
+        assertThat(c.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(c.remainingTokens()).isEqualTo(700);
+    }
+
+    @Test
+    void settleNeverDrivesWindowTokensBelowZero() {
+        CustomerLimits l = limits(-1, -1, 1_000);
+        seed(0, PERIOD_END);
+        AdmitDecision a = admit(l, T0, 0, 10);
+        settle(a, 0, 5_000, 0, 0, "m");
+        AdmitDecision b = admit(l, T0, 0, 0);
+        assertThat(b.remainingTokens()).isEqualTo(1_000);
+    }
+
+    // ---- periods -------------------------------------------------------------------------
+
+    @Test
+    void periodRolloverResetsSpentButKeepsReserved() {
+        long firstEnd = T0 + 10_000;
+        long secondEnd = T0 + 20_000;
+        seed(500, firstEnd);
+        admit(new CustomerLimits(10_000, -1, -1, firstEnd), T0, 100, 0);
+
+        AdmitDecision d = admit(new CustomerLimits(10_000, -1, -1, secondEnd), firstEnd, 100, 0);
+
+        assertThat(d.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(d.spentNanos()).isZero();
+        assertThat(d.reservedNanos()).isEqualTo(100);
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 200, secondEnd));
+    }
+
+    @Test
+    void refusedCallStillAppliesTheLazyPeriodReset() {
+        long firstEnd = T0 + 10_000;
+        seed(500, firstEnd);
+        AdmitDecision d = admit(new CustomerLimits(0, -1, -1, PERIOD_END), firstEnd + 1, 1, 0);
+        assertThat(d.outcome()).isEqualTo(Outcome.BUDGET_EXCEEDED);
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 0, PERIOD_END));
+    }
+
+    @Test
+    void neverResettingPeriodKeepsSpend() {
+        seed(500, 0);
+        AdmitDecision d = admit(new CustomerLimits(10_000, -1, -1, 0), T0 + 365L * 86_400_000L, 1, 0);
+        assertThat(d.spentNanos()).isEqualTo(500);
+    }
+
+    @Test
+    void resetSpendStartsANewPeriodAndKeepsReservedAndPending() {
+        seed(500, PERIOD_END);
+        AdmitDecision a = admit(limits(10_000, -1, -1), T0, 100, 0);
+        settle(a, 0, 0, 40, 0, "m");
+
+        await(store.resetSpend(customer, PERIOD_END + 1));
+
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 100, PERIOD_END + 1));
+        assertThat(await(store.pendingNanos(customer))).isEqualTo(40);
+    }
+
+    @Test
+    void resetSpendOfAnUnknownCustomerCreatesNothing() {
+        await(store.resetSpend(customer, PERIOD_END));
+        assertThat(snapshot()).isEqualTo(AccountSnapshot.ABSENT);
+    }
+
+    // ---- settle --------------------------------------------------------------------------
+
+    @Test
+    void settleAddsCostAndReleasesReservation() {
+        seed(1_000, PERIOD_END);
+        AdmitDecision a = admit(limits(100_000, -1, -1), T0, 5_000, 0);
+        SettleResult r = settle(a, 5_000, 0, 3_210, 0, "m");
+        assertThat(r).isEqualTo(new SettleResult(4_210, PERIOD_END));
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 4_210, 0, PERIOD_END));
+
+        // A reservation released twice (or larger than held) floors at zero.
+        settle(a, 5_000, 0, 0, 0, "m");
+        assertThat(snapshot().reservedNanos()).isZero();
+    }
+
+    @Test
+    void budgetHoldsUnderConcurrency() throws Exception {
+        long cost = 1_234_567;
+        long max = 20 * cost;
+        CustomerLimits l = limits(max, -1, -1);
+        seed(0, PERIOD_END);
+        int threads = 50;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Boolean>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) {
+                results.add(pool.submit(() -> {
+                    start.await();
+                    AdmitDecision d = await(store.admit(new AdmitRequest(customer, l, T0, cost, 10)));
+                    if (!d.admitted()) {
+                        return false;
+                    }
+                    await(store.settle(new SettleRequest(customer, cost, 10, d.windowStartMs(), cost, 10, DAY, "m",
+                            5, 5, true)));
+                    return true;
+                }));
+            }
+            start.countDown();
+            int admitted = 0;
+            for (Future<Boolean> f : results) {
+                admitted += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+            }
+            AccountSnapshot s = snapshot();
+            // Reservation equals cost, so admission stops exactly at the budget.
+            assertThat(admitted).isEqualTo(20);
+            assertThat(s.spentNanos()).isEqualTo(admitted * cost).isLessThanOrEqualTo(max + cost);
+            assertThat(s.reservedNanos()).isZero();
+            assertThat(await(store.pendingNanos(customer))).isEqualTo(admitted * cost);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- pending batches -----------------------------------------------------------------
+
+    @Test
+    void claimReturnsTheSameBatchUntilAcknowledged() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(-1, -1, -1);
+        AdmitDecision a = admit(l, T0, 0, 0);
+        settle(a, 0, 0, 100, 30, "gpt-4o");
+        settle(a, 0, 0, 200, 40, "vendor|model:x"); // a model name with the separator in it
+        await(store.settle(new SettleRequest(customer, 0, 0, a.windowStartMs(), 5, 0, DAY, "gpt-4o", 0, 0, false)));
+
+        PendingBatch first = await(store.claimPending(customer));
+        assertThat(first.batchId()).isNotNull();
+        assertThat(first.customerId()).isEqualTo(customer);
+        assertThat(first.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 305));
+        assertThat(first.daily()).containsExactlyInAnyOrder(
+                new PendingBatch.DailyUsage(DAY, "gpt-4o", 2, 1, 15, 15, 105),
+                new PendingBatch.DailyUsage(DAY, "vendor|model:x", 1, 1, 20, 20, 200));
+
+        assertThat(await(store.claimPending(customer))).isEqualTo(first);
+        await(store.ackPending(customer, "not-" + first.batchId()));
+        assertThat(await(store.claimPending(customer))).isEqualTo(first);
+
+        // Spend settled after the claim goes into a new pending batch.
+        settle(a, 0, 0, 50, 0, "gpt-4o");
+        assertThat(await(store.pendingNanos(customer))).isEqualTo(355);
+        assertThat(await(store.claimPending(customer))).isEqualTo(first);
+
+        await(store.ackPending(customer, first.batchId()));
+        assertThat(await(store.pendingNanos(customer))).isEqualTo(50);
+        PendingBatch second = await(store.claimPending(customer));
+        assertThat(second.batchId()).isNotNull().isNotEqualTo(first.batchId());
+        assertThat(second.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 50));
+
+        await(store.ackPending(customer, second.batchId()));
+        PendingBatch empty = await(store.claimPending(customer));
+        assertThat(empty.batchId()).isNull();
+        assertThat(empty.isEmpty()).isTrue();
+        assertThat(await(store.pendingNanos(customer))).isZero();
+    }
+
+    @Test
+    void pendingSpendIsKeptPerPeriod() {
+        long firstEnd = T0 + 10_000;
+        seed(0, firstEnd);
+        AdmitDecision a = admit(new CustomerLimits(-1, -1, -1, firstEnd), T0, 0, 0);
+        settle(a, 0, 0, 10, 0, "m");
+        AdmitDecision b = admit(new CustomerLimits(-1, -1, -1, PERIOD_END), firstEnd, 0, 0);
+        settle(b, 0, 0, 20, 0, "m");
+
+        PendingBatch batch = await(store.claimPending(customer));
+
+        assertThat(batch.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(firstEnd, 10),
+                new PendingBatch.PeriodSpend(PERIOD_END, 20));
+        assertThat(await(store.pendingNanos(customer))).isEqualTo(30);
+    }
+
+    @Test
+    void settleMarksDirtyAndAnEmptyClaimClearsTheMark() {
+        seed(0, PERIOD_END);
+        assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
+        AdmitDecision a = admit(limits(-1, -1, -1), T0, 0, 0);
+        settle(a, 0, 0, 10, 0, "m");
+        assertThat(await(store.dirtyCustomers(100))).contains(customer);
+
+        PendingBatch batch = await(store.claimPending(customer));
+        assertThat(await(store.dirtyCustomers(100))).as("a claimed batch is still unpersisted").contains(customer);
+        await(store.ackPending(customer, batch.batchId()));
+        await(store.claimPending(customer));
+
+        assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
+        assertThat(await(store.dirtyCustomers(0))).isEmpty();
+    }
+}
