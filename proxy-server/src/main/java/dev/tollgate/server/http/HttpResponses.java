@@ -73,6 +73,11 @@ public final class HttpResponses {
         if (t instanceof TollgateException te) {
             return te;
         }
+        if (t instanceof java.sql.SQLException) {
+            LOG.warn("Database unavailable: {}", t.toString());
+            return new TollgateException(ErrorKind.SERVICE_UNAVAILABLE, "Database unavailable; admin changes cannot be made right now. Retry shortly.",
+                    null, 503, Map.of("retry-after", "5"));
+        }
         LOG.error("Unexpected failure while handling a request", t);
         return new TollgateException(ErrorKind.INTERNAL, "Internal server error. The failure was logged; please retry or contact the operator.");
     }

@@ -4,7 +4,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -18,15 +18,18 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final RequestDispatcher dispatcher;
     private final int maxBodyBytes;
     private final long idleSeconds;
+    private final ChannelGroup clients;
 
-    public ServerInitializer(Router router, int maxBodyBytes, long idleSeconds) {
+    public ServerInitializer(Router router, int maxBodyBytes, long idleSeconds, ChannelGroup clients) {
         this.dispatcher = new RequestDispatcher(router);
         this.maxBodyBytes = maxBodyBytes;
         this.idleSeconds = idleSeconds;
+        this.clients = clients;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        clients.add(ch);
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
         p.addLast("idle-closer", new IdleClientCloser());

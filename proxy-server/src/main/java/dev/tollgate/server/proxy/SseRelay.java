@@ -92,7 +92,7 @@ final class SseRelay implements Relay {
         if (data != null && !SseEvent.isDone(data)) {
             try {
                 JsonNode chunk = Json.MAPPER.readTree(data);
-                UsageParser.ChunkView view = UsageParser.viewChunk(chunk);
+                dev.tollgate.core.usage.ChunkView view = UsageParser.viewChunk(chunk);
                 text.append(view.contentDelta());
                 if (view.usage().isPresent()) {
                     reported = view.usage().get();

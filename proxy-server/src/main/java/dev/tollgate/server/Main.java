@@ -1,0 +1,82 @@
+package dev.tollgate.server;
+
+import dev.tollgate.core.config.ConfigException;
+import dev.tollgate.core.config.ConfigLoader;
+import dev.tollgate.core.config.TollgateConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar tollgate.jar --config FILE [--host H] [--port P] [--data-dir D]}. A bad config
+ * stops the start with one line naming the key; SIGTERM stops it gracefully with exit code 0.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String config = "config.yaml";
+        String host = "0.0.0.0";
+        int port = 4000;
+        String dataDir = System.getenv().getOrDefault("TOLLGATE_DATA_DIR", "data");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String next = i + 1 < args.length ? args[i + 1] : null;
+            switch (a) {
+                case "--config" -> { config = require(a, next); i++; }
+                case "--host" -> { host = require(a, next); i++; }
+                case "--port" -> {
+                    try {
+                        port = Integer.parseInt(require(a, next));
+                    } catch (NumberFormatException e) {
+                        fail("--port expects a number, got '" + next + "'");
+                    }
+                    i++;
+                }
+                case "--data-dir" -> { dataDir = require(a, next); i++; }
+                case "--help", "-h" -> {
+                    System.out.println("Usage: java -jar tollgate.jar --config FILE [--host H] [--port P] [--data-dir DIR]");
+                    return;
+                }
+                default -> fail("Unknown argument '" + a + "'. Usage: --config FILE [--host H] [--port P] [--data-dir DIR]");
+            }
+        }
+        Path configPath = Path.of(config);
+        if (!Files.isRegularFile(configPath)) {
+            fail("Config file not found: " + configPath.toAbsolutePath());
+        }
+        TollgateConfig cfg;
+        try {
+            cfg = ConfigLoader.load(configPath, System.getenv());
+        } catch (ConfigException e) {
+            fail("Invalid config " + configPath + ": " + e.getMessage());
+            return;
+        }
+        TollgateServer server;
+        try {
+            server = TollgateServer.start(cfg, host, port, Path.of(dataDir));
+        } catch (ConfigException e) {
+            fail("Invalid config " + configPath + ": " + e.getMessage());
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "tollgate-shutdown"));
+        stopped.await();
+    }
+
+    private static String require(String flag, String value) {
+        if (value == null) {
+            fail(flag + " needs a value");
+        }
+        return value;
+    }
+
+    private static void fail(String message) {
+        System.err.println("tollgate: " + message);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,206 @@
+package dev.tollgate.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.admin.api.AdminApi;
+import dev.tollgate.admin.api.AdminSettings;
+import dev.tollgate.admin.catalog.JdbcCustomerCatalog;
+import dev.tollgate.admin.db.Database;
+import dev.tollgate.admin.db.JdbcExecutor;
+import dev.tollgate.admin.db.Migrations;
+import dev.tollgate.admin.spend.BudgetResetJob;
+import dev.tollgate.admin.spend.SpendFlusher;
+import dev.tollgate.admin.spend.SpendRepository;
+import dev.tollgate.core.config.TollgateConfig;
+import dev.tollgate.core.json.Json;
+import dev.tollgate.core.limits.InProcessLimitStore;
+import dev.tollgate.core.limits.InvalidationBus;
+import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.LocalInvalidationBus;
+import dev.tollgate.core.limits.RedisClients;
+import dev.tollgate.core.limits.RedisInvalidationBus;
+import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.server.admin.AdminRoute;
+import dev.tollgate.server.auth.MasterKeyAuth;
+import dev.tollgate.server.http.HealthRoutes;
+import dev.tollgate.server.http.InFlight;
+import dev.tollgate.server.http.Router;
+import dev.tollgate.server.http.ServerInitializer;
+import dev.tollgate.server.metrics.MetricsRoute;
+import dev.tollgate.server.metrics.ProxyMetrics;
+import dev.tollgate.server.proxy.Admission;
+import dev.tollgate.server.proxy.DeploymentSelector;
+import dev.tollgate.server.proxy.ProxyRoutes;
+import dev.tollgate.server.proxy.Settlement;
+import dev.tollgate.server.upstream.UpstreamClient;
+import io.lettuce.core.RedisClient;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires core, admin and the Netty front into one running proxy, and takes it down gracefully:
+ * stop accepting, let in-flight calls and streams finish (up to the drain timeout), flush
+ * pending spend, close the stores.
+ */
+public final class TollgateServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TollgateServer.class);
+
+    private final TollgateConfig config;
+    private final Database database;
+    private final JdbcExecutor jdbc;
+    private final LimitStore store;
+    private final InvalidationBus bus;
+    private final RedisClient busClient;
+    private final SpendFlusher flusher;
+    private final BudgetResetJob resetJob;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Channel serverChannel;
+    private final ProxyMetrics metrics;
+    private volatile boolean closed;
+
+    private TollgateServer(TollgateConfig config, String host, int port, Path dataDir, int ioThreads) throws Exception {
+        this.config = config;
+        var general = config.general();
+        var litellm = config.litellm();
+        Clock clock = Clock.systemUTC();
+        DeploymentSelector deployments = new DeploymentSelector(config);
+
+        this.database = Database.open(general.databaseUrl(), dataDir, 10);
+        Migrations.run(database.dataSource());
+        this.jdbc = new JdbcExecutor(8);
+        if (general.redisUrl() != null && !general.redisUrl().isBlank()) {
+            this.store = RedisLimitStore.connect(general.redisUrl(), RedisClients.DEFAULT_COMMAND_TIMEOUT);
+            this.busClient = RedisClients.failFast(general.redisUrl(), Duration.ofSeconds(2));
+            this.bus = new RedisInvalidationBus(busClient, RedisLimitStore.DEFAULT_PREFIX);
+        } else {
+            this.store = new InProcessLimitStore();
+            this.busClient = null;
+            this.bus = new LocalInvalidationBus();
+        }
+        String defaultBudget = litellm.maxEndUserBudgetId();
+        JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(database.dataSource(), jdbc, defaultBudget, litellm.timezone(), clock,
+                Duration.ofSeconds(30));
+        bus.subscribe(id -> {
+            if (InvalidationBus.ALL.equals(id)) {
+                catalog.invalidateAll();
+            } else {
+                catalog.invalidate(id);
+            }
+        });
+        AdminApi adminApi = new AdminApi(database.dataSource(), store, bus,
+                new AdminSettings(deployments.modelNames(), litellm.timezone(), defaultBudget), clock);
+        this.flusher = new SpendFlusher(store, new SpendRepository(database.dataSource()), general.batchWriteInterval());
+        this.resetJob = new BudgetResetJob(database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
+
+        this.metrics = new ProxyMetrics();
+        MasterKeyAuth auth = new MasterKeyAuth(general.masterKey());
+        Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal);
+        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), List.of(metrics));
+        UpstreamClient upstreams = new UpstreamClient(general.connectTimeout());
+
+        Router router = new Router();
+        ProxyRoutes.register(router, config, auth, deployments, admission, settlement, upstreams);
+        HealthRoutes.register(router, this::readiness);
+        router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics.registry()));
+        router.addOwner(AdminApi::handles, new AdminRoute(auth, adminApi, jdbc));
+
+        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        ServerInitializer initializer = new ServerInitializer(router, (int) general.maxRequestBodyBytes(),
+                general.clientIdleTimeout().toSeconds(), clients);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
+                .childHandler(initializer);
+        this.serverChannel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        flusher.start();
+        resetJob.start();
+        LOG.info("Tollgate listening on {} ({} models, limit store: {}, database: {})", serverChannel.localAddress(),
+                config.models().size(), busClient != null ? "redis" : "in-process", database.embedded() ? "embedded H2" : "postgresql");
+    }
+
+    /** Starts a proxy; {@code port} 0 picks a free one. */
+    public static TollgateServer start(TollgateConfig config, String host, int port, Path dataDir) throws Exception {
+        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        return new TollgateServer(config, host, port, dataDir, threads);
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public ProxyMetrics metrics() {
+        return metrics;
+    }
+
+    public SpendFlusher flusher() {
+        return flusher;
+    }
+
+    private ObjectNode readiness() {
+        ObjectNode n = Json.MAPPER.createObjectNode();
+        n.put("status", "healthy");
+        n.put("db", database.embedded() ? "embedded" : "postgresql");
+        n.put("cache", busClient != null ? "redis" : "in-process");
+        n.put("last_spend_flush_ms", flusher.lastSuccessfulFlushMs());
+        n.put("litellm_version", "tollgate-" + Version.VALUE);
+        return n;
+    }
+
+    /** Graceful stop; safe to call twice. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("Shutting down: no new connections; draining in-flight calls");
+        serverChannel.close().syncUninterruptibly();
+        long deadline = System.nanoTime() + config.general().shutdownDrainTimeout().toNanos();
+        while (System.nanoTime() < deadline && clients.stream().anyMatch(InFlight::isBusy)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        resetJob.close();
+        flusher.close();
+        bus.close();
+        store.close();
+        if (busClient != null) {
+            busClient.shutdown();
+        }
+        jdbc.close();
+        database.close();
+        LOG.info("Tollgate stopped");
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.core.customer.CustomerIdResolver;
+import dev.tollgate.core.error.ErrorKind;
+import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.server.auth.MasterKeyAuth;
+import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.http.Route;
+import io.netty.handler.codec.http.FullHttpRequest;
+import java.util.Map;
+
+/**
+ * {@code POST /chat/completions} and {@code /embeddings} (with and without {@code /v1}): auth,
+ * body checks, customer id, deployment, then a {@link ProxyCall}. Everything here is synchronous
+ * and cheap; the call itself continues asynchronously.
+ */
+public final class CompletionRoute implements Route {
+    private final CompletionRequest.Kind kind;
+    private final MasterKeyAuth auth;
+    private final CustomerIdResolver customers;
+    private final DeploymentSelector deployments;
+    private final ProxyContext context;
+    private final boolean enforceUserParam;
+    private final boolean trackCustomers;
+
+    CompletionRoute(CompletionRequest.Kind kind, MasterKeyAuth auth, CustomerIdResolver customers, DeploymentSelector deployments,
+            ProxyContext context, boolean enforceUserParam, boolean trackCustomers) {
+        this.kind = kind;
+        this.auth = auth;
+        this.customers = customers;
+        this.deployments = deployments;
+        this.context = context;
+        this.enforceUserParam = enforceUserParam;
+        this.trackCustomers = trackCustomers;
+    }
+
+    @Override
+    public void handle(FullHttpRequest http, Exchange exchange) {
+        String keyHash = auth.check(http.headers());
+        CompletionRequest request = CompletionRequest.parse(kind, http.content());
+        if (enforceUserParam && !request.body().has("user")) {
+            throw new TollgateException(ErrorKind.AUTHENTICATION,
+                    "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True", "None", 401, Map.of());
+        }
+        String customerId = trackCustomers ? customers.resolve(http.headers()::get, request.body()) : null;
+        ResolvedDeployment deployment = deployments.select(request.model());
+        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+    }
+}
