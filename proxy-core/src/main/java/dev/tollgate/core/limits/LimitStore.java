@@ -30,7 +30,11 @@ public interface LimitStore extends AutoCloseable {
 
     CompletionStage<AccountSnapshot> snapshot(String customerId);
 
-    /** Drops the customer's account (period spend and reservations kept by nobody); pending spend stays. */
+    /**
+     * Starts a new budget period for an existing account: spent = 0 and period end =
+     * {@code newPeriodEndMs}; reserved (released by the calls in flight) and pending spend stay.
+     * A no-op when the store holds no account.
+     */
     CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs);
 
     /** Customers that may have pending spend (at most {@code max}). */

@@ -118,6 +118,19 @@ abstract class LimitStoreContractTest {
     }
 
     @Test
+    void seedAlsoCountsClaimedButUnacknowledgedSpend() {
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
+        settle(d, 0, 0, 70, 0, "m");
+        PendingBatch claimed = await(store.claimPending(customer));
+        settle(d, 0, 0, 30, 0, "m");
+
+        seed(1_000, 0);
+
+        assertThat(claimed.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(0, 70));
+        assertThat(snapshot().spentNanos()).isEqualTo(1_100);
+    }
+
+    @Test
     void seedAddsOnlyPendingSpendOfTheSamePeriod() {
         AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
         settle(d, 0, 0, 70, 0, "m"); // recorded under period 0
