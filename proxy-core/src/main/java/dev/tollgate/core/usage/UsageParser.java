@@ -1,0 +1,81 @@
+package dev.tollgate.core.usage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Optional;
+
+/**
+ * Reads token usage from OpenAI-compatible responses and stream chunks. Tolerant of the variants
+ * that compatible servers send (vLLM's {@code prompt_tokens_details: null}, embeddings without
+ * {@code completion_tokens}), because a missing count must not fail a call the client already got.
+ */
+public final class UsageParser {
+    private UsageParser() {
+    }
+
+    /**
+     * The usage in an OpenAI {@code usage} object; empty when the node is missing, null, not an
+     * object, or carries neither {@code prompt_tokens} nor {@code completion_tokens}.
+     */
+    public static Optional<Usage> fromUsageNode(JsonNode usage) {
+        if (usage == null || !usage.isObject()) {
+            return Optional.empty();
+        }
+        long prompt = count(usage.get("prompt_tokens"));
+        long completion = count(usage.get("completion_tokens"));
+        if (prompt < 0 && completion < 0) {
+            return Optional.empty();
+        }
+        long cached = 0;
+        JsonNode details = usage.get("prompt_tokens_details");
+        if (details != null && details.isObject()) {
+            cached = Math.max(0, count(details.get("cached_tokens")));
+        }
+        long p = Math.max(0, prompt);
+        return Optional.of(new Usage(p, Math.max(0, completion), Math.min(cached, p), false));
+    }
+
+    /** Views one parsed stream chunk (the JSON after {@code data: }). */
+    public static ChunkView viewChunk(JsonNode chunk) {
+        JsonNode usageNode = chunk == null ? null : chunk.get("usage");
+        JsonNode choices = chunk == null ? null : chunk.get("choices");
+        boolean hasUsage = usageNode != null && !usageNode.isNull();
+        boolean noChoices = choices == null || choices.isNull() || (choices.isArray() && choices.isEmpty());
+        return new ChunkView(hasUsage ? fromUsageNode(usageNode) : Optional.empty(), contentDelta(choices),
+                hasUsage && noChoices);
+    }
+
+    private static String contentDelta(JsonNode choices) {
+        if (choices == null || !choices.isArray()) {
+            return "";
+        }
+        // One choice is the common case: return its text without copying.
+        String single = null;
+        StringBuilder many = null;
+        for (JsonNode choice : choices) {
+            JsonNode content = choice.path("delta").get("content");
+            if (content == null || !content.isTextual() || content.textValue().isEmpty()) {
+                continue;
+            }
+            if (single == null) {
+                single = content.textValue();
+            } else {
+                if (many == null) {
+                    many = new StringBuilder(single);
+                }
+                many.append(content.textValue());
+            }
+        }
+        if (many != null) {
+            return many.toString();
+        }
+        return single == null ? "" : single;
+    }
+
+    /** A non-negative token count, or -1 when absent or not an integer. */
+    private static long count(JsonNode node) {
+        if (node == null || !node.isNumber() || !node.canConvertToLong()) {
+            return -1;
+        }
+        return Math.max(0, node.longValue());
+    }
+}
