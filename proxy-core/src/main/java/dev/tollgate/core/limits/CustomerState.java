@@ -1,0 +1,136 @@
+package dev.tollgate.core.limits;
+
+import dev.tollgate.core.limits.AdmitDecision.Outcome;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Everything the in-process store keeps for one customer, mirroring the Redis keys of that
+ * customer (account, windows, pending, claimed). Not thread-safe: {@link InProcessLimitStore}
+ * calls every method while holding this object's monitor, which makes each operation atomic per
+ * customer, as a Lua script is on Redis.
+ */
+final class CustomerState {
+    /** The account; {@code present == false} until seeded. */
+    private boolean present;
+    private long spent;
+    private long reserved;
+    private long periodEnd;
+    /** Window start → {requests, tokens}. */
+    private final TreeMap<Long, long[]> windows = new TreeMap<>();
+    private Map<String, Long> pending = new HashMap<>();
+    private Map<String, Long> claimed;
+    private String claimedId;
+
+    AdmitDecision admit(AdmitRequest r) {
+        long windowStart = Windows.start(r.nowMs());
+        CustomerLimits limits = r.limits();
+        if (!present) {
+            return AdmitDecisions.of(Outcome.NEEDS_SEED, 0, 0, windowStart, 0, 0, limits);
+        }
+        if (periodEnd > 0 && r.nowMs() >= periodEnd) {
+            spent = 0; // lazy period reset; reserved is released by the calls in flight
+        }
+        periodEnd = limits.periodEndMs();
+        // Bounded memory: anything older than the retention is useless to admit and to settle.
+        windows.headMap(windowStart - Windows.WINDOW_MS, false).clear();
+
+        long[] w = windows.get(windowStart);
+        long requests = w == null ? 0 : w[0];
+        long tokens = w == null ? 0 : w[1];
+        Outcome outcome = check(limits, requests, tokens);
+        if (outcome != Outcome.ADMITTED) {
+            return AdmitDecisions.of(outcome, spent, reserved, windowStart, requests, tokens, limits);
+        }
+        if (w == null) {
+            w = new long[2];
+            windows.put(windowStart, w);
+        }
+        w[0] += 1;
+        w[1] += r.reserveTokens();
+        AdmitDecision d = AdmitDecisions.of(outcome, spent, reserved, windowStart, w[0], w[1], limits);
+        reserved += r.reserveNanos();
+        return d;
+    }
+
+    private Outcome check(CustomerLimits limits, long requests, long tokens) {
+        if (limits.maxBudgetNanos() >= 0 && spent + reserved >= limits.maxBudgetNanos()) {
+            return Outcome.BUDGET_EXCEEDED;
+        }
+        if (limits.rpmLimit() >= 0 && requests >= limits.rpmLimit()) {
+            return Outcome.RPM_EXCEEDED;
+        }
+        if (limits.tpmLimit() >= 0 && tokens >= limits.tpmLimit()) {
+            return Outcome.TPM_EXCEEDED;
+        }
+        return Outcome.ADMITTED;
+    }
+
+    void seed(long spentNanos, long periodEndMs) {
+        if (present) {
+            return;
+        }
+        present = true;
+        reserved = 0;
+        periodEnd = periodEndMs;
+        String field = PendingFields.periodField(periodEndMs);
+        spent = spentNanos + pending.getOrDefault(field, 0L) + (claimed == null ? 0 : claimed.getOrDefault(field, 0L));
+    }
+
+    SettleResult settle(SettleRequest r) {
+        if (present) {
+            reserved = Math.max(0, reserved - r.reserveNanos());
+            spent += r.costNanos();
+        }
+        long[] w = windows.get(r.windowStartMs());
+        if (w != null) {
+            w[1] = Math.max(0, w[1] + r.rateTokens() - r.reserveTokens());
+        }
+        long pe = present ? periodEnd : 0;
+        pending.merge(PendingFields.periodField(pe), r.costNanos(), Long::sum);
+        PendingFields.settleIncrements(r).forEach((f, v) -> pending.merge(f, v, Long::sum));
+        return new SettleResult(present ? spent : 0, pe);
+    }
+
+    AccountSnapshot snapshot() {
+        return present ? new AccountSnapshot(true, spent, reserved, periodEnd) : AccountSnapshot.ABSENT;
+    }
+
+    void resetSpend(long newPeriodEndMs) {
+        if (present) {
+            spent = 0;
+            periodEnd = newPeriodEndMs;
+        }
+    }
+
+    /** The claimed batch, claiming the pending spend first when none is; null when nothing is pending. */
+    PendingBatch claim(String customerId) {
+        if (claimed == null) {
+            if (pending.isEmpty()) {
+                return null;
+            }
+            claimed = pending;
+            claimedId = UUID.randomUUID().toString();
+            pending = new HashMap<>();
+        }
+        return PendingFields.toBatch(customerId, claimedId, claimed);
+    }
+
+    void ack(String batchId) {
+        if (claimedId != null && claimedId.equals(batchId)) {
+            claimed = null;
+            claimedId = null;
+        }
+    }
+
+    long pendingNanos() {
+        return PendingFields.periodSpend(pending) + (claimed == null ? 0 : PendingFields.periodSpend(claimed));
+    }
+
+    /** For tests of bounded memory. */
+    int windowCount() {
+        return windows.size();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.tollgate.core.limits;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The single-instance {@link LimitStore}: the same semantics as {@link RedisLimitStore}, in Java.
+ * Each customer's state is one object and every operation runs under that object's monitor, so it
+ * is atomic per customer and never waits on I/O; futures are returned already completed.
+ *
+ * <p>Semantics (shared with the Redis store and checked by the same contract tests):
+ * <ul>
+ * <li><b>admit</b>: no account → {@code NEEDS_SEED}, nothing changed. If the account's period end
+ * is set and {@code now >= periodEnd}, spent becomes 0 (reserved is kept: the calls in flight
+ * release it). The account then adopts {@code limits.periodEndMs}. Refused, in this order, when
+ * {@code spent + reserved >= maxBudget} (budget ≥ 0), when the fixed, epoch-minute aligned
+ * 60 s window already counts {@code rpm} requests, or {@code tpm} tokens. Only an admitted call
+ * counts one request, adds {@code reserveTokens} to the window and {@code reserveNanos} to
+ * reserved; a refused call changes nothing but the lazy period reset. Spent and reserved are
+ * reported as before the call; remaining quota after it (0 for the limit exceeded, −1 for none).
+ * <li><b>seed</b>: creates the account only when absent, adding the spend still pending (or
+ * claimed and not acknowledged) for the same period end.
+ * <li><b>settle</b>: reserved −= reservation (floor 0) and spent += cost, only when the account
+ * exists; the window's tokens are corrected by {@code rateTokens − reserveTokens} (floor 0) when
+ * the window is still kept; the cost goes to pending spend of the account's period end (0 without
+ * account) with the day/model aggregate; the customer is marked dirty.
+ * <li><b>claimPending / ackPending</b>: a claimed batch is handed out again until acknowledged
+ * with its id; an empty claim clears the dirty mark.
+ * </ul>
+ * Windows older than the previous minute are dropped at the customer's next admission, so memory
+ * stays bounded to about two windows per customer.
+ */
+public final class InProcessLimitStore implements LimitStore {
+    private final ConcurrentHashMap<String, CustomerState> customers = new ConcurrentHashMap<>();
+    private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public CompletionStage<AdmitDecision> admit(AdmitRequest request) {
+        return withState(request.customerId(), s -> s.admit(request));
+    }
+
+    @Override
+    public CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs) {
+        return withState(customerId, s -> {
+            s.seed(spentNanos, periodEndMs);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<SettleResult> settle(SettleRequest request) {
+        return withState(request.customerId(), s -> {
+            SettleResult result = s.settle(request);
+            dirty.add(request.customerId());
+            return result;
+        });
+    }
+
+    @Override
+    public CompletionStage<AccountSnapshot> snapshot(String customerId) {
+        CustomerState state = customers.get(customerId);
+        if (state == null) {
+            return CompletableFuture.completedFuture(AccountSnapshot.ABSENT);
+        }
+        synchronized (state) {
+            return CompletableFuture.completedFuture(state.snapshot());
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs) {
+        return withState(customerId, s -> {
+            s.resetSpend(newPeriodEndMs);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<List<String>> dirtyCustomers(int max) {
+        return CompletableFuture.completedFuture(dirty.stream().limit(Math.max(0, max)).toList());
+    }
+
+    @Override
+    public CompletionStage<PendingBatch> claimPending(String customerId) {
+        return withState(customerId, s -> {
+            PendingBatch batch = s.claim(customerId);
+            if (batch == null) {
+                // Under the customer's monitor: no settle can slip in between the check and this.
+                dirty.remove(customerId);
+                return PendingFields.empty(customerId);
+            }
+            return batch;
+        });
+    }
+
+    @Override
+    public CompletionStage<Void> ackPending(String customerId, String batchId) {
+        return withState(customerId, s -> {
+            s.ack(batchId);
+            return null;
+        });
+    }
+
+    @Override
+    public CompletionStage<Long> pendingNanos(String customerId) {
+        return withState(customerId, CustomerState::pendingNanos);
+    }
+
+    @Override
+    public void close() {
+        // Nothing to release: the state lives and dies with this object.
+    }
+
+    /** Windows currently kept for a customer (for tests of bounded memory). */
+    int windowCount(String customerId) {
+        return withState(customerId, CustomerState::windowCount).toCompletableFuture().getNow(0);
+    }
+
+    private <T> CompletionStage<T> withState(String customerId, Function<CustomerState, T> op) {
+        CustomerState state = customers.computeIfAbsent(customerId, k -> new CustomerState());
+        try {
+            T result;
+            synchronized (state) {
+                result = op.apply(state);
+            }
+            return CompletableFuture.completedFuture(result);
+        } catch (RuntimeException e) {
+            // Same shape as the Redis store: a bad argument fails the future, it is not thrown.
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}

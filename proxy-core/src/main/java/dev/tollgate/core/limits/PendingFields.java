@@ -1,0 +1,117 @@
+package dev.tollgate.core.limits;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Field names of a customer's pending (not yet persisted) spend, shared by both stores so that a
+ * batch reads the same whichever store produced it.
+ *
+ * <ul>
+ * <li>{@code s:<periodEnd>}: spend to add to the period ending then (nanos);
+ * <li>{@code d:<day>|<metric>|<model>}: daily aggregate, metric one of req, ok, pt, ct, sp.
+ * </ul>
+ * The model comes last and is everything after the second {@code |}, so a model name may
+ * contain any character without escaping; a day never contains {@code |}.
+ */
+final class PendingFields {
+    static final String PERIOD_PREFIX = "s:";
+    static final String DAILY_PREFIX = "d:";
+    static final String REQUESTS = "req";
+    static final String SUCCESSFUL = "ok";
+    static final String PROMPT = "pt";
+    static final String COMPLETION = "ct";
+    static final String SPEND = "sp";
+
+    private PendingFields() {
+    }
+
+    static String periodField(long periodEndMs) {
+        return PERIOD_PREFIX + periodEndMs;
+    }
+
+    static String dailyField(String day, String metric, String model) {
+        if (day.indexOf('|') >= 0) {
+            throw new IllegalArgumentException("day must be YYYY-MM-DD: " + day);
+        }
+        return DAILY_PREFIX + day + '|' + metric + '|' + model;
+    }
+
+    /** Every pending field a settle increments, in a fixed order, with its increment. */
+    static Map<String, Long> settleIncrements(SettleRequest r) {
+        Map<String, Long> m = new TreeMap<>();
+        m.put(dailyField(r.day(), REQUESTS, r.model()), 1L);
+        m.put(dailyField(r.day(), SUCCESSFUL, r.model()), r.success() ? 1L : 0L);
+        m.put(dailyField(r.day(), PROMPT, r.model()), r.promptTokens());
+        m.put(dailyField(r.day(), COMPLETION, r.model()), r.completionTokens());
+        m.put(dailyField(r.day(), SPEND, r.model()), r.costNanos());
+        return m;
+    }
+
+    /** Sum of the period-spend fields. */
+    static long periodSpend(Map<String, Long> fields) {
+        long sum = 0;
+        for (Map.Entry<String, Long> e : fields.entrySet()) {
+            if (e.getKey().startsWith(PERIOD_PREFIX)) {
+                sum += e.getValue();
+            }
+        }
+        return sum;
+    }
+
+    /** Decodes pending fields into a batch; unknown fields (e.g. the batch id) are ignored. */
+    static PendingBatch toBatch(String customerId, String batchId, Map<String, Long> fields) {
+        List<PendingBatch.PeriodSpend> periods = new ArrayList<>();
+        Map<String, long[]> daily = new TreeMap<>(); // "day|model" -> req, ok, pt, ct, sp
+        Map<String, String[]> dayModel = new TreeMap<>();
+        for (Map.Entry<String, Long> e : fields.entrySet()) {
+            String f = e.getKey();
+            long v = e.getValue();
+            if (f.startsWith(PERIOD_PREFIX)) {
+                periods.add(new PendingBatch.PeriodSpend(Long.parseLong(f.substring(PERIOD_PREFIX.length())), v));
+            } else if (f.startsWith(DAILY_PREFIX)) {
+                int a = f.indexOf('|');
+                int b = f.indexOf('|', a + 1);
+                if (a < 0 || b < 0) {
+                    continue;
+                }
+                String day = f.substring(DAILY_PREFIX.length(), a);
+                String metric = f.substring(a + 1, b);
+                String model = f.substring(b + 1);
+                String key = day + '|' + model;
+                dayModel.putIfAbsent(key, new String[] {day, model});
+                long[] agg = daily.computeIfAbsent(key, k -> new long[5]);
+                int slot = metricSlot(metric);
+                if (slot >= 0) {
+                    agg[slot] += v;
+                }
+            }
+        }
+        periods.sort(Comparator.comparingLong(PendingBatch.PeriodSpend::periodEndMs));
+        List<PendingBatch.DailyUsage> days = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : daily.entrySet()) {
+            String[] dm = dayModel.get(e.getKey());
+            long[] a = e.getValue();
+            days.add(new PendingBatch.DailyUsage(dm[0], dm[1], a[0], a[1], a[2], a[3], a[4]));
+        }
+        return new PendingBatch(customerId, batchId, List.copyOf(periods), List.copyOf(days));
+    }
+
+    static PendingBatch empty(String customerId) {
+        return new PendingBatch(customerId, null, List.of(), List.of());
+    }
+
+    private static int metricSlot(String metric) {
+        switch (metric) {
+            case REQUESTS: return 0;
+            case SUCCESSFUL: return 1;
+            case PROMPT: return 2;
+            case COMPLETION: return 3;
+            case SPEND: return 4;
+            default: return -1;
+        }
+    }
+}

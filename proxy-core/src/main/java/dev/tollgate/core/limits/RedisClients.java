@@ -1,0 +1,43 @@
+package dev.tollgate.core.limits;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import java.time.Duration;
+
+/**
+ * Lettuce clients configured to fail fast. Lettuce's defaults queue commands while it
+ * reconnects, which turns a dead Redis into hung requests; here a disconnected client rejects
+ * commands at once, every command has a short timeout, and reconnection still happens in the
+ * background so the store recovers on its own.
+ */
+public final class RedisClients {
+    /** Default command timeout: short enough that a dead Redis costs a call little latency. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMillis(250);
+    /** Commands queued beyond this fail instead of piling up in memory. */
+    static final int REQUEST_QUEUE_SIZE = 100_000;
+
+    private RedisClients() {
+    }
+
+    /**
+     * @param redisUrl       e.g. {@code redis://127.0.0.1:6379/0}
+     * @param commandTimeout per-command timeout; null for {@link #DEFAULT_COMMAND_TIMEOUT}
+     */
+    public static RedisClient failFast(String redisUrl, Duration commandTimeout) {
+        Duration timeout = commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : commandTimeout;
+        RedisURI uri = RedisURI.create(redisUrl);
+        uri.setTimeout(timeout);
+        RedisClient client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .requestQueueSize(REQUEST_QUEUE_SIZE)
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
+                .socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+                .build());
+        return client;
+    }
+}

@@ -1,0 +1,45 @@
+package dev.tollgate.core.limits;
+
+/**
+ * Key names of the Redis store. Every per-customer key carries the hash tag {@code {c:<id>}},
+ * so all keys of one customer live in one Redis Cluster slot and each script stays single-slot.
+ * A customer id containing '}' only shortens the tag; it is the same for all of that customer's
+ * keys, and since every suffix is free of '}', two customers' keys can never collide.
+ */
+final class RedisKeys {
+    private final String prefix;
+
+    RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    String account(String customerId) {
+        return tag(customerId) + ":acct";
+    }
+
+    String window(String customerId, long windowStartMs) {
+        return tag(customerId) + ":w:" + windowStartMs;
+    }
+
+    String pending(String customerId) {
+        return tag(customerId) + ":pend";
+    }
+
+    String claimed(String customerId) {
+        return tag(customerId) + ":claimed";
+    }
+
+    /** Customers with pending spend; a key of its own slot, never touched by a script. */
+    String dirty() {
+        return prefix + "dirty";
+    }
+
+    /** Pub/sub channel of catalogue invalidations. */
+    String events() {
+        return prefix + "events";
+    }
+
+    private String tag(String customerId) {
+        return prefix + "{c:" + customerId + "}";
+    }
+}

@@ -1,0 +1,55 @@
+package dev.tollgate.core.limits;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs scripts with EVALSHA and falls back to EVAL on {@code NOSCRIPT}. Redis empties its
+ * script cache on restart, fail-over and SCRIPT FLUSH, so a missing script is expected at any
+ * time; EVAL runs it and caches it again for the next EVALSHA.
+ */
+final class ScriptRunner {
+    private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
+    private final RedisAsyncCommands<String, String> commands;
+
+    ScriptRunner(RedisAsyncCommands<String, String> commands) {
+        this.commands = commands;
+    }
+
+    /** Loads the script into the server cache once, without waiting; EVAL covers a failure. */
+    void preload(LuaScript script) {
+        commands.scriptLoad(script.source()).whenComplete((sha, e) -> {
+            if (e != null) {
+                log.debug("SCRIPT LOAD {} failed; EVAL fallback will load it", script.name(), e);
+            } else if (!sha.equals(script.sha())) {
+                log.warn("script {} digest mismatch: local {} server {}", script.name(), script.sha(), sha);
+            }
+        });
+    }
+
+    <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+        CompletionStage<T> first = commands.evalsha(script.sha(), type, keys, args);
+        return first.exceptionallyCompose(e -> {
+            if (unwrap(e) instanceof RedisNoScriptException) {
+                log.debug("NOSCRIPT for {}; running it with EVAL", script.name());
+                return commands.<T>eval(script.source(), type, keys, args);
+            }
+            return CompletableFuture.failedStage(e);
+        });
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
