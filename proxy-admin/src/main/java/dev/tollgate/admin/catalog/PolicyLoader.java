@@ -1,0 +1,139 @@
+package dev.tollgate.admin.catalog;
+
+import dev.tollgate.admin.catalog.CustomerCatalog.SeedSpend;
+import dev.tollgate.core.budget.BudgetDuration;
+import dev.tollgate.core.limits.CustomerLimits;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneId;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads a customer's policy and persisted spend from the database (blocking JDBC: run it on the
+ * JDBC executor). The budget that applies is the customer's own when {@code budget_id} is set,
+ * else the default budget ({@code max_end_user_budget_id}) when configured, else none; a customer
+ * without a row gets the default budget too, so a new caller is limited from its first request.
+ */
+final class PolicyLoader {
+    private static final Logger LOG = LoggerFactory.getLogger(PolicyLoader.class);
+
+    private final DataSource dataSource;
+    private final String defaultBudgetId;
+    private final ZoneId zone;
+
+    PolicyLoader(DataSource dataSource, String defaultBudgetId, ZoneId zone) {
+        this.dataSource = dataSource;
+        this.defaultBudgetId = defaultBudgetId == null || defaultBudgetId.isBlank() ? null : defaultBudgetId;
+        this.zone = zone;
+    }
+
+    /** A loaded policy with the budget's duration, kept so a cached period end can be rolled forward without I/O. */
+    record Loaded(CustomerPolicy policy, BudgetDuration duration) {
+    }
+
+    Loaded load(String customerId, long nowMs) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            CustomerRow row = customer(c, customerId);
+            String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
+            BudgetRow budget = budgetId == null ? null : budget(c, budgetId);
+            BudgetDuration duration = duration(budget);
+            CustomerLimits limits = budget == null ? CustomerLimits.UNLIMITED
+                    : new CustomerLimits(orUnlimited(budget.maxBudgetNanos()), orUnlimited(budget.rpm()), orUnlimited(budget.tpm()),
+                            periodEnd(duration, budget.resetAtMs(), nowMs));
+            boolean known = row != null;
+            CustomerPolicy policy = new CustomerPolicy(customerId, known, known && row.blocked(),
+                    budget == null ? null : budget.id(), limits);
+            return new Loaded(policy, duration);
+        }
+    }
+
+    /**
+     * The persisted spend of the current period: the row's spend when it belongs to the period in
+     * force now (or to no period: a budget that just got a duration carries its spend over, as
+     * {@code SpendRepository} does when it applies such spend), otherwise 0 because the period
+     * rolled over before the reset job zeroed the row.
+     */
+    SeedSpend persistedSpend(String customerId, long nowMs) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            CustomerRow row = customer(c, customerId);
+            String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
+            BudgetRow budget = budgetId == null ? null : budget(c, budgetId);
+            long current = budget == null ? 0 : periodEnd(duration(budget), budget.resetAtMs(), nowMs);
+            if (row == null) {
+                return new SeedSpend(0, current);
+            }
+            boolean samePeriod = row.spendPeriodEnd() == current || row.spendPeriodEnd() == 0;
+            return new SeedSpend(samePeriod ? row.spendNanos() : 0, current);
+        }
+    }
+
+    /** End of the period in force at {@code nowMs}; 0 when the budget never resets. */
+    long periodEnd(BudgetDuration duration, Long resetAtMs, long nowMs) {
+        if (duration == null) {
+            return 0;
+        }
+        Instant stored = resetAtMs == null ? null : Instant.ofEpochMilli(resetAtMs);
+        return duration.currentPeriodEnd(stored, Instant.ofEpochMilli(nowMs), zone).toEpochMilli();
+    }
+
+    ZoneId zone() {
+        return zone;
+    }
+
+    private record CustomerRow(boolean blocked, String budgetId, long spendNanos, long spendPeriodEnd) {
+    }
+
+    private record BudgetRow(String id, Long maxBudgetNanos, Long rpm, Long tpm, String duration, Long resetAtMs) {
+    }
+
+    private static CustomerRow customer(Connection c, String customerId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT blocked, budget_id, spend_nanos, spend_period_end FROM tg_customer WHERE user_id = ?")) {
+            ps.setString(1, customerId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new CustomerRow(rs.getBoolean(1), rs.getString(2), rs.getLong(3), rs.getLong(4)) : null;
+            }
+        }
+    }
+
+    private static BudgetRow budget(Connection c, String budgetId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at "
+                + "FROM tg_budget WHERE budget_id = ?")) {
+            ps.setString(1, budgetId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                return new BudgetRow(budgetId, nullableLong(rs, 1), nullableLong(rs, 2), nullableLong(rs, 3), rs.getString(4),
+                        nullableLong(rs, 5));
+            }
+        }
+    }
+
+    private static BudgetDuration duration(BudgetRow budget) {
+        if (budget == null || budget.duration() == null || budget.duration().isBlank()) {
+            return null;
+        }
+        try {
+            return BudgetDuration.parse(budget.duration());
+        } catch (IllegalArgumentException e) {
+            // The admin API validates durations; a bad stored value must not take the hot path down.
+            LOG.warn("Budget {} has an invalid budget_duration '{}'; treating it as never resetting", budget.id(), budget.duration());
+            return null;
+        }
+    }
+
+    private static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static long orUnlimited(Long v) {
+        return v == null ? -1 : v;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.tollgate.admin.customer;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for {@code tg_customer}. Every method runs on the caller's connection (and transaction). */
+public final class CustomerRepository {
+    private static final String COLUMNS = "user_id, alias, spend_nanos, spend_period_end, allowed_model_region,"
+            + " default_model, budget_id, blocked, created_at, updated_at";
+
+    public void insert(Connection c, CustomerRow r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_customer (" + COLUMNS
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, r.userId());
+            ps.setString(2, r.alias());
+            ps.setLong(3, r.spendNanos());
+            ps.setLong(4, r.spendPeriodEnd());
+            ps.setString(5, r.allowedModelRegion());
+            ps.setString(6, r.defaultModel());
+            ps.setString(7, r.budgetId());
+            ps.setBoolean(8, r.blocked());
+            ps.setLong(9, r.createdAt());
+            ps.setLong(10, r.updatedAt());
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Writes the admin-editable columns. Spend columns are left alone: the spend flusher adds to
+     * them concurrently, and an admin edit must not overwrite a flush with a stale value.
+     */
+    public void updateProfile(Connection c, CustomerRow r) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_customer SET alias = ?, allowed_model_region = ?,"
+                + " default_model = ?, budget_id = ?, blocked = ?, updated_at = ? WHERE user_id = ?")) {
+            ps.setString(1, r.alias());
+            ps.setString(2, r.allowedModelRegion());
+            ps.setString(3, r.defaultModel());
+            ps.setString(4, r.budgetId());
+            ps.setBoolean(5, r.blocked());
+            ps.setLong(6, r.updatedAt());
+            ps.setString(7, r.userId());
+            ps.executeUpdate();
+        }
+    }
+
+    public Optional<CustomerRow> find(Connection c, String userId) throws SQLException {
+        return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id = ?", List.of(userId)).stream().findFirst();
+    }
+
+    /** Locks the row until the transaction ends, so concurrent updates of one customer serialise. */
+    public Optional<CustomerRow> findForUpdate(Connection c, String userId) throws SQLException {
+        return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id = ? FOR UPDATE", List.of(userId))
+                .stream().findFirst();
+    }
+
+    /** The rows among {@code ids} that exist, ordered by id. */
+    public List<CustomerRow> findAll(Connection c, Collection<String> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id IN (" + marks(ids.size())
+                + ") ORDER BY user_id", List.copyOf(ids));
+    }
+
+    /**
+     * One page of customers ordered by id; {@code q} (nullable) filters on a case-insensitive
+     * substring of the id or alias.
+     */
+    public List<CustomerRow> list(Connection c, String q, int limit, long offset) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM tg_customer");
+        List<String> args = new ArrayList<>();
+        if (q != null && !q.isEmpty()) {
+            sql.append(" WHERE LOWER(user_id) LIKE ? ESCAPE '\\' OR LOWER(alias) LIKE ? ESCAPE '\\'");
+            String pattern = "%" + likeEscape(q.toLowerCase(java.util.Locale.ROOT)) + "%";
+            args.add(pattern);
+            args.add(pattern);
+        }
+        sql.append(" ORDER BY user_id LIMIT ").append(limit).append(" OFFSET ").append(offset);
+        return query(c, sql.toString(), args);
+    }
+
+    public int delete(Connection c, Collection<String> ids) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM tg_customer WHERE user_id IN (" + marks(ids.size()) + ")")) {
+            bind(ps, 1, List.copyOf(ids));
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Creates a bare blocked customer unless the id exists; race-free on both databases. */
+    public void insertBlockedIfMissing(Connection c, String userId, long nowMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_customer (user_id, blocked, created_at, updated_at)"
+                + " VALUES (?, TRUE, ?, ?) ON CONFLICT DO NOTHING")) {
+            ps.setString(1, userId);
+            ps.setLong(2, nowMs);
+            ps.setLong(3, nowMs);
+            ps.executeUpdate();
+        }
+    }
+
+    public void setBlocked(Connection c, Collection<String> ids, boolean blocked, long nowMs) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_customer SET blocked = ?, updated_at = ? WHERE user_id IN ("
+                + marks(ids.size()) + ")")) {
+            ps.setBoolean(1, blocked);
+            ps.setLong(2, nowMs);
+            bind(ps, 3, List.copyOf(ids));
+            ps.executeUpdate();
+        }
+    }
+
+    /** Aliases of the given customers that exist and have one. */
+    public java.util.Map<String, String> aliases(Connection c, Collection<String> ids) throws SQLException {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        for (CustomerRow r : findAll(c, ids)) {
+            if (r.alias() != null) {
+                out.put(r.userId(), r.alias());
+            }
+        }
+        return out;
+    }
+
+    static String likeEscape(String s) {
+        return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+    }
+
+    private static String marks(int n) {
+        return String.join(", ", Collections.nCopies(n, "?"));
+    }
+
+    private static void bind(PreparedStatement ps, int first, List<String> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setString(first + i, args.get(i));
+        }
+    }
+
+    private static List<CustomerRow> query(Connection c, String sql, List<String> args) throws SQLException {
+        List<CustomerRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bind(ps, 1, args);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new CustomerRow(rs.getString("user_id"), rs.getString("alias"), rs.getLong("spend_nanos"),
+                            rs.getLong("spend_period_end"), rs.getString("allowed_model_region"),
+                            rs.getString("default_model"), rs.getString("budget_id"), rs.getBoolean("blocked"),
+                            rs.getLong("created_at"), rs.getLong("updated_at")));
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tollgate.admin.customer;
+
+import dev.tollgate.core.limits.AccountSnapshot;
+import dev.tollgate.core.limits.LimitStore;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The spend {@code /customer/info} shows: current, not as of the last flush. Upstream's info lags
+ * by a batch interval (acceptance tests had to poll); here the limit store answers for what the
+ * database does not know yet. Blocking is acceptable: the admin API runs on a JDBC thread.
+ */
+public final class LiveSpend {
+    private static final Logger LOG = LoggerFactory.getLogger(LiveSpend.class);
+    private static final long TIMEOUT_MS = 1_000;
+
+    private final LimitStore limits;
+
+    public LiveSpend(LimitStore limits) {
+        this.limits = limits;
+    }
+
+    /**
+     * The store's committed period spend when it holds an account (0 once that period has ended,
+     * since the store resets lazily at the next admit); otherwise the persisted spend plus spend
+     * still pending persistence. An unreachable store falls back to the persisted spend.
+     */
+    public long current(CustomerRow row, long nowMs) {
+        String id = row.userId();
+        try {
+            AccountSnapshot s = limits.snapshot(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            if (s.present()) {
+                boolean periodOver = s.periodEndMs() > 0 && nowMs >= s.periodEndMs();
+                return periodOver ? 0 : s.spentNanos();
+            }
+            Long pending = limits.pendingNanos(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return row.spendNanos() + (pending == null ? 0 : pending);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return row.spendNanos();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("Limit store unreachable for /customer/info of {}; showing persisted spend: {}", id, e.toString());
+            return row.spendNanos();
+        }
+    }
+}
