@@ -55,6 +55,11 @@ public final class FakeUpstream implements AutoCloseable {
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
+    /** Starts with {@link FakeUpstreamOptions#defaults()} on a free port. */
+    public static FakeUpstream start() {
+        return start(FakeUpstreamOptions.defaults());
+    }
+
     /** Binds 127.0.0.1 on {@code options.port()} (0: a free port) and starts serving. */
     public static FakeUpstream start(FakeUpstreamOptions options) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(),
