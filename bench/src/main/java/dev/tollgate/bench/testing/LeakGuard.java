@@ -1,6 +1,4 @@
-package dev.tollgate.bench.upstream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+package dev.tollgate.bench.testing;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
@@ -13,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Turns Netty's leak reports (which are only log lines) into test failures. Install it before the
  * first ByteBuf class loads, because the buffer leak detector is created once in a static field.
  */
-final class LeakGuard {
+public final class LeakGuard {
     private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
     private static final AtomicInteger DETECTORS = new AtomicInteger();
     private static boolean installed;
@@ -21,7 +19,7 @@ final class LeakGuard {
     private LeakGuard() {
     }
 
-    static synchronized void install() {
+    public static synchronized void install() {
         if (!installed) {
             ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new RecordingFactory());
             installed = true;
@@ -29,15 +27,19 @@ final class LeakGuard {
     }
 
     /** Collects garbage and lets the detector drain its queue; fails on any reported leak. */
-    static void assertNoLeaks() throws InterruptedException {
+    public static void assertNoLeaks() throws InterruptedException {
         for (int i = 0; i < 5; i++) {
             System.gc();
             Thread.sleep(20);
             // Allocation is what makes the detector poll for collected, unreleased buffers.
             ByteBufAllocator.DEFAULT.buffer(8).release();
         }
-        assertThat(DETECTORS.get()).as("LeakGuard was installed too late to see buffers").isPositive();
-        assertThat(LEAKS).as("Netty leak reports").isEmpty();
+        if (DETECTORS.get() == 0) {
+            throw new AssertionError("LeakGuard was installed too late to see buffers");
+        }
+        if (!LEAKS.isEmpty()) {
+            throw new AssertionError("Netty leak reports:\n" + String.join("\n", LEAKS));
+        }
     }
 
     private static final class RecordingFactory extends ResourceLeakDetectorFactory {
