@@ -3,7 +3,6 @@ package dev.tollgate.core.config;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -131,7 +130,7 @@ final class GeneralSettingsReader {
         if (legacy != null && !legacy.isBlank()) {
             headers.add(legacy.trim().toLowerCase(Locale.ROOT));
         }
-        return List.copyOf(new ArrayList<>(headers));
+        return List.copyOf(headers);
     }
 
     private static String tokenRateLimitType(ConfigNode g) {

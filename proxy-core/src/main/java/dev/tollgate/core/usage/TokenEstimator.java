@@ -22,11 +22,17 @@ public final class TokenEstimator {
     private TokenEstimator() {
     }
 
-    /** Loading the BPE ranks takes a while and memory; do it once, on first use. */
+    /** Loading BPE ranks takes time and memory: one registry, each encoding loaded on its first use. */
     private static final class Registry {
         static final EncodingRegistry INSTANCE = Encodings.newLazyEncodingRegistry();
-        static final Encoding O200K = INSTANCE.getEncoding(EncodingType.O200K_BASE);
-        static final Encoding CL100K = INSTANCE.getEncoding(EncodingType.CL100K_BASE);
+    }
+
+    private static final class O200k {
+        static final Encoding ENCODING = Registry.INSTANCE.getEncoding(EncodingType.O200K_BASE);
+    }
+
+    private static final class Cl100k {
+        static final Encoding ENCODING = Registry.INSTANCE.getEncoding(EncodingType.CL100K_BASE);
     }
 
     /** Tokens of {@code text} in the model's encoding; special-token text counts as ordinary text. */
@@ -91,7 +97,7 @@ public final class TokenEstimator {
 
     /** {@code o200k_base} for the GPT-4o/4.1/5 and o-series families, {@code cl100k_base} otherwise. */
     static Encoding encodingFor(String model) {
-        return usesO200k(model) ? Registry.O200K : Registry.CL100K;
+        return usesO200k(model) ? O200k.ENCODING : Cl100k.ENCODING;
     }
 
     static boolean usesO200k(String model) {
