@@ -1,5 +1,6 @@
 package dev.tollgate.admin.api;
 
+import static dev.tollgate.admin.api.AdminApiFixture.assertJson;
 import static dev.tollgate.admin.api.AdminApiFixture.error;
 import static dev.tollgate.admin.api.AdminApiFixture.id;
 import static dev.tollgate.admin.api.AdminApiFixture.json;
@@ -22,9 +23,9 @@ class AdminApiCustomerTest extends AdminApiTestBase {
         AdminApiFixture f = fixture(kind);
         String id = id("c");
         JsonNode row = f.post("/customer/new", obj("user_id", id));
-        assertThat(row).isEqualTo(json("{\"user_id\":\"" + id + "\",\"alias\":null,\"spend\":0.0,"
+        assertJson(row, "{\"user_id\":\"" + id + "\",\"alias\":null,\"spend\":0.0,"
                 + "\"allowed_model_region\":null,\"default_model\":null,\"budget_id\":null,\"object_permission_id\":null,"
-                + "\"blocked\":false,\"litellm_budget_table\":null,\"object_permission\":null}"));
+                + "\"blocked\":false,\"litellm_budget_table\":null,\"object_permission\":null}");
         assertThat(f.published).contains(id);
     }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.admin.api;
 
+import static dev.tollgate.admin.api.AdminApiFixture.assertJson;
 import static dev.tollgate.admin.api.AdminApiFixture.error;
 import static dev.tollgate.admin.api.AdminApiFixture.id;
 import static dev.tollgate.admin.api.AdminApiFixture.json;
@@ -130,8 +131,8 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
 
         f.published.clear();
         JsonNode result = f.post("/end_user/delete", obj("user_ids", List.of(a, b)));
-        assertThat(result).isEqualTo(json("{\"deleted_customers\":2,\"message\":\"Successfully deleted customers with ids: ['"
-                + a + "', '" + b + "']\"}"));
+        assertJson(result, "{\"deleted_customers\":2,\"message\":\"Successfully deleted customers with ids: ['"
+                + a + "', '" + b + "']\"}");
         assertThat(f.published).containsExactly(a, b);
         error(f.getCall("/customer/info", "end_user_id", a)).is(404, "not_found", "end_user_id",
                 "End User Id=" + a + " does not exist in db");

@@ -62,6 +62,14 @@ final class AdminApiFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * Asserts that {@code actual} serialises to the same JSON as {@code expected} (re-parsed, so
+     * int/long node classes and key order inside objects do not matter).
+     */
+    static void assertJson(JsonNode actual, String expected) {
+        assertThat(json(Json.string(actual))).isEqualTo(json(expected));
+    }
+
     static ObjectNode obj(Object... keyValues) {
         return (ObjectNode) Json.MAPPER.valueToTree(map(keyValues));
     }
