@@ -54,9 +54,10 @@ final class PolicyLoader {
 
     /**
      * The persisted spend of the current period: the row's spend when it belongs to the period in
-     * force now (or to no period: a budget that just got a duration carries its spend over, as
-     * {@code SpendRepository} does when it applies such spend), otherwise 0 because the period
-     * rolled over before the reset job zeroed the row.
+     * force now, otherwise 0 because the period rolled over before the reset job zeroed the row.
+     * Read exactly as {@code SpendRepository} applies spend: a period-less row carries over into a
+     * budget that just got a duration, and a row whose period is still running carries over into a
+     * budget that just lost its duration.
      */
     SeedSpend persistedSpend(String customerId, long nowMs) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
@@ -67,7 +68,8 @@ final class PolicyLoader {
             if (row == null) {
                 return new SeedSpend(0, current);
             }
-            boolean samePeriod = row.spendPeriodEnd() == current || row.spendPeriodEnd() == 0;
+            long stored = row.spendPeriodEnd();
+            boolean samePeriod = stored == current || stored == 0 || (current == 0 && nowMs < stored);
             return new SeedSpend(samePeriod ? row.spendNanos() : 0, current);
         }
     }

@@ -16,9 +16,10 @@ import java.util.List;
  *   <li>row period 0 and a batch period &gt; 0 → the customer just got a budget with a duration
  *       (no reset happened): added, and the row adopts the period;</li>
  *   <li>older period than the row's → dropped: it belongs to a period already reset;</li>
- *   <li>batch period 0 while the row has a period → the budget lost its duration: treated as a
- *       new period (restart), the same reading {@code JdbcCustomerCatalog.persistedSpend} uses to
- *       seed the limit store, so the database and the store agree.</li>
+ *   <li>batch period 0 while the row has a period P: while P is still running it is added to P
+ *       (spend settled without a store account, or a budget that just lost its duration: either
+ *       way nothing is lost); once P has ended the spend restarts in the period-less state. The
+ *       catalogue's {@code persistedSpend} reads the row the same way, so database and store agree.</li>
  * </ul>
  */
 final class PeriodSpendRules {
@@ -30,7 +31,7 @@ final class PeriodSpendRules {
     private PeriodSpendRules() {
     }
 
-    static Totals apply(long spendNanos, long periodEndMs, List<PeriodSpend> spendByPeriod) {
+    static Totals apply(long spendNanos, long periodEndMs, List<PeriodSpend> spendByPeriod, long nowMs) {
         // Oldest first, so a batch spanning a rollover adds to the old period before restarting.
         List<PeriodSpend> ordered = new ArrayList<>(spendByPeriod);
         ordered.sort(Comparator.comparingLong(p -> p.periodEndMs() == 0 ? Long.MAX_VALUE : p.periodEndMs()));
@@ -43,6 +44,8 @@ final class PeriodSpendRules {
             } else if (period == 0) {
                 spend = Math.addExact(spend, p.spendNanos());
                 period = batchPeriod;
+            } else if (batchPeriod == 0 && nowMs < period) {
+                spend = Math.addExact(spend, p.spendNanos());
             } else if (batchPeriod == 0 || batchPeriod > period) {
                 spend = p.spendNanos();
                 period = batchPeriod;

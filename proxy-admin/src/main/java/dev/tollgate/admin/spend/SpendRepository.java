@@ -49,7 +49,7 @@ public final class SpendRepository {
                     return false;
                 }
                 CustomerSpend row = lockCustomer(c, batch.customerId(), nowMs);
-                PeriodSpendRules.Totals after = PeriodSpendRules.apply(row.spendNanos(), row.periodEndMs(), batch.spendByPeriod());
+                PeriodSpendRules.Totals after = PeriodSpendRules.apply(row.spendNanos(), row.periodEndMs(), batch.spendByPeriod(), nowMs);
                 if (after.spendNanos() != row.spendNanos() || after.periodEndMs() != row.periodEndMs()) {
                     updateCustomer(c, batch.customerId(), after, nowMs);
                 }

@@ -206,7 +206,9 @@ class CatalogTest {
             assertThat(seed(catalog, "vip", NOW)).isEqualTo(new SeedSpend(3, 0));
             assertThat(seed(catalog, "stranger", NOW)).isEqualTo(new SeedSpend(0, MAY_2));
             assertThat(seed(noDefault, "stranger", NOW)).isEqualTo(new SeedSpend(0, 0));
-            assertThat(seed(noDefault, "plain", NOW)).as("no budget: the period-less view").isEqualTo(new SeedSpend(0, 0));
+            // No budget any more: the row's period still runs, so its spend carries over; after it, it restarts.
+            assertThat(seed(noDefault, "plain", NOW)).isEqualTo(new SeedSpend(700, 0));
+            assertThat(seed(noDefault, "plain", Instant.ofEpochMilli(MAY_2))).isEqualTo(new SeedSpend(0, 0));
         }
     }
 
