@@ -88,9 +88,9 @@ public final class TollgateServer implements AutoCloseable {
         Migrations.run(database.dataSource());
         this.jdbc = new JdbcExecutor(8);
         if (general.redisUrl() != null && !general.redisUrl().isBlank()) {
-            this.store = RedisLimitStore.connect(general.redisUrl(), RedisClients.DEFAULT_COMMAND_TIMEOUT);
+            this.store = RedisLimitStore.connect(general.redisUrl(), RedisClients.DEFAULT_COMMAND_TIMEOUT, general.redisKeyPrefix());
             this.busClient = RedisClients.failFast(general.redisUrl(), Duration.ofSeconds(2));
-            this.bus = new RedisInvalidationBus(busClient, RedisLimitStore.DEFAULT_PREFIX);
+            this.bus = new RedisInvalidationBus(busClient, general.redisKeyPrefix());
         } else {
             this.store = new InProcessLimitStore();
             this.busClient = null;

@@ -97,10 +97,23 @@ public final class CustomerService {
     /** {@code /customer/info}: the row with its budget and current (not just persisted) spend. */
     public CustomerView info(String userId) {
         CustomerView stored = Transactions.inTransaction(ds, c -> {
-            CustomerRow row = customers.find(c, userId).orElseThrow(() -> notFound(userId, "end_user_id"));
+            CustomerRow row = customers.find(c, userId).orElse(null);
+            if (row == null) {
+                return null;
+            }
             BudgetRow budget = row.budgetId() == null ? null : budgets.find(c, row.budgetId()).orElse(null);
             return new CustomerView(row, budget, row.spendNanos());
         });
+        if (stored == null) {
+            // The first call creates the customer, but its row is written by the next spend
+            // flush; until then the limit store already knows it, and info must not say 404.
+            long now = schedule.nowMs();
+            if (!liveSpend.seen(userId)) {
+                throw notFound(userId, "end_user_id");
+            }
+            CustomerRow fresh = new CustomerRow(userId, null, 0, 0, null, null, null, false, now, now);
+            return new CustomerView(fresh, null, liveSpend.current(fresh, now));
+        }
         // Outside the transaction: no connection is held while waiting on the limit store.
         return new CustomerView(stored.customer(), stored.budget(), liveSpend.current(stored.customer(), schedule.nowMs()));
     }

@@ -28,6 +28,22 @@ public final class LiveSpend {
      * since the store resets lazily at the next admit); otherwise the persisted spend plus spend
      * still pending persistence. An unreachable store falls back to the persisted spend.
      */
+    /** Whether the store holds an account or unflushed spend for a customer the database lacks. */
+    public boolean seen(String id) {
+        try {
+            if (limits.snapshot(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).present()) {
+                return true;
+            }
+            Long pending = limits.pendingNanos(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            return pending != null && pending > 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return false;
+        }
+    }
+
     public long current(CustomerRow row, long nowMs) {
         String id = row.userId();
         try {

@@ -12,12 +12,15 @@ import java.util.List;
  * @param budgetExceededStatus  400 (LiteLLM's default) or 429 (then with {@code x-should-retry: false})
  * @param defaultReserveTokens  completion tokens reserved at admit when neither the request's
  *                              {@code max_tokens} nor the model's output limit is known
+ * @param redisKeyPrefix        prefix of every Redis key and channel (default {@code tg:}); deployments
+ *                              sharing one Redis must use different prefixes
  * @param failOpen              Redis unreachable: admit calls (true) or refuse with 503 (false)
  */
 public record GeneralSettings(
         String masterKey,
         String databaseUrl,
         String redisUrl,
+        String redisKeyPrefix,
         List<String> alerting,
         List<String> alertTypes,
         String webhookUrl,

@@ -17,7 +17,7 @@ final class GeneralSettingsReader {
     private static final Set<String> KEYS = Set.of("master_key", "database_url", "redis_url", "alerting",
             "alert_types", "webhook_url", "webhook_secret", "proxy_batch_write_at", "user_header_name",
             "user_header_mappings", "enforce_user_param", "token_rate_limit_type", "budget_exceeded_status",
-            "default_reserve_tokens", "fail_open", "max_request_body_bytes", "upstream_connect_timeout",
+            "default_reserve_tokens", "fail_open", "redis_key_prefix", "max_request_body_bytes", "upstream_connect_timeout",
             "upstream_read_timeout", "request_timeout", "client_idle_timeout", "shutdown_drain_timeout",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time", "proxy_budget_rescheduler_max_time", "use_redis_transaction_buffer",
@@ -45,6 +45,7 @@ final class GeneralSettingsReader {
                 orEnv(g.string("master_key"), env, "LITELLM_MASTER_KEY"),
                 orEnv(g.string("database_url"), env, "DATABASE_URL"),
                 redisUrl(g.string("redis_url"), env),
+                redisKeyPrefix(g),
                 List.copyOf(g.stringList("alerting")),
                 List.copyOf(g.stringList("alert_types")),
                 orEnv(g.string("webhook_url"), env, "WEBHOOK_URL"),
@@ -63,6 +64,17 @@ final class GeneralSettingsReader {
                 requestTimeout,
                 g.seconds("client_idle_timeout", Duration.ofSeconds(60)),
                 g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)));
+    }
+
+    private static String redisKeyPrefix(ConfigNode g) {
+        String prefix = g.string("redis_key_prefix");
+        if (prefix == null) {
+            return "tg:";
+        }
+        if (prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
+            throw new ConfigException("general_settings.redis_key_prefix: must be non-empty and contain no '{' or '}', got \"" + prefix + "\"");
+        }
+        return prefix;
     }
 
     private static String orEnv(String configured, Map<String, String> env, String variable) {

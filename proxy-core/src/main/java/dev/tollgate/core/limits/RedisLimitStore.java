@@ -87,9 +87,14 @@ public final class RedisLimitStore implements LimitStore {
      * the client and shuts it down on {@link #close()}.
      */
     public static RedisLimitStore connect(String redisUrl, Duration commandTimeout) {
+        return connect(redisUrl, commandTimeout, DEFAULT_PREFIX);
+    }
+
+    /** As {@link #connect(String, Duration)} with the given key prefix. */
+    public static RedisLimitStore connect(String redisUrl, Duration commandTimeout, String keyPrefix) {
         RedisClient client = RedisClients.failFast(redisUrl, commandTimeout);
         try {
-            return new RedisLimitStore(client.connect(), DEFAULT_PREFIX, client);
+            return new RedisLimitStore(client.connect(), keyPrefix, client);
         } catch (RuntimeException e) {
             client.shutdown();
             throw e;

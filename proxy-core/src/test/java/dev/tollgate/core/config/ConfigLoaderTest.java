@@ -171,7 +171,7 @@ class ConfigLoaderTest {
         assertThat(c.litellm()).isEqualTo(new LitellmSettings("free-tier", ZoneId.of("Europe/Berlin"), true, false, 500));
 
         GeneralSettings g = c.general();
-        assertThat(g).isEqualTo(new GeneralSettings("sk-1234", "postgresql://db/tollgate", "redis://cache:6379",
+        assertThat(g).isEqualTo(new GeneralSettings("sk-1234", "postgresql://db/tollgate", "redis://cache:6379", "tg:",
                 List.of("webhook"), List.of("budget_alerts"), "https://hooks.example.com/tollgate", "s3cret",
                 Duration.ofSeconds(5), List.of("x-my-customer", "x-my-user"), true, "total", 429, 256, "least-busy",
                 false, 1_048_576, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(300),
@@ -183,7 +183,7 @@ class ConfigLoaderTest {
     void appliesDefaults() {
         TollgateConfig c = parse(minimal(""), Map.of());
         GeneralSettings g = c.general();
-        assertThat(g).isEqualTo(new GeneralSettings(null, null, null, List.of(), List.of(), null, null,
+        assertThat(g).isEqualTo(new GeneralSettings(null, null, null, "tg:", List.of(), List.of(), null, null,
                 Duration.ofSeconds(10), List.of(), false, "output", 400, 1024, "round-robin", true, 4_194_304,
                 Duration.ofSeconds(5), Duration.ofSeconds(600), Duration.ofSeconds(600), Duration.ofSeconds(60),
                 Duration.ofSeconds(30)));
