@@ -17,7 +17,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class SpendFlusherTest {
     private static final long NOW = 1_700_000_000_000L;
@@ -37,9 +37,10 @@ class SpendFlusherTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgres"})
-    void settledSpendReachesTheDatabaseToTheNano(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); LimitStore store = new InProcessLimitStore()) {
+    @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
+    void settledSpendReachesTheDatabaseToTheNano(String kind, String storeKind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); TestStores.Handle stores = TestStores.create(storeKind)) {
+            LimitStore store = stores.store();
             SpendRepository repo = new SpendRepository(h.db().dataSource());
             Map<String, Long> expected = new HashMap<>();
             Random rnd = new Random(7);
@@ -65,9 +66,10 @@ class SpendFlusherTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgres"})
-    void aFlusherThatDiedAfterCommitIsRepairedWithoutDoubleCounting(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); LimitStore store = new InProcessLimitStore()) {
+    @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
+    void aFlusherThatDiedAfterCommitIsRepairedWithoutDoubleCounting(String kind, String storeKind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); TestStores.Handle stores = TestStores.create(storeKind)) {
+            LimitStore store = stores.store();
             SpendRepository repo = new SpendRepository(h.db().dataSource());
             call(store, "alice", 1_000);
             call(store, "alice", 234);
@@ -91,9 +93,10 @@ class SpendFlusherTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"h2", "postgres"})
-    void aDatabaseOutageKeepsTheBatchClaimedAndAppliesItOnceLater(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); LimitStore store = new InProcessLimitStore()) {
+    @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
+    void aDatabaseOutageKeepsTheBatchClaimedAndAppliesItOnceLater(String kind, String storeKind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); TestStores.Handle stores = TestStores.create(storeKind)) {
+            LimitStore store = stores.store();
             FlakyDataSource ds = new FlakyDataSource(h.db().dataSource());
             SpendRepository repo = new SpendRepository(ds);
             call(store, "bob", 777);
