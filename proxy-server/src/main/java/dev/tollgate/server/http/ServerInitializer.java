@@ -14,6 +14,8 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     public static final int MAX_INITIAL_LINE = 8192;
     /** Total header size limit: larger headers get a JSON 431. */
     public static final int MAX_HEADER_SIZE = 16384;
+    /** A request (headers and body) must arrive within this time; slow-loris clients are cut off. */
+    public static final long REQUEST_DEADLINE_MILLIS = 30_000;
 
     private final RequestDispatcher dispatcher;
     private final int maxBodyBytes;
@@ -35,6 +37,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("idle-closer", new IdleClientCloser());
         p.addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536));
         p.addLast("decode-failures", new DecoderFailureHandler());
+        p.addLast("request-deadline", new RequestDeadlineHandler(REQUEST_DEADLINE_MILLIS));
         p.addLast("aggregator", new JsonBodyAggregator(maxBodyBytes));
         p.addLast("dispatcher", dispatcher);
     }
