@@ -82,15 +82,7 @@ final class JsonRelay implements Relay {
         body = null;
         int status = head.status().code();
         if (status != 200) {
-            if (UpstreamErrors.isOpenAiError(content)) {
-                FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content);
-                ResponseHeaders.copyUpstream(head.headers(), res.headers());
-                call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
-            } else {
-                var error = UpstreamErrors.wrap(status, content);
-                content.release();
-                call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
-            }
+            UpstreamErrors.answer(call, exchange, head, content);
             return;
         }
         Usage usage = readUsage(content);

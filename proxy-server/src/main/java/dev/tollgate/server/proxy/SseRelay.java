@@ -14,12 +14,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * Relays an SSE stream event by event, forwarding each event's bytes untouched. It reads usage
@@ -159,15 +156,6 @@ final class SseRelay implements Relay {
     private void failBeforeStream() {
         CompositeByteBuf body = errorBody;
         errorBody = null;
-        int status = errorHead.status().code();
-        if (UpstreamErrors.isOpenAiError(body)) {
-            FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, errorHead.status(), body);
-            ResponseHeaders.copyUpstream(errorHead.headers(), res.headers());
-            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
-        } else {
-            var error = UpstreamErrors.wrap(status, body);
-            body.release();
-            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
-        }
+        UpstreamErrors.answer(call, exchange, errorHead, body);
     }
 }

@@ -36,6 +36,27 @@ final class UpstreamErrors {
         }
     }
 
+    /**
+     * Answers a non-200 upstream response (takes ownership of {@code body}): an OpenAI-shaped
+     * error passes through with its status; anything else becomes a 502 quoting the start of it.
+     */
+    static void answer(ProxyCall call, dev.tollgate.server.http.Exchange exchange, io.netty.handler.codec.http.HttpResponse head,
+            ByteBuf body) {
+        int status = head.status().code();
+        if (isOpenAiError(body)) {
+            var res = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    head.status(), body);
+            ResponseHeaders.copyUpstream(head.headers(), res.headers());
+            call.finish(dev.tollgate.core.usage.Usage.ZERO, dev.tollgate.core.usage.CallRecord.Outcome.UPSTREAM_FAILED, status,
+                    () -> exchange.full(res));
+        } else {
+            TollgateException error = wrap(status, body);
+            body.release();
+            call.finish(dev.tollgate.core.usage.Usage.ZERO, dev.tollgate.core.usage.CallRecord.Outcome.UPSTREAM_FAILED, 502,
+                    () -> exchange.error(error));
+        }
+    }
+
     static TollgateException wrap(int status, ByteBuf body) {
         String snippet = body.toString(body.readerIndex(), Math.min(body.readableBytes(), 300), StandardCharsets.UTF_8);
         return new TollgateException(ErrorKind.UPSTREAM_ERROR, "Upstream returned HTTP " + status + ": " + snippet);
