@@ -8,9 +8,10 @@ package dev.tollgate.core.limits;
  * @param windowResetMs    when the current RPM/TPM window ends (epoch ms)
  * @param remainingRequests requests left in the window after this call (-1 = no limit)
  * @param remainingTokens   tokens left in the window after this call's reservation (-1 = no limit)
+ * @param windowTokens      tokens counted in the window, including this call's reservation when admitted
  */
 public record AdmitDecision(Outcome outcome, long spentNanos, long reservedNanos, long windowStartMs,
-        long windowResetMs, long remainingRequests, long remainingTokens) {
+        long windowResetMs, long remainingRequests, long remainingTokens, long windowTokens) {
 
     public enum Outcome {
         ADMITTED,

@@ -19,12 +19,12 @@ final class AdmitDecisions {
             long windowRequests, long windowTokens, CustomerLimits limits) {
         long resetMs = windowStartMs + Windows.WINDOW_MS;
         if (outcome == Outcome.NEEDS_SEED) {
-            return new AdmitDecision(outcome, 0, 0, windowStartMs, resetMs, -1, -1);
+            return new AdmitDecision(outcome, 0, 0, windowStartMs, resetMs, -1, -1, 0);
         }
         long remainingRequests = remaining(limits.rpmLimit(), windowRequests, outcome == Outcome.RPM_EXCEEDED);
         long remainingTokens = remaining(limits.tpmLimit(), windowTokens, outcome == Outcome.TPM_EXCEEDED);
         return new AdmitDecision(outcome, spentNanos, reservedNanos, windowStartMs, resetMs, remainingRequests,
-                remainingTokens);
+                remainingTokens, windowTokens);
     }
 
     private static long remaining(long limit, long used, boolean exceeded) {

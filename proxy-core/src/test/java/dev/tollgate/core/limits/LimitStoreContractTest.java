@@ -106,7 +106,7 @@ abstract class LimitStoreContractTest {
     @Test
     void seedAddsSpendSettledWhileNoAccountExisted() {
         // Admitted, then Redis emptied, then settled: the spend must not vanish from the counter.
-        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1, 0);
         SettleResult r = settle(d, 100, 10, 70, 10, "gpt-4o");
         assertThat(r).isEqualTo(new SettleResult(0, 0));
         assertThat(snapshot().present()).as("settle never creates an account").isFalse();
@@ -119,7 +119,7 @@ abstract class LimitStoreContractTest {
 
     @Test
     void seedAlsoCountsClaimedButUnacknowledgedSpend() {
-        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1, 0);
         settle(d, 0, 0, 70, 0, "m");
         PendingBatch claimed = await(store.claimPending(customer));
         settle(d, 0, 0, 30, 0, "m");
@@ -132,7 +132,7 @@ abstract class LimitStoreContractTest {
 
     @Test
     void seedAddsOnlyPendingSpendOfTheSamePeriod() {
-        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1);
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1, 0);
         settle(d, 0, 0, 70, 0, "m"); // recorded under period 0
 
         seed(1_000, PERIOD_END);

@@ -88,7 +88,7 @@ final class JsonRelay implements Relay {
         Usage usage = readUsage(content);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content);
         ResponseHeaders.copyUpstream(head.headers(), res.headers());
-        HttpHeaders ours = call.responseHeaders(call.cost(usage));
+        HttpHeaders ours = call.responseHeaders(usage);
         res.headers().set(ours);
         call.finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.full(res));
     }

@@ -140,22 +140,19 @@ final class ProxyCall {
 
     private void respondWithMock(String text) {
         String model = request.model();
-        Usage usage;
         if (request.kind() == CompletionRequest.Kind.EMBEDDING) {
-            usage = new Usage(Tokens.text(model, request.body().get("input").toString()), 0, 0, true);
-            long cost = cost(usage);
+            Usage usage = new Usage(Tokens.text(model, request.body().get("input").toString()), 0, 0, true);
             byte[] body = MockResponder.embedding(model, usage);
-            finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(cost)));
+            finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(usage)));
             return;
         }
-        usage = new Usage(Tokens.prompt(model, request.messages()), Tokens.text(model, text), 0, true);
-        long cost = cost(usage);
+        Usage usage = new Usage(Tokens.prompt(model, request.messages()), Tokens.text(model, text), 0, true);
         if (!request.stream()) {
             byte[] body = MockResponder.completion(model, text, usage);
-            finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(cost)));
+            finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(usage)));
             return;
         }
-        HttpHeaders headers = responseHeaders(cost);
+        HttpHeaders headers = responseHeaders(usage);
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
         headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         exchange.startStream(HttpResponseStatus.OK, headers);
@@ -184,6 +181,22 @@ final class ProxyCall {
             Map<String, String> rl = new LinkedHashMap<>();
             RateLimitHeaders.put(rl, ticket.limits(), ticket.decision(), System.currentTimeMillis());
             rl.forEach(h::set);
+        }
+        return h;
+    }
+
+    /**
+     * As {@link #responseHeaders(long)}, for a call whose usage is known: the token headers show
+     * the window after settle replaced the reservation by the real count, not the reservation.
+     */
+    HttpHeaders responseHeaders(Usage usage) {
+        HttpHeaders h = responseHeaders(cost(usage));
+        if (ticket != null && ticket.reserved() && ticket.limits().tpmLimit() >= 0) {
+            long rateTokens = env.settlement().rateTokens(usage);
+            long used = ticket.decision().windowTokens() - ticket.reserveTokens() + rateTokens;
+            String value = Long.toString(Math.max(0, ticket.limits().tpmLimit() - used));
+            h.set("x-ratelimit-end_user-remaining-tokens", value);
+            h.set("x-ratelimit-remaining-tokens", value);
         }
         return h;
     }

@@ -68,7 +68,8 @@ public final class Settlement {
         return settleFailures.get();
     }
 
-    private long rateTokens(Usage u) {
+    /** Tokens a call counts against TPM, per {@code token_rate_limit_type}. */
+    long rateTokens(Usage u) {
         return switch (tokenRateLimitType) {
             case "input" -> u.promptTokens();
             case "total" -> u.totalTokens();
