@@ -33,8 +33,8 @@ class StreamLifecycleTest {
     /** About 50 MB in all: more than every socket buffer between the fake and the client can hold. */
     private static final int BIG_CHUNKS = 24_000;
 
-    /** About 1 MB of ~200-byte events: enough to queue in the proxy behind a reader that pauses. */
-    private static final int MANY_CHUNKS = 5_000;
+    /** About 400 KB of ~200-byte events: enough to queue in the proxy behind a reader that pauses. */
+    private static final int MANY_CHUNKS = 2_000;
 
     static FakeUpstream slow;
     static FakeUpstream big;
@@ -131,7 +131,7 @@ class StreamLifecycleTest {
             assertThat(reader.readHead().status()).isEqualTo(200);
             // While this reader sleeps, events pile up in the proxy's outbound buffer (the case where
             // a relayed event is written later, not at once).
-            Thread.sleep(500);
+            Thread.sleep(300);
             java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
             byte[] chunk;
             while ((chunk = reader.readChunk()) != null) {
