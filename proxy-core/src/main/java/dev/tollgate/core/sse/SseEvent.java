@@ -19,9 +19,9 @@ public final class SseEvent {
         int i = event.readerIndex();
         int end = event.writerIndex();
         while (i < end) {
-            int lineEnd = i;
-            while (lineEnd < end && event.getByte(lineEnd) != '\n') {
-                lineEnd++;
+            int lineEnd = event.indexOf(i, end, (byte) '\n');
+            if (lineEnd < 0) {
+                lineEnd = end;
             }
             int contentEnd = lineEnd > i && event.getByte(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd;
             if (contentEnd - i >= 5 && event.getByte(i) == 'd' && event.getByte(i + 1) == 'a' && event.getByte(i + 2) == 't'

@@ -6,8 +6,8 @@ import io.netty.buffer.CompositeByteBuf;
 import java.util.function.Consumer;
 
 /**
- * Cuts a byte stream of Server-Sent Events into whole events, without copying: each event is a
- * retained slice of the received buffers, ending with its blank line ({@code \n\n} or
+ * Cuts a byte stream of Server-Sent Events into whole events: each event is its own buffer (a
+ * copy of the received bytes), ending with its blank line ({@code \n\n} or
  * {@code \r\n\r\n}). Bytes of an unfinished event wait in a composite buffer for the next chunk.
  * Not thread-safe; {@link #close()} releases what is left.
  */
@@ -27,7 +27,9 @@ public final class SseEventSplitter implements AutoCloseable {
         pending.addComponent(true, chunk);
         int end;
         while ((end = eventEnd(pending)) >= 0) {
-            sink.accept(pending.readRetainedSlice(end - pending.readerIndex()));
+            // A copy, not a slice: discardReadComponents below shifts the composite's indexes and
+            // frees its read components, which would change or free a slice's bytes under it.
+            sink.accept(pending.readBytes(end - pending.readerIndex()));
         }
         pending.discardReadComponents();
     }
@@ -37,17 +39,15 @@ public final class SseEventSplitter implements AutoCloseable {
         if (!pending.isReadable()) {
             return null;
         }
-        return pending.readRetainedSlice(pending.readableBytes());
+        return pending.readBytes(pending.readableBytes());
     }
 
     /** Index just past the blank line ending the first event, or -1. */
     static int eventEnd(ByteBuf buf) {
-        int start = buf.readerIndex();
         int limit = buf.writerIndex();
-        for (int i = start; i < limit - 1; i++) {
-            if (buf.getByte(i) != '\n') {
-                continue;
-            }
+        // indexOf scans in bulk; reading byte by byte is slow on composites (and under leak detection).
+        for (int i = buf.indexOf(buf.readerIndex(), limit, (byte) '\n'); i >= 0 && i < limit - 1;
+                i = buf.indexOf(i + 1, limit, (byte) '\n')) {
             byte next = buf.getByte(i + 1);
             if (next == '\n') {
                 return i + 2;

@@ -66,8 +66,10 @@ public final class CompletionRequest {
             if (v == null || v.isNull()) {
                 continue;
             }
-            if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 1) {
-                throw new TollgateException(ErrorKind.INVALID_REQUEST, "'" + field + "' must be a positive integer.", field);
+            // Bounded so the worst-case cost reserved at admission cannot overflow a long (a 500).
+            if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asLong() < 1) {
+                throw new TollgateException(ErrorKind.INVALID_REQUEST,
+                        "'" + field + "' must be a positive integer of at most " + Integer.MAX_VALUE + ".", field);
             }
             return v.asLong();
         }

@@ -89,7 +89,7 @@ final class JsonRelay implements Relay {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content);
         ResponseHeaders.copyUpstream(head.headers(), res.headers());
         HttpHeaders ours = call.responseHeaders(usage);
-        res.headers().set(ours);
+        res.headers().setAll(ours);
         call.finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.full(res));
     }
 

@@ -50,7 +50,7 @@ final class SseRelay implements Relay {
         }
         HttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
         ResponseHeaders.copyUpstream(head.headers(), headers);
-        headers.set(call.responseHeaders(0));
+        headers.setAll(call.responseHeaders(0));
         // The cost is known only at the end of the stream; the spend is still recorded exactly.
         headers.remove("x-litellm-response-cost");
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
