@@ -100,9 +100,8 @@ function duration(text) {
   return plural(Number(m[1]), DURATION_UNITS[m[2]]);
 }
 
-function dateTime(iso) {
-  const d = new Date(iso);
-  return d.toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+function dateOnly(iso) {
+  return new Date(iso).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
 function relative(iso) {
@@ -123,8 +122,8 @@ function relative(iso) {
 /** A reset time as "Mar 3, 2026, 12:00 AM" with "in 29d" under it; muted "never" without one. */
 function resetCell(iso) {
   if (!iso) return h('span', { class: 'muted' }, 'never');
-  return h('span', { class: 'stack', title: new Date(iso).toISOString() },
-    h('span', {}, dateTime(iso)), h('span', { class: 'sub' }, relative(iso)));
+  return h('span', { class: 'stack nowrap', title: new Date(iso).toLocaleString() },
+    h('span', {}, dateOnly(iso)), h('span', { class: 'sub' }, relative(iso)));
 }
 
 function limit(value) {
@@ -390,7 +389,7 @@ function renderOverview(o) {
       stat('overview-spend-month', 'Spend this month', usd(o.spend.month.spend), `${plural(o.spend.month.requests, 'request')} since ${o.spend.month_start}`),
       stat('overview-customers', 'Customers', int(o.counts.customers), `${int(o.counts.blocked_customers)} blocked · ${plural(o.counts.budgets, 'budget')}`));
   }
-  cards.append(stat('overview-refusals', 'Refused calls', int(o.refusals.total), `since the proxy started, ${relative(o.refusals.since)}`));
+  cards.append(stat('overview-refusals', 'Refused calls', int(o.refusals.total), `since the proxy started (${relative(o.refusals.since)})`));
 
   const health = h('div', { class: 'card' }, h('h2', {}, 'Health'), h('ul', { class: 'health' },
     healthItem('health-db', 'Database', hl.database.ok, hl.database.ok ? `${hl.database.kind} · ${hl.database.latency_ms} ms` : `${hl.database.kind}: ${hl.database.error}`),
@@ -405,12 +404,13 @@ function renderOverview(o) {
     reasons.length === 0 ? emptyState('refusals-empty', 'No refused calls', 'Budget, rate-limit and blocked refusals since start show here.')
       : h('ul', { class: 'kv', 'data-testid': 'refusals' }, reasons.sort((a, b) => b[1] - a[1]).map(([r, n]) => h('li', {}, h('span', {}, reasonLabel(r)), h('span', { class: 'num' }, int(n))))));
 
-  const grid = h('div', { class: 'grid-overview' });
+  const left = h('div', { class: 'column' });
+  const right = h('div', { class: 'column' });
   if (o.daily) {
-    grid.append(h('div', { class: 'card span2' }, h('h2', {}, 'Spend per day (last 14 days)'),
+    left.append(h('div', { class: 'card' }, h('h2', {}, 'Spend per day (last 14 days)'),
       barChart(o.daily.map((d) => ({ label: d.date.slice(5), value: Number(d.spend), title: `${d.date}: ${usd(d.spend)}, ${plural(d.requests, 'request')}` })), 'overview-daily-chart')));
     const top = o.top_customers;
-    grid.append(h('div', { class: 'card span2' }, h('h2', {}, 'Top customers this month'),
+    right.append(h('div', { class: 'card' }, h('h2', {}, 'Top customers this month'),
       top.length === 0 ? emptyState('top-empty', 'No spend this month yet', 'Customers appear here after their first call is flushed.')
         : table('top-customers', [['Customer'], ['Tier'], ['Requests', 'num'], ['Spend', 'num']], top.map((c) => h('tr', {},
           h('td', {}, customerLink(c.user_id, c.alias), c.blocked ? badge('blocked', 'bad') : null),
@@ -418,7 +418,9 @@ function renderOverview(o) {
           h('td', { class: 'num' }, int(c.requests)),
           h('td', { class: 'num' }, usd(c.spend)))))));
   }
-  grid.append(health, refusals);
+  left.append(health);
+  right.append(refusals);
+  const grid = h('div', { class: 'grid-overview' }, left, right);
   clear($('overview-body')).append(cards, grid);
 }
 
@@ -501,7 +503,7 @@ function renderBudgets() {
     body.append(emptyState('budgets-empty', 'No pricing tiers yet', 'Create one with “+ Create Budget”, e.g. my-free-tier with a $4 budget that resets every 30 days.'));
     return;
   }
-  body.append(table('budgets-table', [['Budget ID'], ['Max budget', 'num'], ['Resets every'], ['Next reset'], ['RPM', 'num'], ['TPM', 'num'], ['Customers', 'num'], ['', 'actions']],
+  body.append(table('budgets-table', [['Budget ID'], ['Max budget', 'num'], ['Resets every'], ['Next reset'], ['RPM', 'num'], ['TPM', 'num'], ['Customers', 'num'], ['', 'cell-actions']],
     rows.map((b) => h('tr', { 'data-testid': 'budget-row', 'data-budget-id': b.budget_id },
       h('td', { 'data-testid': 'budget-cell-id' }, isPrivateBudget(b.budget_id) ? h('span', { class: 'stack' }, h('span', { class: 'mono' }, b.budget_id), h('span', { class: 'sub' }, 'customer-specific')) : h('span', { class: 'tier' }, b.budget_id)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-max' }, b.max_budget === null ? h('span', { class: 'muted' }, 'no limit') : usd(b.max_budget)),
@@ -510,9 +512,9 @@ function renderBudgets() {
       h('td', { class: 'num', 'data-testid': 'budget-cell-rpm' }, limit(b.rpm_limit)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-tpm' }, limit(b.tpm_limit)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-customers' }, int(b.customer_count)),
-      h('td', { class: 'actions' },
+      h('td', { class: 'cell-actions' }, h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'budget-edit', 'data-action': 'edit' }, 'Edit'),
-        h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'data-testid': 'budget-delete', 'data-action': 'delete' }, 'Delete'))))));
+        h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'data-testid': 'budget-delete', 'data-action': 'delete' }, 'Delete')))))));
 }
 
 let editingBudget = null;
@@ -644,7 +646,7 @@ function renderCustomers(list) {
         : emptyState('customers-empty', 'No customers yet', 'Customers appear on their first call with a user id, or create one with “+ New customer”.'));
     return;
   }
-  body.append(table('customers-table', [['Customer'], ['Tier'], ['Spend this period', 'num'], ['Max', 'num'], ['Remaining'], ['Next reset'], ['Status'], ['', 'actions']],
+  body.append(table('customers-table', [['Customer'], ['Tier'], ['Spend', 'num'], ['Max', 'num'], ['Remaining'], ['Next reset'], ['Status'], ['', 'cell-actions']],
     list.map((c) => {
       const b = c.litellm_budget_table;
       const max = b ? b.max_budget : null;
@@ -656,11 +658,11 @@ function renderCustomers(list) {
         h('td', { 'data-testid': 'customer-cell-remaining' }, remainingBar(c.spend, max)),
         h('td', {}, b ? resetCell(b.budget_reset_at) : h('span', { class: 'muted' }, '—')),
         h('td', { 'data-testid': 'customer-cell-status' }, c.blocked ? badge('Blocked', 'bad') : badge('Active', 'ok')),
-        h('td', { class: 'actions' },
+        h('td', { class: 'cell-actions' }, h('div', { class: 'row-actions' },
           h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'customer-change-tier', 'data-action': 'tier' }, 'Change tier'),
           c.blocked
             ? h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'customer-unblock', 'data-action': 'unblock' }, 'Unblock')
-            : h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'data-testid': 'customer-block', 'data-action': 'block' }, 'Block')));
+            : h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'data-testid': 'customer-block', 'data-action': 'block' }, 'Block'))));
     })));
 }
 
