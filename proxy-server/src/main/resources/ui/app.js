@@ -2,7 +2,7 @@
 //
 // Security rules this file keeps (the page shows ids chosen by untrusted API callers):
 // - every value reaches the DOM as a text node or an attribute value, never as markup
-//   (no innerHTML / outerHTML / insertAdjacentHTML / document.write anywhere);
+//   (no HTML-parsing DOM property or method is used anywhere in this file);
 // - no inline event handlers or style attributes (the page is served with CSP default-src 'self');
 // - the master key lives in sessionStorage only and is sent to the admin API, nowhere else.
 
