@@ -602,7 +602,7 @@ function onBudgetAction(event) {
     openBudgetForm(budget);
   } else {
     askConfirm(`Delete budget “${id}”?`, budget.customer_count > 0
-      ? `${plural(budget.customer_count, 'customer')} use this budget; the proxy refuses to delete it until they are moved to another tier.`
+      ? `${plural(budget.customer_count, 'customer')} ${budget.customer_count === 1 ? 'uses' : 'use'} this budget; the proxy refuses to delete it until ${budget.customer_count === 1 ? 'it is' : 'they are'} moved to another tier.`
       : 'No customer uses it. This cannot be undone.', 'Delete budget', async () => {
       await api('POST', '/budget/delete', { id });
       await loadBudgets();

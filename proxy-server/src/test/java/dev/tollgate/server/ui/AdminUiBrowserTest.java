@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
 import java.io.File;
@@ -26,6 +27,11 @@ import org.junit.jupiter.api.Test;
  * proxy, runs it, and fails with its report. Screenshots land in {@code target/ui-screenshots/}.
  */
 class AdminUiBrowserTest {
+    static {
+        // Before any Netty buffer class loads (also for test classes that run after this one in the JVM).
+        LeakGuard.install();
+    }
+
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path UI_TEST_DIR = Path.of("src/test/ui").toAbsolutePath();
     static final Path SCREENSHOTS = Path.of("target/ui-screenshots").toAbsolutePath();
@@ -71,10 +77,11 @@ class AdminUiBrowserTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws InterruptedException {
         if (proxy != null) {
             proxy.close();
         }
+        LeakGuard.assertNoLeaks();
     }
 
     @Test

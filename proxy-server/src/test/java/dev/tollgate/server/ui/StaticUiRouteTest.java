@@ -3,6 +3,7 @@ package dev.tollgate.server.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
 import java.io.IOException;
@@ -22,6 +23,11 @@ import org.junit.jupiter.api.Test;
 
 /** The admin page's files and headers, and {@code GET /tollgate/overview}, on a real proxy. */
 class StaticUiRouteTest {
+    static {
+        // Before any Netty buffer class loads (also for test classes that run after this one in the JVM).
+        LeakGuard.install();
+    }
+
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     static TestProxy proxy;
 
@@ -36,8 +42,9 @@ class StaticUiRouteTest {
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws InterruptedException {
         proxy.close();
+        LeakGuard.assertNoLeaks();
     }
 
     static HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
