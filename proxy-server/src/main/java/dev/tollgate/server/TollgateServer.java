@@ -7,6 +7,7 @@ import dev.tollgate.admin.catalog.JdbcCustomerCatalog;
 import dev.tollgate.admin.db.Database;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.Migrations;
+import dev.tollgate.admin.overview.OverviewRepository;
 import dev.tollgate.admin.spend.BudgetResetJob;
 import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.spend.SpendRepository;
@@ -31,6 +32,8 @@ import dev.tollgate.server.proxy.Admission;
 import dev.tollgate.server.proxy.DeploymentSelector;
 import dev.tollgate.server.proxy.ProxyRoutes;
 import dev.tollgate.server.proxy.Settlement;
+import dev.tollgate.server.ui.OverviewRoute;
+import dev.tollgate.server.ui.StaticUiRoute;
 import dev.tollgate.server.upstream.UpstreamClient;
 import io.lettuce.core.RedisClient;
 import io.netty.bootstrap.ServerBootstrap;
@@ -122,6 +125,11 @@ public final class TollgateServer implements AutoCloseable {
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics.registry()));
         router.addOwner(AdminApi::handles, new AdminRoute(auth, adminApi, jdbc));
+        router.addOwner(path -> path.equals("/ui") || path.startsWith("/ui/"), new StaticUiRoute());
+        router.add(HttpMethod.GET, "/tollgate/overview", new OverviewRoute(auth, new OverviewRoute.Sources(
+                new OverviewRepository(database.dataSource(), clock), jdbc, database.embedded() ? "embedded H2" : "postgresql",
+                store, busClient != null ? "redis" : "in-process", flusher::lastSuccessfulFlushMs, flusher::pendingBatchesFailed,
+                general.batchWriteInterval(), metrics.registry(), clock, Version.VALUE)));
 
         this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workers = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
