@@ -3,6 +3,7 @@ package dev.tollgate.server.budget;
 import dev.tollgate.server.TestProxy;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -80,7 +81,18 @@ public final class Backend implements AutoCloseable {
             throw new IllegalArgumentException("config needs a block-style general_settings section");
         }
         String full = yaml.substring(0, at + marker.length()) + generalSettings() + yaml.substring(at + marker.length());
-        return TestProxy.start(full, dataDir, Map.of());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return TestProxy.start(full, dataDir, Map.of());
+            } catch (RedisConnectionException e) {
+                // The store's connection handshake has a 250 ms timeout; on a machine shared by
+                // many test JVMs a cold start can miss it. Not what these suites test: try again.
+                if (attempt == 3) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
+        }
     }
 
     /** A JDBC connection straight to this backend's database, for row checks. */
