@@ -200,7 +200,10 @@ public final class CustomerService {
             customers.delete(c, ids);
             return ids;
         });
-        deleted.forEach(bus::publish);
+        for (String id : deleted) {
+            liveSpend.forget(id);
+            bus.publish(id);
+        }
         return deleted;
     }
 

@@ -31,7 +31,9 @@ public final class LiveSpend {
     /** Whether the store holds an account or unflushed spend for a customer the database lacks. */
     public boolean seen(String id) {
         try {
-            if (limits.snapshot(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS).present()) {
+            AccountSnapshot s = limits.snapshot(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            // An account holding no spend is no evidence: a deleted customer's account stays behind, zeroed.
+            if (s.present() && s.spentNanos() > 0) {
                 return true;
             }
             Long pending = limits.pendingNanos(id).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -41,6 +43,21 @@ public final class LiveSpend {
             return false;
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * Zeroes a deleted customer's spend in the limit store, so an id used again starts from nothing
+     * (as its database row does) instead of inheriting the deleted customer's period spend. Spend
+     * still pending persistence is left alone: it is the record of calls made. Best effort.
+     */
+    public void forget(String id) {
+        try {
+            limits.resetSpend(id, 0).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("Limit store unreachable while deleting customer {}; its spend there is kept: {}", id, e.toString());
         }
     }
 

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Fleet {@link InvalidationBus} on Redis pub/sub, channel {@code <prefix>events}. It holds a
  * dedicated pub/sub connection for receiving (a subscribed connection serves nothing else) and
  * a plain one for publishing. Every instance, the publisher included, receives every message.
- * Listeners run on a Lettuce I/O thread and must return quickly (drop a cache entry, no I/O).
+ * Listeners run on a Lettuce I/O thread (and, for the publisher's own instance, also at once on the
+ * publishing thread) and must return quickly (drop a cache entry, no I/O).
  */
 public final class RedisInvalidationBus implements InvalidationBus {
     private static final Logger log = LoggerFactory.getLogger(RedisInvalidationBus.class);
@@ -63,6 +64,10 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
     @Override
     public void publish(String customerIdOrAll) {
+        // This instance first, synchronously: an admin write must be enforced by the instance that
+        // made it before its answer goes out, not after a pub/sub round trip (its own copy of the
+        // message arrives later and drops the entry once more, which is harmless).
+        deliver(customerIdOrAll);
         publisher.async().publish(channel, customerIdOrAll).whenComplete((n, e) -> {
             if (e != null) {
                 // Caches still expire on their own; the change is only applied later.

@@ -72,9 +72,13 @@ public final class Admission {
                     if (!mayRetryAfterSeed) {
                         return degraded(id, limits, new IllegalStateException("limit store lost the account right after seeding"));
                     }
+                    // A failed seed (database or store unreachable) falls under the failure policy like
+                    // a failed admit, instead of escaping as a 500.
                     return catalog.persistedSpend(id, nowMs)
                             .thenCompose(seed -> store.seed(id, seed.spentNanos(), seed.periodEndMs()))
-                            .thenCompose(v -> admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false));
+                            .handle((v, seedErr) -> seedErr != null ? degraded(id, limits, seedErr)
+                                    : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
+                            .thenCompose(s -> s);
                 case BUDGET_EXCEEDED:
                     refusalCounter.accept("budget");
                     return CompletableFuture.<Ticket>failedFuture(Refusals.budget(id, decision, limits, budgetStatus));
