@@ -130,17 +130,15 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         f.post("/customer/new", obj("user_id", id("c"), "budget_id", tier));
         f.post("/customer/new", obj("user_id", id("c"), "budget_id", tier));
         JsonNode list = f.get("/budget/list");
-        List<Long> counts = new ArrayList<>();
+        // The list's order is the database's; look each budget up by id instead of relying on it.
+        java.util.Map<String, Long> counts = new java.util.HashMap<>();
         for (JsonNode b : list) {
+            counts.put(b.get("budget_id").asText(), b.get("customer_count").asLong());
             if (b.get("budget_id").asText().equals(tier)) {
-                counts.add(b.get("customer_count").asLong());
                 assertThat(b.has("max_budget")).isTrue();
             }
-            if (b.get("budget_id").asText().equals(empty)) {
-                counts.add(b.get("customer_count").asLong());
-            }
         }
-        assertThat(counts).containsExactly(2L, 0L);
+        assertThat(counts).containsEntry(tier, 2L).containsEntry(empty, 0L);
     }
 
     @BothDatabases
