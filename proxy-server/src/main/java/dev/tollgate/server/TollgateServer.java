@@ -11,6 +11,8 @@ import dev.tollgate.admin.overview.OverviewRepository;
 import dev.tollgate.admin.spend.BudgetResetJob;
 import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.spend.SpendRepository;
+import dev.tollgate.admin.webhook.WebhookConfig;
+import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.InProcessLimitStore;
@@ -20,6 +22,7 @@ import dev.tollgate.core.limits.LocalInvalidationBus;
 import dev.tollgate.core.limits.RedisClients;
 import dev.tollgate.core.limits.RedisInvalidationBus;
 import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.HealthRoutes;
@@ -78,6 +81,7 @@ public final class TollgateServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
     private final ProxyMetrics metrics;
+    private final Webhooks webhooks;
     private volatile boolean closed;
 
     private TollgateServer(TollgateConfig config, String host, int port, Path dataDir, int ioThreads) throws Exception {
@@ -114,16 +118,19 @@ public final class TollgateServer implements AutoCloseable {
         this.flusher = new SpendFlusher(store, new SpendRepository(database.dataSource()), general.batchWriteInterval());
         this.resetJob = new BudgetResetJob(database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
 
-        this.metrics = new ProxyMetrics();
+        WebhookConfig webhookConfig = WebhookConfig.from(general);
+        this.webhooks = webhookConfig == null ? null : new Webhooks(webhookConfig, database.dataSource(), jdbc, clock);
+        this.metrics = new ProxyMetrics(litellm);
         MasterKeyAuth auth = new MasterKeyAuth(general.masterKey());
         Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal);
-        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), List.of(metrics));
+        List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
+        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners);
         UpstreamClient upstreams = new UpstreamClient(general.connectTimeout());
 
         Router router = new Router();
         ProxyRoutes.register(router, config, auth, deployments, admission, settlement, upstreams);
         HealthRoutes.register(router, this::readiness);
-        router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics.registry()));
+        router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
         router.addOwner(AdminApi::handles, new AdminRoute(auth, adminApi, jdbc));
         router.addOwner(path -> path.equals("/ui") || path.startsWith("/ui/"), new StaticUiRoute());
         router.add(HttpMethod.GET, "/tollgate/overview", new OverviewRoute(auth, new OverviewRoute.Sources(
@@ -145,8 +152,12 @@ public final class TollgateServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(64 * 1024, 256 * 1024))
                 .childHandler(initializer);
         this.serverChannel = b.bind(new InetSocketAddress(host, port)).sync().channel();
+        metrics.bindRuntime(new ProxyMetrics.Runtime(store, flusher, settlement, admission, webhooks, workers, jdbc));
         flusher.start();
         resetJob.start();
+        if (webhooks != null) {
+            webhooks.start();
+        }
         LOG.info("Tollgate listening on {} ({} models, limit store: {}, database: {})", serverChannel.localAddress(),
                 config.models().size(), busClient != null ? "redis" : "in-process", database.embedded() ? "embedded H2" : "postgresql");
     }
@@ -163,6 +174,11 @@ public final class TollgateServer implements AutoCloseable {
 
     public ProxyMetrics metrics() {
         return metrics;
+    }
+
+    /** The webhook pipeline, or null when webhook alerting is off. */
+    public Webhooks webhooks() {
+        return webhooks;
     }
 
     public SpendFlusher flusher() {
@@ -202,6 +218,10 @@ public final class TollgateServer implements AutoCloseable {
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resetJob.close();
         flusher.close();
+        if (webhooks != null) {
+            webhooks.close();
+        }
+        metrics.close();
         bus.close();
         store.close();
         if (busClient != null) {

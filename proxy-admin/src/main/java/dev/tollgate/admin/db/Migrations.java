@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class Migrations {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     /** Known migrations, in order. Add new files here. */
-    static final List<String> FILES = List.of("V1__customers_and_budgets.sql");
+    static final List<String> FILES = List.of("V1__customers_and_budgets.sql", "V2__webhook_outbox.sql");
     private static final long ADVISORY_LOCK_KEY = 0x7011_6a7eL;
 
     private Migrations() {

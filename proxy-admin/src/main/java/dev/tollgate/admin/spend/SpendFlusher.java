@@ -44,6 +44,7 @@ public final class SpendFlusher implements AutoCloseable {
     private final ScheduledExecutorService thread;
     private final AtomicLong lastSuccessfulFlushMs = new AtomicLong();
     private final AtomicLong pendingBatchesFailed = new AtomicLong();
+    private final AtomicLong lastPassDirty = new AtomicLong();
     // Touched only on the flusher thread.
     private long failuresSinceLog;
     private long lastFailureLogMs = Long.MIN_VALUE / 2;
@@ -100,6 +101,11 @@ public final class SpendFlusher implements AutoCloseable {
         return pendingBatchesFailed.get();
     }
 
+    /** Customers with pending spend found by the last pass (a gauge of the write-behind backlog). */
+    public long lastPassDirtyCustomers() {
+        return lastPassDirty.get();
+    }
+
     /** Stops the schedule after a final pass, so a graceful shutdown persists what it can. */
     @Override
     public void close() {
@@ -140,6 +146,7 @@ public final class SpendFlusher implements AutoCloseable {
     private int pass() {
         int applied = 0;
         long failed = 0;
+        long seen = 0;
         for (int round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
             List<String> dirty;
             try {
@@ -150,6 +157,7 @@ public final class SpendFlusher implements AutoCloseable {
                 break;
             }
             long failedBefore = failed;
+            seen += dirty.size();
             for (String customerId : dirty) {
                 try {
                     if (flushCustomer(customerId)) {
@@ -167,6 +175,7 @@ public final class SpendFlusher implements AutoCloseable {
                 break;
             }
         }
+        lastPassDirty.set(seen);
         if (failed == 0) {
             lastSuccessfulFlushMs.set(clock.millis());
         }

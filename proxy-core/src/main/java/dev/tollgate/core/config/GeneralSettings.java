@@ -15,6 +15,7 @@ import java.util.List;
  * @param redisKeyPrefix        prefix of every Redis key and channel (default {@code tg:}); deployments
  *                              sharing one Redis must use different prefixes
  * @param failOpen              Redis unreachable: admit calls (true) or refuse with 503 (false)
+ * @param webhook               thresholds, retries and queue of the webhook outbox
  */
 public record GeneralSettings(
         String masterKey,
@@ -38,7 +39,8 @@ public record GeneralSettings(
         Duration readTimeout,
         Duration requestTimeout,
         Duration clientIdleTimeout,
-        Duration shutdownDrainTimeout) {
+        Duration shutdownDrainTimeout,
+        WebhookOptions webhook) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

@@ -1,6 +1,7 @@
 package dev.tollgate.core.config;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** Reads {@code general_settings} (plus {@code router_settings.routing_strategy}) with LiteLLM's env fallbacks. */
 final class GeneralSettingsReader {
@@ -19,6 +21,7 @@ final class GeneralSettingsReader {
             "user_header_mappings", "enforce_user_param", "token_rate_limit_type", "budget_exceeded_status",
             "default_reserve_tokens", "fail_open", "redis_key_prefix", "max_request_body_bytes", "upstream_connect_timeout",
             "upstream_read_timeout", "request_timeout", "client_idle_timeout", "shutdown_drain_timeout",
+            "webhook_thresholds", "webhook_retry_base_ms", "webhook_max_attempts", "webhook_queue_capacity", "webhook_timeout",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time", "proxy_budget_rescheduler_max_time", "use_redis_transaction_buffer",
             "litellm_key_header_name", "alerting_args", "alerting_threshold", "store_model_in_db", "disable_spend_logs",
@@ -63,7 +66,34 @@ final class GeneralSettingsReader {
                 g.seconds("upstream_read_timeout", Duration.ofSeconds(600)),
                 requestTimeout,
                 g.seconds("client_idle_timeout", Duration.ofSeconds(60)),
-                g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)));
+                g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)),
+                webhook(g));
+    }
+
+    private static WebhookOptions webhook(ConfigNode g) {
+        WebhookOptions d = WebhookOptions.DEFAULTS;
+        List<BigDecimal> thresholds = d.thresholds();
+        if (g.has("webhook_thresholds")) {
+            Set<BigDecimal> sorted = new TreeSet<>();
+            for (String text : g.stringList("webhook_thresholds")) {
+                BigDecimal t;
+                try {
+                    t = new BigDecimal(text.trim());
+                } catch (NumberFormatException e) {
+                    throw g.error("webhook_thresholds", "expected fractions of the budget between 0 and 1, got \"" + text + "\"");
+                }
+                if (t.signum() <= 0 || t.compareTo(BigDecimal.ONE) >= 0) {
+                    throw g.error("webhook_thresholds", "expected fractions of the budget between 0 and 1 (exclusive), got " + text
+                            + "; budget_crossed is always sent at 1");
+                }
+                sorted.add(t.stripTrailingZeros());
+            }
+            thresholds = List.copyOf(sorted);
+        }
+        long attempts = g.positiveLong("webhook_max_attempts", d.maxAttempts());
+        long capacity = g.positiveLong("webhook_queue_capacity", d.queueCapacity());
+        return new WebhookOptions(thresholds, g.positiveLong("webhook_retry_base_ms", d.retryBaseMs()),
+                (int) Math.min(1000, attempts), (int) Math.min(10_000_000, capacity), g.seconds("webhook_timeout", d.timeout()));
     }
 
     private static String redisKeyPrefix(ConfigNode g) {

@@ -242,6 +242,16 @@ public final class RedisLimitStore implements LimitStore {
         });
     }
 
+    /** Scripts re-sent with EVAL after NOSCRIPT (Redis restarted or flushed its script cache). */
+    public long scriptFallbacks() {
+        return scripts.fallbacks.get();
+    }
+
+    /** Script runs that failed (timeouts, connection loss, server errors). */
+    public long redisErrors() {
+        return scripts.errors.get();
+    }
+
     @Override
     public void close() {
         // A connection passed in belongs to the caller, who may share it; only ours is closed.

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +19,9 @@ import org.slf4j.LoggerFactory;
 final class ScriptRunner {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
     private final RedisAsyncCommands<String, String> commands;
+    /** EVAL fallbacks after NOSCRIPT, and script runs that failed (timeouts, connection loss, errors). */
+    final AtomicLong fallbacks = new AtomicLong();
+    final AtomicLong errors = new AtomicLong();
 
     ScriptRunner(RedisAsyncCommands<String, String> commands) {
         this.commands = commands;
@@ -36,13 +40,20 @@ final class ScriptRunner {
 
     <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
         CompletionStage<T> first = commands.evalsha(script.sha(), type, keys, args);
-        return first.exceptionallyCompose(e -> {
+        CompletionStage<T> result = first.exceptionallyCompose(e -> {
             if (unwrap(e) instanceof RedisNoScriptException) {
                 log.debug("NOSCRIPT for {}; running it with EVAL", script.name());
+                fallbacks.incrementAndGet();
                 return commands.<T>eval(script.source(), type, keys, args);
             }
             return CompletableFuture.failedStage(e);
         });
+        result.whenComplete((v, e) -> {
+            if (e != null) {
+                errors.incrementAndGet();
+            }
+        });
+        return result;
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.tollgate.core.money.ModelPrice;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,6 +104,11 @@ class ConfigLoaderTest {
               request_timeout: 300
               client_idle_timeout: 15
               shutdown_drain_timeout: 10
+              webhook_thresholds: [0.95, 0.5]
+              webhook_retry_base_ms: 250
+              webhook_max_attempts: 4
+              webhook_queue_capacity: 100
+              webhook_timeout: 3
             router_settings:
               routing_strategy: least-busy
             """;
@@ -175,7 +181,8 @@ class ConfigLoaderTest {
                 List.of("webhook"), List.of("budget_alerts"), "https://hooks.example.com/tollgate", "s3cret",
                 Duration.ofSeconds(5), List.of("x-my-customer", "x-my-user"), true, "total", 429, 256, "least-busy",
                 false, 1_048_576, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(300),
-                Duration.ofSeconds(15), Duration.ofSeconds(10)));
+                Duration.ofSeconds(15), Duration.ofSeconds(10),
+                new WebhookOptions(List.of(new BigDecimal("0.5"), new BigDecimal("0.95")), 250, 4, 100, Duration.ofSeconds(3))));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -186,9 +193,18 @@ class ConfigLoaderTest {
         assertThat(g).isEqualTo(new GeneralSettings(null, null, null, "tg:", List.of(), List.of(), null, null,
                 Duration.ofSeconds(10), List.of(), false, "output", 400, 1024, "round-robin", true, 4_194_304,
                 Duration.ofSeconds(5), Duration.ofSeconds(600), Duration.ofSeconds(600), Duration.ofSeconds(60),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30), WebhookOptions.DEFAULTS));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
+    }
+
+    @Test
+    void rejectsWebhookThresholdsOutsideZeroToOne() {
+        assertInvalid(minimal("general_settings:\n  webhook_thresholds: [0.85, 2]\n"),
+                "general_settings.webhook_thresholds: expected fractions of the budget between 0 and 1 (exclusive), got 2;"
+                        + " budget_crossed is always sent at 1");
+        assertInvalid(minimal("general_settings:\n  webhook_thresholds: [eighty]\n"),
+                "general_settings.webhook_thresholds: expected fractions of the budget between 0 and 1, got \"eighty\"");
     }
 
     @Test

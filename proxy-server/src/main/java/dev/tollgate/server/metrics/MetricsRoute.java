@@ -2,7 +2,6 @@ package dev.tollgate.server.metrics;
 
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Route;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -11,20 +10,39 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.RejectedExecutionException;
 
-/** {@code GET /metrics} in the Prometheus text format. */
+/**
+ * {@code GET /metrics} in the Prometheus text format. The scrape (which can be large with many
+ * series) runs on the metrics thread; the response is written back on the connection's event loop.
+ */
 public final class MetricsRoute implements Route {
-    private final PrometheusMeterRegistry registry;
+    private final ProxyMetrics metrics;
 
-    public MetricsRoute(PrometheusMeterRegistry registry) {
-        this.registry = registry;
+    public MetricsRoute(ProxyMetrics metrics) {
+        this.metrics = metrics;
     }
 
     @Override
     public void handle(FullHttpRequest request, Exchange exchange) {
-        byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-        exchange.full(res);
+        try {
+            metrics.scrapeExecutor().execute(() -> {
+                byte[] body;
+                try {
+                    body = metrics.scrape().getBytes(StandardCharsets.UTF_8);
+                } catch (RuntimeException e) {
+                    exchange.channel().eventLoop().execute(() -> exchange.error(e));
+                    return;
+                }
+                exchange.channel().eventLoop().execute(() -> {
+                    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                            Unpooled.wrappedBuffer(body));
+                    res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+                    exchange.full(res);
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("metrics are shutting down", e);
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.LimitStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,8 @@ public final class Admission {
     private final boolean failOpen;
     private final int budgetStatus;
     private final Consumer<String> refusalCounter;
+    private final AtomicLong catalogErrors = new AtomicLong();
+    private final AtomicLong storeErrors = new AtomicLong();
 
     public Admission(CustomerCatalog catalog, LimitStore store, boolean failOpen, int budgetStatus, Consumer<String> refusalCounter) {
         this.catalog = catalog;
@@ -34,6 +37,21 @@ public final class Admission {
         this.failOpen = failOpen;
         this.budgetStatus = budgetStatus;
         this.refusalCounter = refusalCounter;
+    }
+
+    /** Customer policy loads (database) that failed during admission. */
+    public long catalogErrors() {
+        return catalogErrors.get();
+    }
+
+    /** Limit store calls that failed during admission. */
+    public long storeErrors() {
+        return storeErrors.get();
+    }
+
+    /** Counts a refusal decided before admission (e.g. {@code auth} for a 401 on a completion route). */
+    public void refused(String reason) {
+        refusalCounter.accept(reason);
     }
 
     /**
@@ -45,6 +63,7 @@ public final class Admission {
     public CompletionStage<Ticket> admit(String customerId, long nowMs, long reserveNanos, long reserveTokens) {
         return catalog.policy(customerId, nowMs).handle((policy, err) -> {
             if (err != null) {
+                catalogErrors.incrementAndGet();
                 return degraded(customerId, CustomerLimits.UNLIMITED, err);
             }
             if (policy.blocked()) {
@@ -63,6 +82,7 @@ public final class Admission {
         AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens);
         return store.admit(request).handle((decision, err) -> {
             if (err != null) {
+                storeErrors.incrementAndGet();
                 return degraded(id, limits, err);
             }
             switch (decision.outcome()) {

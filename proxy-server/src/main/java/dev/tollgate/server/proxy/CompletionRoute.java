@@ -36,9 +36,16 @@ public final class CompletionRoute implements Route {
 
     @Override
     public void handle(FullHttpRequest http, Exchange exchange) {
-        String keyHash = auth.check(http.headers());
+        String keyHash;
+        try {
+            keyHash = auth.check(http.headers());
+        } catch (TollgateException e) {
+            context.admission().refused("auth");
+            throw e;
+        }
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
         if (enforceUserParam && !request.body().has("user")) {
+            context.admission().refused("auth");
             throw new TollgateException(ErrorKind.AUTHENTICATION,
                     "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True", "None", 401, Map.of());
         }

@@ -2,6 +2,7 @@ package dev.tollgate.server.proxy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.money.ModelPrice;
 import dev.tollgate.core.usage.CallRecord;
@@ -41,6 +42,7 @@ final class ProxyCall {
     private final String apiKeyHash;
     private final EventLoop loop;
     private final long startedNanos = System.nanoTime();
+    private long upstreamStartedNanos;
     private final String requestId = UUID.randomUUID().toString();
     private Ticket ticket;
     private UpstreamCall upstream;
@@ -100,6 +102,7 @@ final class ProxyCall {
         exchange.channel().closeFuture().addListener(clientGone);
         FullHttpRequest upstreamRequest = buildUpstreamRequest();
         relay = request.stream() ? new SseRelay(this, exchange, request) : new JsonRelay(this, exchange);
+        upstreamStartedNanos = System.nanoTime();
         upstream = env.upstreams().send(loop, deployment.target(), upstreamRequest, relay, env.firstByteTimeout(),
                 deployment.config().timeout());
     }
@@ -225,14 +228,18 @@ final class ProxyCall {
         }
         long costNanos = cost(usage);
         boolean success = outcome == CallRecord.Outcome.OK;
-        CompletionStage<Void> recorded = env.settlement().settle(ticket, request.model(), usage, costNanos, success);
-        onLoop(recorded, (v, err) -> {
+        long upstreamEnded = System.nanoTime();
+        CompletionStage<SettleResult> recorded = env.settlement().settle(ticket, request.model(), usage, costNanos, success);
+        onLoop(recorded, (settle, err) -> {
             sendFinal.run();
             long now = System.nanoTime();
-            long upstreamNanos = upstream != null && upstream.firstByteNanos() > 0 ? now - upstream.firstByteNanos() : 0;
+            long upstreamNanos = upstream != null ? upstreamEnded - upstreamStartedNanos : 0;
+            long firstByte = upstream != null && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0;
+            long maxBudget = ticket != null && ticket.limits() != null ? ticket.limits().maxBudgetNanos() : -1;
             env.settlement().publish(new CallRecord(requestId, customerId, request.model(), deployment.config().upstreamModel(),
                     request.kind() == CompletionRequest.Kind.CHAT ? "/chat/completions" : "/embeddings", request.stream(), usage,
-                    costNanos, outcome, status, startedNanos, upstreamNanos, now - startedNanos, apiKeyHash));
+                    costNanos, outcome, status, startedNanos, upstreamNanos, now - startedNanos, apiKeyHash, firstByte, maxBudget,
+                    settle != null ? settle.spentNanos() : -1, settle != null ? settle.periodEndMs() : 0));
         });
     }
 

@@ -2,6 +2,7 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.SettleRequest;
+import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
@@ -35,8 +36,11 @@ public final class Settlement {
         this.listeners = listeners;
     }
 
-    /** Completes when the spend is recorded (or recording failed and was logged); never fails. */
-    public CompletionStage<Void> settle(Ticket ticket, String model, Usage usage, long costNanos, boolean success) {
+    /**
+     * Completes when the spend is recorded (or recording failed and was logged); never fails.
+     * Yields the customer's period spend after the settle, or null when unknown.
+     */
+    public CompletionStage<SettleResult> settle(Ticket ticket, String model, Usage usage, long costNanos, boolean success) {
         if (ticket == null || ticket.customerId() == null) {
             return CompletableFuture.completedFuture(null);
         }
@@ -49,8 +53,9 @@ public final class Settlement {
             if (err != null) {
                 settleFailures.incrementAndGet();
                 LOG.error("Could not record spend of {} nano-USD for customer {}: {}", costNanos, ticket.customerId(), err.toString());
+                return null;
             }
-            return null;
+            return r;
         });
     }
 
