@@ -16,7 +16,7 @@ import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
-import dev.tollgate.core.limits.RedisClients;
+import dev.tollgate.core.limits.RedisEndpoint;
 import dev.tollgate.core.limits.RedisInvalidationBus;
 import dev.tollgate.core.limits.RedisLimitStore;
 import dev.tollgate.server.admin.AdminRoute;
@@ -32,7 +32,6 @@ import dev.tollgate.server.proxy.DeploymentSelector;
 import dev.tollgate.server.proxy.ProxyRoutes;
 import dev.tollgate.server.proxy.Settlement;
 import dev.tollgate.server.upstream.UpstreamClient;
-import io.lettuce.core.RedisClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -67,7 +66,7 @@ public final class TollgateServer implements AutoCloseable {
     private final JdbcExecutor jdbc;
     private final LimitStore store;
     private final InvalidationBus bus;
-    private final RedisClient busClient;
+    private final RedisEndpoint busClient;
     private final SpendFlusher flusher;
     private final BudgetResetJob resetJob;
     private final EventLoopGroup boss;
@@ -88,8 +87,8 @@ public final class TollgateServer implements AutoCloseable {
         Migrations.run(database.dataSource());
         this.jdbc = new JdbcExecutor(8);
         if (general.redisUrl() != null && !general.redisUrl().isBlank()) {
-            this.store = RedisLimitStore.connect(general.redisUrl(), RedisClients.DEFAULT_COMMAND_TIMEOUT, general.redisKeyPrefix());
-            this.busClient = RedisClients.failFast(general.redisUrl(), Duration.ofSeconds(2));
+            this.store = RedisLimitStore.connect(general.redisUrl(), general.redisCommandTimeout(), general.redisKeyPrefix());
+            this.busClient = RedisEndpoint.failFast(general.redisUrl(), Duration.ofSeconds(2));
             this.bus = new RedisInvalidationBus(busClient, general.redisKeyPrefix());
         } else {
             this.store = new InProcessLimitStore();
@@ -197,7 +196,7 @@ public final class TollgateServer implements AutoCloseable {
         bus.close();
         store.close();
         if (busClient != null) {
-            busClient.shutdown();
+            busClient.close();
         }
         jdbc.close();
         database.close();

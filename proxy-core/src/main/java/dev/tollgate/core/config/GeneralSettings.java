@@ -15,6 +15,8 @@ import java.util.List;
  * @param redisKeyPrefix        prefix of every Redis key and channel (default {@code tg:}); deployments
  *                              sharing one Redis must use different prefixes
  * @param failOpen              Redis unreachable: admit calls (true) or refuse with 503 (false)
+ * @param redisCommandTimeout   per-command Redis timeout ({@code redis_command_timeout_ms}, default 250 ms):
+ *                              the longest a call waits on an unreachable Redis
  */
 public record GeneralSettings(
         String masterKey,
@@ -38,7 +40,8 @@ public record GeneralSettings(
         Duration readTimeout,
         Duration requestTimeout,
         Duration clientIdleTimeout,
-        Duration shutdownDrainTimeout) {
+        Duration shutdownDrainTimeout,
+        Duration redisCommandTimeout) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

@@ -18,7 +18,7 @@ final class GeneralSettingsReader {
             "alert_types", "webhook_url", "webhook_secret", "proxy_batch_write_at", "user_header_name",
             "user_header_mappings", "enforce_user_param", "token_rate_limit_type", "budget_exceeded_status",
             "default_reserve_tokens", "fail_open", "redis_key_prefix", "max_request_body_bytes", "upstream_connect_timeout",
-            "upstream_read_timeout", "request_timeout", "client_idle_timeout", "shutdown_drain_timeout",
+            "upstream_read_timeout", "request_timeout", "client_idle_timeout", "shutdown_drain_timeout", "redis_command_timeout_ms",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time", "proxy_budget_rescheduler_max_time", "use_redis_transaction_buffer",
             "litellm_key_header_name", "alerting_args", "alerting_threshold", "store_model_in_db", "disable_spend_logs",
@@ -63,7 +63,8 @@ final class GeneralSettingsReader {
                 g.seconds("upstream_read_timeout", Duration.ofSeconds(600)),
                 requestTimeout,
                 g.seconds("client_idle_timeout", Duration.ofSeconds(60)),
-                g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)));
+                g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)),
+                Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)));
     }
 
     private static String redisKeyPrefix(ConfigNode g) {

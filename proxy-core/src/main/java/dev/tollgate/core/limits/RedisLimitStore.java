@@ -1,9 +1,10 @@
 package dev.tollgate.core.limits;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -44,9 +45,9 @@ public final class RedisLimitStore implements LimitStore {
     private static final Logger log = LoggerFactory.getLogger(RedisLimitStore.class);
     private static final long WINDOW_TTL_MS = Windows.RETENTION_MS;
 
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisClient ownedClient;
-    private final RedisAsyncCommands<String, String> redis;
+    private final StatefulConnection<String, String> connection;
+    private final RedisEndpoint ownedClient;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final RedisKeys keys;
     private final ScriptRunner scripts;
     private final LuaScript admit;
@@ -62,14 +63,19 @@ public final class RedisLimitStore implements LimitStore {
      * {@link RedisClients#failFast} so that a dead Redis fails calls fast.
      */
     public RedisLimitStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
-        this(connection, keyPrefix, null);
+        this(connection, connection.async(), keyPrefix, null);
     }
 
-    private RedisLimitStore(StatefulRedisConnection<String, String> connection, String keyPrefix,
-            RedisClient ownedClient) {
+    /** As {@link #RedisLimitStore(StatefulRedisConnection, String)} on a Redis Cluster connection. */
+    public RedisLimitStore(StatefulRedisClusterConnection<String, String> connection, String keyPrefix) {
+        this(connection, connection.async(), keyPrefix, null);
+    }
+
+    private RedisLimitStore(StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> redis,
+            String keyPrefix, RedisEndpoint ownedClient) {
         this.connection = connection;
         this.ownedClient = ownedClient;
-        this.redis = connection.async();
+        this.redis = redis;
         this.keys = new RedisKeys(keyPrefix == null ? DEFAULT_PREFIX : keyPrefix);
         this.scripts = new ScriptRunner(redis);
         this.admit = script("admit");
@@ -82,7 +88,8 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
-     * Connects a fail-fast client (see {@link RedisClients#failFast}) with the default prefix.
+     * Connects a fail-fast client (see {@link RedisEndpoint#failFast}: {@code redis://} for one
+     * server, {@code redis-cluster://h1:p1,h2:p2} for a Redis Cluster) with the default prefix.
      * Opening the connection blocks: call it at startup, never on an event loop. The store owns
      * the client and shuts it down on {@link #close()}.
      */
@@ -92,11 +99,12 @@ public final class RedisLimitStore implements LimitStore {
 
     /** As {@link #connect(String, Duration)} with the given key prefix. */
     public static RedisLimitStore connect(String redisUrl, Duration commandTimeout, String keyPrefix) {
-        RedisClient client = RedisClients.failFast(redisUrl, commandTimeout);
+        RedisEndpoint client = RedisEndpoint.failFast(redisUrl, commandTimeout);
         try {
-            return new RedisLimitStore(client.connect(), keyPrefix, client);
+            RedisEndpoint.Connection c = client.connect();
+            return new RedisLimitStore(c.stateful(), c.async(), keyPrefix, client);
         } catch (RuntimeException e) {
-            client.shutdown();
+            client.close();
             throw e;
         }
     }
@@ -247,7 +255,7 @@ public final class RedisLimitStore implements LimitStore {
         // A connection passed in belongs to the caller, who may share it; only ours is closed.
         if (ownedClient != null) {
             connection.close();
-            ownedClient.shutdown();
+            ownedClient.close();
         }
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The {@link LimitStore} contract, run against every implementation: the in-process store and
  * the Redis store must behave identically. Time is passed as {@code nowMs}, never slept.
  */
-abstract class LimitStoreContractTest {
+public abstract class LimitStoreContractTest {
     /** A minute boundary, so window arithmetic in the tests is easy to read. */
     static final long T0 = 1_700_000_040_000L;
     static final long PERIOD_END = T0 + 3_600_000L;
@@ -44,7 +44,7 @@ abstract class LimitStoreContractTest {
 
     // ---- helpers -------------------------------------------------------------------------
 
-    static <T> T await(CompletionStage<T> stage) {
+    protected static <T> T await(CompletionStage<T> stage) {
         try {
             return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
