@@ -62,7 +62,7 @@ public final class RedisEndpoint implements AutoCloseable {
             return new RedisEndpoint(RedisClients.failFast(url, timeout), null);
         }
         List<RedisURI> seeds = clusterSeeds(url);
-        seeds.forEach(u -> u.setTimeout(timeout));
+        seeds.forEach(u -> u.setTimeout(RedisClients.connectTimeout(timeout)));
         RedisClusterClient client = RedisClusterClient.create(seeds);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
