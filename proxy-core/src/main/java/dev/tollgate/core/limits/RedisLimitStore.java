@@ -29,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s.
  * <li>{@code <prefix>{c:<id>}:pend} and {@code :claimed} hashes: spend not yet persisted,
  * fields as in {@link PendingFields}; the claimed one also holds the batch {@code id}.
+ * <li>{@code <prefix>{c:<id>}:sid:<windowStart>} hash: ids of settles applied for calls admitted
+ * in that window, so a settle re-sent after a timeout is not counted twice; expires
+ * {@link LimitStore#SETTLE_ID_RETENTION_MS} after its last write.
  * <li>{@code <prefix>dirty} set: customers that may have pending spend. It lives in another
  * slot, so it is updated by a SADD sent right after the settle script, not inside it. If that
  * SADD is lost (crash, timeout) the pending spend is still in Redis; a periodic sweep over
@@ -137,7 +140,8 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public CompletionStage<SettleResult> settle(SettleRequest r) {
         String id = r.customerId();
-        String[] k = {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id)};
+        String[] k = {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
+            keys.settleIds(id, r.windowStartMs())};
         CompletionStage<List<Object>> done;
         try {
             done = scripts.run(settle, ScriptOutputType.MULTI, k,
@@ -147,15 +151,19 @@ public final class RedisLimitStore implements LimitStore {
                     PendingFields.dailyField(r.day(), PendingFields.PROMPT, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.COMPLETION, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
-                    r.success() ? "1" : "0", str(r.promptTokens()), str(r.completionTokens()));
+                    r.success() ? "1" : "0", str(r.promptTokens()), str(r.completionTokens()),
+                    r.settleId() == null ? "" : r.settleId(), r.persisted() ? "1" : "0", str(SETTLE_ID_RETENTION_MS));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
         return done.thenApply(out -> {
-            // Sent once the pending spend exists (so a flusher never sees the mark without the
-            // spend); not awaited, since the spend is already safe and a lost mark is repairable.
-            markDirty(id);
-            return new SettleResult(num(out.get(0)), num(out.get(1)));
+            long status = num(out.get(2));
+            if (status != 0) {
+                // Sent once the pending spend exists (so a flusher never sees the mark without the
+                // spend); not awaited, since the spend is already safe and a lost mark is repairable.
+                markDirty(id);
+            }
+            return new SettleResult(num(out.get(0)), num(out.get(1)), status == 1);
         });
     }
 
