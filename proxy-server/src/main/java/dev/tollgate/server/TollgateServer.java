@@ -9,6 +9,7 @@ import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.Migrations;
 import dev.tollgate.admin.spend.BudgetResetJob;
 import dev.tollgate.admin.spend.SpendFlusher;
+import dev.tollgate.admin.spend.SpendJournal;
 import dev.tollgate.admin.spend.SpendRepository;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.json.Json;
@@ -60,6 +61,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class TollgateServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TollgateServer.class);
+    /** Settles kept in memory while the limit store is unreachable before they go to the database at once. */
+    static final int JOURNAL_CAPACITY = 100_000;
+    /** A settle the store has not taken for this long is written straight to the database. */
+    static final Duration JOURNAL_PERSIST_AFTER = Duration.ofSeconds(2);
 
     private final TollgateConfig config;
     private final Database database;
@@ -68,6 +73,7 @@ public final class TollgateServer implements AutoCloseable {
     private final InvalidationBus bus;
     private final RedisEndpoint busClient;
     private final SpendFlusher flusher;
+    private final SpendJournal journal;
     private final BudgetResetJob resetJob;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -107,13 +113,16 @@ public final class TollgateServer implements AutoCloseable {
         });
         AdminApi adminApi = new AdminApi(database.dataSource(), store, bus,
                 new AdminSettings(deployments.modelNames(), litellm.timezone(), defaultBudget), clock);
-        this.flusher = new SpendFlusher(store, new SpendRepository(database.dataSource()), general.batchWriteInterval());
+        SpendRepository spendRepository = new SpendRepository(database.dataSource());
+        this.flusher = new SpendFlusher(store, spendRepository, general.batchWriteInterval());
+        this.journal = new SpendJournal(store, spendRepository, JOURNAL_CAPACITY, Duration.ofMillis(250),
+                JOURNAL_PERSIST_AFTER, clock);
         this.resetJob = new BudgetResetJob(database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
 
         this.metrics = new ProxyMetrics();
         MasterKeyAuth auth = new MasterKeyAuth(general.masterKey());
         Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal);
-        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), List.of(metrics));
+        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), List.of(metrics), journal);
         UpstreamClient upstreams = new UpstreamClient(general.connectTimeout());
 
         Router router = new Router();
@@ -160,6 +169,11 @@ public final class TollgateServer implements AutoCloseable {
         return flusher;
     }
 
+    /** Settles the limit store did not confirm (Redis outage), replayed or persisted by the journal. */
+    public SpendJournal journal() {
+        return journal;
+    }
+
     private ObjectNode readiness() {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("status", "healthy");
@@ -192,6 +206,7 @@ public final class TollgateServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resetJob.close();
+        journal.close();
         flusher.close();
         bus.close();
         store.close();
