@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 @Tag("fault")
 class RedisOutageTest {
     static final long COMMAND_TIMEOUT_MS = 250;
+    /** Lettuce's default would be 60 s per command; we allow the timeout plus scheduling noise. */
+    static final long LATENCY_BOUND_MS = COMMAND_TIMEOUT_MS + 1_250;
     static RedisProcess redis;
     static PostgresProcess postgres;
     static FakeUpstream upstream;
@@ -123,8 +125,9 @@ class RedisOutageTest {
 
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isEqualTo(200));
         assertThat(during).isGreaterThan(250);
-        // No call waits much past the command timeout (admission makes one Redis call).
-        assertThat(maxLatency).isLessThan(COMMAND_TIMEOUT_MS + 750);
+        // No call hangs on the dead Redis: admission gives up after the command timeout (one
+        // Redis call); the margin absorbs two shared, busy CI cores.
+        assertThat(maxLatency).isLessThan(LATENCY_BOUND_MS);
         assertThat(journaled()).isPositive();
 
         long requests = postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer);
@@ -155,7 +158,7 @@ class RedisOutageTest {
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isIn(200, 503));
         assertThat(refused).isGreaterThan(10); // sequential clients: each refusal waits one command timeout
         assertThat(calls.stream().filter(c -> c.status() == 503)).allSatisfy(c -> assertThat(c.retryAfter()).isNotNull());
-        assertThat(maxLatency).isLessThan(COMMAND_TIMEOUT_MS + 750);
+        assertThat(maxLatency).isLessThan(LATENCY_BOUND_MS);
         // Only admitted calls reached the provider, and every one of them is charged once.
         assertThat(upstream.requestCount() - upstreamBefore).isEqualTo(ok + 2);
         long perCall = calls.stream().filter(Load.Call::ok).findFirst().orElseThrow().costNanos();
