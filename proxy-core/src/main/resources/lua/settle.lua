@@ -1,12 +1,47 @@
 -- Replaces an admitted call's reservation by its real cost and tokens and records the spend as
 -- pending persistence. The dirty mark lives in another slot, so the caller adds it separately.
--- KEYS[1] account hash  KEYS[2] window hash  KEYS[3] pending hash
+-- KEYS[1] account hash  KEYS[2] window hash  KEYS[3] pending hash  KEYS[4] applied-settle-ids hash
 -- ARGV[1] minus reserve nanos  ARGV[2] cost nanos  ARGV[3] window token correction
 -- ARGV[4..8] daily field names: requests, successful, prompt, completion, spend
 -- ARGV[9] success (0/1)  ARGV[10] prompt tokens  ARGV[11] completion tokens
--- Returns {spent after, period end}. All sums use HINCRBY (64-bit integers).
-local acct, win, pend = KEYS[1], KEYS[2], KEYS[3]
+-- ARGV[12] settle id ('' = none)  ARGV[13] persisted (1 = spend already in the database)
+-- ARGV[14] retention of applied ids, ms
+-- Returns {spent after, period end, status}: status 1 applied, 0 duplicate (nothing changed),
+-- 2 duplicate whose queued spend was taken back (it is in the database already).
+-- The ids hash maps settle id -> period end its spend was queued under, 'p' (applied as
+-- persisted: counters only) or 'x' (queued spend taken back). All sums use HINCRBY (64-bit).
+local acct, win, pend, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local sid, persisted = ARGV[12], ARGV[13] == '1'
 local spent, pe = '0', '0'
+
+local function current()
+  if redis.call('EXISTS', acct) == 1 then
+    return redis.call('HGET', acct, 'spent') or '0', redis.call('HGET', acct, 'pe') or '0'
+  end
+  return '0', '0'
+end
+
+if sid ~= '' then
+  local seen = redis.call('HGET', ids, sid)
+  if seen then
+    spent, pe = current()
+    if persisted and seen ~= 'p' and seen ~= 'x' then
+      -- Applied before with its spend queued, and the caller wrote it to the database too:
+      -- queue the opposite, so the flushed net is the cost once.
+      local neg = '-' .. ARGV[2]
+      redis.call('HINCRBY', pend, 's:' .. seen, neg)
+      redis.call('HINCRBY', pend, ARGV[4], -1)
+      redis.call('HINCRBY', pend, ARGV[5], -tonumber(ARGV[9]))
+      redis.call('HINCRBY', pend, ARGV[6], '-' .. ARGV[10])
+      redis.call('HINCRBY', pend, ARGV[7], '-' .. ARGV[11])
+      redis.call('HINCRBY', pend, ARGV[8], neg)
+      redis.call('HSET', ids, sid, 'x')
+      return {spent, pe, 2}
+    end
+    return {spent, pe, 0}
+  end
+end
+
 if redis.call('EXISTS', acct) == 1 then
   -- Never create an account here: a missing account must be seeded from the database.
   if redis.call('HINCRBY', acct, 'reserved', ARGV[1]) < 0 then
@@ -24,11 +59,17 @@ if redis.call('EXISTS', win) == 1 then
   end
 end
 
--- 's:<period end>' must match PendingFields.periodField in Java.
-redis.call('HINCRBY', pend, 's:' .. pe, ARGV[2])
-redis.call('HINCRBY', pend, ARGV[4], 1)
-redis.call('HINCRBY', pend, ARGV[5], ARGV[9])
-redis.call('HINCRBY', pend, ARGV[6], ARGV[10])
-redis.call('HINCRBY', pend, ARGV[7], ARGV[11])
-redis.call('HINCRBY', pend, ARGV[8], ARGV[2])
-return {spent, pe}
+if not persisted then
+  -- 's:<period end>' must match PendingFields.periodField in Java.
+  redis.call('HINCRBY', pend, 's:' .. pe, ARGV[2])
+  redis.call('HINCRBY', pend, ARGV[4], 1)
+  redis.call('HINCRBY', pend, ARGV[5], ARGV[9])
+  redis.call('HINCRBY', pend, ARGV[6], ARGV[10])
+  redis.call('HINCRBY', pend, ARGV[7], ARGV[11])
+  redis.call('HINCRBY', pend, ARGV[8], ARGV[2])
+end
+if sid ~= '' then
+  redis.call('HSET', ids, sid, persisted and 'p' or pe)
+  redis.call('PEXPIRE', ids, ARGV[14])
+end
+return {spent, pe, 1}

@@ -10,6 +10,7 @@ import dev.tollgate.admin.db.Migrations;
 import dev.tollgate.admin.overview.OverviewRepository;
 import dev.tollgate.admin.spend.BudgetResetJob;
 import dev.tollgate.admin.spend.SpendFlusher;
+import dev.tollgate.admin.spend.SpendJournal;
 import dev.tollgate.admin.spend.SpendRepository;
 import dev.tollgate.admin.webhook.WebhookConfig;
 import dev.tollgate.admin.webhook.Webhooks;
@@ -19,7 +20,7 @@ import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
-import dev.tollgate.core.limits.RedisClients;
+import dev.tollgate.core.limits.RedisEndpoint;
 import dev.tollgate.core.limits.RedisInvalidationBus;
 import dev.tollgate.core.limits.RedisLimitStore;
 import dev.tollgate.core.usage.CallListener;
@@ -38,7 +39,6 @@ import dev.tollgate.server.proxy.Settlement;
 import dev.tollgate.server.ui.OverviewRoute;
 import dev.tollgate.server.ui.StaticUiRoute;
 import dev.tollgate.server.upstream.UpstreamClient;
-import io.lettuce.core.RedisClient;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -67,14 +67,19 @@ import org.slf4j.LoggerFactory;
  */
 public final class TollgateServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TollgateServer.class);
+    /** Settles kept in memory while the limit store is unreachable before they go to the database at once. */
+    static final int JOURNAL_CAPACITY = 100_000;
+    /** A settle the store has not taken for this long is written straight to the database. */
+    static final Duration JOURNAL_PERSIST_AFTER = Duration.ofSeconds(2);
 
     private final TollgateConfig config;
     private final Database database;
     private final JdbcExecutor jdbc;
     private final LimitStore store;
     private final InvalidationBus bus;
-    private final RedisClient busClient;
+    private final RedisEndpoint busClient;
     private final SpendFlusher flusher;
+    private final SpendJournal journal;
     private final BudgetResetJob resetJob;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -95,8 +100,8 @@ public final class TollgateServer implements AutoCloseable {
         Migrations.run(database.dataSource());
         this.jdbc = new JdbcExecutor(8);
         if (general.redisUrl() != null && !general.redisUrl().isBlank()) {
-            this.store = RedisLimitStore.connect(general.redisUrl(), RedisClients.DEFAULT_COMMAND_TIMEOUT, general.redisKeyPrefix());
-            this.busClient = RedisClients.failFast(general.redisUrl(), Duration.ofSeconds(2));
+            this.store = RedisLimitStore.connect(general.redisUrl(), general.redisCommandTimeout(), general.redisKeyPrefix());
+            this.busClient = RedisEndpoint.failFast(general.redisUrl(), Duration.ofSeconds(2));
             this.bus = new RedisInvalidationBus(busClient, general.redisKeyPrefix());
         } else {
             this.store = new InProcessLimitStore();
@@ -115,7 +120,10 @@ public final class TollgateServer implements AutoCloseable {
         });
         AdminApi adminApi = new AdminApi(database.dataSource(), store, bus,
                 new AdminSettings(deployments.modelNames(), litellm.timezone(), defaultBudget), clock);
-        this.flusher = new SpendFlusher(store, new SpendRepository(database.dataSource()), general.batchWriteInterval());
+        SpendRepository spendRepository = new SpendRepository(database.dataSource());
+        this.flusher = new SpendFlusher(store, spendRepository, general.batchWriteInterval());
+        this.journal = new SpendJournal(store, spendRepository, JOURNAL_CAPACITY, Duration.ofMillis(250),
+                JOURNAL_PERSIST_AFTER, clock);
         this.resetJob = new BudgetResetJob(database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
 
         WebhookConfig webhookConfig = WebhookConfig.from(general);
@@ -124,7 +132,7 @@ public final class TollgateServer implements AutoCloseable {
         MasterKeyAuth auth = new MasterKeyAuth(general.masterKey());
         Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal);
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
-        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners);
+        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal);
         UpstreamClient upstreams = new UpstreamClient(general.connectTimeout());
 
         Router router = new Router();
@@ -185,6 +193,11 @@ public final class TollgateServer implements AutoCloseable {
         return flusher;
     }
 
+    /** Settles the limit store did not confirm (Redis outage), replayed or persisted by the journal. */
+    public SpendJournal journal() {
+        return journal;
+    }
+
     private ObjectNode readiness() {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("status", "healthy");
@@ -217,6 +230,7 @@ public final class TollgateServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resetJob.close();
+        journal.close();
         flusher.close();
         if (webhooks != null) {
             webhooks.close();
@@ -225,7 +239,7 @@ public final class TollgateServer implements AutoCloseable {
         bus.close();
         store.close();
         if (busClient != null) {
-            busClient.shutdown();
+            busClient.close();
         }
         jdbc.close();
         database.close();

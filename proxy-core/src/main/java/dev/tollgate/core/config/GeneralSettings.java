@@ -16,6 +16,8 @@ import java.util.List;
  *                              sharing one Redis must use different prefixes
  * @param failOpen              Redis unreachable: admit calls (true) or refuse with 503 (false)
  * @param webhook               thresholds, retries and queue of the webhook outbox
+ * @param redisCommandTimeout   per-command Redis timeout ({@code redis_command_timeout_ms}, default 250 ms):
+ *                              the longest a call waits on an unreachable Redis
  */
 public record GeneralSettings(
         String masterKey,
@@ -40,7 +42,8 @@ public record GeneralSettings(
         Duration requestTimeout,
         Duration clientIdleTimeout,
         Duration shutdownDrainTimeout,
-        WebhookOptions webhook) {
+        WebhookOptions webhook,
+        Duration redisCommandTimeout) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

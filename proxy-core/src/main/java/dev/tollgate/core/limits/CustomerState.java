@@ -23,6 +23,14 @@ final class CustomerState {
     private Map<String, Long> pending = new HashMap<>();
     private Map<String, Long> claimed;
     private String claimedId;
+    /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded. */
+    private final Map<String, String> settleIds = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > MAX_SETTLE_IDS;
+        }
+    };
+    static final int MAX_SETTLE_IDS = 100_000;
 
     AdmitDecision admit(AdmitRequest r) {
         long windowStart = Windows.start(r.nowMs());
@@ -80,6 +88,19 @@ final class CustomerState {
     }
 
     SettleResult settle(SettleRequest r) {
+        String sid = r.settleId();
+        if (sid != null) {
+            String seen = settleIds.get(sid);
+            if (seen != null) {
+                if (r.persisted() && !seen.equals("p") && !seen.equals("x")) {
+                    pending.merge(PERIOD_PREFIX_FIELD + seen, -r.costNanos(), Long::sum);
+                    PendingFields.settleIncrements(r).forEach((f, v) -> pending.merge(f, -v, Long::sum));
+                    settleIds.put(sid, "x");
+                    return new SettleResult(present ? spent : 0, present ? periodEnd : 0, false);
+                }
+                return new SettleResult(present ? spent : 0, present ? periodEnd : 0, false);
+            }
+        }
         if (present) {
             reserved = Math.max(0, reserved - r.reserveNanos());
             spent += r.costNanos();
@@ -89,10 +110,17 @@ final class CustomerState {
             w[1] = Math.max(0, w[1] + r.rateTokens() - r.reserveTokens());
         }
         long pe = present ? periodEnd : 0;
-        pending.merge(PendingFields.periodField(pe), r.costNanos(), Long::sum);
-        PendingFields.settleIncrements(r).forEach((f, v) -> pending.merge(f, v, Long::sum));
+        if (!r.persisted()) {
+            pending.merge(PendingFields.periodField(pe), r.costNanos(), Long::sum);
+            PendingFields.settleIncrements(r).forEach((f, v) -> pending.merge(f, v, Long::sum));
+        }
+        if (sid != null) {
+            settleIds.put(sid, r.persisted() ? "p" : Long.toString(pe));
+        }
         return new SettleResult(present ? spent : 0, pe);
     }
+
+    private static final String PERIOD_PREFIX_FIELD = PendingFields.PERIOD_PREFIX;
 
     AccountSnapshot snapshot() {
         return present ? new AccountSnapshot(true, spent, reserved, periodEnd) : AccountSnapshot.ABSENT;

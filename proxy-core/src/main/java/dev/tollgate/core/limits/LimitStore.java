@@ -17,6 +17,11 @@ import java.util.concurrent.CompletionStage;
  * starts again from zero and the account adopts the period end passed with the limits.
  */
 public interface LimitStore extends AutoCloseable {
+    /**
+     * How long a store remembers an applied {@link SettleRequest#settleId()}, counted from when it
+     * was applied: a settle re-sent within this time is recognised and not counted twice.
+     */
+    long SETTLE_ID_RETENTION_MS = 15 * 60_000L;
 
     CompletionStage<AdmitDecision> admit(AdmitRequest request);
 

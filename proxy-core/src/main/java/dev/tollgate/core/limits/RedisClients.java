@@ -19,7 +19,18 @@ public final class RedisClients {
     /** Commands queued beyond this fail instead of piling up in memory. */
     static final int REQUEST_QUEUE_SIZE = 100_000;
 
+    /** Opening a connection (handshake included) may take longer than one command, e.g. on a cold JVM. */
+    static final Duration MIN_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
     private RedisClients() {
+    }
+
+    /**
+     * The URI timeout, which Lettuce applies to the connection handshake; commands use the
+     * {@link TimeoutOptions} timeout instead.
+     */
+    static Duration connectTimeout(Duration commandTimeout) {
+        return commandTimeout.compareTo(MIN_CONNECT_TIMEOUT) > 0 ? commandTimeout : MIN_CONNECT_TIMEOUT;
     }
 
     /**
@@ -29,7 +40,7 @@ public final class RedisClients {
     public static RedisClient failFast(String redisUrl, Duration commandTimeout) {
         Duration timeout = commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : commandTimeout;
         RedisURI uri = RedisURI.create(redisUrl);
-        uri.setTimeout(timeout);
+        uri.setTimeout(connectTimeout(timeout));
         RedisClient client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)

@@ -1,7 +1,8 @@
 package dev.tollgate.core.limits;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.List;
@@ -23,7 +24,8 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
     private final String channel;
     private final StatefulRedisPubSubConnection<String, String> subscriber;
-    private final StatefulRedisConnection<String, String> publisher;
+    private final StatefulConnection<String, String> publisher;
+    private final RedisClusterAsyncCommands<String, String> publish;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final CompletionStage<Void> subscribed;
 
@@ -32,9 +34,30 @@ public final class RedisInvalidationBus implements InvalidationBus {
      * bus owns the connections, not the client.
      */
     public RedisInvalidationBus(RedisClient client, String keyPrefix) {
+        this(keyPrefix, client.connect(), client.connectPubSub());
+    }
+
+    /** As above on any endpoint, a single server or a Redis Cluster (which broadcasts PUBLISH to all nodes). */
+    public RedisInvalidationBus(RedisEndpoint endpoint, String keyPrefix) {
+        this(keyPrefix, endpoint.connect(), endpoint.connectPubSub());
+    }
+
+    private RedisInvalidationBus(String keyPrefix, RedisEndpoint.Connection publisher,
+            StatefulRedisPubSubConnection<String, String> subscriber) {
+        this(keyPrefix, publisher.stateful(), publisher.async(), subscriber);
+    }
+
+    private RedisInvalidationBus(String keyPrefix, io.lettuce.core.api.StatefulRedisConnection<String, String> publisher,
+            StatefulRedisPubSubConnection<String, String> subscriber) {
+        this(keyPrefix, publisher, publisher.async(), subscriber);
+    }
+
+    private RedisInvalidationBus(String keyPrefix, StatefulConnection<String, String> publisher,
+            RedisClusterAsyncCommands<String, String> publish, StatefulRedisPubSubConnection<String, String> subscriber) {
         this.channel = new RedisKeys(keyPrefix == null ? RedisLimitStore.DEFAULT_PREFIX : keyPrefix).events();
-        this.publisher = client.connect();
-        this.subscriber = client.connectPubSub();
+        this.publisher = publisher;
+        this.publish = publish;
+        this.subscriber = subscriber;
         subscriber.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String ch, String message) {
@@ -68,7 +91,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
         // made it before its answer goes out, not after a pub/sub round trip (its own copy of the
         // message arrives later and drops the entry once more, which is harmless).
         deliver(customerIdOrAll);
-        publisher.async().publish(channel, customerIdOrAll).whenComplete((n, e) -> {
+        publish.publish(channel, customerIdOrAll).whenComplete((n, e) -> {
             if (e != null) {
                 // Caches still expire on their own; the change is only applied later.
                 log.warn("could not publish invalidation of {}", customerIdOrAll, e);

@@ -29,6 +29,11 @@ final class RedisKeys {
         return tag(customerId) + ":claimed";
     }
 
+    /** Ids of settles applied for calls of one admission window (kept {@link LimitStore#SETTLE_ID_RETENTION_MS}). */
+    String settleIds(String customerId, long windowStartMs) {
+        return tag(customerId) + ":sid:" + windowStartMs;
+    }
+
     /** Customers with pending spend; a key of its own slot, never touched by a script. */
     String dirty() {
         return prefix + "dirty";

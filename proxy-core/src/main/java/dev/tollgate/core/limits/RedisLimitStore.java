@@ -1,9 +1,10 @@
 package dev.tollgate.core.limits;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s.
  * <li>{@code <prefix>{c:<id>}:pend} and {@code :claimed} hashes: spend not yet persisted,
  * fields as in {@link PendingFields}; the claimed one also holds the batch {@code id}.
+ * <li>{@code <prefix>{c:<id>}:sid:<windowStart>} hash: ids of settles applied for calls admitted
+ * in that window, so a settle re-sent after a timeout is not counted twice; expires
+ * {@link LimitStore#SETTLE_ID_RETENTION_MS} after its last write.
  * <li>{@code <prefix>dirty} set: customers that may have pending spend. It lives in another
  * slot, so it is updated by a SADD sent right after the settle script, not inside it. If that
  * SADD is lost (crash, timeout) the pending spend is still in Redis; a periodic sweep over
@@ -44,9 +48,9 @@ public final class RedisLimitStore implements LimitStore {
     private static final Logger log = LoggerFactory.getLogger(RedisLimitStore.class);
     private static final long WINDOW_TTL_MS = Windows.RETENTION_MS;
 
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisClient ownedClient;
-    private final RedisAsyncCommands<String, String> redis;
+    private final StatefulConnection<String, String> connection;
+    private final RedisEndpoint ownedClient;
+    private final RedisClusterAsyncCommands<String, String> redis;
     private final RedisKeys keys;
     private final ScriptRunner scripts;
     private final LuaScript admit;
@@ -62,14 +66,19 @@ public final class RedisLimitStore implements LimitStore {
      * {@link RedisClients#failFast} so that a dead Redis fails calls fast.
      */
     public RedisLimitStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
-        this(connection, keyPrefix, null);
+        this(connection, connection.async(), keyPrefix, null);
     }
 
-    private RedisLimitStore(StatefulRedisConnection<String, String> connection, String keyPrefix,
-            RedisClient ownedClient) {
+    /** As {@link #RedisLimitStore(StatefulRedisConnection, String)} on a Redis Cluster connection. */
+    public RedisLimitStore(StatefulRedisClusterConnection<String, String> connection, String keyPrefix) {
+        this(connection, connection.async(), keyPrefix, null);
+    }
+
+    private RedisLimitStore(StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> redis,
+            String keyPrefix, RedisEndpoint ownedClient) {
         this.connection = connection;
         this.ownedClient = ownedClient;
-        this.redis = connection.async();
+        this.redis = redis;
         this.keys = new RedisKeys(keyPrefix == null ? DEFAULT_PREFIX : keyPrefix);
         this.scripts = new ScriptRunner(redis);
         this.admit = script("admit");
@@ -82,7 +91,8 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /**
-     * Connects a fail-fast client (see {@link RedisClients#failFast}) with the default prefix.
+     * Connects a fail-fast client (see {@link RedisEndpoint#failFast}: {@code redis://} for one
+     * server, {@code redis-cluster://h1:p1,h2:p2} for a Redis Cluster) with the default prefix.
      * Opening the connection blocks: call it at startup, never on an event loop. The store owns
      * the client and shuts it down on {@link #close()}.
      */
@@ -92,11 +102,12 @@ public final class RedisLimitStore implements LimitStore {
 
     /** As {@link #connect(String, Duration)} with the given key prefix. */
     public static RedisLimitStore connect(String redisUrl, Duration commandTimeout, String keyPrefix) {
-        RedisClient client = RedisClients.failFast(redisUrl, commandTimeout);
+        RedisEndpoint client = RedisEndpoint.failFast(redisUrl, commandTimeout);
         try {
-            return new RedisLimitStore(client.connect(), keyPrefix, client);
+            RedisEndpoint.Connection c = client.connect();
+            return new RedisLimitStore(c.stateful(), c.async(), keyPrefix, client);
         } catch (RuntimeException e) {
-            client.shutdown();
+            client.close();
             throw e;
         }
     }
@@ -129,7 +140,8 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public CompletionStage<SettleResult> settle(SettleRequest r) {
         String id = r.customerId();
-        String[] k = {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id)};
+        String[] k = {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
+            keys.settleIds(id, r.windowStartMs())};
         CompletionStage<List<Object>> done;
         try {
             done = scripts.run(settle, ScriptOutputType.MULTI, k,
@@ -139,15 +151,19 @@ public final class RedisLimitStore implements LimitStore {
                     PendingFields.dailyField(r.day(), PendingFields.PROMPT, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.COMPLETION, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
-                    r.success() ? "1" : "0", str(r.promptTokens()), str(r.completionTokens()));
+                    r.success() ? "1" : "0", str(r.promptTokens()), str(r.completionTokens()),
+                    r.settleId() == null ? "" : r.settleId(), r.persisted() ? "1" : "0", str(SETTLE_ID_RETENTION_MS));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
         return done.thenApply(out -> {
-            // Sent once the pending spend exists (so a flusher never sees the mark without the
-            // spend); not awaited, since the spend is already safe and a lost mark is repairable.
-            markDirty(id);
-            return new SettleResult(num(out.get(0)), num(out.get(1)));
+            long status = num(out.get(2));
+            if (status != 0) {
+                // Sent once the pending spend exists (so a flusher never sees the mark without the
+                // spend); not awaited, since the spend is already safe and a lost mark is repairable.
+                markDirty(id);
+            }
+            return new SettleResult(num(out.get(0)), num(out.get(1)), status == 1);
         });
     }
 
@@ -257,7 +273,7 @@ public final class RedisLimitStore implements LimitStore {
         // A connection passed in belongs to the caller, who may share it; only ours is closed.
         if (ownedClient != null) {
             connection.close();
-            ownedClient.shutdown();
+            ownedClient.close();
         }
     }
 

@@ -2,7 +2,7 @@ package dev.tollgate.core.limits;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -18,12 +18,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ScriptRunner {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
-    private final RedisAsyncCommands<String, String> commands;
+    private final RedisClusterAsyncCommands<String, String> commands;
     /** EVAL fallbacks after NOSCRIPT, and script runs that failed (timeouts, connection loss, errors). */
     final AtomicLong fallbacks = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
 
-    ScriptRunner(RedisAsyncCommands<String, String> commands) {
+    ScriptRunner(RedisClusterAsyncCommands<String, String> commands) {
         this.commands = commands;
     }
 

@@ -182,7 +182,8 @@ class ConfigLoaderTest {
                 Duration.ofSeconds(5), List.of("x-my-customer", "x-my-user"), true, "total", 429, 256, "least-busy",
                 false, 1_048_576, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(300),
                 Duration.ofSeconds(15), Duration.ofSeconds(10),
-                new WebhookOptions(List.of(new BigDecimal("0.5"), new BigDecimal("0.95")), 250, 4, 100, Duration.ofSeconds(3))));
+                new WebhookOptions(List.of(new BigDecimal("0.5"), new BigDecimal("0.95")), 250, 4, 100, Duration.ofSeconds(3)),
+                Duration.ofMillis(250)));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -193,7 +194,7 @@ class ConfigLoaderTest {
         assertThat(g).isEqualTo(new GeneralSettings(null, null, null, "tg:", List.of(), List.of(), null, null,
                 Duration.ofSeconds(10), List.of(), false, "output", 400, 1024, "round-robin", true, 4_194_304,
                 Duration.ofSeconds(5), Duration.ofSeconds(600), Duration.ofSeconds(600), Duration.ofSeconds(60),
-                Duration.ofSeconds(30), WebhookOptions.DEFAULTS));
+                Duration.ofSeconds(30), WebhookOptions.DEFAULTS, Duration.ofMillis(250)));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
     }

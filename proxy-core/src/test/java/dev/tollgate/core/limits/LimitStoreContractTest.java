@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The {@link LimitStore} contract, run against every implementation: the in-process store and
  * the Redis store must behave identically. Time is passed as {@code nowMs}, never slept.
  */
-abstract class LimitStoreContractTest {
+public abstract class LimitStoreContractTest {
     /** A minute boundary, so window arithmetic in the tests is easy to read. */
     static final long T0 = 1_700_000_040_000L;
     static final long PERIOD_END = T0 + 3_600_000L;
@@ -44,7 +44,7 @@ abstract class LimitStoreContractTest {
 
     // ---- helpers -------------------------------------------------------------------------
 
-    static <T> T await(CompletionStage<T> stage) {
+    protected static <T> T await(CompletionStage<T> stage) {
         try {
             return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -427,5 +427,61 @@ abstract class LimitStoreContractTest {
 
         assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
         assertThat(await(store.dirtyCustomers(0))).isEmpty();
+    }
+
+    // ---- settle ids (re-sent settles, Redis-outage journal) ----------------------------------
+
+    private SettleRequest settleWithId(AdmitDecision d, long reserve, long cost, String sid) {
+        return new SettleRequest(customer, reserve, 10, d.windowStartMs(), cost, 4, DAY, "m", 2, 2, true, sid, false);
+    }
+
+    @Test
+    void aSettleSentTwiceWithOneIdCountsOnce() {
+        seed(0, PERIOD_END);
+        AdmitDecision d = admit(limits(1_000, -1, -1), T0, 100, 10);
+        SettleResult first = await(store.settle(settleWithId(d, 100, 30, "sid-1")));
+        SettleResult again = await(store.settle(settleWithId(d, 100, 30, "sid-1")));
+
+        assertThat(first.applied()).isTrue();
+        assertThat(again.applied()).isFalse();
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 30, 0, PERIOD_END));
+        assertThat(await(store.pendingNanos(customer))).isEqualTo(30);
+        PendingBatch b = await(store.claimPending(customer));
+        assertThat(b.daily()).singleElement().satisfies(u -> assertThat(u.requests()).isEqualTo(1));
+    }
+
+    @Test
+    void aPersistedSettleUpdatesTheCountersButQueuesNothing() {
+        seed(0, PERIOD_END);
+        AdmitDecision d = admit(limits(1_000, -1, -1), T0, 100, 10);
+        SettleResult r = await(store.settle(settleWithId(d, 100, 30, "sid-2").asPersisted()));
+
+        assertThat(r.applied()).isTrue();
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 30, 0, PERIOD_END));
+        assertThat(await(store.pendingNanos(customer))).isZero();
+        // The original arriving late (a timed-out command executed after all) counts nothing.
+        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-2"))).applied()).isFalse();
+        assertThat(await(store.pendingNanos(customer))).isZero();
+        assertThat(snapshot().spentNanos()).isEqualTo(30);
+    }
+
+    @Test
+    void aPersistedReplayOfAnAppliedSettleTakesItsQueuedSpendBackOnce() {
+        seed(0, PERIOD_END);
+        AdmitDecision d = admit(limits(1_000, -1, -1), T0, 100, 10);
+        await(store.settle(settleWithId(d, 100, 30, "sid-3")));
+        PendingBatch flushedBefore = await(store.claimPending(customer)); // already on its way to the database
+        await(store.ackPending(customer, flushedBefore.batchId()));
+
+        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-3").asPersisted())).applied()).isFalse();
+        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-3").asPersisted())).applied()).isFalse();
+
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 30, 0, PERIOD_END));
+        PendingBatch compensation = await(store.claimPending(customer));
+        assertThat(compensation.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, -30));
+        assertThat(compensation.daily()).singleElement().satisfies(u -> {
+            assertThat(u.requests()).isEqualTo(-1);
+            assertThat(u.spendNanos()).isEqualTo(-30);
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.admin.spend.SpendJournal;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
@@ -29,11 +30,24 @@ public final class Settlement {
     private final String tokenRateLimitType;
     private final List<CallListener> listeners;
     private final AtomicLong settleFailures = new AtomicLong();
+    private final SpendJournal journal;
+    /** Settle ids: this instance's random id plus a counter, unique across the fleet. */
+    private final String instanceId = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
+    private final AtomicLong settleSeq = new AtomicLong();
 
     public Settlement(LimitStore store, String tokenRateLimitType, List<CallListener> listeners) {
+        this(store, tokenRateLimitType, listeners, null);
+    }
+
+    /**
+     * @param journal where settles the store did not confirm go (replayed later, or written to the
+     *                database); null to only log them
+     */
+    public Settlement(LimitStore store, String tokenRateLimitType, List<CallListener> listeners, SpendJournal journal) {
         this.store = store;
         this.tokenRateLimitType = tokenRateLimitType;
         this.listeners = listeners;
+        this.journal = journal;
     }
 
     /**
@@ -48,11 +62,18 @@ public final class Settlement {
         long windowStart = ticket.reserved() ? ticket.decision().windowStartMs() : nowMs - nowMs % 60_000;
         SettleRequest request = new SettleRequest(ticket.customerId(), ticket.reserveNanos(), ticket.reserveTokens(), windowStart,
                 costNanos, rateTokens(usage), DAY.format(Instant.ofEpochMilli(nowMs)), model, usage.promptTokens(),
-                usage.completionTokens(), success);
+                usage.completionTokens(), success, instanceId + "-" + Long.toString(settleSeq.incrementAndGet(), 36), false);
         return store.settle(request).handle((r, err) -> {
             if (err != null) {
                 settleFailures.incrementAndGet();
-                LOG.error("Could not record spend of {} nano-USD for customer {}: {}", costNanos, ticket.customerId(), err.toString());
+                if (journal != null) {
+                    // Maybe applied, maybe not (a timeout): the settle id makes the replay safe.
+                    journal.add(request, ticket.limits().periodEndMs());
+                    LOG.debug("Spend of {} nano-USD for customer {} journaled: {}", costNanos, ticket.customerId(), err.toString());
+                } else {
+                    LOG.error("Could not record spend of {} nano-USD for customer {}: {}", costNanos, ticket.customerId(),
+                            err.toString());
+                }
                 return null;
             }
             return r;
