@@ -196,26 +196,33 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             // Queued before the database was found failing: leave it to the probe, skip the database.
             return !probe && failing ? null : loader.load(customerId, nowMs);
         }).whenComplete((loaded, error) -> {
-            try {
-                if (error != null) {
-                    markFailing();
-                    reloadFailures.incrementAndGet();
-                    logReloadFailure(customerId, error);
-                } else if (loaded != null) {
-                    failing = false;
-                    Entry entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
-                    // Installed unless this customer was invalidated since: either nothing was
-                    // invalidated at all, or the very entry this reload replaces is still there (an
-                    // invalidation removes it, and a load after it installs a new one).
-                    cache.compute(customerId, (k, old) -> generation.get() == gen || old == stale ? entry : old);
-                }
-                // A failed or skipped reload keeps the stale entry; the next request past the back-off retries.
-            } finally {
-                loading.remove(customerId, mine);
-                if (probe) {
-                    probing.set(false);
-                }
-                mine.complete(null);
+            // A request that finds no entry (swept meanwhile) may join this load: it gets the result.
+            Entry entry = null;
+            Throwable failure = error;
+            if (error != null) {
+                markFailing();
+                reloadFailures.incrementAndGet();
+                logReloadFailure(customerId, error);
+            } else if (loaded == null) {
+                failure = new IllegalStateException("policy reload skipped: the database is failing");
+            } else {
+                failing = false;
+                entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
+                Entry fresh = entry;
+                // Installed unless this customer was invalidated since: either nothing was
+                // invalidated at all, or the very entry this reload replaces is still there (an
+                // invalidation removes it, and a load after it installs a new one).
+                cache.compute(customerId, (k, old) -> generation.get() == gen || old == stale ? fresh : old);
+            }
+            // A failed or skipped reload keeps the stale entry; the next request past the back-off retries.
+            loading.remove(customerId, mine);
+            if (probe) {
+                probing.set(false);
+            }
+            if (failure != null) {
+                mine.completeExceptionally(failure);
+            } else {
+                mine.complete(entry);
             }
         });
     }
