@@ -130,7 +130,8 @@ public final class TollgateServer implements AutoCloseable {
         this.webhooks = webhookConfig == null ? null : new Webhooks(webhookConfig, database.dataSource(), jdbc, clock);
         this.metrics = new ProxyMetrics(litellm);
         MasterKeyAuth auth = new MasterKeyAuth(general.masterKey());
-        Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal);
+        Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal,
+                config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal);
         UpstreamClient upstreams = new UpstreamClient(general.connectTimeout());

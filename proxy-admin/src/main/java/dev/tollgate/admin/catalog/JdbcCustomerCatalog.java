@@ -11,8 +11,11 @@ import java.time.ZoneId;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link CustomerCatalog} on the database, with a local cache in front.
@@ -23,13 +26,26 @@ import javax.sql.DataSource;
  * limits), so a flood of distinct ids costs one load each per TTL, not one per request.
  *
  * <p>Entries are dropped by {@link #invalidate}/{@link #invalidateAll} (wired to the
- * {@link InvalidationBus} with {@link #subscribe}) and expire after a TTL as a safety net. When a
- * cached budget period has ended, the next period end is computed from the cached duration, with
- * no I/O: periods are calendar-aligned, so every instance computes the same instant.
+ * {@link InvalidationBus} with {@link #subscribe}): the next request loads fresh data and waits for
+ * it, so an admin change is enforced at once. Entries also go stale after a TTL as a safety net;
+ * a stale entry is still served at once (stale-while-revalidate) and triggers one background
+ * reload, which replaces it when it succeeds. When a reload fails (database down) the stale entry
+ * stays in use, so no request waits for the database's connection timeout; only a customer never
+ * loaded before waits for the database (and fails when it is down). After a failure, background
+ * reloads pause: one probe at a time, at most one per {@link #RETRY_AFTER_FAILURE_MS}, and
+ * reloads queued meanwhile skip the database, so a dead database cannot fill the JDBC executor.
+ *
+ * <p>When a cached budget period has ended, the next period end is computed from the cached
+ * duration, with no I/O: periods are calendar-aligned, so every instance computes the same instant.
  */
 public final class JdbcCustomerCatalog implements CustomerCatalog {
     /** Misses between two sweeps of expired entries, which keeps the map bounded to recent callers. */
     private static final int SWEEP_EVERY_LOADS = 1024;
+    /** After a failed load, no background reload starts for this long (then one probe at a time). */
+    static final long RETRY_AFTER_FAILURE_MS = 1_000;
+    /** Failed background reloads are logged at most this often. */
+    private static final long LOG_EVERY_MS = 60_000;
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcCustomerCatalog.class);
 
     private final JdbcExecutor executor;
     private final PolicyLoader loader;
@@ -40,6 +56,13 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     /** Bumped by every invalidation; a load that started before one must not fill the cache. */
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong loads = new AtomicLong();
+    private final AtomicLong reloadFailures = new AtomicLong();
+    /** True from a failed load until the next successful one. */
+    private volatile boolean failing;
+    private volatile long nextProbeAtMs;
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private final AtomicLong lastFailureLogMs = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong unloggedFailures = new AtomicLong();
 
     /**
      * @param defaultBudgetId {@code litellm_settings.max_end_user_budget_id}, or null
@@ -73,7 +96,10 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     @Override
     public CompletionStage<CustomerPolicy> policy(String customerId, long nowMs) {
         Entry e = cache.get(customerId);
-        if (e != null && clock.millis() < e.expiresAtMs()) {
+        if (e != null) {
+            if (clock.millis() >= e.expiresAtMs()) {
+                refreshInBackground(customerId, e, nowMs);
+            }
             return CompletableFuture.completedFuture(current(customerId, e, nowMs).policy());
         }
         return load(customerId, nowMs).thenApply(loaded -> current(customerId, loaded, nowMs).policy());
@@ -98,9 +124,14 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         loading.clear();
     }
 
-    /** Database loads so far (cache misses), for metrics and tests. */
+    /** Database loads started so far (cache misses and background reloads), for metrics and tests. */
     public long loadCount() {
         return loads.get();
+    }
+
+    /** Background reloads that failed (the stale entry was kept), for metrics and tests. */
+    public long reloadFailures() {
+        return reloadFailures.get();
     }
 
     /** Entries held now (including expired ones not yet swept). */
@@ -118,11 +149,13 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         long n = loads.incrementAndGet();
         executor.submit(() -> loader.load(customerId, nowMs)).whenComplete((loaded, error) -> {
             if (error != null) {
+                markFailing();
                 loading.remove(customerId, mine);
                 // Not cached: the next request tries again.
                 mine.completeExceptionally(error);
                 return;
             }
+            failing = false;
             Entry entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
             // Cache before leaving the loading map, so no request falls between the two and loads again.
             // The generation is checked under the key's bin lock: an invalidation bumps it before
@@ -135,6 +168,81 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             mine.complete(entry);
         });
         return mine;
+    }
+
+    /**
+     * Starts one reload of a stale entry unless one is running for this customer, or the database
+     * failed recently (then only one probe at a time, after {@link #RETRY_AFTER_FAILURE_MS}). Never
+     * waits: the caller serves the stale entry meanwhile.
+     */
+    private void refreshInBackground(String customerId, Entry stale, long nowMs) {
+        if (loading.containsKey(customerId)) {
+            return;
+        }
+        boolean probe = failing;
+        if (probe && (clock.millis() < nextProbeAtMs || !probing.compareAndSet(false, true))) {
+            return;
+        }
+        long gen = generation.get();
+        CompletableFuture<Entry> mine = new CompletableFuture<>();
+        if (loading.putIfAbsent(customerId, mine) != null) {
+            if (probe) {
+                probing.set(false);
+            }
+            return;
+        }
+        loads.incrementAndGet();
+        executor.submit(() -> {
+            // Queued before the database was found failing: leave it to the probe, skip the database.
+            return !probe && failing ? null : loader.load(customerId, nowMs);
+        }).whenComplete((loaded, error) -> {
+            // A request that finds no entry (swept meanwhile) may join this load: it gets the result.
+            Entry entry = null;
+            Throwable failure = error;
+            if (error != null) {
+                markFailing();
+                reloadFailures.incrementAndGet();
+                logReloadFailure(customerId, error);
+            } else if (loaded == null) {
+                failure = new IllegalStateException("policy reload skipped: the database is failing");
+            } else {
+                failing = false;
+                entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
+                Entry fresh = entry;
+                // Installed unless this customer was invalidated since: either nothing was
+                // invalidated at all, or the very entry this reload replaces is still there (an
+                // invalidation removes it, and a load after it installs a new one).
+                cache.compute(customerId, (k, old) -> generation.get() == gen || old == stale ? fresh : old);
+            }
+            // A failed or skipped reload keeps the stale entry; the next request past the back-off retries.
+            loading.remove(customerId, mine);
+            if (probe) {
+                probing.set(false);
+            }
+            if (failure != null) {
+                mine.completeExceptionally(failure);
+            } else {
+                mine.complete(entry);
+            }
+        });
+    }
+
+    private void markFailing() {
+        failing = true;
+        nextProbeAtMs = clock.millis() + RETRY_AFTER_FAILURE_MS;
+    }
+
+    private void logReloadFailure(String customerId, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        long now = clock.millis();
+        long last = lastFailureLogMs.get();
+        long suppressed = unloggedFailures.incrementAndGet();
+        if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_MS) && lastFailureLogMs.compareAndSet(last, now)) {
+            unloggedFailures.addAndGet(-suppressed);
+            LOG.warn("Customer policy reload failed ({} failure(s) since the last report, latest for customer {}): {};"
+                    + " serving cached policies until the database answers", suppressed, customerId, cause.toString());
+        }
     }
 
     /** The entry with its period end rolled forward when the cached one has passed (no I/O). */
@@ -152,8 +260,16 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         return rolled;
     }
 
+    /**
+     * Drops entries stale for more than another TTL: no request used them since they went stale
+     * (a request would have reloaded them). Skipped while the database fails, when stale entries
+     * are what keeps requests from waiting on it.
+     */
     private void sweepExpired() {
+        if (failing) {
+            return;
+        }
         long now = clock.millis();
-        cache.values().removeIf(e -> now >= e.expiresAtMs());
+        cache.values().removeIf(e -> now - e.expiresAtMs() >= ttlMs);
     }
 }

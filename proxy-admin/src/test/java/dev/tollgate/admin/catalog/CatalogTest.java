@@ -1,6 +1,7 @@
 package dev.tollgate.admin.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.admin.catalog.CustomerCatalog.SeedSpend;
 import dev.tollgate.admin.db.JdbcExecutor;
@@ -104,7 +105,7 @@ class CatalogTest {
             }
             assertThat(catalog.loadCount()).isEqualTo(1 + 200);
 
-            // The TTL is a safety net: past it, entries load again.
+            // The TTL is a safety net: past it, entries load again (in the background, see below).
             clock.advance(Duration.ofSeconds(31));
             policy(catalog, "vip", clock.instant());
             assertThat(catalog.loadCount()).isEqualTo(202);
@@ -160,6 +161,155 @@ class CatalogTest {
             bus.publish(InvalidationBus.ALL);
             assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(50);
             assertThat(catalog.loadCount()).isEqualTo(4);
+        }
+    }
+
+    /** Waits (bounded) for a background reload to finish; the condition is what the test asserts next. */
+    private static void eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void aStaleEntryIsServedAtOnceWhileTheDatabaseIsDownAndReplacedWhenItIsBack(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+            DataSource ds = h.db().dataSource();
+            fixtures(ds);
+            FlakyDataSource flaky = new FlakyDataSource(ds);
+            MutableClock clock = new MutableClock(NOW);
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(5);
+
+            // Expired, and the database hangs (a pool waiting for its connection timeout).
+            flaky.goDown();
+            exec(ds, "UPDATE tg_budget SET rpm_limit = 7 WHERE budget_id = 'gold'");
+            clock.advance(Duration.ofSeconds(31));
+            CompletableFuture<CustomerPolicy> stale = catalog.policy("vip", clock.millis()).toCompletableFuture();
+            assertThat(stale).as("answered without waiting for the database").isCompleted();
+            assertThat(stale.join().limits().rpmLimit()).isEqualTo(5);
+            eventually(() -> flaky.waiting() == 1);
+            assertThat(flaky.waiting()).as("one background reload, hanging").isEqualTo(1);
+
+            // More calls meanwhile: answered at once, no second reload.
+            for (int i = 0; i < 20; i++) {
+                CompletableFuture<CustomerPolicy> again = catalog.policy("vip", clock.millis()).toCompletableFuture();
+                assertThat(again).isCompleted();
+                assertThat(again.join().limits().rpmLimit()).isEqualTo(5);
+            }
+            assertThat(catalog.loadCount()).isEqualTo(2);
+
+            // The reload fails: the stale entry stays, and no reload starts before the back-off.
+            flaky.release();
+            eventually(() -> catalog.reloadFailures() == 1);
+            assertThat(catalog.reloadFailures()).isEqualTo(1);
+            eventually(() -> flaky.waiting() == 0);
+            flaky.goDown();
+            CompletableFuture<CustomerPolicy> afterFailure = catalog.policy("vip", clock.millis()).toCompletableFuture();
+            assertThat(afterFailure).isCompleted();
+            assertThat(afterFailure.join().limits().rpmLimit()).isEqualTo(5);
+            assertThat(catalog.loadCount()).as("backing off").isEqualTo(2);
+
+            // Back-off over: one probe; the database is back, so it replaces the stale entry.
+            flaky.comeBack();
+            clock.advance(Duration.ofMillis(JdbcCustomerCatalog.RETRY_AFTER_FAILURE_MS));
+            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit()).as("still stale until it lands").isEqualTo(5);
+            assertThat(catalog.loadCount()).isEqualTo(3);
+            eventually(() -> policy(catalog, "vip", clock.instant()).limits().rpmLimit() == 7);
+            CompletableFuture<CustomerPolicy> fresh = catalog.policy("vip", clock.millis()).toCompletableFuture();
+            assertThat(fresh).isCompleted();
+            assertThat(fresh.join().limits().rpmLimit()).isEqualTo(7);
+            assertThat(catalog.loadCount()).as("fresh again: no more reloads").isEqualTo(3);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void aCustomerNeverLoadedWaitsForTheDatabaseAndFailsWhenItIsDown(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+            DataSource ds = h.db().dataSource();
+            fixtures(ds);
+            FlakyDataSource flaky = new FlakyDataSource(ds);
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW),
+                    Duration.ofSeconds(30));
+            flaky.goDown();
+
+            CompletableFuture<CustomerPolicy> miss = catalog.policy("plain", NOW.toEpochMilli()).toCompletableFuture();
+            eventually(() -> flaky.waiting() == 1);
+            assertThat(miss).as("nothing cached: waits for the database").isNotDone();
+            flaky.release();
+            assertThatThrownBy(() -> miss.get(10, TimeUnit.SECONDS)).hasRootCauseInstanceOf(SQLException.class);
+            assertThat(catalog.size()).as("a failure is not cached").isZero();
+
+            flaky.comeBack();
+            assertThat(policy(catalog, "plain", NOW).budgetId()).isEqualTo("free");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void reloadsQueuedBehindAFailureSkipTheDatabase(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(1)) {
+            DataSource ds = h.db().dataSource();
+            fixtures(ds);
+            FlakyDataSource flaky = new FlakyDataSource(ds);
+            MutableClock clock = new MutableClock(NOW);
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            for (int i = 0; i < 10; i++) {
+                policy(catalog, "c-" + i, NOW);
+            }
+            int attemptsBefore = flaky.attempts();
+
+            flaky.goDown();
+            clock.advance(Duration.ofSeconds(31));
+            for (int i = 0; i < 10; i++) {
+                assertThat(catalog.policy("c-" + i, clock.millis()).toCompletableFuture()).isCompleted();
+            }
+            // The only JDBC thread hangs on the first reload; nine more are queued behind it.
+            eventually(() -> flaky.waiting() == 1);
+            flaky.release();
+            eventually(() -> catalog.reloadFailures() == 1 && jdbcIdle(jdbc));
+
+            assertThat(flaky.attempts() - attemptsBefore).as("only the first reload reached the database").isEqualTo(1);
+            assertThat(catalog.reloadFailures()).isEqualTo(1);
+            for (int i = 0; i < 10; i++) {
+                assertThat(catalog.policy("c-" + i, clock.millis()).toCompletableFuture().join().budgetId()).isEqualTo("free");
+            }
+        }
+    }
+
+    /** True once every task queued on the executor before this call has run. */
+    private static boolean jdbcIdle(JdbcExecutor jdbc) {
+        try {
+            jdbc.submit(() -> null).get(10, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void invalidationBypassesAStaleEntry(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+            DataSource ds = h.db().dataSource();
+            fixtures(ds);
+            MutableClock clock = new MutableClock(NOW);
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            assertThat(policy(catalog, "plain", NOW).blocked()).isFalse();
+            assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(5);
+            clock.advance(Duration.ofSeconds(31)); // both stale now
+
+            exec(ds, "UPDATE tg_customer SET blocked = TRUE WHERE user_id = 'plain'");
+            catalog.invalidate("plain");
+            assertThat(policy(catalog, "plain", clock.instant()).blocked()).as("the first call after the admin change")
+                    .isTrue();
+
+            exec(ds, "UPDATE tg_budget SET rpm_limit = 9 WHERE budget_id = 'gold'");
+            catalog.invalidateAll();
+            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit()).isEqualTo(9);
         }
     }
 

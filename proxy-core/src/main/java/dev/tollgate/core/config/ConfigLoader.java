@@ -80,8 +80,13 @@ public final class ConfigLoader {
         GeneralSettings general = GeneralSettingsReader.read(root.section("general_settings"),
                 root.section("router_settings"), litellmNode);
         List<ModelDeployment> models = readModels(root, general);
-        return new LoadedConfig(new TollgateConfig(List.copyOf(models), general, litellm),
-                diagnostics.unknownKeys(), diagnostics.warnings());
+        TollgateConfig config = new TollgateConfig(List.copyOf(models), general, litellm);
+        if (general.reservationTtl() != null && general.reservationTtl().compareTo(config.longestCall()) <= 0) {
+            diagnostics.warn("general_settings.reservation_ttl_seconds (" + general.reservationTtl().toSeconds()
+                    + " s) does not exceed the longest call timeout (" + config.longestCall().toSeconds()
+                    + " s): a call running that long stops holding its budget reservation before it ends");
+        }
+        return new LoadedConfig(config, diagnostics.unknownKeys(), diagnostics.warnings());
     }
 
     private static JsonNode parseYaml(String yaml, String sourceName) {

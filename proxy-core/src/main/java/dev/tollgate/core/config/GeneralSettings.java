@@ -18,6 +18,9 @@ import java.util.List;
  * @param webhook               thresholds, retries and queue of the webhook outbox
  * @param redisCommandTimeout   per-command Redis timeout ({@code redis_command_timeout_ms}, default 250 ms):
  *                              the longest a call waits on an unreachable Redis
+ * @param reservationTtl        {@code reservation_ttl_seconds}: how long an unsettled budget reservation
+ *                              keeps counting; null when not configured (then
+ *                              {@link TollgateConfig#reservationTtl()} derives it from the timeouts)
  */
 public record GeneralSettings(
         String masterKey,
@@ -43,7 +46,8 @@ public record GeneralSettings(
         Duration clientIdleTimeout,
         Duration shutdownDrainTimeout,
         WebhookOptions webhook,
-        Duration redisCommandTimeout) {
+        Duration redisCommandTimeout,
+        Duration reservationTtl) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

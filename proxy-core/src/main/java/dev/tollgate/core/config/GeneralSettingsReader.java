@@ -22,7 +22,7 @@ final class GeneralSettingsReader {
             "default_reserve_tokens", "fail_open", "redis_key_prefix", "max_request_body_bytes", "upstream_connect_timeout",
             "upstream_read_timeout", "request_timeout", "client_idle_timeout", "shutdown_drain_timeout",
             "webhook_thresholds", "webhook_retry_base_ms", "webhook_max_attempts", "webhook_queue_capacity", "webhook_timeout",
-            "redis_command_timeout_ms",
+            "redis_command_timeout_ms", "reservation_ttl_seconds",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time", "proxy_budget_rescheduler_max_time", "use_redis_transaction_buffer",
             "litellm_key_header_name", "alerting_args", "alerting_threshold", "store_model_in_db", "disable_spend_logs",
@@ -69,7 +69,8 @@ final class GeneralSettingsReader {
                 g.seconds("client_idle_timeout", Duration.ofSeconds(60)),
                 g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)),
                 webhook(g),
-                Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)));
+                Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)),
+                g.seconds("reservation_ttl_seconds", null));
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

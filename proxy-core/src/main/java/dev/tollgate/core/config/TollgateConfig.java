@@ -1,5 +1,6 @@
 package dev.tollgate.core.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -8,6 +9,29 @@ import java.util.Map;
  * {@link ConfigLoader}.
  */
 public record TollgateConfig(List<ModelDeployment> models, GeneralSettings general, LitellmSettings litellm) {
+    /** Added to the longest call when deriving the reservation TTL: admission and settle latency, clock skew. */
+    static final Duration RESERVATION_MARGIN = Duration.ofSeconds(60);
+
+    /**
+     * How long an unsettled budget reservation keeps counting: {@code reservation_ttl_seconds} when
+     * configured, else the longest a call may run ({@code request_timeout}, or a deployment's longer
+     * {@code timeout}) plus one minute. At least 1 ms.
+     */
+    public Duration reservationTtl() {
+        Duration ttl = general.reservationTtl() != null ? general.reservationTtl() : longestCall().plus(RESERVATION_MARGIN);
+        return ttl.toMillis() < 1 ? Duration.ofMillis(1) : ttl;
+    }
+
+    /** The longest a call may take upstream: {@code request_timeout} or a deployment's longer timeout. */
+    public Duration longestCall() {
+        Duration longest = general.requestTimeout();
+        for (ModelDeployment d : models) {
+            if (d.timeout() != null && d.timeout().compareTo(longest) > 0) {
+                longest = d.timeout();
+            }
+        }
+        return longest;
+    }
 
     /** Deployments grouped by public model name, in config order. */
     public Map<String, List<ModelDeployment>> modelGroups() {

@@ -16,7 +16,10 @@ final class CustomerState {
     /** The account; {@code present == false} until seeded. */
     private boolean present;
     private long spent;
+    /** Sum of {@link #reservedByMinute}. */
     private long reserved;
+    /** Admission minute (window start) → budget nanos reserved by the unsettled calls admitted in it. */
+    private final TreeMap<Long, Long> reservedByMinute = new TreeMap<>();
     private long periodEnd;
     /** Window start → {requests, tokens}. */
     private final TreeMap<Long, long[]> windows = new TreeMap<>();
@@ -42,6 +45,7 @@ final class CustomerState {
             spent = 0; // lazy period reset; reserved is released by the calls in flight
         }
         periodEnd = limits.periodEndMs();
+        dropExpiredReservations(r.nowMs(), r.reservationTtlMs());
         // Bounded memory: anything older than the retention is useless to admit and to settle.
         windows.headMap(windowStart - Windows.WINDOW_MS, false).clear();
 
@@ -59,8 +63,40 @@ final class CustomerState {
         w[0] += 1;
         w[1] += r.reserveTokens();
         AdmitDecision d = AdmitDecisions.of(outcome, spent, reserved, windowStart, w[0], w[1], limits);
-        reserved += r.reserveNanos();
+        if (r.reserveNanos() > 0) {
+            reservedByMinute.merge(windowStart, r.reserveNanos(), Long::sum);
+            reserved += r.reserveNanos();
+        }
         return d;
+    }
+
+    /**
+     * Forgets the reservations of every admission minute that ended {@code ttlMs} or more before
+     * {@code nowMs} (as admit.lua does), and recomputes their sum.
+     */
+    private void dropExpiredReservations(long nowMs, long ttlMs) {
+        long horizon = nowMs - Windows.WINDOW_MS - ttlMs;
+        reservedByMinute.headMap(horizon, true).clear();
+        long sum = 0;
+        for (long v : reservedByMinute.values()) {
+            sum += v;
+        }
+        reserved = sum;
+    }
+
+    /** Releases up to {@code nanos} from the bucket of {@code minute}; nothing when it expired. */
+    private void release(long minute, long nanos) {
+        Long held = reservedByMinute.get(minute);
+        if (held == null || nanos <= 0) {
+            return;
+        }
+        long released = Math.min(held, nanos);
+        if (held - released <= 0) {
+            reservedByMinute.remove(minute);
+        } else {
+            reservedByMinute.put(minute, held - released);
+        }
+        reserved = Math.max(0, reserved - released);
     }
 
     private Outcome check(CustomerLimits limits, long requests, long tokens) {
@@ -82,6 +118,7 @@ final class CustomerState {
         }
         present = true;
         reserved = 0;
+        reservedByMinute.clear();
         periodEnd = periodEndMs;
         String field = PendingFields.periodField(periodEndMs);
         spent = spentNanos + pending.getOrDefault(field, 0L) + (claimed == null ? 0 : claimed.getOrDefault(field, 0L));
@@ -102,7 +139,7 @@ final class CustomerState {
             }
         }
         if (present) {
-            reserved = Math.max(0, reserved - r.reserveNanos());
+            release(r.windowStartMs(), r.reserveNanos());
             spent += r.costNanos();
         }
         long[] w = windows.get(r.windowStartMs());
@@ -160,5 +197,10 @@ final class CustomerState {
     /** For tests of bounded memory. */
     int windowCount() {
         return windows.size();
+    }
+
+    /** For tests of bounded memory. */
+    int reservationBucketCount() {
+        return reservedByMinute.size();
     }
 }

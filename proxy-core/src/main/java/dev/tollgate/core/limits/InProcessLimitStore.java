@@ -16,16 +16,20 @@ import java.util.function.Function;
  * <ul>
  * <li><b>admit</b>: no account → {@code NEEDS_SEED}, nothing changed. If the account's period end
  * is set and {@code now >= periodEnd}, spent becomes 0 (reserved is kept: the calls in flight
- * release it). The account then adopts {@code limits.periodEndMs}. Refused, in this order, when
+ * release it). The account then adopts {@code limits.periodEndMs}. Reservations are kept per
+ * admission minute; the minutes that ended {@code reservationTtlMs} or more before {@code now} are
+ * dropped, and reserved is the sum of the others. Refused, in this order, when
  * {@code spent + reserved >= maxBudget} (budget ≥ 0), when the fixed, epoch-minute aligned
  * 60 s window already counts {@code rpm} requests, or {@code tpm} tokens. Only an admitted call
  * counts one request, adds {@code reserveTokens} to the window and {@code reserveNanos} to
- * reserved; a refused call changes nothing but the lazy period reset. Spent and reserved are
+ * reserved (in the bucket of the admission minute); a refused call changes nothing but the lazy
+ * period reset and the dropping of expired reservations. Spent and reserved are
  * reported as before the call; remaining quota after it (0 for the limit exceeded, −1 for none).
  * <li><b>seed</b>: creates the account only when absent, adding the spend still pending (or
  * claimed and not acknowledged) for the same period end.
- * <li><b>settle</b>: reserved −= reservation (floor 0) and spent += cost, only when the account
- * exists; the window's tokens are corrected by {@code rateTokens − reserveTokens} (floor 0) when
+ * <li><b>settle</b>: releases the reservation from the bucket of its admission minute
+ * ({@code windowStartMs}), at most what that bucket still holds (nothing once it expired), and
+ * spent += cost, only when the account exists; the window's tokens are corrected by {@code rateTokens − reserveTokens} (floor 0) when
  * the window is still kept; the cost goes to pending spend of the account's period end (0 without
  * account) with the day/model aggregate; the customer is marked dirty.
  * <li><b>claimPending / ackPending</b>: a claimed batch is handed out again until acknowledged
@@ -118,6 +122,11 @@ public final class InProcessLimitStore implements LimitStore {
     /** Windows currently kept for a customer (for tests of bounded memory). */
     int windowCount(String customerId) {
         return withState(customerId, CustomerState::windowCount).toCompletableFuture().getNow(0);
+    }
+
+    /** Reservation buckets (admission minutes) currently kept for a customer (for tests of bounded memory). */
+    int reservationBucketCount(String customerId) {
+        return withState(customerId, CustomerState::reservationBucketCount).toCompletableFuture().getNow(0);
     }
 
     private <T> CompletionStage<T> withState(String customerId, Function<CustomerState, T> op) {

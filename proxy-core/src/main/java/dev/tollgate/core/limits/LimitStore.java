@@ -13,6 +13,14 @@ import java.util.concurrent.CompletionStage;
  * token count (including reservations) is below {@code tpm}. Only when all pass does it count the
  * request and reserve cost and tokens. A refused call increments nothing.
  *
+ * <p>Reservations expire: the budget reservation is kept in the bucket of its admission minute
+ * ({@link AdmitDecision#windowStartMs()}), and an admission first drops the buckets older than
+ * {@link AdmitRequest#reservationTtlMs()}, so a call that is never settled (its instance crashed,
+ * or its admit ran in Redis after the caller gave up) holds budget for a bounded time only. A
+ * settle releases from its own bucket only, at most what the bucket still holds: a settle arriving
+ * after its bucket expired releases nothing and cannot take other calls' reservations. TPM
+ * reservations live in the minute's window and leave with it.
+ *
  * <p>Budget periods reset lazily: when {@code now >= periodEnd} of the stored account, spend
  * starts again from zero and the account adopts the period end passed with the limits.
  */
@@ -22,6 +30,12 @@ public interface LimitStore extends AutoCloseable {
      * was applied: a settle re-sent within this time is recognised and not counted twice.
      */
     long SETTLE_ID_RETENTION_MS = 15 * 60_000L;
+
+    /**
+     * Reservation lifetime when the caller names none: the default {@code request_timeout} (600 s)
+     * plus one minute. See {@link AdmitRequest#reservationTtlMs()}.
+     */
+    long DEFAULT_RESERVATION_TTL_MS = 660_000L;
 
     CompletionStage<AdmitDecision> admit(AdmitRequest request);
 

@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * so that Redis Cluster can spread customers over shards):
  * <ul>
  * <li>{@code <prefix>{c:<id>}:acct} hash: {@code spent}, {@code reserved} (nanos), {@code pe}
- * (period end, epoch ms, 0 = never resets). No TTL: a missing account means "seed me", never 0.
+ * (period end, epoch ms, 0 = never resets), and {@code r:<minute>}: the nanos reserved by unsettled
+ * calls admitted in that minute ({@code reserved} is their sum, recomputed at each admission after
+ * expired minutes are dropped). No TTL: a missing account means "seed me", never 0.
  * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s.
  * <li>{@code <prefix>{c:<id>}:pend} and {@code :claimed} hashes: spend not yet persisted,
  * fields as in {@link PendingFields}; the claimed one also holds the batch {@code id}.
@@ -125,7 +127,8 @@ public final class RedisLimitStore implements LimitStore {
         String[] k = {keys.account(r.customerId()), keys.window(r.customerId(), windowStart)};
         return scripts.<List<Object>>run(admit, ScriptOutputType.MULTI, k,
                 str(r.nowMs()), str(limits.maxBudgetNanos()), str(limits.rpmLimit()), str(limits.tpmLimit()),
-                str(limits.periodEndMs()), str(r.reserveNanos()), str(r.reserveTokens()), str(WINDOW_TTL_MS))
+                str(limits.periodEndMs()), str(r.reserveNanos()), str(r.reserveTokens()), str(WINDOW_TTL_MS),
+                str(r.reservationTtlMs()), str(windowStart))
                 .thenApply(out -> AdmitDecisions.of(AdmitDecisions.outcomeOfCode(num(out.get(0))), num(out.get(1)),
                         num(out.get(2)), windowStart, num(out.get(3)), num(out.get(4)), limits));
     }
@@ -145,14 +148,15 @@ public final class RedisLimitStore implements LimitStore {
         CompletionStage<List<Object>> done;
         try {
             done = scripts.run(settle, ScriptOutputType.MULTI, k,
-                    str(-r.reserveNanos()), str(r.costNanos()), str(r.rateTokens() - r.reserveTokens()),
+                    str(Math.max(0, r.reserveNanos())), str(r.costNanos()), str(r.rateTokens() - r.reserveTokens()),
                     PendingFields.dailyField(r.day(), PendingFields.REQUESTS, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SUCCESSFUL, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.PROMPT, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.COMPLETION, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
                     r.success() ? "1" : "0", str(r.promptTokens()), str(r.completionTokens()),
-                    r.settleId() == null ? "" : r.settleId(), r.persisted() ? "1" : "0", str(SETTLE_ID_RETENTION_MS));
+                    r.settleId() == null ? "" : r.settleId(), r.persisted() ? "1" : "0", str(SETTLE_ID_RETENTION_MS),
+                    str(r.windowStartMs()));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }

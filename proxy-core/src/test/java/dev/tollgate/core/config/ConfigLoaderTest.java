@@ -183,7 +183,7 @@ class ConfigLoaderTest {
                 false, 1_048_576, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(300),
                 Duration.ofSeconds(15), Duration.ofSeconds(10),
                 new WebhookOptions(List.of(new BigDecimal("0.5"), new BigDecimal("0.95")), 250, 4, 100, Duration.ofSeconds(3)),
-                Duration.ofMillis(250)));
+                Duration.ofMillis(250), null));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -194,7 +194,8 @@ class ConfigLoaderTest {
         assertThat(g).isEqualTo(new GeneralSettings(null, null, null, "tg:", List.of(), List.of(), null, null,
                 Duration.ofSeconds(10), List.of(), false, "output", 400, 1024, "round-robin", true, 4_194_304,
                 Duration.ofSeconds(5), Duration.ofSeconds(600), Duration.ofSeconds(600), Duration.ofSeconds(60),
-                Duration.ofSeconds(30), WebhookOptions.DEFAULTS, Duration.ofMillis(250)));
+                Duration.ofSeconds(30), WebhookOptions.DEFAULTS, Duration.ofMillis(250), null));
+        assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
     }
@@ -352,6 +353,40 @@ class ConfigLoaderTest {
                 ENV, "t");
         assertThat(loaded.config().general().routingStrategy()).isEqualTo("round-robin");
         assertThat(loaded.warnings()).singleElement().asString().startsWith("router_settings.routing_strategy:");
+    }
+
+    @Test
+    void reservationTtlIsConfiguredOrDerivedFromTheLongestCall() {
+        TollgateConfig configured = parse(minimal("general_settings:\n  reservation_ttl_seconds: 900\n"));
+        assertThat(configured.general().reservationTtl()).isEqualTo(Duration.ofSeconds(900));
+        assertThat(configured.reservationTtl()).isEqualTo(Duration.ofSeconds(900));
+
+        // A deployment allowed to run longer than request_timeout sets the bound.
+        TollgateConfig derived = parse("""
+                general_settings:
+                  request_timeout: 120
+                model_list:
+                  - model_name: slow
+                    litellm_params:
+                      model: openai/gpt-4o
+                      timeout: 1800
+                  - model_name: fast
+                    litellm_params:
+                      model: openai/gpt-4o-mini
+                """);
+        assertThat(derived.general().reservationTtl()).isNull();
+        assertThat(derived.reservationTtl()).isEqualTo(Duration.ofSeconds(1860));
+
+        assertInvalid(minimal("general_settings:\n  reservation_ttl_seconds: 0\n"),
+                "general_settings.reservation_ttl_seconds: expected a positive number of seconds, got 0");
+    }
+
+    @Test
+    void aReservationTtlShorterThanACallWarns() {
+        LoadedConfig loaded = ConfigLoader.read(minimal("general_settings:\n  reservation_ttl_seconds: 300\n"), ENV, "t");
+        assertThat(loaded.warnings()).singleElement().asString()
+                .startsWith("general_settings.reservation_ttl_seconds (300 s) does not exceed the longest call timeout (600 s)");
+        assertThat(loaded.config().reservationTtl()).isEqualTo(Duration.ofSeconds(300));
     }
 
     @Test

@@ -21,4 +21,17 @@ class InProcessLimitStoreTest extends LimitStoreContractTest {
         }
         assertThat(s.windowCount(customer)).isLessThanOrEqualTo(2);
     }
+
+    @Test
+    void expiredReservationBucketsAreDropped() {
+        InProcessLimitStore s = (InProcessLimitStore) store;
+        seed(0, 0);
+        for (int minute = 0; minute < 30; minute++) {
+            // Never settled.
+            await(store.admit(new AdmitRequest(customer, CustomerLimits.UNLIMITED, T0 + minute * 60_000L, 10, 0, TTL)));
+        }
+        // TTL 5 min: the current minute plus the five before it are still held.
+        assertThat(s.reservationBucketCount(customer)).isEqualTo(6);
+        assertThat(snapshot().reservedNanos()).isEqualTo(60);
+    }
 }

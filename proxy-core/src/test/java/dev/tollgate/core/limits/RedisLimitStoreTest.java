@@ -117,15 +117,19 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
     void allKeysOfOneCustomerShareOneSlot() {
         customer = "odd{id}:|x"; // braces and separators in a client-controlled id
         seed(0, PERIOD_END);
-        AdmitDecision a = admit(limits(-1, -1, -1), T0, 0, 5);
-        settle(a, 0, 5, 1, 5, "m");
+        AdmitDecision a = admit(limits(1_000, -1, -1), T0, 40, 5);
+        admit(limits(1_000, -1, -1), T0 + 60_000, 2, 0); // a reservation in a second minute
+        settle(a, 40, 5, 1, 5, "m");
         await(store.claimPending(customer));
         settle(a, 0, 0, 1, 0, "m"); // a new pending hash next to the claimed one
 
         RedisKeys keys = new RedisKeys(prefix);
         List<String> stored = keysMatching(prefix + "{c:*");
         assertThat(stored).containsExactlyInAnyOrder(keys.account(customer), keys.window(customer, T0),
-                keys.pending(customer), keys.claimed(customer));
+                keys.window(customer, T0 + 60_000), keys.pending(customer), keys.claimed(customer));
+        // Reservations are kept per admission minute as fields of the account hash, not in keys of their own.
+        assertThat(sync.hgetall(keys.account(customer))).containsEntry("r:" + (T0 + 60_000), "2")
+                .doesNotContainKey("r:" + T0).containsEntry("reserved", "2");
         int slot = SlotHash.getSlot(keys.account(customer));
         assertThat(stored).allSatisfy(k -> assertThat(SlotHash.getSlot(k)).isEqualTo(slot));
         assertThat(SlotHash.getSlot(keys.account("someone-else"))).isNotEqualTo(slot);

@@ -28,10 +28,17 @@ public final class Admission {
     private final boolean failOpen;
     private final int budgetStatus;
     private final Consumer<String> refusalCounter;
+    private final long reservationTtlMs;
     private final AtomicLong catalogErrors = new AtomicLong();
     private final AtomicLong storeErrors = new AtomicLong();
 
-    public Admission(CustomerCatalog catalog, LimitStore store, boolean failOpen, int budgetStatus, Consumer<String> refusalCounter) {
+    /**
+     * @param reservationTtlMs how long an unsettled reservation keeps holding budget (see
+     *                         {@link AdmitRequest#reservationTtlMs()})
+     */
+    public Admission(CustomerCatalog catalog, LimitStore store, boolean failOpen, int budgetStatus, Consumer<String> refusalCounter,
+            long reservationTtlMs) {
+        this.reservationTtlMs = reservationTtlMs;
         this.catalog = catalog;
         this.store = store;
         this.failOpen = failOpen;
@@ -79,7 +86,7 @@ public final class Admission {
         String id = policy.customerId();
         CustomerLimits limits = policy.limits();
         long reserve = limits.hasBudget() ? reserveNanos : 0;
-        AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens);
+        AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens, reservationTtlMs);
         return store.admit(request).handle((decision, err) -> {
             if (err != null) {
                 storeErrors.incrementAndGet();
