@@ -186,9 +186,17 @@ class RedisOutageTest {
         fleet.flushAll();
         assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer)).isEqualTo(19 * perCall);
 
+        int clientsBefore = connectedClients();
         redis.stop();
         redis.startAgain();
         assertThat(redis.cli("dbsize")).isEqualTo("0");
+        // Lettuce reconnects in the background; until every instance is back, fail-open would
+        // admit the probe calls unchecked and the test would measure the outage, not the re-seed.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (connectedClients() < clientsBefore && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(connectedClients()).as("instances reconnected to the restarted Redis").isGreaterThanOrEqualTo(clientsBefore);
 
         // 19 of 20 calls' worth spent (95 %): exactly one more call fits, on whichever instance.
         HttpResponse<String> last = fleet.get(1).post("/v1/chat/completions", Fleet.chat(customer));
@@ -231,5 +239,16 @@ class RedisOutageTest {
         fleet.flushAll();
         assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer)).isEqualTo(Load.okCost(calls));
         assertThat(fleet.instances.stream().mapToLong(p -> p.server().journal().journaled()).sum()).isZero();
+    }
+
+    /** Client connections Redis sees, not counting the redis-cli asking. */
+    private int connectedClients() throws Exception {
+        String info = redis.cli("info", "clients");
+        for (String line : info.split("\\R")) {
+            if (line.startsWith("connected_clients:")) {
+                return Integer.parseInt(line.substring("connected_clients:".length()).trim()) - 1;
+            }
+        }
+        throw new IllegalStateException("no connected_clients in INFO: " + info);
     }
 }
