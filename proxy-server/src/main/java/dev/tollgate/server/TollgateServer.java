@@ -86,6 +86,7 @@ public final class TollgateServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Channel serverChannel;
     private final ProxyMetrics metrics;
+    private final JdbcCustomerCatalog catalog;
     private final Webhooks webhooks;
     private volatile boolean closed;
 
@@ -111,6 +112,8 @@ public final class TollgateServer implements AutoCloseable {
         String defaultBudget = litellm.maxEndUserBudgetId();
         JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(database.dataSource(), jdbc, defaultBudget, litellm.timezone(), clock,
                 Duration.ofSeconds(30));
+        catalog.startCustomerDirectory(Duration.ofSeconds(5));
+        this.catalog = catalog;
         bus.subscribe(id -> {
             if (InvalidationBus.ALL.equals(id)) {
                 catalog.invalidateAll();
@@ -231,6 +234,7 @@ public final class TollgateServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resetJob.close();
+        catalog.close();
         journal.close();
         flusher.close();
         if (webhooks != null) {

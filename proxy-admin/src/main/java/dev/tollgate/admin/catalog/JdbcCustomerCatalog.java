@@ -52,6 +52,10 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     private final Clock clock;
     private final long ttlMs;
     private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
+    private final KnownCustomers known;
+    /** The policy of every customer without a row, shared (no entry per unknown caller). */
+    private final ConcurrentHashMap<String, CompletableFuture<Entry>> defaultPolicy = new ConcurrentHashMap<>();
+    private final AtomicBoolean refreshingDefault = new AtomicBoolean();
     private final ConcurrentHashMap<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
     /** Bumped by every invalidation; a load that started before one must not fill the cache. */
     private final AtomicLong generation = new AtomicLong();
@@ -75,6 +79,25 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         this.loader = new PolicyLoader(dataSource, defaultBudgetId, zone);
         this.clock = clock;
         this.ttlMs = ttl.toMillis();
+        this.known = new KnownCustomers(dataSource);
+    }
+
+    /**
+     * Loads the ids of all known customers and keeps them in sync, so callers without a row are
+     * answered without database access. Without it every unknown caller costs a database read.
+     */
+    public void startCustomerDirectory(Duration syncInterval) {
+        known.start(syncInterval.toMillis());
+    }
+
+    /** Whether the directory of known customers has loaded (tests, readiness). */
+    public boolean customerDirectoryReady() {
+        return known.ready();
+    }
+
+    /** Stops the directory's sync thread. */
+    public void close() {
+        known.close();
     }
 
     /** Drops the catalogue's entries on every message of the bus ({@link InvalidationBus#ALL} = all). */
@@ -102,16 +125,26 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             }
             return CompletableFuture.completedFuture(current(customerId, e, nowMs).policy());
         }
+        if (!known.mightExist(customerId)) {
+            return defaultEntry(nowMs).thenApply(d -> asCustomer(customerId, current(DEFAULT_KEY, d, nowMs).policy()));
+        }
         return load(customerId, nowMs).thenApply(loaded -> current(customerId, loaded, nowMs).policy());
     }
 
     @Override
     public CompletionStage<SeedSpend> persistedSpend(String customerId, long nowMs) {
+        if (!known.mightExist(customerId)) {
+            // No row, so nothing persisted: the account starts at zero in the default budget's period.
+            return defaultEntry(nowMs).thenApply(d -> new SeedSpend(0, current(DEFAULT_KEY, d, nowMs).policy().limits().periodEndMs()));
+        }
         return executor.submit(() -> loader.persistedSpend(customerId, nowMs));
     }
 
     @Override
     public void invalidate(String customerId) {
+        // An admin write may just have created this customer (on any instance): from now on it
+        // takes the database path until the directory's next sync confirms it either way.
+        known.add(customerId);
         generation.incrementAndGet();
         cache.remove(customerId);
         loading.remove(customerId);
@@ -122,6 +155,55 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         generation.incrementAndGet();
         cache.clear();
         loading.clear();
+        defaultPolicy.clear();
+    }
+
+    private static final String DEFAULT_KEY = "";
+
+    /**
+     * The shared default policy: loaded once, then refreshed in the background when its TTL has
+     * passed (the old one is served meanwhile, and kept if the database fails). Never per caller.
+     */
+    private CompletableFuture<Entry> defaultEntry(long nowMs) {
+        CompletableFuture<Entry> f = defaultPolicy.get(DEFAULT_KEY);
+        if (f == null || f.isCompletedExceptionally()) {
+            CompletableFuture<Entry> fresh = new CompletableFuture<>();
+            boolean mine = f == null ? defaultPolicy.putIfAbsent(DEFAULT_KEY, fresh) == null : defaultPolicy.replace(DEFAULT_KEY, f, fresh);
+            if (!mine) {
+                return defaultPolicy.getOrDefault(DEFAULT_KEY, fresh);
+            }
+            loadDefaultInto(fresh, null, nowMs);
+            return fresh;
+        }
+        if (f.isDone() && clock.millis() >= f.join().expiresAtMs() && refreshingDefault.compareAndSet(false, true)) {
+            CompletableFuture<Entry> next = new CompletableFuture<>();
+            loadDefaultInto(next, f, nowMs);
+        }
+        return f;
+    }
+
+    private void loadDefaultInto(CompletableFuture<Entry> target, CompletableFuture<Entry> previous, long nowMs) {
+        loads.incrementAndGet();
+        executor.submit(() -> loader.loadDefault(DEFAULT_KEY, nowMs)).whenComplete((loaded, error) -> {
+            if (previous != null) {
+                refreshingDefault.set(false);
+            }
+            if (error != null) {
+                if (previous == null) {
+                    defaultPolicy.remove(DEFAULT_KEY, target);
+                }
+                target.completeExceptionally(error);
+                return;
+            }
+            target.complete(new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs));
+            if (previous != null) {
+                defaultPolicy.replace(DEFAULT_KEY, previous, target);
+            }
+        });
+    }
+
+    private static CustomerPolicy asCustomer(String customerId, CustomerPolicy template) {
+        return new CustomerPolicy(customerId, false, false, template.budgetId(), template.limits());
     }
 
     /** Database loads started so far (cache misses and background reloads), for metrics and tests. */

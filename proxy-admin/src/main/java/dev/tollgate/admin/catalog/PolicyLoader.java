@@ -38,7 +38,19 @@ final class PolicyLoader {
 
     Loaded load(String customerId, long nowMs) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            CustomerRow row = customer(c, customerId);
+            return build(c, customerId, customer(c, customerId), nowMs);
+        }
+    }
+
+    /** The policy of a customer without a row (the default budget's, or unlimited); {@code customerId} is a placeholder. */
+    Loaded loadDefault(String customerId, long nowMs) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return build(c, customerId, null, nowMs);
+        }
+    }
+
+    private Loaded build(Connection c, String customerId, CustomerRow row, long nowMs) throws SQLException {
+        {
             String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
             BudgetRow budget = budgetId == null ? null : budget(c, budgetId);
             BudgetDuration duration = duration(budget);
