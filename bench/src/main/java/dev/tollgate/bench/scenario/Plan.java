@@ -6,7 +6,7 @@ import java.util.List;
 
 /** The points of a run and their timing: full (~15 min on 2 cores) or quick (~3 min). */
 public record Plan(boolean quick, Duration warmup, Duration window, Duration targetWarmup, int soakStreams, Duration soakWindow,
-        List<Point> points) {
+        int latencyRounds, List<Point> points) {
 
     public static final String MAX_64 = "max-64";
     public static final String MAX_512 = "max-512";
@@ -35,8 +35,8 @@ public record Plan(boolean quick, Duration warmup, Duration window, Duration tar
                     false));
         }
         if (quick) {
-            return new Plan(true, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(3), 2000, Duration.ofSeconds(6), p);
+            return new Plan(true, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(8), 2000, Duration.ofSeconds(6), 2, p);
         }
-        return new Plan(false, Duration.ofSeconds(2), Duration.ofSeconds(8), Duration.ofSeconds(6), 5000, Duration.ofSeconds(12), p);
+        return new Plan(false, Duration.ofSeconds(2), Duration.ofSeconds(8), Duration.ofSeconds(16), 5000, Duration.ofSeconds(12), 4, p);
     }
 }
