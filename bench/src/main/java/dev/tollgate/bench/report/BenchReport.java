@@ -112,9 +112,11 @@ public final class BenchReport {
         sb.append("## Targets of issue #6\n\n").append(verdicts().render()).append('\n');
         sb.append("## Results\n\n");
         sb.append("Throughput points (load `max`): `×nginx` and `×direct` are throughput ratios (higher is better)."
-                + " Fixed-rate points: they are p99 latency ratios (lower is better). Latencies in ms.\n\n");
+                + " Fixed-rate points: they are p99 latency ratios (lower is better). Latencies in ms. `gen lag p99`: how late the load"
+                + " generator itself sent its requests (a stalled machine shows here first; it is part of every latency, direct's too)."
+                + " 1-connection points ran in alternating rounds (direct, nginx, Tollgates, again) merged per target.\n\n");
         MarkdownTable t = new MarkdownTable("point", "target", "load", "req/s", "p50", "p99", "p99.9", "added p50", "added p99",
-                "TTFB p50", "TTFB p99", "CPU µs/call", "×nginx", "×direct", "errors");
+                "TTFB p50", "TTFB p99", "CPU µs/call", "×nginx", "×direct", "errors", "gen lag p99");
         for (Point p : points()) {
             Measurement direct = find(p.id(), "direct");
             Measurement nginx = find(p.id(), "nginx");
@@ -132,7 +134,7 @@ public final class BenchReport {
                 t.row(p.id(), m.target(), p.load(), num(r.throughput(), 0), auto(r.latencyMs(50)), auto(r.latencyMs(99)),
                         auto(r.latencyMs(99.9)), added(m, direct, 50), added(m, direct, 99), p.stream() ? auto(r.firstByteMs(50)) : null,
                         p.stream() ? auto(r.firstByteMs(99)) : null, auto(m.cpuMicrosPerCall()), ratio(m, nginx), ratio(m, direct),
-                        r.errors());
+                        r.errors(), p.max() ? null : auto(r.recorder().sendLag().getValueAtPercentile(99) / 1000.0));
             }
         }
         sb.append(t.render()).append('\n');
@@ -178,8 +180,8 @@ public final class BenchReport {
                 w.row(p.id(), calls, m.redisCommands(), num((double) m.redisCommands() / Math.max(1, calls), 2), m.dbTransactions(),
                         num((double) m.dbTransactions() / Math.max(1, calls), 4));
             }
-            sb.append(w.render()).append("\nRedis commands from the bench's own redis-server (`total_commands_processed`: requests"
-                    + " sent by Tollgate, not the commands its Lua scripts run inside);"
+            sb.append(w.render()).append("\nRedis commands from the bench's own redis-server (`INFO commandstats`: EVALSHA + EVAL + SADD,"
+                    + " the requests Tollgate sends; the commands its Lua scripts run inside are not counted);"
                     + " transactions from `pg_stat_database` of the bench's database (they include the spend flusher and budget-reset"
                     + " job, which run off the call path every 10 s).\n\n");
         }

@@ -257,17 +257,20 @@ public final class BenchMain {
 
     private static long redisCommands() {
         try {
-            // total_commands_processed counts commands sent by clients, not those a Lua script runs
-            // inside (commandstats counts both): so this is the number of requests Tollgate sent.
-            Process p = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort), "info", "stats").start();
+            // Requests Tollgate sends: scripts (EVALSHA, EVAL on NOSCRIPT) and the dirty-mark SADD. Commands
+            // that scripts run inside are counted by Redis as well (in commandstats and in
+            // total_commands_processed), so only these top-level ones are summed.
+            Process p = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort), "info", "commandstats").start();
             String text = new String(p.getInputStream().readAllBytes());
             p.waitFor();
+            long sum = 0;
             for (String line : text.split("\n")) {
-                if (line.startsWith("total_commands_processed:")) {
-                    return Long.parseLong(line.substring(line.indexOf(':') + 1).trim()) - 1;
+                if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:") || line.startsWith("cmdstat_sadd:")) {
+                    int i = line.indexOf("calls=");
+                    sum += Long.parseLong(line.substring(i + 6, line.indexOf(',', i)));
                 }
             }
-            return -1;
+            return sum;
         } catch (Exception e) {
             return -1;
         }
