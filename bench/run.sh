@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The benchmark, in one command:  bench/run.sh [--quick]
+#
+# Builds what is missing (the Tollgate jar, the bench classes), then starts, on 127.0.0.1 only:
+# the fake upstreams, nginx (a child process with its own config, never the system service), a
+# redis-server of its own, Tollgate embedded and Tollgate on Redis + PostgreSQL (a scratch
+# database on the local PostgreSQL), runs every scenario against each, stops everything and writes
+# bench/results/latest.md, latency-vs-load.svg and latest.csv. Full: ~15 min on 2 cores; --quick: ~3 min.
+# Installs nothing: without nginx, wrk or redis-server it says what to install and skips.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARGS=()
+for a in "$@"; do
+  case "$a" in
+    --quick) ARGS+=(--quick) ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+for tool in nginx wrk redis-server; do
+  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ]; then
+    case "$tool" in
+      redis-server) echo "bench: redis-server not found (apt-get install -y redis-server); the Redis + PostgreSQL target is skipped" ;;
+      *) echo "bench: $tool not found: apt-get install -y nginx wrk ; scenarios that need it are skipped (noted in the report)" ;;
+    esac
+  fi
+done
+
+mvn_() { mvn -q -B -o "$@" || mvn -q -B "$@"; }
+if [ ! -f proxy-server/target/tollgate.jar ]; then
+  echo "bench: building proxy-server/target/tollgate.jar"
+  mvn_ -pl proxy-server -am package -DskipTests
+fi
+echo "bench: building the bench module"
+mvn_ -pl bench -am package dependency:build-classpath -DskipTests -Dmdep.outputFile=target/bench.classpath
+
+# Many connections (5,000 streams plus their upstream connections) in every process started here.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+CP="bench/target/classes:$(cat bench/target/bench.classpath)"
+CMD="bench/run.sh${ARGS:+ ${ARGS[*]}}"
+exec java -Xms1g -Xmx2g -Dlogback.configurationFile=bench/logback-bench.xml -cp "$CP" dev.tollgate.bench.scenario.BenchMain \
+  --jar proxy-server/target/tollgate.jar --out bench/results --command "$CMD" "${ARGS[@]}"

@@ -1,0 +1,303 @@
+package dev.tollgate.bench.scenario;
+
+import dev.tollgate.bench.load.LoadGenerator;
+import dev.tollgate.bench.load.LoadResult;
+import dev.tollgate.bench.load.LoadSpec;
+import dev.tollgate.bench.report.BenchReport;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The whole comparison in one invocation (see {@code bench/run.sh}): starts the fake upstreams,
+ * nginx, Tollgate (embedded) and Tollgate (Redis + PostgreSQL), runs every {@link Point} against
+ * each target back to back (so ratios compare numbers taken under the same background noise),
+ * runs the concurrency soak, stops everything and writes the report.
+ *
+ * <p>{@code --jar PATH} the Tollgate jar; {@code --out DIR} where the report goes; {@code --quick}
+ * the ~3 minute plan; {@code --command TEXT} the command line shown in the report.
+ */
+public final class BenchMain {
+    /** Port of the bench's own redis-server. */
+    private static volatile int redisPort;
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path jar = Path.of("proxy-server/target/tollgate.jar");
+        Path out = Path.of("bench/results");
+        boolean quick = false;
+        String command = "bench/run.sh";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--jar" -> jar = Path.of(args[++i]);
+                case "--out" -> out = Path.of(args[++i]);
+                case "--quick" -> quick = true;
+                case "--command" -> command = args[++i];
+                default -> {
+                    System.err.println("usage: BenchMain [--jar PATH] [--out DIR] [--quick] [--command TEXT]");
+                    System.exit(2);
+                }
+            }
+        }
+        Plan plan = Plan.of(quick);
+        Instant started = Instant.now();
+        Path work = Files.createTempDirectory("tollgate-bench-");
+        String runId = Long.toString(System.currentTimeMillis(), 36);
+        Launcher launcher = new Launcher(work);
+        List<String> notes = new ArrayList<>();
+        List<Target> targets = new ArrayList<>();
+        List<Measurement> results = new ArrayList<>();
+        List<Soak> soaks = new ArrayList<>();
+        Map<Upstream, Integer> upstreamPorts = new EnumMap<>(Upstream.class);
+        ChildProcess upstream = null;
+        ChildProcess redis = null;
+        boolean pgCreated = false;
+        try (LoadGenerator gen = new LoadGenerator(2)) {
+            upstream = launcher.upstreams(upstreamPorts);
+            log("upstreams on " + upstreamPorts + ", load generator on " + gen.transport());
+            targets.add(launcher.direct(upstreamPorts));
+            StringBuilder why = new StringBuilder();
+            Target nginx = launcher.nginx(upstreamPorts, why);
+            if (nginx != null) {
+                targets.add(nginx);
+            } else {
+                notes.add(why.toString());
+                log(why.toString());
+            }
+            targets.add(launcher.tollgate("tollgate-embedded", jar, upstreamPorts, false, runId));
+            boolean pgUp = Launcher.sh("pg_isready -h 127.0.0.1 -p 5432") == 0;
+            redis = pgUp ? launcher.redis() : null;
+            if (redis != null) {
+                redisPort = launcher.redisPort();
+                Launcher.sh("psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS tollgate_bench' "
+                        + "&& psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE tollgate_bench'");
+                pgCreated = true;
+                try {
+                    targets.add(launcher.tollgate("tollgate-redis-pg", jar, upstreamPorts, true, runId));
+                } catch (java.io.IOException e) {
+                    String n = "tollgate-redis-pg did not start in 5 attempts (" + e.getMessage().lines().skip(1).findFirst().orElse("")
+                            + "); that target was skipped.";
+                    notes.add(n);
+                    log(n);
+                }
+            } else {
+                String n = "tollgate-redis-pg needs redis-server installed (the bench starts its own on a free port) and PostgreSQL"
+                        + " on 127.0.0.1:5432 with trust auth (`.ci/run` shows how to start it); that target was skipped.";
+                notes.add(n);
+                log(n);
+            }
+            for (Target t : targets) {
+                checkTarget(t, notes);
+            }
+            // Warm the JITs of every process (not recorded).
+            for (Target t : targets) {
+                // The JVM (Tollgate, and the upstream through direct) needs its JIT warm: C2 keeps compiling for
+                // tens of seconds, and its CPU would otherwise be charged to the first points.
+                Duration warm = t.kind() == Target.Kind.TOLLGATE ? plan.targetWarmup() : plan.targetWarmup().dividedBy(3);
+                log("warming " + t.name() + " for " + warm.multipliedBy(3).dividedBy(2).toSeconds() + " s");
+                gen.run(spec(t, new Point("warm", "", Upstream.FAST, false, 64, 10, 0, false), Duration.ZERO, warm));
+                gen.run(spec(t, new Point("warm", "", Upstream.FAST, true, 64, 10, 0, false), Duration.ZERO, warm.dividedBy(2)));
+                gen.run(spec(t, new Point("warm", "", Upstream.FAST, false, 1, 10, 0, false), Duration.ZERO, Duration.ofSeconds(1)));
+            }
+            for (Point p : plan.points()) {
+                // 1-connection latency points are the most sensitive to background noise: they run in
+                // rounds that alternate between the targets, and each target's rounds are merged.
+                int rounds = p.connections() == 1 ? plan.latencyRounds() : 1;
+                Map<String, Measurement> merged = new java.util.LinkedHashMap<>();
+                for (int round = 0; round < rounds; round++) {
+                    for (Target t : targets) {
+                        if (p.tollgateOnly() && t.kind() != Target.Kind.TOLLGATE) {
+                            continue;
+                        }
+                        Measurement m = measure(gen, t, p, plan.warmup(), plan.window().dividedBy(rounds));
+                        merged.merge(t.name(), m, BenchMain::combine);
+                    }
+                }
+                for (Measurement m : merged.values()) {
+                    results.add(m);
+                    LoadResult r = m.result();
+                    log(String.format(Locale.ROOT, "%-14s %-18s %8.0f req/s  p50 %7.3f  p99 %7.3f  p99.9 %7.3f ms  ttfb p50 %7.3f  cpu %6.1f us/call"
+                            + "  err %d  lag p99 %.3f ms%s", p.id(), m.target(), r.throughput(), r.latencyMs(50), r.latencyMs(99),
+                            r.latencyMs(99.9), r.firstByteMs(50), m.cpuMicrosPerCall(), r.errors(),
+                            r.recorder().sendLag().getValueAtPercentile(99) / 1000.0,
+                            m.redisCommands() >= 0 ? String.format(Locale.ROOT, "  redis cmds/call %.2f  db tx %d",
+                                    (double) m.redisCommands() / Math.max(1, r.completedTotal()), m.dbTransactions()) : ""));
+                }
+            }
+            for (Target t : targets) {
+                if (t.kind() == Target.Kind.TOLLGATE) {
+                    soaks.add(soak(gen, t, plan));
+                }
+            }
+        } finally {
+            for (Target t : targets) {
+                t.close();
+            }
+            if (upstream != null) {
+                upstream.close();
+            }
+            if (redis != null) {
+                redis.close();
+            }
+            if (pgCreated) {
+                Launcher.sh("psql -h 127.0.0.1 -U postgres -qc 'DROP DATABASE IF EXISTS tollgate_bench'");
+            }
+        }
+        Duration took = Duration.between(started, Instant.now());
+        Files.createDirectories(out);
+        BenchReport report = new BenchReport(plan, targets, results, soaks, notes, command, took, started);
+        report.write(out);
+        log("report written to " + out.resolve(BenchReport.MARKDOWN) + " in " + took.toSeconds() + " s");
+        deleteTree(work);
+    }
+
+    private static Measurement measure(LoadGenerator gen, Target t, Point p, Duration warmup, Duration window) throws InterruptedException {
+        boolean onRedis = t.name().contains("redis");
+        long redis0 = onRedis ? redisCommands() : -1;
+        long db0 = onRedis ? dbTransactions() : -1;
+        double cpu0 = t.cpuSeconds();
+        LoadResult r = gen.run(spec(t, p, warmup, window));
+        double cpu = t.cpuSeconds() - cpu0;
+        long redisDelta = onRedis ? redisCommands() - redis0 : -1;
+        long dbDelta = onRedis ? dbTransactions() - db0 : -1;
+        t.sampleMemory();
+        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta);
+    }
+
+    /** Two rounds of one target at one point as one measurement: histograms and counts added. */
+    static Measurement combine(Measurement a, Measurement b) {
+        dev.tollgate.bench.load.LatencyRecorder rec = new dev.tollgate.bench.load.LatencyRecorder();
+        rec.add(a.result().recorder());
+        rec.add(b.result().recorder());
+        LoadResult r = new LoadResult(a.result().spec(), rec, a.result().completedInWindow() + b.result().completedInWindow(),
+                a.result().completedTotal() + b.result().completedTotal(), a.result().windowSeconds() + b.result().windowSeconds(),
+                Math.max(a.result().maxInFlight(), b.result().maxInFlight()));
+        long redis = a.redisCommands() < 0 ? -1 : a.redisCommands() + b.redisCommands();
+        long db = a.dbTransactions() < 0 ? -1 : a.dbTransactions() + b.dbTransactions();
+        return new Measurement(a.point(), a.target(), r, a.cpuSeconds() + b.cpuSeconds(), redis, db);
+    }
+
+    static LoadSpec spec(Target t, Point p, Duration warmup, Duration window) {
+        return new LoadSpec("127.0.0.1", t.port(p.upstream()), "/v1/chat/completions", t.headers(), t.model(p.upstream()), p.stream(),
+                p.customers(), p.connections(), p.rate(), warmup, window, Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5));
+    }
+
+    /** One call of each kind; for Tollgate, checks the answer carries the rate-limit headers (enforcement on). */
+    private static void checkTarget(Target t, List<String> notes) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (boolean stream : new boolean[] {false, true}) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port(Upstream.FAST) + "/v1/chat/completions"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            dev.tollgate.bench.load.RequestTemplates.body(t.model(Upstream.FAST), "cust-check", stream)));
+            t.headers().forEach(b::header);
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException(t.name() + " answered " + r.statusCode() + ": " + r.body());
+            }
+            if (t.kind() == Target.Kind.TOLLGATE && !stream) {
+                String remaining = r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null);
+                if (remaining == null) {
+                    throw new IllegalStateException(t.name() + ": no x-ratelimit-remaining-requests header; the default budget is not applied");
+                }
+            }
+        }
+    }
+
+    private static Soak soak(LoadGenerator gen, Target t, Plan plan) throws Exception {
+        log("soak " + t.name() + ": " + plan.soakStreams() + " concurrent streams");
+        long before = heapAfterGc(t);
+        AtomicLong maxHeap = new AtomicLong();
+        AtomicLong maxRss = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                maxHeap.accumulateAndGet(t.heapUsedBytes(), Math::max);
+                maxRss.accumulateAndGet(t.process().rssBytes(), Math::max);
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "soak-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        Point p = new Point("soak", "", Upstream.DRIP, true, plan.soakStreams(), 1000, 0, true);
+        LoadResult r = gen.run(spec(t, p, Duration.ZERO, plan.soakWindow()));
+        sampler.interrupt();
+        sampler.join();
+        Thread.sleep(1000);
+        long after = heapAfterGc(t);
+        long leaks = 0;
+        if (t.process().log() != null) {
+            leaks = Files.readAllLines(t.process().log()).stream().filter(l -> l.contains("LEAK:")).count();
+        }
+        log(String.format(Locale.ROOT, "soak %s: max in flight %d, ok %d, errors %d, heap %d MB -> %d MB after GC, max heap %d MB, leaks %d",
+                t.name(), r.maxInFlight(), r.recorder().ok(), r.errors(), before >> 20, after >> 20, maxHeap.get() >> 20, leaks));
+        return new Soak(t.name(), plan.soakStreams(), r, before, after, maxHeap.get(), maxRss.get(), leaks);
+    }
+
+    private static long heapAfterGc(Target t) {
+        Launcher.sh("jcmd " + t.process().pid() + " GC.run");
+        return t.heapUsedBytes();
+    }
+
+    private static long redisCommands() {
+        try {
+            // Requests Tollgate sends: scripts (EVALSHA, EVAL on NOSCRIPT) and the dirty-mark SADD. Commands
+            // that scripts run inside are counted by Redis as well (in commandstats and in
+            // total_commands_processed), so only these top-level ones are summed.
+            Process p = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort), "info", "commandstats").start();
+            String text = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            long sum = 0;
+            for (String line : text.split("\n")) {
+                if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:") || line.startsWith("cmdstat_sadd:")) {
+                    int i = line.indexOf("calls=");
+                    sum += Long.parseLong(line.substring(i + 6, line.indexOf(',', i)));
+                }
+            }
+            return sum;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static long dbTransactions() {
+        try {
+            Process p = new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
+                    "select xact_commit + xact_rollback from pg_stat_database where datname = 'tollgate_bench'").start();
+            String text = new String(p.getInputStream().readAllBytes()).trim();
+            p.waitFor();
+            return Long.parseLong(text);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (Exception ignored) {
+            // temp dir: best effort
+        }
+    }
+
+    static void log(String line) {
+        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+        System.out.flush();
+    }
+}

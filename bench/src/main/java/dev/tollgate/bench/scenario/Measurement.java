@@ -1,0 +1,21 @@
+package dev.tollgate.bench.scenario;
+
+import dev.tollgate.bench.load.LoadResult;
+
+/**
+ * One target at one point.
+ *
+ * @param cpuSeconds      CPU time the target's process(es) used during the whole point (0 for direct)
+ * @param redisCommands   Redis commands executed during the point (Redis targets), else -1
+ * @param dbTransactions  PostgreSQL transactions of the ledger database during the point, else -1
+ */
+public record Measurement(Point point, String target, LoadResult result, double cpuSeconds, long redisCommands, long dbTransactions) {
+
+    /** Proxy CPU microseconds per answered call; NaN for direct. */
+    public double cpuMicrosPerCall() {
+        if (cpuSeconds <= 0 || result.completedTotal() == 0) {
+            return Double.NaN;
+        }
+        return cpuSeconds * 1e6 / result.completedTotal();
+    }
+}
