@@ -121,6 +121,20 @@ public final class Exchange {
         return ctx.writeAndFlush(new DefaultHttpContent(content));
     }
 
+    /** Writes one chunk of a started stream without flushing; the caller flushes once per batch. */
+    public ChannelFuture writeChunkLater(ByteBuf content) {
+        if (!streaming || finished) {
+            content.release();
+            return ctx.newSucceededFuture();
+        }
+        return ctx.write(new DefaultHttpContent(content));
+    }
+
+    /** Flushes chunks written with {@link #writeChunkLater}. */
+    public void flush() {
+        ctx.flush();
+    }
+
     /** Ends a started stream cleanly. */
     public void endStream() {
         if (!streaming || finished) {

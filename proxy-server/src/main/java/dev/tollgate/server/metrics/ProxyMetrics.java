@@ -46,6 +46,7 @@ import java.util.function.ToDoubleFunction;
  * Scrapes run on their own thread ({@link #scrapeExecutor()}), not on an event loop.
  */
 public final class ProxyMetrics implements CallListener, AutoCloseable {
+    private final java.util.concurrent.ConcurrentHashMap<String, ModelMeters> byModel = new java.util.concurrent.ConcurrentHashMap<>();
     /** Refusal reasons exported from the start (at 0), so dashboards and alerts see them before the first refusal. */
     public static final List<String> REFUSAL_REASONS = List.of("budget", "rpm", "tpm", "blocked", "auth", "store_unavailable");
 
@@ -168,31 +169,68 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
 
     @Override
     public void onCall(CallRecord r) {
-        String model = r.modelGroup();
-        String stream = Boolean.toString(r.stream());
-        Counter.builder("tollgate_requests").description("Proxied calls by model, route and status")
-                .tags("model", model, "route", r.route(), "status", Integer.toString(r.status()), "stream", stream)
-                .register(registry).increment();
-        timer("tollgate_request_duration", "Total call latency as seen by the proxy", model, stream).record(r.totalNanos(),
-                TimeUnit.NANOSECONDS);
+        ModelMeters m = byModel.computeIfAbsent(r.modelGroup(), ModelMeters::new);
+        int s = r.stream() ? 1 : 0;
+        m.requests(r.route(), r.status(), r.stream()).increment();
+        m.total[s].record(r.totalNanos(), TimeUnit.NANOSECONDS);
         if (r.upstreamNanos() > 0) {
-            timer("tollgate_upstream_duration", "Upstream latency: request sent to response finished", model, stream)
-                    .record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+            m.upstream[s].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
         }
-        timer("tollgate_proxy_overhead", "Proxy overhead: total latency minus upstream latency", model, stream)
-                .record(Math.max(0, r.totalNanos() - r.upstreamNanos()), TimeUnit.NANOSECONDS);
+        m.overhead[s].record(Math.max(0, r.totalNanos() - r.upstreamNanos()), TimeUnit.NANOSECONDS);
         if (r.stream() && r.firstByteNanos() > 0) {
-            timer("tollgate_stream_time_to_first_byte", "Streams: request arrival to the upstream's first byte", model, stream)
-                    .record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
+            m.ttfb.record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
-        Counter.builder("tollgate_tokens").description("Tokens by model and direction")
-                .tags("model", model, "direction", "input").register(registry).increment(r.usage().promptTokens());
-        Counter.builder("tollgate_tokens").description("Tokens by model and direction")
-                .tags("model", model, "direction", "output").register(registry).increment(r.usage().completionTokens());
-        Counter.builder("tollgate_spend_usd").description("Spend by model in USD (exact totals live in the database)")
-                .tags("model", model).register(registry).increment((double) r.costNanos() / Money.NANOS_PER_USD);
+        m.tokensIn.increment(r.usage().promptTokens());
+        m.tokensOut.increment(r.usage().completionTokens());
+        m.spend.increment((double) r.costNanos() / Money.NANOS_PER_USD);
         if (endUsers != null) {
             endUsers.record(r);
+        }
+    }
+
+    /**
+     * The meters of one model, registered once: looking meters up through Micrometer's builders
+     * on every call cost more than recording into them.
+     */
+    private final class ModelMeters {
+        final String model;
+        final Timer[] total = new Timer[2];
+        final Timer[] upstream = new Timer[2];
+        final Timer[] overhead = new Timer[2];
+        final Timer ttfb;
+        final Counter tokensIn;
+        final Counter tokensOut;
+        final Counter spend;
+        /** Keyed by status, stream flag and route. */
+        private final java.util.concurrent.ConcurrentHashMap<Long, Counter> requests = new java.util.concurrent.ConcurrentHashMap<>();
+
+        ModelMeters(String model) {
+            this.model = model;
+            for (int s = 0; s < 2; s++) {
+                String stream = Boolean.toString(s == 1);
+                total[s] = timer("tollgate_request_duration", "Total call latency as seen by the proxy", model, stream);
+                upstream[s] = timer("tollgate_upstream_duration", "Upstream latency: request sent to response finished", model, stream);
+                overhead[s] = timer("tollgate_proxy_overhead", "Proxy overhead: total latency minus upstream latency", model, stream);
+            }
+            ttfb = timer("tollgate_stream_time_to_first_byte", "Streams: request arrival to the upstream's first byte", model, "true");
+            tokensIn = Counter.builder("tollgate_tokens").description("Tokens by model and direction")
+                    .tags("model", model, "direction", "input").register(registry);
+            tokensOut = Counter.builder("tollgate_tokens").description("Tokens by model and direction")
+                    .tags("model", model, "direction", "output").register(registry);
+            spend = Counter.builder("tollgate_spend_usd").description("Spend by model in USD (exact totals live in the database)")
+                    .tags("model", model).register(registry);
+        }
+
+        Counter requests(String route, int status, boolean stream) {
+            long key = ((long) status << 2) | (stream ? 2 : 0) | (route.hashCode() & 1);
+            Counter c = requests.get(key);
+            if (c == null || !c.getId().getTag("route").equals(route)) {
+                c = Counter.builder("tollgate_requests").description("Proxied calls by model, route and status")
+                        .tags("model", model, "route", route, "status", Integer.toString(status), "stream", Boolean.toString(stream))
+                        .register(registry);
+                requests.put(key, c);
+            }
+            return c;
         }
     }
 

@@ -7,7 +7,6 @@ import dev.tollgate.core.usage.Usage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The built-in mock provider: answers with a fixed text and no network, as LiteLLM's
@@ -20,7 +19,7 @@ final class MockResponder {
 
     static byte[] completion(String model, String text, Usage usage) {
         ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put("id", "chatcmpl-" + UUID.randomUUID());
+        root.put("id", "chatcmpl-" + CallIds.next());
         root.put("object", "chat.completion");
         root.put("created", System.currentTimeMillis() / 1000);
         root.put("model", model);
@@ -56,7 +55,7 @@ final class MockResponder {
 
     /** SSE events for a streamed mock: role, one chunk per word, finish, optional usage, [DONE]. */
     static List<byte[]> streamEvents(String model, String text, Usage usage, boolean includeUsage) {
-        String id = "chatcmpl-" + UUID.randomUUID();
+        String id = "chatcmpl-" + CallIds.next();
         long created = System.currentTimeMillis() / 1000;
         List<byte[]> events = new ArrayList<>();
         ObjectNode delta = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");

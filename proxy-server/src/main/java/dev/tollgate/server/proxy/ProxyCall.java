@@ -24,7 +24,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
@@ -43,7 +42,7 @@ final class ProxyCall {
     private final EventLoop loop;
     private final long startedNanos = System.nanoTime();
     private long upstreamStartedNanos;
-    private final String requestId = UUID.randomUUID().toString();
+    private final String requestId = CallIds.next();
     private Ticket ticket;
     private UpstreamCall upstream;
     private Relay relay;
@@ -119,7 +118,9 @@ final class ProxyCall {
     }
 
     private FullHttpRequest buildUpstreamRequest() {
-        ObjectNode body = request.body().deepCopy();
+        // The tree was parsed for this call alone and nothing reads model/stream_options from it
+        // later (they were read at parse time), so it is edited in place rather than copied.
+        ObjectNode body = request.body();
         body.put("model", deployment.config().upstreamModel());
         body.remove("mock_response");
         if (request.stream() && !request.clientWantsUsage()) {

@@ -1,6 +1,5 @@
 package dev.tollgate.server.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.error.ErrorBody;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.json.Json;
@@ -32,6 +31,10 @@ final class SseRelay implements Relay {
     private CompositeByteBuf errorBody;
     private HttpResponse errorHead;
     private final StringBuilder text = new StringBuilder();
+    /** Chunks not parsed yet (no usage in them), kept until the stream shows whether usage comes. */
+    private java.util.List<String> deferred = new java.util.ArrayList<>();
+    private long deferredChars;
+    private static final long MAX_DEFERRED_CHARS = 1 << 20;
     private Usage reported;
     private ChannelFuture lastWrite;
 
@@ -72,7 +75,12 @@ final class SseRelay implements Relay {
             content.release();
             return;
         }
+        ChannelFuture before = lastWrite;
         splitter.feed(content, this::onEvent);
+        if (lastWrite != before) {
+            // One flush (one system call) per upstream read instead of one per event.
+            exchange.flush();
+        }
         if (last) {
             endOfStream();
             return;
@@ -87,22 +95,74 @@ final class SseRelay implements Relay {
     private void onEvent(ByteBuf event) {
         String data = SseEvent.data(event);
         if (data != null && !SseEvent.isDone(data)) {
-            try {
-                JsonNode chunk = Json.MAPPER.readTree(data);
-                dev.tollgate.core.usage.ChunkView view = UsageParser.viewChunk(chunk);
-                text.append(view.contentDelta());
-                if (view.usage().isPresent()) {
-                    reported = view.usage().get();
+            if (carriesUsage(data)) {
+                try {
+                    dev.tollgate.core.usage.ChunkView view = UsageParser.viewChunk(Json.MAPPER.readTree(data));
+                    text.append(view.contentDelta());
+                    if (view.usage().isPresent()) {
+                        reported = view.usage().get();
+                    }
+                    if (view.usageOnly() && !request.clientWantsUsage()) {
+                        event.release();
+                        return;
+                    }
+                } catch (Exception notJson) {
+                    // Not ours to judge: forward it as the upstream sent it.
                 }
-                if (view.usageOnly() && !request.clientWantsUsage()) {
-                    event.release();
-                    return;
-                }
-            } catch (Exception notJson) {
-                // Not ours to judge: forward it as the upstream sent it.
+            } else {
+                defer(data);
             }
         }
-        lastWrite = exchange.writeChunk(event);
+        lastWrite = exchange.writeChunkLater(event);
+    }
+
+    /**
+     * Whether a chunk has a {@code "usage"} object (not {@code null}). Only those are parsed as
+     * they pass: the content of the others matters only if the stream ends without usage.
+     */
+    static boolean carriesUsage(String data) {
+        int at = data.indexOf("\"usage\"");
+        while (at >= 0) {
+            int i = at + 7;
+            while (i < data.length() && (data.charAt(i) == ' ' || data.charAt(i) == ':')) {
+                i++;
+            }
+            if (i < data.length() && data.charAt(i) == '{') {
+                return true;
+            }
+            at = data.indexOf("\"usage\"", at + 7);
+        }
+        return false;
+    }
+
+    /** Keeps a chunk's text for a later estimate; past a cap the chunks are parsed right away instead. */
+    private void defer(String data) {
+        if (deferred != null && deferredChars + data.length() <= MAX_DEFERRED_CHARS) {
+            deferred.add(data);
+            deferredChars += data.length();
+            return;
+        }
+        parseDeferred();
+        deferred = null;
+        appendContent(data);
+    }
+
+    private void parseDeferred() {
+        if (deferred != null) {
+            for (String d : deferred) {
+                appendContent(d);
+            }
+            deferred.clear();
+            deferredChars = 0;
+        }
+    }
+
+    private void appendContent(String data) {
+        try {
+            text.append(UsageParser.viewChunk(Json.MAPPER.readTree(data)).contentDelta());
+        } catch (Exception notJson) {
+            // Nothing to count.
+        }
     }
 
     private void endOfStream() {
@@ -150,6 +210,7 @@ final class SseRelay implements Relay {
         if (reported != null && reported.totalTokens() > 0) {
             return reported;
         }
+        parseDeferred();
         return call.estimate(text.toString());
     }
 
