@@ -4,6 +4,8 @@
 -- ARGV[1] now ms  ARGV[2] max budget nanos  ARGV[3] rpm  ARGV[4] tpm  ARGV[5] period end ms
 -- ARGV[6] reserve nanos  ARGV[7] reserve tokens  ARGV[8] window TTL ms
 -- ARGV[9] reservation TTL ms  ARGV[10] window start ms (the admission minute)
+-- ARGV[11] '1' to create a missing account at zero (a customer with no persisted spend), adding
+-- spend pending under the same period end as seed.lua does; KEYS[3] pending, KEYS[4] claimed
 -- Budget reservations are kept per admission minute in fields 'r:<minute start>'; 'reserved' is
 -- their sum. Minutes that ended ARGV[9] ms or more before now are dropped first, so a call never
 -- settled (crashed instance, admit that ran after its caller timed out) stops holding budget.
@@ -12,7 +14,17 @@
 -- comparisons use Lua doubles, exact while spent + reserved < 2^53 nanos (about $9M).
 local acct, win = KEYS[1], KEYS[2]
 if redis.call('EXISTS', acct) == 0 then
-  return {4, '0', '0', 0, 0}
+  if ARGV[11] ~= '1' then
+    return {4, '0', '0', 0, 0}
+  end
+  redis.call('HSET', acct, 'spent', '0', 'reserved', '0', 'pe', ARGV[5])
+  local field = 's:' .. ARGV[5]
+  for i = 3, 4 do
+    local pending = redis.call('HGET', KEYS[i], field)
+    if pending then
+      redis.call('HINCRBY', acct, 'spent', pending)
+    end
+  end
 end
 
 local now = tonumber(ARGV[1])

@@ -15,9 +15,13 @@ package dev.tollgate.core.limits;
  *                          less than this plus one minute. Must be positive; it should exceed the
  *                          longest a call can take (admit to settle), or a live call's
  *                          reservation stops counting before it ends
+ * @param createIfAbsent    the customer is known to have no persisted spend (no database row), so a
+ *                          missing account is created in the same step (as {@link LimitStore#seed}
+ *                          with zero) instead of answering {@code NEEDS_SEED}: a new customer costs
+ *                          one round trip, not three
  */
 public record AdmitRequest(String customerId, CustomerLimits limits, long nowMs, long reserveNanos, long reserveTokens,
-        long reservationTtlMs) {
+        long reservationTtlMs, boolean createIfAbsent) {
 
     public AdmitRequest {
         if (reservationTtlMs <= 0) {
@@ -27,6 +31,12 @@ public record AdmitRequest(String customerId, CustomerLimits limits, long nowMs,
 
     /** An admission with {@link LimitStore#DEFAULT_RESERVATION_TTL_MS}. */
     public AdmitRequest(String customerId, CustomerLimits limits, long nowMs, long reserveNanos, long reserveTokens) {
-        this(customerId, limits, nowMs, reserveNanos, reserveTokens, LimitStore.DEFAULT_RESERVATION_TTL_MS);
+        this(customerId, limits, nowMs, reserveNanos, reserveTokens, LimitStore.DEFAULT_RESERVATION_TTL_MS, false);
+    }
+
+    /** An admission that answers {@code NEEDS_SEED} for a missing account. */
+    public AdmitRequest(String customerId, CustomerLimits limits, long nowMs, long reserveNanos, long reserveTokens,
+            long reservationTtlMs) {
+        this(customerId, limits, nowMs, reserveNanos, reserveTokens, reservationTtlMs, false);
     }
 }

@@ -39,7 +39,10 @@ final class CustomerState {
         long windowStart = Windows.start(r.nowMs());
         CustomerLimits limits = r.limits();
         if (!present) {
-            return AdmitDecisions.of(Outcome.NEEDS_SEED, 0, 0, windowStart, 0, 0, limits);
+            if (!r.createIfAbsent()) {
+                return AdmitDecisions.of(Outcome.NEEDS_SEED, 0, 0, windowStart, 0, 0, limits);
+            }
+            seed(0, limits.periodEndMs());
         }
         if (periodEnd > 0 && r.nowMs() >= periodEnd) {
             spent = 0; // lazy period reset; reserved is released by the calls in flight

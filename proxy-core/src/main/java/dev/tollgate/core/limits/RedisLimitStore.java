@@ -124,11 +124,12 @@ public final class RedisLimitStore implements LimitStore {
     public CompletionStage<AdmitDecision> admit(AdmitRequest r) {
         CustomerLimits limits = r.limits();
         long windowStart = Windows.start(r.nowMs());
-        String[] k = {keys.account(r.customerId()), keys.window(r.customerId(), windowStart)};
+        String[] k = {keys.account(r.customerId()), keys.window(r.customerId(), windowStart), keys.pending(r.customerId()),
+            keys.claimed(r.customerId())};
         return scripts.<List<Object>>run(admit, ScriptOutputType.MULTI, k,
                 str(r.nowMs()), str(limits.maxBudgetNanos()), str(limits.rpmLimit()), str(limits.tpmLimit()),
                 str(limits.periodEndMs()), str(r.reserveNanos()), str(r.reserveTokens()), str(WINDOW_TTL_MS),
-                str(r.reservationTtlMs()), str(windowStart))
+                str(r.reservationTtlMs()), str(windowStart), r.createIfAbsent() ? "1" : "0")
                 .thenApply(out -> AdmitDecisions.of(AdmitDecisions.outcomeOfCode(num(out.get(0))), num(out.get(1)),
                         num(out.get(2)), windowStart, num(out.get(3)), num(out.get(4)), limits));
     }

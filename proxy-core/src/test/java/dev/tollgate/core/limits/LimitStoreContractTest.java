@@ -94,6 +94,21 @@ public abstract class LimitStoreContractTest {
     }
 
     @Test
+    void admitCreatesAMissingAccountAtZeroWhenAskedInOneStep() {
+        AdmitDecision first = await(store.admit(new AdmitRequest(customer, limits(1_000, 10, -1), T0, 100, 10,
+                LimitStore.DEFAULT_RESERVATION_TTL_MS, true)));
+        assertThat(first.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(first.spentNanos()).isZero();
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 100, PERIOD_END));
+
+        // An existing account is never reset by it: spend stays.
+        settle(first, 100, 10, 40, 10, "m");
+        AdmitDecision second = await(store.admit(new AdmitRequest(customer, limits(1_000, 10, -1), T0, 100, 10,
+                LimitStore.DEFAULT_RESERVATION_TTL_MS, true)));
+        assertThat(second.spentNanos()).isEqualTo(40);
+    }
+
+    @Test
     void seedNeverOverwritesAnAccount() {
         seed(250, PERIOD_END);
         admit(limits(1_000, -1, -1), T0, 100, 0);

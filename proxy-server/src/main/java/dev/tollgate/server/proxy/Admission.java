@@ -86,7 +86,10 @@ public final class Admission {
         String id = policy.customerId();
         CustomerLimits limits = policy.limits();
         long reserve = limits.hasBudget() ? reserveNanos : 0;
-        AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens, reservationTtlMs);
+        // A customer without a database row has no persisted spend to seed: the admit creates its
+        // account at zero in the same script instead of a NEEDS_SEED → seed → admit round trip.
+        AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens, reservationTtlMs,
+                !policy.known() && mayRetryAfterSeed);
         return store.admit(request).handle((decision, err) -> {
             if (err != null) {
                 storeErrors.incrementAndGet();
