@@ -1,27 +1,23 @@
 package dev.tollgate.admin.catalog;
 
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
  * A data source that can be taken down: then {@code getConnection} waits until {@link #release}
  * (as a pool waits for its connection timeout on a dead database) and fails.
  */
-final class FlakyDataSource implements DataSource {
-    private final DataSource delegate;
+final class FlakyDataSource extends dev.tollgate.admin.db.DelegatingDataSource {
     private volatile CountDownLatch down;
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicInteger waiting = new AtomicInteger();
 
     FlakyDataSource(DataSource delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     /** From now on every connection attempt waits for {@link #release} and then fails. */
@@ -71,45 +67,5 @@ final class FlakyDataSource implements DataSource {
             throw new SQLException("Connection is not available, request timed out (test database down)");
         }
         return delegate.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String username, String password) throws SQLException {
-        throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return delegate.isWrapperFor(iface);
     }
 }
