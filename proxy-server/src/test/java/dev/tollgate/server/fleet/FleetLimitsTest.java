@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("fault")
 class FleetLimitsTest {
+    static FaultServices services;
     static RedisProcess redis;
     static PostgresProcess postgres;
     static FakeUpstream upstream;
@@ -32,9 +33,10 @@ class FleetLimitsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisProcess.start();
-        postgres = PostgresProcess.start();
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().promptTokens(10));
+        services = FaultServices.start(FakeUpstreamOptions.defaults().promptTokens(10));
+        redis = services.redis;
+        postgres = services.postgres;
+        upstream = services.upstream;
         // A generous command timeout: this test is about one window, not about a slow Redis (two
         // shared cores can stall a cold JVM past the 250 ms default, and fail-open would admit).
         fleet = Fleet.start(3, upstream.baseUrl(), redis.url(), postgres.url(), "redis_command_timeout_ms: 3000");
@@ -45,14 +47,8 @@ class FleetLimitsTest {
         if (fleet != null) {
             fleet.close();
         }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        if (postgres != null) {
-            postgres.close();
+        if (services != null) {
+            services.close();
         }
     }
 

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 @Tag("fault")
 class ProcessLifecycleTest {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static FaultServices services;
     static RedisProcess redis;
     static PostgresProcess postgres;
     static FakeUpstream upstream;
@@ -38,24 +39,19 @@ class ProcessLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisProcess.start();
-        postgres = PostgresProcess.start();
         // Streams of 10 chunks, 150 ms apart: 1.5 s each.
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().promptTokens(10).chunkCount(10)
+        services = FaultServices.start(FakeUpstreamOptions.defaults().promptTokens(10).chunkCount(10)
                 .chunkInterval(Duration.ofMillis(150)));
+        redis = services.redis;
+        postgres = services.postgres;
+        upstream = services.upstream;
         dir = Files.createTempDirectory("tg-proc-");
     }
 
     @AfterAll
     static void stop() {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        if (postgres != null) {
-            postgres.close();
+        if (services != null) {
+            services.close();
         }
         if (dir != null) {
             Processes.deleteTree(dir);

@@ -29,6 +29,7 @@ class RedisOutageTest {
     static final long COMMAND_TIMEOUT_MS = 250;
     /** Lettuce's default would be 60 s per command; we allow the timeout plus scheduling noise. */
     static final long LATENCY_BOUND_MS = COMMAND_TIMEOUT_MS + 1_250;
+    static FaultServices services;
     static RedisProcess redis;
     static PostgresProcess postgres;
     static FakeUpstream upstream;
@@ -36,9 +37,10 @@ class RedisOutageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisProcess.start();
-        postgres = PostgresProcess.start();
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().promptTokens(10));
+        services = FaultServices.start(FakeUpstreamOptions.defaults().promptTokens(10));
+        redis = services.redis;
+        postgres = services.postgres;
+        upstream = services.upstream;
     }
 
     @AfterEach
@@ -50,14 +52,8 @@ class RedisOutageTest {
 
     @AfterAll
     static void stop() {
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        if (postgres != null) {
-            postgres.close();
+        if (services != null) {
+            services.close();
         }
     }
 

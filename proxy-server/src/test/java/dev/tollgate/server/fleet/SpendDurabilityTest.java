@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("fault")
 class SpendDurabilityTest {
+    static FaultServices services;
     static RedisProcess redis;
     static PostgresProcess postgres;
     static FakeUpstream upstream;
@@ -36,9 +37,10 @@ class SpendDurabilityTest {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisProcess.start();
-        postgres = PostgresProcess.start();
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().promptTokens(10));
+        services = FaultServices.start(FakeUpstreamOptions.defaults().promptTokens(10));
+        redis = services.redis;
+        postgres = services.postgres;
+        upstream = services.upstream;
         fleet = Fleet.start(3, upstream.baseUrl(), redis.url(), postgres.url(), "redis_command_timeout_ms: 3000");
     }
 
@@ -47,14 +49,8 @@ class SpendDurabilityTest {
         if (fleet != null) {
             fleet.close();
         }
-        if (upstream != null) {
-            upstream.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
-        if (postgres != null) {
-            postgres.close();
+        if (services != null) {
+            services.close();
         }
     }
 
