@@ -162,8 +162,9 @@ final class ProxyCall {
         exchange.startStream(HttpResponseStatus.OK, headers);
         List<byte[]> events = MockResponder.streamEvents(model, text, usage, request.clientWantsUsage());
         for (byte[] e : events) {
-            exchange.writeChunk(Unpooled.wrappedBuffer(e));
+            exchange.writeChunkLater(Unpooled.wrappedBuffer(e));
         }
+        exchange.flush();
         finish(usage, CallRecord.Outcome.OK, 200, exchange::endStream);
     }
 
