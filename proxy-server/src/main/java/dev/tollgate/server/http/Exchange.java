@@ -90,11 +90,7 @@ public final class Exchange {
         if (responded) {
             return;
         }
-        var e = HttpResponses.toTollgate(failure);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(e.status()),
-                Unpooled.wrappedBuffer(dev.tollgate.core.error.ErrorBody.bytes(e)));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        e.headers().forEach((k, v) -> res.headers().set(k, v));
+        FullHttpResponse res = HttpResponses.errorResponse(failure);
         full(res);
     }
 

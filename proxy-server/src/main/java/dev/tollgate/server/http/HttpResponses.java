@@ -3,7 +3,6 @@ package dev.tollgate.server.http;
 import dev.tollgate.core.error.ErrorBody;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
-import dev.tollgate.core.json.Json;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +10,6 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.Map;
@@ -31,16 +29,6 @@ public final class HttpResponses {
     private HttpResponses() {
     }
 
-    public static void json(ChannelHandlerContext ctx, int status, byte[] body, boolean keepAlive, HttpHeaders extra) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-                Unpooled.wrappedBuffer(body));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        if (extra != null) {
-            res.headers().add(extra);
-        }
-        send(ctx, res, keepAlive);
-    }
-
     public static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
         if (keepAlive) {
@@ -54,6 +42,11 @@ public final class HttpResponses {
 
     /** Maps any failure to its response. Keeps the connection open when HTTP allows. */
     public static void error(ChannelHandlerContext ctx, Throwable failure, boolean keepAlive) {
+        send(ctx, errorResponse(failure), keepAlive && ctx.channel().isActive());
+    }
+
+    /** The one place a failure becomes a response: status, OpenAI error body, the failure's headers. */
+    public static FullHttpResponse errorResponse(Throwable failure) {
         TollgateException e = toTollgate(failure);
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(e.status()), Unpooled.wrappedBuffer(ErrorBody.bytes(e)));
@@ -61,7 +54,7 @@ public final class HttpResponses {
         for (Map.Entry<String, String> h : e.headers().entrySet()) {
             res.headers().set(h.getKey(), h.getValue());
         }
-        send(ctx, res, keepAlive && ctx.channel().isActive());
+        return res;
     }
 
     /** Unwraps futures' wrappers; anything that is not a TollgateException is an internal error. */
@@ -80,9 +73,5 @@ public final class HttpResponses {
         }
         LOG.error("Unexpected failure while handling a request", t);
         return new TollgateException(ErrorKind.INTERNAL, "Internal server error. The failure was logged; please retry or contact the operator.");
-    }
-
-    public static byte[] errorBytes(ErrorKind kind, String message) {
-        return Json.bytes(ErrorBody.of(kind, message, null, kind.status()));
     }
 }

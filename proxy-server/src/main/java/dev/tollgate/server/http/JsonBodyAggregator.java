@@ -1,18 +1,15 @@
 package dev.tollgate.server.http;
 
 import dev.tollgate.core.error.ErrorKind;
-import io.netty.buffer.Unpooled;
+import dev.tollgate.core.error.TollgateException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * Aggregates request bodies up to the configured limit and answers an oversized body (by
@@ -41,12 +38,9 @@ final class JsonBodyAggregator extends HttpObjectAggregator {
     }
 
     private FullHttpResponse tooLarge() {
-        byte[] body = HttpResponses.errorBytes(ErrorKind.PAYLOAD_TOO_LARGE,
-                "Request body is larger than the limit of " + maxBytes + " bytes (general_settings.max_request_body_bytes).");
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
-                Unpooled.wrappedBuffer(body));
-        res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        FullHttpResponse res = HttpResponses.errorResponse(new TollgateException(ErrorKind.PAYLOAD_TOO_LARGE,
+                "Request body is larger than the limit of " + maxBytes + " bytes (general_settings.max_request_body_bytes)."));
+        res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return res;
     }
