@@ -5,75 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tollgate.core.limits.AdmitDecision.Outcome;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The {@link LimitStore} contract, run against every implementation: the in-process store and
  * the Redis store must behave identically. Time is passed as {@code nowMs}, never slept.
  */
-public abstract class LimitStoreContractTest {
-    /** A minute boundary, so window arithmetic in the tests is easy to read. */
-    static final long T0 = 1_700_000_040_000L;
-    static final long PERIOD_END = T0 + 3_600_000L;
-    static final String DAY = "2023-11-14";
-
-    protected LimitStore store;
-    protected String customer;
-
-    protected abstract LimitStore newStore();
-
-    @BeforeEach
-    void openStore() {
-        store = newStore();
-        customer = "cust-" + UUID.randomUUID();
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-    }
-
-    // ---- helpers -------------------------------------------------------------------------
-
-    protected static <T> T await(CompletionStage<T> stage) {
-        try {
-            return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new AssertionError("store call failed", e);
-        }
-    }
-
-    static CustomerLimits limits(long maxBudget, long rpm, long tpm) {
-        return new CustomerLimits(maxBudget, rpm, tpm, PERIOD_END);
-    }
-
-    AdmitDecision admit(CustomerLimits limits, long now, long reserveNanos, long reserveTokens) {
-        return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens)));
-    }
-
-    SettleResult settle(AdmitDecision d, long reserveNanos, long reserveTokens, long cost, long rateTokens,
-            String model) {
-        return await(store.settle(new SettleRequest(customer, reserveNanos, reserveTokens, d.windowStartMs(), cost,
-                rateTokens, DAY, model, rateTokens / 2, rateTokens - rateTokens / 2, true)));
-    }
-
-    void seed(long spent, long periodEnd) {
-        await(store.seed(customer, spent, periodEnd));
-    }
-
-    AccountSnapshot snapshot() {
-        return await(store.snapshot(customer));
-    }
-
+public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     // ---- seeding -------------------------------------------------------------------------
 
     @Test
@@ -372,12 +315,6 @@ public abstract class LimitStoreContractTest {
 
     // ---- reservation expiry -----------------------------------------------------------------
 
-    static final long TTL = 5 * 60_000L;
-
-    AdmitDecision admitTtl(CustomerLimits limits, long now, long reserveNanos, long reserveTokens, long ttl) {
-        return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens, ttl)));
-    }
-
     @Test
     void aReservationNeverSettledStopsCountingAfterTheTtl() {
         CustomerLimits l = limits(1_000, -1, -1);
@@ -603,10 +540,6 @@ public abstract class LimitStoreContractTest {
     }
 
     // ---- settle ids (re-sent settles, Redis-outage journal) ----------------------------------
-
-    private SettleRequest settleWithId(AdmitDecision d, long reserve, long cost, String sid) {
-        return new SettleRequest(customer, reserve, 10, d.windowStartMs(), cost, 4, DAY, "m", 2, 2, true, sid, false);
-    }
 
     @Test
     void aSettleSentTwiceWithOneIdCountsOnce() {

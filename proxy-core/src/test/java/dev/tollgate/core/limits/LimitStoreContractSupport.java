@@ -1,0 +1,77 @@
+package dev.tollgate.core.limits;
+
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * The fixture of the {@link LimitStore} contract suite: a fresh store and customer per test, and
+ * the calls the tests make. Time is passed as {@code nowMs}, never slept.
+ */
+public abstract class LimitStoreContractSupport {
+    /** A minute boundary, so window arithmetic in the tests is easy to read. */
+    static final long T0 = 1_700_000_040_000L;
+    static final long PERIOD_END = T0 + 3_600_000L;
+    static final String DAY = "2023-11-14";
+
+    protected LimitStore store;
+    protected String customer;
+
+    protected abstract LimitStore newStore();
+
+    @BeforeEach
+    void openStore() {
+        store = newStore();
+        customer = "cust-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------
+
+    protected static <T> T await(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("store call failed", e);
+        }
+    }
+
+    static CustomerLimits limits(long maxBudget, long rpm, long tpm) {
+        return new CustomerLimits(maxBudget, rpm, tpm, PERIOD_END);
+    }
+
+    AdmitDecision admit(CustomerLimits limits, long now, long reserveNanos, long reserveTokens) {
+        return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens)));
+    }
+
+    SettleResult settle(AdmitDecision d, long reserveNanos, long reserveTokens, long cost, long rateTokens,
+            String model) {
+        return await(store.settle(new SettleRequest(customer, reserveNanos, reserveTokens, d.windowStartMs(), cost,
+                rateTokens, DAY, model, rateTokens / 2, rateTokens - rateTokens / 2, true)));
+    }
+
+    void seed(long spent, long periodEnd) {
+        await(store.seed(customer, spent, periodEnd));
+    }
+
+    AccountSnapshot snapshot() {
+        return await(store.snapshot(customer));
+    }
+
+    /** Reservation TTL of the expiry tests. */
+    static final long TTL = 5 * 60_000L;
+
+    AdmitDecision admitTtl(CustomerLimits limits, long now, long reserveNanos, long reserveTokens, long ttl) {
+        return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens, ttl)));
+    }
+
+    SettleRequest settleWithId(AdmitDecision d, long reserve, long cost, String sid) {
+        return new SettleRequest(customer, reserve, 10, d.windowStartMs(), cost, 4, DAY, "m", 2, 2, true, sid, false);
+    }
+}
