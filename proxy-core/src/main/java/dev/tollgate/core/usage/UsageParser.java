@@ -1,6 +1,11 @@
 package dev.tollgate.core.usage;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tollgate.core.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Optional;
 
 /**
@@ -32,6 +37,32 @@ public final class UsageParser {
         }
         long p = Math.max(0, prompt);
         return Optional.of(new Usage(p, Math.max(0, completion), Math.min(cached, p), false));
+    }
+
+    /**
+     * The usage of a whole (non-streaming) response body, read with a streaming parser: only the
+     * top-level {@code usage} member becomes a tree; {@code choices} and the rest are skipped
+     * token by token without decoding their strings. Empty when the body has no usage.
+     *
+     * @throws IOException when the body is not a JSON object
+     */
+    public static Optional<Usage> fromResponseBody(InputStream body) throws IOException {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("response body is not a JSON object");
+            }
+            Optional<Usage> usage = Optional.empty();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                boolean isUsage = "usage".equals(p.currentName());
+                p.nextToken();
+                if (isUsage) {
+                    usage = fromUsageNode(Json.valueTree(p));
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return usage;
+        }
     }
 
     /** Views one parsed stream chunk (the JSON after {@code data: }). */

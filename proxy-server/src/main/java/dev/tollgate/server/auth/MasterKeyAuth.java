@@ -21,9 +21,12 @@ public final class MasterKeyAuth {
     public static final String ADMIN_ACTOR = "default_user_id";
 
     private final byte[] masterDigest;
+    /** The master key's token (hex digest), formatted once instead of on every call. */
+    private final String masterToken;
 
     public MasterKeyAuth(String masterKey) {
         this.masterDigest = masterKey == null || masterKey.isEmpty() ? null : sha256(masterKey);
+        this.masterToken = masterDigest == null ? null : HexFormat.of().formatHex(masterDigest);
     }
 
     public boolean enabled() {
@@ -51,7 +54,7 @@ public final class MasterKeyAuth {
             throw unauthorized("Invalid proxy server token passed. Received API Key = " + mask(key) + ", Key Hash (Token) =" + hash
                     + ". Unable to find token in cache or `LiteLLM_VerificationTokenTable`");
         }
-        return HexFormat.of().formatHex(digest);
+        return masterToken;
     }
 
     private static String presentedKey(HttpHeaders headers) {

@@ -62,7 +62,7 @@ public final class Exchange {
 
     public void json(int status, byte[] body, HttpHeaders extra) {
         FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-                Unpooled.wrappedBuffer(body));
+                Unpooled.wrappedBuffer(body), Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         if (extra != null) {
             res.headers().add(extra);
@@ -101,7 +101,7 @@ public final class Exchange {
         }
         responded = true;
         streaming = true;
-        HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
+        HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status, Headers.OUTGOING);
         res.headers().add(headers);
         HttpUtil.setTransferEncodingChunked(res, true);
         res.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);

@@ -1,79 +1,48 @@
 package dev.tollgate.server.proxy;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
+import java.util.Arrays;
 
 /**
- * A chat-completion or embedding request body, read as a JSON tree: only the fields the proxy
- * acts on are interpreted; everything else is passed upstream untouched.
+ * A chat-completion or embedding request body. It is read once with a streaming parser: only the
+ * fields the proxy acts on are interpreted, and every other field stays as the client's bytes
+ * ({@link RequestFields}), so the body sent upstream is spliced from the original rather than
+ * parsed into a tree and written out again. The whole document is still tokenised, so malformed
+ * JSON anywhere is a 400 here, never a surprise upstream. A tree of the body is built only on the
+ * rare paths that need the messages themselves (local token counts).
  */
 public final class CompletionRequest {
     public enum Kind { CHAT, EMBEDDING }
 
     private final Kind kind;
-    private final ObjectNode body;
-    private final int bodyBytes;
-    private final String model;
-    private final boolean stream;
-    private final boolean clientWantsUsage;
-    private final long maxTokens;
-    private final String mockResponse;
+    private final byte[] bytes;
+    private final RequestFields fields;
+    private String model;
+    private boolean stream;
+    private boolean clientWantsUsage;
+    private ObjectNode streamOptions;
+    private long maxTokens;
+    private String maxTokensField;
+    private String mockResponse;
+    private boolean hasMessages;
+    private boolean hasInput;
+    /** The fields that can name the customer (user, litellm_metadata, metadata), as a small tree. */
+    private final ObjectNode identity = Json.MAPPER.createObjectNode();
+    private JsonNode tree;
 
-    private CompletionRequest(Kind kind, ObjectNode body, int bodyBytes) {
+    private CompletionRequest(Kind kind, byte[] bytes) {
         this.kind = kind;
-        this.body = body;
-        this.bodyBytes = bodyBytes;
-        JsonNode m = body.get("model");
-        if (m == null || m.isNull()) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'model'.", "model");
-        }
-        if (!m.isTextual() || m.asText().isBlank()) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "'model' must be a non-empty string.", "model");
-        }
-        this.model = m.asText();
-        if (kind == Kind.CHAT) {
-            JsonNode messages = body.get("messages");
-            if (messages == null || messages.isNull()) {
-                throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'messages'.", "messages");
-            }
-            if (!messages.isArray() || messages.isEmpty()) {
-                throw new TollgateException(ErrorKind.INVALID_REQUEST, "'messages' must be a non-empty array.", "messages");
-            }
-        } else if (!body.hasNonNull("input")) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'input'.", "input");
-        }
-        JsonNode s = body.get("stream");
-        if (s != null && !s.isNull() && !s.isBoolean()) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "'stream' must be a boolean.", "stream");
-        }
-        this.stream = kind == Kind.CHAT && s != null && s.asBoolean(false);
-        JsonNode opts = body.get("stream_options");
-        this.clientWantsUsage = opts != null && opts.path("include_usage").asBoolean(false);
-        this.maxTokens = readMaxTokens(body);
-        JsonNode mock = body.get("mock_response");
-        this.mockResponse = mock != null && mock.isTextual() ? mock.asText() : null;
-    }
-
-    private static long readMaxTokens(ObjectNode body) {
-        for (String field : new String[] {"max_completion_tokens", "max_tokens"}) {
-            JsonNode v = body.get(field);
-            if (v == null || v.isNull()) {
-                continue;
-            }
-            // Bounded so the worst-case cost reserved at admission cannot overflow a long (a 500).
-            if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asLong() < 1) {
-                throw new TollgateException(ErrorKind.INVALID_REQUEST,
-                        "'" + field + "' must be a positive integer of at most " + Integer.MAX_VALUE + ".", field);
-            }
-            return v.asLong();
-        }
-        return 0;
+        this.bytes = bytes;
+        this.fields = new RequestFields(bytes);
     }
 
     /** Parses and validates; malformed JSON or a non-object body is a 400. */
@@ -81,16 +50,136 @@ public final class CompletionRequest {
         if (!content.isReadable()) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body is empty; expected a JSON object.");
         }
-        JsonNode tree;
-        try (ByteBufInputStream in = new ByteBufInputStream(content.duplicate())) {
-            tree = Json.MAPPER.readTree((java.io.InputStream) in);
+        CompletionRequest r = new CompletionRequest(kind, ByteBufUtil.getBytes(content));
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(r.bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body must be a JSON object.");
+            }
+            r.readFields(p);
+            JsonToken trailing = p.nextToken();
+            if (trailing != null) {
+                throw new TollgateException(ErrorKind.INVALID_REQUEST,
+                        "Request body is not valid JSON: Trailing token (of type " + trailing + ") found after value");
+            }
         } catch (IOException e) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body is not valid JSON: " + firstLine(e.getMessage()));
         }
-        if (!(tree instanceof ObjectNode obj)) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body must be a JSON object.");
+        r.validate();
+        return r;
+    }
+
+    private void readFields(JsonParser p) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            fields.nameAt(name, (int) p.currentTokenLocation().getByteOffset());
+            JsonToken v = p.nextToken();
+            // As a JSON tree would, the last of duplicate keys wins; earlier values are forgotten.
+            switch (name) {
+                case "model" -> model = v == JsonToken.VALUE_STRING ? p.getText() : invalidModel(v, p);
+                case "messages" -> hasMessages = nonEmptyArray(v, p, "messages");
+                case "input" -> {
+                    hasInput = v != JsonToken.VALUE_NULL;
+                    p.skipChildren();
+                }
+                case "stream" -> stream = readStream(v, p);
+                case "stream_options" -> {
+                    JsonNode opts = Json.valueTree(p);
+                    streamOptions = opts instanceof ObjectNode o ? o : null;
+                    clientWantsUsage = opts != null && opts.path("include_usage").asBoolean(false);
+                }
+                case "max_tokens", "max_completion_tokens" -> readMaxTokens(name, v, p);
+                case "mock_response" -> mockResponse = v == JsonToken.VALUE_STRING ? p.getText() : skip(p);
+                case "user", "litellm_metadata", "metadata" -> identity.set(name, Json.valueTree(p));
+                default -> p.skipChildren();
+            }
         }
-        return new CompletionRequest(kind, obj, content.readableBytes());
+        if (t != JsonToken.END_OBJECT) {
+            throw new IOException("Unexpected token " + t + " in the request object");
+        }
+        fields.endAt((int) p.currentTokenLocation().getByteOffset());
+    }
+
+    private static String skip(JsonParser p) throws IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private static String invalidModel(JsonToken v, JsonParser p) throws IOException {
+        p.skipChildren();
+        if (v == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw new TollgateException(ErrorKind.INVALID_REQUEST, "'model' must be a non-empty string.", "model");
+    }
+
+    /** True for a non-empty array; null means absent; anything else is a 400 once we know it is there. */
+    private static boolean nonEmptyArray(JsonToken v, JsonParser p, String field) throws IOException {
+        if (v == JsonToken.VALUE_NULL) {
+            return false;
+        }
+        if (v != JsonToken.START_ARRAY) {
+            p.skipChildren();
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "'" + field + "' must be a non-empty array.", field);
+        }
+        boolean empty = true;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+            empty = false;
+            p.skipChildren();
+        }
+        if (empty) {
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "'" + field + "' must be a non-empty array.", field);
+        }
+        return true;
+    }
+
+    private static boolean readStream(JsonToken v, JsonParser p) throws IOException {
+        if (v == JsonToken.VALUE_NULL) {
+            return false;
+        }
+        if (v != JsonToken.VALUE_TRUE && v != JsonToken.VALUE_FALSE) {
+            p.skipChildren();
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "'stream' must be a boolean.", "stream");
+        }
+        return v == JsonToken.VALUE_TRUE;
+    }
+
+    /**
+     * {@code max_completion_tokens} wins over {@code max_tokens} when both are set. Bounded so the
+     * worst-case cost reserved at admission cannot overflow a long (a 500).
+     */
+    private void readMaxTokens(String field, JsonToken v, JsonParser p) throws IOException {
+        if (v == JsonToken.VALUE_NULL) {
+            return;
+        }
+        boolean positiveInt = v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT && p.getIntValue() >= 1;
+        if (!positiveInt) {
+            p.skipChildren();
+            throw new TollgateException(ErrorKind.INVALID_REQUEST,
+                    "'" + field + "' must be a positive integer of at most " + Integer.MAX_VALUE + ".", field);
+        }
+        if (maxTokensField == null || field.equals("max_completion_tokens")) {
+            maxTokensField = field;
+            maxTokens = p.getIntValue();
+        }
+    }
+
+    private void validate() {
+        if (model == null) {
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'model'.", "model");
+        }
+        if (model.isBlank()) {
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "'model' must be a non-empty string.", "model");
+        }
+        if (kind == Kind.CHAT && !hasMessages) {
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'messages'.", "messages");
+        }
+        if (kind == Kind.EMBEDDING && !hasInput) {
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'input'.", "input");
+        }
+        if (kind != Kind.CHAT) {
+            stream = false;
+        }
     }
 
     private static String firstLine(String s) {
@@ -102,16 +191,27 @@ public final class CompletionRequest {
         return line.length() > 200 ? line.substring(0, 200) : line;
     }
 
+    /**
+     * The body for the upstream: the client's bytes with {@code model} replaced by
+     * {@code modelField} (a ready {@code "model":"..."} member), {@code mock_response} removed and,
+     * when {@code askUsage}, {@code stream_options.include_usage} set to true.
+     */
+    byte[] upstreamBody(byte[] modelField, boolean askUsage) {
+        byte[] streamOptionsField = null;
+        if (askUsage) {
+            ObjectNode opts = streamOptions == null ? Json.MAPPER.createObjectNode() : streamOptions.deepCopy();
+            opts.put("include_usage", true);
+            streamOptionsField = RequestFields.member("stream_options", Json.bytes(opts));
+        }
+        return fields.splice(modelField, streamOptionsField);
+    }
+
     public Kind kind() {
         return kind;
     }
 
-    public ObjectNode body() {
-        return body;
-    }
-
     public int bodyBytes() {
-        return bodyBytes;
+        return bytes.length;
     }
 
     public String model() {
@@ -135,7 +235,38 @@ public final class CompletionRequest {
         return mockResponse;
     }
 
+    /** Whether the body has a {@code user} field (for {@code enforce_user_param}). */
+    public boolean hasUser() {
+        return identity.has("user");
+    }
+
+    /** The body's fields that can name a customer, for {@link dev.tollgate.core.customer.CustomerIdResolver}. */
+    public ObjectNode identityFields() {
+        return identity;
+    }
+
     public JsonNode messages() {
-        return body.get("messages");
+        return tree().get("messages");
+    }
+
+    public JsonNode input() {
+        return tree().get("input");
+    }
+
+    /** The whole body as a tree; parsed on first use (local token counts only). */
+    private JsonNode tree() {
+        if (tree == null) {
+            try {
+                tree = Json.parse(bytes, 0, bytes.length);
+            } catch (IOException e) {
+                throw new IllegalStateException("body was validated at parse time", e);
+            }
+        }
+        return tree;
+    }
+
+    @Override
+    public String toString() {
+        return "CompletionRequest[" + kind + ", model=" + model + ", " + bytes.length + " bytes, fields=" + Arrays.toString(fields.names()) + "]";
     }
 }

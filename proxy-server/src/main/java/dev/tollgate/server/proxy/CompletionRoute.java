@@ -44,12 +44,12 @@ public final class CompletionRoute implements Route {
             throw e;
         }
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
-        if (enforceUserParam && !request.body().has("user")) {
+        if (enforceUserParam && !request.hasUser()) {
             context.admission().refused("auth");
             throw new TollgateException(ErrorKind.AUTHENTICATION,
                     "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True", "None", 401, Map.of());
         }
-        String customerId = trackCustomers ? customers.resolve(http.headers()::get, request.body()) : null;
+        String customerId = trackCustomers ? customers.resolve(http.headers()::get, request.identityFields()) : null;
         ResolvedDeployment deployment = deployments.select(request.model());
         new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
     }

@@ -6,6 +6,7 @@ import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.http.Headers;
 import dev.tollgate.server.upstream.UpstreamListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
@@ -86,7 +87,8 @@ final class JsonRelay implements Relay {
             return;
         }
         Usage usage = readUsage(content);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content);
+        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content, Headers.OUTGOING,
+                Headers.OUTGOING_TRAILERS);
         ResponseHeaders.copyUpstream(head.headers(), res.headers());
         HttpHeaders ours = call.responseHeaders(usage);
         res.headers().setAll(ours);
@@ -94,15 +96,20 @@ final class JsonRelay implements Relay {
     }
 
     private Usage readUsage(ByteBuf content) {
+        try (ByteBufInputStream in = new ByteBufInputStream(content.duplicate())) {
+            Optional<Usage> reported = UsageParser.fromResponseBody(in);
+            if (reported.isPresent() && reported.get().totalTokens() > 0) {
+                return reported.get();
+            }
+        } catch (IOException e) {
+            return call.estimate("");
+        }
+        // No usage reported (rare): count the answer's text locally, which needs the whole tree.
         JsonNode root;
         try (ByteBufInputStream in = new ByteBufInputStream(content.duplicate())) {
             root = Json.MAPPER.readTree((java.io.InputStream) in);
         } catch (IOException e) {
             return call.estimate("");
-        }
-        Optional<Usage> reported = UsageParser.fromUsageNode(root.get("usage"));
-        if (reported.isPresent() && reported.get().totalTokens() > 0) {
-            return reported.get();
         }
         StringBuilder text = new StringBuilder();
         for (JsonNode choice : root.path("choices")) {

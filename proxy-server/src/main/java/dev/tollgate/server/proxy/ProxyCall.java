@@ -1,19 +1,17 @@
 package dev.tollgate.server.proxy;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.money.ModelPrice;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.http.Headers;
 import dev.tollgate.server.upstream.UpstreamCall;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -118,18 +116,10 @@ final class ProxyCall {
     }
 
     private FullHttpRequest buildUpstreamRequest() {
-        // The tree was parsed for this call alone and nothing reads model/stream_options from it
-        // later (they were read at parse time), so it is edited in place rather than copied.
-        ObjectNode body = request.body();
-        body.put("model", deployment.config().upstreamModel());
-        body.remove("mock_response");
-        if (request.stream() && !request.clientWantsUsage()) {
-            // Ask for exact usage; the relay drops the usage-only chunk the client did not ask for.
-            body.putObject("stream_options").put("include_usage", true);
-        }
-        byte[] bytes = Json.bytes(body);
+        // Ask for exact usage on streams; the relay drops the usage-only chunk the client did not ask for.
+        byte[] bytes = request.upstreamBody(deployment.modelMember(), request.stream() && !request.clientWantsUsage());
         FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, deployment.path(request.kind()),
-                Unpooled.wrappedBuffer(bytes));
+                Unpooled.wrappedBuffer(bytes), Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.HOST, deployment.target().hostHeader());
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
@@ -145,7 +135,7 @@ final class ProxyCall {
     private void respondWithMock(String text) {
         String model = request.model();
         if (request.kind() == CompletionRequest.Kind.EMBEDDING) {
-            Usage usage = new Usage(Tokens.text(model, request.body().get("input").toString()), 0, 0, true);
+            Usage usage = new Usage(Tokens.text(model, request.input().toString()), 0, 0, true);
             byte[] body = MockResponder.embedding(model, usage);
             finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(usage)));
             return;
@@ -174,7 +164,7 @@ final class ProxyCall {
 
     /** Headers every successful answer carries: cost, model identity, the customer's rate limits. */
     HttpHeaders responseHeaders(long costNanos) {
-        HttpHeaders h = new DefaultHttpHeaders();
+        HttpHeaders h = Headers.outgoing();
         h.set("x-litellm-response-cost", Money.format(costNanos));
         h.set("x-litellm-model-id", deployment.config().id());
         h.set("x-litellm-model-group", request.model());
@@ -210,7 +200,7 @@ final class ProxyCall {
     Usage estimate(String completionText) {
         String model = request.model();
         long prompt = request.kind() == CompletionRequest.Kind.CHAT ? Tokens.prompt(model, request.messages())
-                : Tokens.text(model, String.valueOf(request.body().get("input")));
+                : Tokens.text(model, String.valueOf(request.input()));
         return new Usage(prompt, Tokens.text(model, completionText), 0, true);
     }
 

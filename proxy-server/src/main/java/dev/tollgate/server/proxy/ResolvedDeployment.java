@@ -16,6 +16,8 @@ public final class ResolvedDeployment {
     private final String authHeader;
     private final String authValue;
     private final AtomicInteger inFlight = new AtomicInteger();
+    /** {@code "model":"<upstream model>"}, spliced into every request body sent upstream. */
+    private final byte[] modelMember;
 
     ResolvedDeployment(ModelDeployment config, UpstreamTarget target, String chatPath, String embeddingsPath,
             String authHeader, String authValue) {
@@ -25,6 +27,7 @@ public final class ResolvedDeployment {
         this.embeddingsPath = embeddingsPath;
         this.authHeader = authHeader;
         this.authValue = authValue;
+        this.modelMember = RequestFields.member("model", dev.tollgate.core.json.Json.bytes(config.upstreamModel()));
     }
 
     /** Builds the routing data of one config entry; a provider that needs an api_base without one is a config error. */
@@ -77,6 +80,10 @@ public final class ResolvedDeployment {
 
     public String authValue() {
         return authValue;
+    }
+
+    byte[] modelMember() {
+        return modelMember;
     }
 
     public AtomicInteger inFlight() {

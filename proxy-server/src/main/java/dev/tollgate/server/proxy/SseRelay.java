@@ -4,11 +4,13 @@ import dev.tollgate.core.error.ErrorBody;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.sse.SseEvent;
-import dev.tollgate.core.sse.SseEventSplitter;
+import dev.tollgate.core.sse.SseRunSplitter;
+import dev.tollgate.core.usage.ChunkView;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.http.Headers;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -16,25 +18,27 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Relays an SSE stream event by event, forwarding each event's bytes untouched. It reads usage
- * from the chunks, drops the usage-only chunk when the proxy (not the client) asked for it, and
- * stops reading upstream while the client is not writable. A failure after the headers ends the
- * stream with an SSE error event and no {@code [DONE]}.
+ * Relays an SSE stream, forwarding the upstream's bytes untouched: each upstream read that ends on
+ * an event boundary is written to the client as it is, one write and one flush per read. Only a
+ * read holding a usage object is looked into, event by event: its usage is recorded, and the
+ * usage-only chunk is dropped when the proxy (not the client) asked for it. Reading upstream stops
+ * while the client is not writable. A failure after the headers ends the stream with an SSE
+ * error event and no {@code [DONE]}.
  */
 final class SseRelay implements Relay {
+    private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+
     private final ProxyCall call;
     private final Exchange exchange;
     private final CompletionRequest request;
-    private SseEventSplitter splitter;
+    private SseRunSplitter splitter;
     private CompositeByteBuf errorBody;
     private HttpResponse errorHead;
-    private final StringBuilder text = new StringBuilder();
-    /** Chunks not parsed yet (no usage in them), kept until the stream shows whether usage comes. */
-    private java.util.List<String> deferred = new java.util.ArrayList<>();
-    private long deferredChars;
-    private static final long MAX_DEFERRED_CHARS = 1 << 20;
+    /** Kept until usage arrives, for a local count if it never does. */
+    private StreamText text = new StreamText();
     private Usage reported;
     private ChannelFuture lastWrite;
 
@@ -51,7 +55,7 @@ final class SseRelay implements Relay {
             errorBody = exchange.channel().alloc().compositeBuffer();
             return;
         }
-        HttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        HttpHeaders headers = Headers.outgoing();
         ResponseHeaders.copyUpstream(head.headers(), headers);
         headers.setAll(call.responseHeaders(0));
         // The cost is known only at the end of the stream; the spend is still recorded exactly.
@@ -59,7 +63,7 @@ final class SseRelay implements Relay {
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
         headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         exchange.startStream(head.status(), headers);
-        splitter = new SseEventSplitter(exchange.channel().alloc());
+        splitter = new SseRunSplitter(exchange.channel().alloc());
     }
 
     @Override
@@ -75,10 +79,10 @@ final class SseRelay implements Relay {
             content.release();
             return;
         }
-        ChannelFuture before = lastWrite;
-        splitter.feed(content, this::onEvent);
-        if (lastWrite != before) {
-            // One flush (one system call) per upstream read instead of one per event.
+        ByteBuf run = splitter.feed(content);
+        if (run != null) {
+            relay(run);
+            // One flush (one system call) per upstream read.
             exchange.flush();
         }
         if (last) {
@@ -92,34 +96,87 @@ final class SseRelay implements Relay {
         }
     }
 
-    private void onEvent(ByteBuf event) {
-        String data = SseEvent.data(event);
-        if (data != null && !SseEvent.isDone(data)) {
-            if (carriesUsage(data)) {
-                try {
-                    dev.tollgate.core.usage.ChunkView view = UsageParser.viewChunk(Json.MAPPER.readTree(data));
-                    text.append(view.contentDelta());
-                    if (view.usage().isPresent()) {
-                        reported = view.usage().get();
-                    }
-                    if (view.usageOnly() && !request.clientWantsUsage()) {
-                        event.release();
-                        return;
-                    }
-                } catch (Exception notJson) {
-                    // Not ours to judge: forward it as the upstream sent it.
-                }
-            } else {
-                defer(data);
-            }
+    /** Forwards a run of whole events (owned); only a run with a usage object is taken apart. */
+    private void relay(ByteBuf run) {
+        if (text != null) {
+            text.add(run);
         }
-        lastWrite = exchange.writeChunkLater(event);
+        if (!carriesUsage(run)) {
+            lastWrite = exchange.writeChunkLater(run);
+            return;
+        }
+        try {
+            SseRunSplitter.forEachEvent(run, event -> {
+                if (keep(event)) {
+                    lastWrite = exchange.writeChunkLater(event.retain());
+                }
+            });
+        } finally {
+            run.release();
+        }
     }
 
-    /**
-     * Whether a chunk has a {@code "usage"} object (not {@code null}). Only those are parsed as
-     * they pass: the content of the others matters only if the stream ends without usage.
-     */
+    /** Records the usage an event carries; false for the usage-only chunk the client did not ask for. */
+    private boolean keep(ByteBuf event) {
+        String data = SseEvent.data(event);
+        if (data == null || SseEvent.isDone(data) || !carriesUsage(data)) {
+            return true;
+        }
+        try {
+            ChunkView view = UsageParser.viewChunk(Json.MAPPER.readTree(data));
+            if (view.usage().isPresent()) {
+                reported = view.usage().get();
+                if (reported.totalTokens() > 0) {
+                    text = null; // the count is known: the kept text will not be needed
+                }
+            }
+            return !(view.usageOnly() && !request.clientWantsUsage());
+        } catch (Exception notJson) {
+            return true; // not ours to judge: forward it as the upstream sent it
+        }
+    }
+
+    /** Whether a run has a {@code "usage"} key with an object (not {@code null}) as its value. */
+    static boolean carriesUsage(ByteBuf run) {
+        int limit = run.writerIndex();
+        int from = run.readerIndex();
+        while (true) {
+            int at = indexOf(run, from, limit);
+            if (at < 0) {
+                return false;
+            }
+            int i = at + USAGE_KEY.length;
+            while (i < limit && (run.getByte(i) == ' ' || run.getByte(i) == ':')) {
+                i++;
+            }
+            if (i < limit && run.getByte(i) == '{') {
+                return true;
+            }
+            from = at + USAGE_KEY.length;
+        }
+    }
+
+    /** The next {@code "usage"} at or after {@code from}: a scan for its first quote, then a compare. */
+    private static int indexOf(ByteBuf buf, int from, int limit) {
+        int last = limit - USAGE_KEY.length;
+        for (int at = buf.indexOf(from, limit, (byte) '"'); at >= 0 && at <= last; at = buf.indexOf(at + 1, limit, (byte) '"')) {
+            if (buf.getByte(at + 1) == 'u' && matchesFrom(buf, at)) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean matchesFrom(ByteBuf buf, int at) {
+        for (int k = 2; k < USAGE_KEY.length; k++) {
+            if (buf.getByte(at + k) != USAGE_KEY[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** As {@link #carriesUsage(ByteBuf)}, for one event's data. */
     static boolean carriesUsage(String data) {
         int at = data.indexOf("\"usage\"");
         while (at >= 0) {
@@ -135,43 +192,14 @@ final class SseRelay implements Relay {
         return false;
     }
 
-    /** Keeps a chunk's text for a later estimate; past a cap the chunks are parsed right away instead. */
-    private void defer(String data) {
-        if (deferred != null && deferredChars + data.length() <= MAX_DEFERRED_CHARS) {
-            deferred.add(data);
-            deferredChars += data.length();
-            return;
-        }
-        parseDeferred();
-        deferred = null;
-        appendContent(data);
-    }
-
-    private void parseDeferred() {
-        if (deferred != null) {
-            for (String d : deferred) {
-                appendContent(d);
-            }
-            deferred.clear();
-            deferredChars = 0;
-        }
-    }
-
-    private void appendContent(String data) {
-        try {
-            text.append(UsageParser.viewChunk(Json.MAPPER.readTree(data)).contentDelta());
-        } catch (Exception notJson) {
-            // Nothing to count.
-        }
-    }
-
     private void endOfStream() {
         ByteBuf rest = splitter.drainRemainder();
-        if (rest != null) {
-            lastWrite = exchange.writeChunk(rest);
-        }
         splitter.close();
         splitter = null;
+        if (rest != null) {
+            relay(rest);
+            exchange.flush();
+        }
         call.finish(usage(), CallRecord.Outcome.OK, 200, exchange::endStream);
     }
 
@@ -210,8 +238,7 @@ final class SseRelay implements Relay {
         if (reported != null && reported.totalTokens() > 0) {
             return reported;
         }
-        parseDeferred();
-        return call.estimate(text.toString());
+        return call.estimate(text == null ? "" : text.text());
     }
 
     private void failBeforeStream() {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.sse.SseEvent;
-import dev.tollgate.core.sse.SseEventSplitter;
+import dev.tollgate.core.sse.SseRunSplitter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,10 +19,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link SseEventSplitter} and {@link SseEvent} as the relay uses them: bytes arrive in arbitrary
- * pieces (here: split at every offset, and one byte at a time), events come out whole and byte
- * for byte, with LF or CRLF framing, and no buffer outlives the stream. The splitter runs inside
- * an {@link EmbeddedChannel} handler so reference counting is checked the Netty way.
+ * {@link SseRunSplitter} and {@link SseEvent} as the relay uses them: bytes arrive in arbitrary
+ * pieces (here: split at every offset, and one byte at a time), runs hold whole events only, the
+ * events of the runs come out whole and byte for byte, with LF or CRLF framing, and no buffer
+ * outlives the stream. The splitter runs inside an {@link EmbeddedChannel} handler so reference
+ * counting is checked the Netty way.
  */
 class SseFramingTest {
     static {
@@ -42,18 +43,28 @@ class SseFramingTest {
         LeakGuard.assertNoLeaks();
     }
 
-    /** Feeds inbound ByteBufs through a splitter and fires each whole event on as its own message. */
+    /** Feeds inbound ByteBufs through a splitter and fires each whole event of each run on as its own message. */
     private static final class SplitterHandler extends ChannelInboundHandlerAdapter {
-        private SseEventSplitter splitter;
+        private SseRunSplitter splitter;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
-            splitter = new SseEventSplitter(ctx.alloc());
+            splitter = new SseRunSplitter(ctx.alloc());
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            splitter.feed((ByteBuf) msg, ctx::fireChannelRead);
+            ByteBuf run = splitter.feed((ByteBuf) msg);
+            if (run == null) {
+                return;
+            }
+            try {
+                String text = run.toString(StandardCharsets.UTF_8);
+                assertThat(text.endsWith("\n\n") || text.endsWith("\r\n\r\n")).as("a run ends on an event boundary: %s", text).isTrue();
+                SseRunSplitter.forEachEvent(run, e -> ctx.fireChannelRead(e.retain()));
+            } finally {
+                run.release();
+            }
         }
 
         @Override
@@ -134,6 +145,25 @@ class SseFramingTest {
         ch.close();
         assertThat(readEvents(ch)).containsExactly("data: 2");
         assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aReadEndingOnAnEventBoundaryIsPassedOnAsItIs() {
+        try (SseRunSplitter splitter = new SseRunSplitter(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)) {
+            ByteBuf whole = Unpooled.copiedBuffer("data: 1\n\ndata: 2\n\n", StandardCharsets.UTF_8);
+            ByteBuf run = splitter.feed(whole);
+            assertThat(run).as("no copy for the common case").isSameAs(whole);
+            run.release();
+            ByteBuf part = Unpooled.copiedBuffer("data: 3\n\ndata: 4", StandardCharsets.UTF_8);
+            ByteBuf first = splitter.feed(part);
+            assertThat(first.toString(StandardCharsets.UTF_8)).isEqualTo("data: 3\n\n");
+            first.release();
+            assertThat(part.refCnt()).as("the rest was copied aside, the received buffer released").isZero();
+            ByteBuf second = splitter.feed(Unpooled.copiedBuffer("\n\n", StandardCharsets.UTF_8));
+            assertThat(second.toString(StandardCharsets.UTF_8)).isEqualTo("data: 4\n\n");
+            second.release();
+            assertThat(splitter.drainRemainder()).isNull();
+        }
     }
 
     @Test
