@@ -114,6 +114,12 @@ public final class InProcessLimitStore implements LimitStore {
         return withState(customerId, CustomerState::pendingNanos);
     }
 
+    /** Every call completes in the caller's thread with a definite result. */
+    @Override
+    public boolean outcomeCanBeUnknown() {
+        return false;
+    }
+
     @Override
     public void close() {
         // Nothing to release: the state lives and dies with this object.

@@ -70,4 +70,12 @@ public interface LimitStore extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Whether a settle can end without the caller knowing if it was applied (a timeout on a remote
+     * store). Only then is a settle journaled and replayed, which is what its settle id is for.
+     */
+    default boolean outcomeCanBeUnknown() {
+        return true;
+    }
 }

@@ -32,6 +32,8 @@ public final class Exchange {
     private boolean responded;
     private boolean streaming;
     private boolean finished;
+    /** The HTTP codec's context, looked up on the first streamed chunk. */
+    private ChannelHandlerContext codec;
 
     public Exchange(ChannelHandlerContext ctx, boolean keepAlive) {
         this.ctx = ctx;
@@ -114,16 +116,30 @@ public final class Exchange {
             content.release();
             return ctx.newSucceededFuture();
         }
-        return ctx.writeAndFlush(new DefaultHttpContent(content));
+        ChannelFuture f = writeChunkLater(content);
+        ctx.flush();
+        return f;
     }
 
-    /** Writes one chunk of a started stream without flushing; the caller flushes once per batch. */
+    /**
+     * Writes one chunk of a started stream without flushing; the caller flushes once per batch.
+     * The chunk is framed here ({@link ChunkFraming}) and written from the codec's place in the
+     * pipeline, so it reaches the socket without going through the HTTP encoder; the encoder
+     * still writes the head and the terminating chunk, and everything stays in write order
+     * because all of it happens on this connection's event loop.
+     */
     public ChannelFuture writeChunkLater(ByteBuf content) {
-        if (!streaming || finished) {
+        if (!streaming || finished || !content.isReadable()) {
             content.release();
             return ctx.newSucceededFuture();
         }
-        return ctx.write(new DefaultHttpContent(content));
+        if (codec == null) {
+            codec = ctx.pipeline().context(ServerInitializer.CODEC);
+        }
+        if (codec == null) {
+            return ctx.write(new DefaultHttpContent(content)); // no codec (connection closing): let the pipeline decide
+        }
+        return codec.write(ChunkFraming.frame(ctx.alloc(), content));
     }
 
     /** Flushes chunks written with {@link #writeChunkLater}. */

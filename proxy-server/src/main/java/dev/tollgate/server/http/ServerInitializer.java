@@ -10,6 +10,9 @@ import java.util.concurrent.TimeUnit;
 
 /** The client-facing pipeline; each handler one concern. */
 public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+    /** The HTTP codec's name in the pipeline; streamed chunks are written from its place (see {@link Exchange}). */
+    static final String CODEC = "codec";
+
     /** Request line (method + URL) limit: longer URLs get a JSON 414. */
     public static final int MAX_INITIAL_LINE = 8192;
     /** Total header size limit: larger headers get a JSON 431. */
@@ -35,7 +38,7 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
         p.addLast("idle-closer", new IdleClientCloser());
-        p.addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536));
+        p.addLast(CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536));
         p.addLast("decode-failures", new DecoderFailureHandler());
         p.addLast("request-deadline", new RequestDeadlineHandler(REQUEST_DEADLINE_MILLIS));
         p.addLast("aggregator", new JsonBodyAggregator(maxBodyBytes));

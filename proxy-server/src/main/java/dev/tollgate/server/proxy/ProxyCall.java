@@ -19,9 +19,8 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import java.util.LinkedHashMap;
+import io.netty.util.AsciiString;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
@@ -31,6 +30,12 @@ import java.util.function.BiConsumer;
  * way the call ends (success, upstream failure, client gone), it settles exactly once.
  */
 final class ProxyCall {
+    private static final AsciiString RESPONSE_COST = AsciiString.cached("x-litellm-response-cost");
+    private static final AsciiString MODEL_ID = AsciiString.cached("x-litellm-model-id");
+    private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
+    private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
+    private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+
     private final ProxyContext env;
     private final Exchange exchange;
     private final CompletionRequest request;
@@ -165,17 +170,15 @@ final class ProxyCall {
     /** Headers every successful answer carries: cost, model identity, the customer's rate limits. */
     HttpHeaders responseHeaders(long costNanos) {
         HttpHeaders h = Headers.outgoing();
-        h.set("x-litellm-response-cost", Money.format(costNanos));
-        h.set("x-litellm-model-id", deployment.config().id());
-        h.set("x-litellm-model-group", request.model());
-        h.set("x-litellm-call-id", requestId);
+        h.set(RESPONSE_COST, Money.format(costNanos));
+        h.set(MODEL_ID, deployment.config().id());
+        h.set(MODEL_GROUP, request.model());
+        h.set(CALL_ID, requestId);
         if (deployment.config().regionName() != null) {
-            h.set("x-litellm-model-region", deployment.config().regionName());
+            h.set(MODEL_REGION, deployment.config().regionName());
         }
         if (ticket != null && ticket.reserved()) {
-            Map<String, String> rl = new LinkedHashMap<>();
-            RateLimitHeaders.put(rl, ticket.limits(), ticket.decision(), System.currentTimeMillis());
-            rl.forEach(h::set);
+            RateLimitHeaders.put(h::set, ticket.limits(), ticket.decision(), System.currentTimeMillis());
         }
         return h;
     }
@@ -190,8 +193,8 @@ final class ProxyCall {
             long rateTokens = env.settlement().rateTokens(usage);
             long used = ticket.decision().windowTokens() - ticket.reserveTokens() + rateTokens;
             String value = Long.toString(Math.max(0, ticket.limits().tpmLimit() - used));
-            h.set("x-ratelimit-end_user-remaining-tokens", value);
-            h.set("x-ratelimit-remaining-tokens", value);
+            h.set(RateLimitHeaders.END_USER_REMAINING_TOKENS, value);
+            h.set(RateLimitHeaders.REMAINING_TOKENS, value);
         }
         return h;
     }

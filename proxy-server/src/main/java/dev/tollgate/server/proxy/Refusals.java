@@ -48,7 +48,7 @@ final class Refusals {
         headers.put("retry-after-ms", Long.toString(waitMs));
         headers.put("rate_limit_type", requests ? "requests" : "tokens");
         headers.put("reset_at", resetAt);
-        RateLimitHeaders.put(headers, limits, d, nowMs);
+        RateLimitHeaders.put((name, value) -> headers.put(name.toString(), value), limits, d, nowMs);
         return new TollgateException(ErrorKind.RATE_LIMITED, message, null, 429, headers);
     }
 

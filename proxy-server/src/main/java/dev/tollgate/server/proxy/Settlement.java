@@ -54,6 +54,14 @@ public final class Settlement {
      * Completes when the spend is recorded (or recording failed and was logged); never fails.
      * Yields the customer's period spend after the settle, or null when unknown.
      */
+    /**
+     * A settle id makes a journaled settle safe to replay. A store that always answers (the
+     * in-process one) never has a settle replayed, so it is spared keeping the ids.
+     */
+    private String settleId() {
+        return journal == null || !store.outcomeCanBeUnknown() ? null : instanceId + "-" + Long.toString(settleSeq.incrementAndGet(), 36);
+    }
+
     public CompletionStage<SettleResult> settle(Ticket ticket, String model, Usage usage, long costNanos, boolean success) {
         if (ticket == null || ticket.customerId() == null) {
             return CompletableFuture.completedFuture(null);
@@ -62,7 +70,7 @@ public final class Settlement {
         long windowStart = ticket.reserved() ? ticket.decision().windowStartMs() : nowMs - nowMs % 60_000;
         SettleRequest request = new SettleRequest(ticket.customerId(), ticket.reserveNanos(), ticket.reserveTokens(), windowStart,
                 costNanos, rateTokens(usage), DAY.format(Instant.ofEpochMilli(nowMs)), model, usage.promptTokens(),
-                usage.completionTokens(), success, instanceId + "-" + Long.toString(settleSeq.incrementAndGet(), 36), false);
+                usage.completionTokens(), success, settleId(), false);
         return store.settle(request).handle((r, err) -> {
             if (err != null) {
                 settleFailures.incrementAndGet();

@@ -18,6 +18,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -138,42 +139,35 @@ final class SseRelay implements Relay {
 
     /** Whether a run has a {@code "usage"} key with an object (not {@code null}) as its value. */
     static boolean carriesUsage(ByteBuf run) {
-        int limit = run.writerIndex();
-        int from = run.readerIndex();
-        while (true) {
-            int at = indexOf(run, from, limit);
-            if (at < 0) {
-                return false;
-            }
-            int i = at + USAGE_KEY.length;
-            while (i < limit && (run.getByte(i) == ' ' || run.getByte(i) == ':')) {
-                i++;
-            }
-            if (i < limit && run.getByte(i) == '{') {
+        return run.forEachByte(run.readerIndex(), run.readableBytes(), new UsageObjectFinder()) >= 0;
+    }
+
+    /**
+     * A one-pass matcher of {@code "usage"}, optional spaces and colons, then {@code '{'}: stops
+     * (returns false) on that brace. One small automaton over the bytes is much cheaper than
+     * searching for every quote and comparing from there.
+     */
+    private static final class UsageObjectFinder implements ByteProcessor {
+        /** 0: outside; 1..6: that many bytes of {@code "usage"} matched; 7: the whole key, now in spaces and colons. */
+        private int state;
+
+        @Override
+        public boolean process(byte b) {
+            if (state == USAGE_KEY.length) {
+                if (b == '{') {
+                    return false;
+                }
+                if (b == ' ' || b == ':') {
+                    return true;
+                }
+                state = 0;
+            } else if (b == USAGE_KEY[state]) {
+                state++;
                 return true;
             }
-            from = at + USAGE_KEY.length;
+            state = b == '"' ? 1 : 0;
+            return true;
         }
-    }
-
-    /** The next {@code "usage"} at or after {@code from}: a scan for its first quote, then a compare. */
-    private static int indexOf(ByteBuf buf, int from, int limit) {
-        int last = limit - USAGE_KEY.length;
-        for (int at = buf.indexOf(from, limit, (byte) '"'); at >= 0 && at <= last; at = buf.indexOf(at + 1, limit, (byte) '"')) {
-            if (buf.getByte(at + 1) == 'u' && matchesFrom(buf, at)) {
-                return at;
-            }
-        }
-        return -1;
-    }
-
-    private static boolean matchesFrom(ByteBuf buf, int at) {
-        for (int k = 2; k < USAGE_KEY.length; k++) {
-            if (buf.getByte(at + k) != USAGE_KEY[k]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** As {@link #carriesUsage(ByteBuf)}, for one event's data. */
