@@ -57,6 +57,20 @@ public final class LatencyRecorder {
         return Math.min(us, MAX_MICROS);
     }
 
+    /**
+     * Adds {@code count} answers of {@code micros} measured by another tool (wrk, closed loop: from
+     * the actual send, which at max throughput is what is wanted).
+     */
+    public void recordOkMicros(long micros, long count) {
+        ok += count;
+        latency.recordValueWithCount(Math.min(Math.max(1, micros), MAX_MICROS), count);
+    }
+
+    /** Adds {@code count} errors counted by another tool. */
+    public void recordErrors(long count) {
+        errors += count;
+    }
+
     public void add(LatencyRecorder other) {
         latency.add(other.latency);
         firstByte.add(other.firstByte);

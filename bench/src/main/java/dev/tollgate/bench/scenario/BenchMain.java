@@ -3,6 +3,7 @@ package dev.tollgate.bench.scenario;
 import dev.tollgate.bench.load.LoadGenerator;
 import dev.tollgate.bench.load.LoadResult;
 import dev.tollgate.bench.load.LoadSpec;
+import dev.tollgate.bench.load.WrkRunner;
 import dev.tollgate.bench.report.BenchReport;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -57,6 +58,8 @@ public final class BenchMain {
         Path work = Files.createTempDirectory("tollgate-bench-");
         String runId = Long.toString(System.currentTimeMillis(), 36);
         Launcher launcher = new Launcher(work);
+        String wrkBinary = Launcher.which("wrk");
+        wrk = wrkBinary == null ? null : new WrkRunner(wrkBinary, work);
         List<String> notes = new ArrayList<>();
         List<Target> targets = new ArrayList<>();
         List<Measurement> results = new ArrayList<>();
@@ -102,6 +105,11 @@ public final class BenchMain {
             for (Target t : targets) {
                 checkTarget(t, notes);
             }
+            notes.add(wrk != null ? "Max-throughput points were driven by wrk (Debian, one thread, closed loop), which leaves more of the"
+                    + " shared cores to the targets than the JVM generator; fixed-rate points by the open-loop Java generator. TTFB at"
+                    + " max throughput is not measured by wrk."
+                    : "wrk is not installed: max-throughput points were driven by the Java generator, which takes a large share of the"
+                    + " shared cores (apt-get install -y wrk).");
             // Warm the JITs of every process (not recorded).
             for (Target t : targets) {
                 // The JVM (Tollgate, and the upstream through direct) needs its JIT warm: C2 keeps compiling for
@@ -164,12 +172,17 @@ public final class BenchMain {
         deleteTree(work);
     }
 
-    private static Measurement measure(LoadGenerator gen, Target t, Point p, Duration warmup, Duration window) throws InterruptedException {
+    /** Max-throughput points run on wrk when it is installed (see {@link WrkRunner}); null: the Java generator. */
+    private static WrkRunner wrk;
+
+    private static Measurement measure(LoadGenerator gen, Target t, Point p, Duration warmup, Duration window)
+            throws InterruptedException, java.io.IOException {
         boolean onRedis = t.name().contains("redis");
         long redis0 = onRedis ? redisCommands() : -1;
         long db0 = onRedis ? dbTransactions() : -1;
         double cpu0 = t.cpuSeconds();
-        LoadResult r = gen.run(spec(t, p, warmup, window));
+        LoadSpec spec = spec(t, p, warmup, window);
+        LoadResult r = p.max() && wrk != null ? wrk.run(spec) : gen.run(spec);
         double cpu = t.cpuSeconds() - cpu0;
         long redisDelta = onRedis ? redisCommands() - redis0 : -1;
         long dbDelta = onRedis ? dbTransactions() - db0 : -1;

@@ -1,0 +1,121 @@
+package dev.tollgate.bench.load;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Max-throughput runs with Debian's {@code wrk} instead of the Java generator. At max throughput
+ * the load generator shares the machine's cores with the proxy under test, and wrk (C, one
+ * thread) takes far less of them than a JVM does, so more of the machine is left to the target
+ * and the ratio between targets says more about the targets. wrk is closed loop, which is what a
+ * max-throughput point is; fixed-rate points keep the open-loop Java generator.
+ *
+ * <p>The request bodies are the generator's ({@link RequestTemplates#body}), one per customer
+ * round-robin; a Lua {@code done} hook writes wrk's full latency distribution and error counts
+ * to a file, which becomes an ordinary {@link LoadResult}.
+ */
+public final class WrkRunner {
+    private final String wrk;
+    private final Path work;
+
+    public WrkRunner(String wrkBinary, Path workDir) {
+        this.wrk = wrkBinary;
+        this.work = workDir;
+    }
+
+    /** Runs {@code spec} (rate must be 0: max): a warm-up run, then the measured one. */
+    public LoadResult run(LoadSpec spec) throws IOException, InterruptedException {
+        if (spec.ratePerSecond() > 0) {
+            throw new IllegalArgumentException("wrk runs max-throughput points only");
+        }
+        Path script = work.resolve("wrk-" + System.nanoTime() + ".lua");
+        Path stats = work.resolve("wrk-" + System.nanoTime() + ".out");
+        Files.writeString(script, script(spec, stats));
+        long warm = 0;
+        if (!spec.warmup().isZero()) {
+            warm = parse(exec(spec, script, spec.warmup().toMillis(), stats), stats).ok();
+        }
+        LatencyRecorder rec = new LatencyRecorder();
+        double seconds = spec.duration().toMillis() / 1000.0;
+        long requests = parseInto(rec, exec(spec, script, spec.duration().toMillis(), stats), stats);
+        Files.deleteIfExists(script);
+        Files.deleteIfExists(stats);
+        return new LoadResult(spec, rec, requests, requests + warm, seconds, spec.connections());
+    }
+
+    private String exec(LoadSpec spec, Path script, long millis, Path stats) throws IOException, InterruptedException {
+        Files.deleteIfExists(stats);
+        List<String> cmd = new ArrayList<>(List.of(wrk, "-t1", "-c" + spec.connections(), "-d" + Math.max(1, millis / 1000) + "s",
+                "--timeout", Math.max(1, spec.drainTimeout().toSeconds()) + "s", "-s", script.toString(),
+                "http://" + spec.host() + ":" + spec.port()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0 || !Files.exists(stats)) {
+            throw new IOException("wrk failed: " + String.join(" ", cmd) + "\n" + out);
+        }
+        return out;
+    }
+
+    private static LatencyRecorder parse(String out, Path stats) throws IOException {
+        LatencyRecorder rec = new LatencyRecorder();
+        parseInto(rec, out, stats);
+        return rec;
+    }
+
+    /** Fills {@code rec} from the stats file; returns the answers counted (any status). */
+    static long parseInto(LatencyRecorder rec, String wrkOutput, Path stats) throws IOException {
+        long requests = 0;
+        long errors = 0;
+        for (String line : Files.readAllLines(stats)) {
+            String[] f = line.trim().split(" ");
+            switch (f[0]) {
+                case "requests" -> requests = Long.parseLong(f[1]);
+                case "errors" -> errors += Long.parseLong(f[1]);
+                case "lat" -> rec.recordOkMicros(Long.parseLong(f[1]), Long.parseLong(f[2]));
+                default -> {
+                    // unknown line: ignore
+                }
+            }
+        }
+        rec.recordErrors(errors);
+        return requests;
+    }
+
+    /** The Lua script: same bodies and headers as the Java generator, stats written by {@code done}. */
+    static String script(LoadSpec spec, Path stats) {
+        StringBuilder lua = new StringBuilder();
+        lua.append("wrk.method = \"POST\"\n");
+        lua.append("wrk.headers[\"Content-Type\"] = \"application/json\"\n");
+        lua.append("wrk.headers[\"Accept\"] = \"").append(spec.stream() ? "text/event-stream" : "application/json").append("\"\n");
+        for (Map.Entry<String, String> h : spec.headers().entrySet()) {
+            lua.append("wrk.headers[").append(quote(h.getKey())).append("] = ").append(quote(h.getValue())).append('\n');
+        }
+        String sample = RequestTemplates.body(spec.model(), "\u0000", spec.stream());
+        int cut = sample.indexOf('\u0000');
+        lua.append("local head = ").append(quote(sample.substring(0, cut))).append('\n');
+        lua.append("local tail = ").append(quote(sample.substring(cut + 1))).append('\n');
+        lua.append("local customers = ").append(spec.customers()).append('\n');
+        lua.append("local n = 0\n");
+        lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ").append(quote(spec.path()))
+                .append(", nil, head .. \"cust-\" .. (n % customers) .. tail)\nend\n");
+        lua.append("done = function(summary, latency, requests)\n");
+        lua.append("  local f = io.open(").append(quote(stats.toString())).append(", \"w\")\n");
+        lua.append("  f:write(\"requests \", summary.requests, \"\\n\")\n");
+        lua.append("  local e = summary.errors\n");
+        lua.append("  f:write(\"errors \", e.connect + e.read + e.write + e.status + e.timeout, \"\\n\")\n");
+        // #latency is the number of distinct values recorded; latency(i) gives the i-th value (µs) and its count.
+        lua.append("  for i = 1, #latency do\n    local v, c = latency(i)\n");
+        lua.append("    f:write(\"lat \", v, \" \", c, \"\\n\")\n  end\n");
+        lua.append("  f:close()\nend\n");
+        return lua.toString();
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}

@@ -1,0 +1,47 @@
+package dev.tollgate.bench.load;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The wrk script sends the generator's bodies and headers; its stats file becomes a LoadResult's histogram. */
+class WrkRunnerTest {
+    @TempDir
+    Path dir;
+
+    private static LoadSpec spec() {
+        return new LoadSpec("127.0.0.1", 4000, "/v1/chat/completions", Map.of("Authorization", "Bearer sk-\"x\""), "fast", true, 7, 64, 0,
+                Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5));
+    }
+
+    @Test
+    void scriptBuildsTheGeneratorsBodyForEachCustomer() {
+        String lua = WrkRunner.script(spec(), dir.resolve("s.out"));
+        String body = RequestTemplates.body("fast", "\u0000", true);
+        int cut = body.indexOf('\u0000');
+        assertThat(lua).contains("local head = \"" + body.substring(0, cut).replace("\"", "\\\"") + "\"")
+                .contains("local tail = \"" + body.substring(cut + 1).replace("\"", "\\\"") + "\"")
+                .contains("local customers = 7")
+                .contains("wrk.headers[\"Authorization\"] = \"Bearer sk-\\\"x\\\"\"")
+                .contains("wrk.headers[\"Accept\"] = \"text/event-stream\"");
+    }
+
+    @Test
+    void statsFileFillsTheRecorder() throws Exception {
+        Path stats = dir.resolve("s.out");
+        Files.writeString(stats, "requests 1000\nerrors 3\nlat 100 500\nlat 200 400\nlat 5000 97\n");
+        LatencyRecorder rec = new LatencyRecorder();
+        long requests = WrkRunner.parseInto(rec, "", stats);
+        assertThat(requests).isEqualTo(1000);
+        assertThat(rec.errors()).isEqualTo(3);
+        assertThat(rec.ok()).isEqualTo(997);
+        assertThat(rec.latency().getTotalCount()).isEqualTo(997);
+        assertThat(rec.latency().getValueAtPercentile(50)).isEqualTo(100);
+        assertThat(rec.latency().getValueAtPercentile(99.9)).isBetween(4990L, 5010L);
+    }
+}
