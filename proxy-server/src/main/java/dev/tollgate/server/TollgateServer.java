@@ -47,8 +47,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -137,7 +135,8 @@ public final class TollgateServer implements AutoCloseable {
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal);
-        UpstreamClient upstreams = new UpstreamClient(general.connectTimeout());
+        NetTransport transport = NetTransport.detect();
+        UpstreamClient upstreams = new UpstreamClient(general.connectTimeout(), transport.socketChannel());
 
         Router router = new Router();
         ProxyRoutes.register(router, config, auth, deployments, admission, settlement, upstreams);
@@ -150,13 +149,13 @@ public final class TollgateServer implements AutoCloseable {
                 store, busClient != null ? "redis" : "in-process", flusher::lastSuccessfulFlushMs, flusher::pendingBatchesFailed,
                 general.batchWriteInterval(), metrics.registry(), clock, Version.VALUE)));
 
-        this.boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
+        this.boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandlerFactory());
         ServerInitializer initializer = new ServerInitializer(router, (int) general.maxRequestBodyBytes(),
                 general.clientIdleTimeout().toSeconds(), clients);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -170,8 +169,8 @@ public final class TollgateServer implements AutoCloseable {
         if (webhooks != null) {
             webhooks.start();
         }
-        LOG.info("Tollgate listening on {} ({} models, limit store: {}, database: {})", serverChannel.localAddress(),
-                config.models().size(), busClient != null ? "redis" : "in-process", database.embedded() ? "embedded H2" : "postgresql");
+        LOG.info("Tollgate listening on {} ({} models, {} transport, limit store: {}, database: {})", serverChannel.localAddress(),
+                config.models().size(), transport.name(), busClient != null ? "redis" : "in-process", database.embedded() ? "embedded H2" : "postgresql");
     }
 
     /** Starts a proxy; {@code port} 0 picks a free one. */

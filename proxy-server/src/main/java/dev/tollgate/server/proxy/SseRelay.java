@@ -22,9 +22,9 @@ import io.netty.util.ByteProcessor;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Relays an SSE stream, forwarding the upstream's bytes untouched: each upstream read that ends on
- * an event boundary is written to the client as it is, one write and one flush per read. Only a
- * read holding a usage object is looked into, event by event: its usage is recorded, and the
+ * Relays an SSE stream, forwarding the upstream's bytes untouched: the whole events of each
+ * upstream read are gathered into one chunk, written and flushed once per read. Only a run of
+ * events holding a usage object is looked into, event by event: its usage is recorded, and the
  * usage-only chunk is dropped when the proxy (not the client) asked for it. Reading upstream stops
  * while the client is not writable. A failure after the headers ends the stream with an SSE
  * error event and no {@code [DONE]}.
@@ -42,6 +42,8 @@ final class SseRelay implements Relay {
     private StreamText text = new StreamText();
     private Usage reported;
     private ChannelFuture lastWrite;
+    /** The events relayed during the current upstream read, written as one chunk when the read completes. */
+    private ByteBuf out;
 
     SseRelay(ProxyCall call, Exchange exchange, CompletionRequest request) {
         this.call = call;
@@ -83,17 +85,49 @@ final class SseRelay implements Relay {
         ByteBuf run = splitter.feed(content);
         if (run != null) {
             relay(run);
-            // One flush (one system call) per upstream read.
-            exchange.flush();
         }
         if (last) {
             endOfStream();
+        }
+    }
+
+    /**
+     * One write and one flush (one system call) per upstream read: a read often carries many HTTP
+     * chunks of the upstream's response, each relayed into {@link #out}, and writing or flushing
+     * each on its own would cost a pipeline pass and a system call per event.
+     */
+    @Override
+    public void onReadComplete() {
+        if (out == null) {
             return;
         }
-        if (lastWrite != null && !exchange.channel().isWritable()) {
+        writePending();
+        exchange.flush();
+        if (!exchange.channel().isWritable()) {
             // Back-pressure: read no more upstream bytes until the client drained what it has.
             call.upstream().pause();
             lastWrite.addListener(f -> call.upstream().resume());
+        }
+    }
+
+    private void writePending() {
+        if (out != null) {
+            lastWrite = exchange.writeChunkLater(out);
+            out = null;
+        }
+    }
+
+    private void append(ByteBuf events) {
+        if (out == null) {
+            out = exchange.channel().alloc().directBuffer(Math.max(1024, events.readableBytes() * 4));
+        }
+        out.writeBytes(events, events.readerIndex(), events.readableBytes());
+    }
+
+    private void dropPending() {
+        if (out != null) {
+            out.release();
+            out = null;
         }
     }
 
@@ -102,14 +136,14 @@ final class SseRelay implements Relay {
         if (text != null) {
             text.add(run);
         }
-        if (!carriesUsage(run)) {
-            lastWrite = exchange.writeChunkLater(run);
-            return;
-        }
         try {
+            if (!carriesUsage(run)) {
+                append(run);
+                return;
+            }
             SseRunSplitter.forEachEvent(run, event -> {
                 if (keep(event)) {
-                    lastWrite = exchange.writeChunkLater(event.retain());
+                    append(event);
                 }
             });
         } finally {
@@ -192,8 +226,8 @@ final class SseRelay implements Relay {
         splitter = null;
         if (rest != null) {
             relay(rest);
-            exchange.flush();
         }
+        writePending();
         call.finish(usage(), CallRecord.Outcome.OK, 200, exchange::endStream);
     }
 
@@ -209,6 +243,7 @@ final class SseRelay implements Relay {
         }
         splitter.close();
         splitter = null;
+        writePending(); // what the upstream sent before failing still reaches the client
         ByteBuf event = Unpooled.wrappedBuffer(ErrorBody.sseEvent(ErrorKind.UPSTREAM_ERROR,
                 "Upstream stream failed: " + UpstreamErrors.of(cause).getMessage()));
         call.finish(usage(), CallRecord.Outcome.UPSTREAM_FAILED, 200, () -> exchange.abortStream(event));
@@ -224,6 +259,7 @@ final class SseRelay implements Relay {
             splitter.close();
             splitter = null;
         }
+        dropPending();
         call.finish(usage(), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> { });
     }
 

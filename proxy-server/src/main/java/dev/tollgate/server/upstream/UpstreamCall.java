@@ -120,6 +120,12 @@ public final class UpstreamCall {
         listener.onContent(content, last);
     }
 
+    void onReadComplete() {
+        if (!done) {
+            listener.onReadComplete();
+        }
+    }
+
     void fail(Throwable cause) {
         if (done) {
             return;

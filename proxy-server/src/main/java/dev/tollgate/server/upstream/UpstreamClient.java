@@ -9,7 +9,7 @@ import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.ChannelPool;
 import io.netty.channel.pool.SimpleChannelPool;
-import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslContext;
@@ -28,6 +28,7 @@ import javax.net.ssl.SSLException;
  * and no handoff or lock is needed.
  */
 public final class UpstreamClient {
+    private final Class<? extends SocketChannel> socketChannel;
     private final Duration connectTimeout;
     private final SslContext sslContext;
     /** Pools of the current event loop, keyed by scheme://host:port. Touched only on that loop. */
@@ -38,8 +39,10 @@ public final class UpstreamClient {
         }
     };
 
-    public UpstreamClient(Duration connectTimeout) {
+    /** @param socketChannel the channel class that fits the event loops calls are made on (NIO or epoll) */
+    public UpstreamClient(Duration connectTimeout, Class<? extends SocketChannel> socketChannel) {
         this.connectTimeout = connectTimeout;
+        this.socketChannel = socketChannel;
         try {
             this.sslContext = SslContextBuilder.forClient().build();
         } catch (SSLException e) {
@@ -94,7 +97,7 @@ public final class UpstreamClient {
     private ChannelPool newPool(EventLoop loop, UpstreamTarget target) {
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .channel(NioSocketChannel.class)
+                .channel(socketChannel)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)

@@ -51,6 +51,9 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // Reads are explicit (auto-read off): keep reading while the call wants data.
         UpstreamCall call = ctx.channel().attr(CALL).get();
+        if (call != null) {
+            call.onReadComplete();
+        }
         if (call != null && call.wantsMore()) {
             ctx.read();
         }

@@ -14,4 +14,11 @@ public interface UpstreamListener {
     void onContent(ByteBuf content, boolean last);
 
     void onFailure(Throwable cause);
+
+    /**
+     * The upstream connection finished one read (which may have carried several
+     * {@link #onContent} parts): the moment to flush what was relayed, once.
+     */
+    default void onReadComplete() {
+    }
 }
