@@ -35,8 +35,8 @@ public record Plan(boolean quick, Duration warmup, Duration window, Duration tar
                     false));
         }
         if (quick) {
-            return new Plan(true, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(8), 2000, Duration.ofSeconds(6), 2, p);
+            return new Plan(true, Duration.ofSeconds(1), Duration.ofSeconds(3), Duration.ofSeconds(12), 2000, Duration.ofSeconds(6), 2, p);
         }
-        return new Plan(false, Duration.ofSeconds(2), Duration.ofSeconds(8), Duration.ofSeconds(16), 5000, Duration.ofSeconds(12), 4, p);
+        return new Plan(false, Duration.ofSeconds(2), Duration.ofSeconds(8), Duration.ofSeconds(30), 5000, Duration.ofSeconds(12), 4, p);
     }
 }
