@@ -23,6 +23,9 @@ import java.util.Arrays;
 public final class CompletionRequest {
     public enum Kind { CHAT, EMBEDDING }
 
+    /** What a stream is sent upstream with when the client set no stream options. */
+    private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     private final Kind kind;
     private final byte[] bytes;
     private final RequestFields fields;
@@ -198,8 +201,10 @@ public final class CompletionRequest {
      */
     byte[] upstreamBody(byte[] modelField, boolean askUsage) {
         byte[] streamOptionsField = null;
-        if (askUsage) {
-            ObjectNode opts = streamOptions == null ? Json.MAPPER.createObjectNode() : streamOptions.deepCopy();
+        if (askUsage && streamOptions == null) {
+            streamOptionsField = INCLUDE_USAGE;
+        } else if (askUsage) {
+            ObjectNode opts = streamOptions.deepCopy();
             opts.put("include_usage", true);
             streamOptionsField = RequestFields.member("stream_options", Json.bytes(opts));
         }

@@ -117,11 +117,18 @@ final class SseRelay implements Relay {
         }
     }
 
+    /** Adds events (owned) to this read's chunk without copying them; the framing copies small chunks once. */
     private void append(ByteBuf events) {
         if (out == null) {
-            out = exchange.channel().alloc().directBuffer(Math.max(1024, events.readableBytes() * 4));
+            out = events;
+            return;
         }
-        out.writeBytes(events, events.readerIndex(), events.readableBytes());
+        if (!(out instanceof CompositeByteBuf)) {
+            CompositeByteBuf c = exchange.channel().alloc().compositeDirectBuffer(32);
+            c.addComponent(true, out);
+            out = c;
+        }
+        ((CompositeByteBuf) out).addComponent(true, events);
     }
 
     private void dropPending() {
@@ -136,14 +143,14 @@ final class SseRelay implements Relay {
         if (text != null) {
             text.add(run);
         }
+        if (!carriesUsage(run)) {
+            append(run);
+            return;
+        }
         try {
-            if (!carriesUsage(run)) {
-                append(run);
-                return;
-            }
             SseRunSplitter.forEachEvent(run, event -> {
                 if (keep(event)) {
-                    append(event);
+                    append(event.retainedSlice());
                 }
             });
         } finally {
