@@ -245,7 +245,10 @@ final class ProxyCall {
         });
     }
 
-    /** Runs {@code action} on this call's event loop: inline when already there and done. */
+    /**
+     * Runs {@code action} on this call's event loop: inline when already there and done, or when
+     * the stage completes on this loop (a Redis store replies on the loop that sent the command).
+     */
     private <T> void onLoop(CompletionStage<T> stage, BiConsumer<T, Throwable> action) {
         var f = stage.toCompletableFuture();
         if (f.isDone() && loop.inEventLoop()) {
@@ -259,6 +262,12 @@ final class ProxyCall {
             action.accept(value, err);
             return;
         }
-        f.whenComplete((v, e) -> loop.execute(() -> action.accept(v, e)));
+        f.whenComplete((v, e) -> {
+            if (loop.inEventLoop()) {
+                action.accept(v, e);
+            } else {
+                loop.execute(() -> action.accept(v, e));
+            }
+        });
     }
 }
