@@ -1,11 +1,14 @@
 -- Replaces an admitted call's reservation by its real cost and tokens and records the spend as
--- pending persistence. The dirty mark lives in another slot, so the caller adds it separately.
+-- pending persistence, and marks the customer dirty when its pending spend changed.
 -- KEYS[1] account hash  KEYS[2] window hash  KEYS[3] pending hash  KEYS[4] applied-settle-ids hash
+-- KEYS[5] dirty set, optional: passed on a single Redis only. On a Redis Cluster the set lives in
+-- another slot than the customer's keys, so the caller sends the SADD itself after this script.
 -- ARGV[1] reserve nanos (>= 0)  ARGV[2] cost nanos  ARGV[3] window token correction
 -- ARGV[4..8] daily field names: requests, successful, prompt, completion, spend
 -- ARGV[9] success (0/1)  ARGV[10] prompt tokens  ARGV[11] completion tokens
 -- ARGV[12] settle id ('' = none)  ARGV[13] persisted (1 = spend already in the database)
 -- ARGV[14] retention of applied ids, ms  ARGV[15] admission minute (window start ms)
+-- ARGV[16] customer id (the dirty set member)
 -- Returns {spent after, period end, status}: status 1 applied, 0 duplicate (nothing changed),
 -- 2 duplicate whose queued spend was taken back (it is in the database already).
 -- The ids hash maps settle id -> period end its spend was queued under, 'p' (applied as
@@ -23,6 +26,14 @@ local function neg(s)
   return '-' .. s
 end
 local sid, persisted = ARGV[12], ARGV[13] == '1'
+local dirty = KEYS[5]
+
+-- Same rule as the caller's separate SADD: whenever the result status is not 0.
+local function markDirty()
+  if dirty then
+    redis.call('SADD', dirty, ARGV[16])
+  end
+end
 local spent, pe = '0', '0'
 
 local function current()
@@ -47,6 +58,7 @@ if sid ~= '' then
       redis.call('HINCRBY', pend, ARGV[7], neg(ARGV[11]))
       redis.call('HINCRBY', pend, ARGV[8], negCost)
       redis.call('HSET', ids, sid, 'x')
+      markDirty()
       return {spent, pe, 2}
     end
     return {spent, pe, 0}
@@ -97,4 +109,5 @@ if sid ~= '' then
   redis.call('HSET', ids, sid, persisted and 'p' or pe)
   redis.call('PEXPIRE', ids, ARGV[14])
 end
+markDirty()
 return {spent, pe, 1}

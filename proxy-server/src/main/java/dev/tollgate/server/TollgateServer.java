@@ -23,6 +23,7 @@ import dev.tollgate.core.limits.LocalInvalidationBus;
 import dev.tollgate.core.limits.RedisEndpoint;
 import dev.tollgate.core.limits.RedisInvalidationBus;
 import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.core.limits.RedisLoopResources;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.auth.MasterKeyAuth;
@@ -76,6 +77,8 @@ public final class TollgateServer implements AutoCloseable {
     private final LimitStore store;
     private final InvalidationBus bus;
     private final RedisEndpoint busClient;
+    /** Lettuce resources on the worker loops; null without Redis. Closed after the clients, before the loops. */
+    private final RedisLoopResources redisLoops;
     private final SpendFlusher flusher;
     private final SpendJournal journal;
     private final BudgetResetJob resetJob;
@@ -98,15 +101,37 @@ public final class TollgateServer implements AutoCloseable {
         this.database = Database.open(general.databaseUrl(), dataDir, 10);
         Migrations.run(database.dataSource());
         this.jdbc = new JdbcExecutor(8);
-        if (general.redisUrl() != null && !general.redisUrl().isBlank()) {
-            this.store = RedisLimitStore.connect(general.redisUrl(), general.redisCommandTimeout(), general.redisKeyPrefix());
-            this.busClient = RedisEndpoint.failFast(general.redisUrl(), Duration.ofSeconds(2));
-            this.bus = new RedisInvalidationBus(busClient, general.redisKeyPrefix());
-        } else {
-            this.store = new InProcessLimitStore();
-            this.busClient = null;
-            this.bus = new LocalInvalidationBus();
+        // The loops exist before the Redis clients, which run their channels on them.
+        NetTransport transport = NetTransport.detect();
+        this.boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
+        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandlerFactory());
+        RedisLoopResources loopResources = null;
+        try {
+            if (general.redisUrl() != null && !general.redisUrl().isBlank()) {
+                // One Redis connection per worker loop: a call's admit and settle go out on its own
+                // loop's connection and complete there, with no hop to a Lettuce thread and back.
+                // Connecting blocks this (main) thread, never a loop.
+                loopResources = new RedisLoopResources(workers);
+                this.store = RedisLimitStore.connect(general.redisUrl(), general.redisCommandTimeout(), general.redisKeyPrefix(),
+                        loopResources);
+                this.busClient = RedisEndpoint.failFast(general.redisUrl(), Duration.ofSeconds(2), loopResources.shared());
+                this.bus = new RedisInvalidationBus(busClient, general.redisKeyPrefix());
+            } else {
+                this.store = new InProcessLimitStore();
+                this.busClient = null;
+                this.bus = new LocalInvalidationBus();
+            }
+        } catch (RuntimeException e) {
+            // A failed connection already started loop threads (not daemons): stop them, so that
+            // a start that fails lets the JVM exit.
+            if (loopResources != null) {
+                loopResources.close();
+            }
+            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
         }
+        this.redisLoops = loopResources;
         String defaultBudget = litellm.maxEndUserBudgetId();
         JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(database.dataSource(), jdbc, defaultBudget, litellm.timezone(), clock,
                 Duration.ofSeconds(30));
@@ -135,7 +160,6 @@ public final class TollgateServer implements AutoCloseable {
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal);
-        NetTransport transport = NetTransport.detect();
         UpstreamClient upstreams = new UpstreamClient(general.connectTimeout(), transport.socketChannel());
 
         Router router = new Router();
@@ -149,8 +173,6 @@ public final class TollgateServer implements AutoCloseable {
                 store, busClient != null ? "redis" : "in-process", flusher::lastSuccessfulFlushMs, flusher::pendingBatchesFailed,
                 general.batchWriteInterval(), metrics.registry(), clock, Version.VALUE)));
 
-        this.boss = new MultiThreadIoEventLoopGroup(1, transport.ioHandlerFactory());
-        this.workers = new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandlerFactory());
         ServerInitializer initializer = new ServerInitializer(router, (int) general.maxRequestBodyBytes(),
                 general.clientIdleTimeout().toSeconds(), clients);
         ServerBootstrap b = new ServerBootstrap()
@@ -230,8 +252,6 @@ public final class TollgateServer implements AutoCloseable {
             }
         }
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         resetJob.close();
         catalog.close();
         journal.close();
@@ -245,6 +265,13 @@ public final class TollgateServer implements AutoCloseable {
         if (busClient != null) {
             busClient.close();
         }
+        // The Redis channels live on the worker loops: the last flush above still needed them,
+        // so the loops stop only once every Redis client is closed.
+        if (redisLoops != null) {
+            redisLoops.close();
+        }
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         jdbc.close();
         database.close();
         LOG.info("Tollgate stopped");

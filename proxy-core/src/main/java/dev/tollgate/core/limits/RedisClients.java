@@ -38,10 +38,19 @@ public final class RedisClients {
      * @param commandTimeout per-command timeout; null for {@link #DEFAULT_COMMAND_TIMEOUT}
      */
     public static RedisClient failFast(String redisUrl, Duration commandTimeout) {
+        return failFast(redisUrl, commandTimeout, null);
+    }
+
+    /**
+     * As {@link #failFast(String, Duration)} on the given I/O (e.g. from {@link RedisLoopResources}),
+     * whose resources the caller owns and shuts down after the client; null for Lettuce's own
+     * resources and threads, owned by the client.
+     */
+    public static RedisClient failFast(String redisUrl, Duration commandTimeout, RedisIo io) {
         Duration timeout = commandTimeout == null ? DEFAULT_COMMAND_TIMEOUT : commandTimeout;
         RedisURI uri = RedisURI.create(redisUrl);
         uri.setTimeout(connectTimeout(timeout));
-        RedisClient client = RedisClient.create(uri);
+        RedisClient client = io == null ? RedisClient.create(uri) : io.client(uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)

@@ -57,13 +57,22 @@ public final class RedisEndpoint implements AutoCloseable {
      * yet. {@code commandTimeout} null means {@link RedisClients#DEFAULT_COMMAND_TIMEOUT}.
      */
     public static RedisEndpoint failFast(String url, Duration commandTimeout) {
+        return failFast(url, commandTimeout, null);
+    }
+
+    /**
+     * As {@link #failFast(String, Duration)} on the given I/O (e.g. from {@link RedisLoopResources}),
+     * whose resources the caller owns and shuts down after {@link #close()}; null for Lettuce's own
+     * resources and threads, owned by the client.
+     */
+    public static RedisEndpoint failFast(String url, Duration commandTimeout, RedisIo io) {
         Duration timeout = commandTimeout == null ? RedisClients.DEFAULT_COMMAND_TIMEOUT : commandTimeout;
         if (!isClusterUrl(url)) {
-            return new RedisEndpoint(RedisClients.failFast(url, timeout), null);
+            return new RedisEndpoint(RedisClients.failFast(url, timeout, io), null);
         }
         List<RedisURI> seeds = clusterSeeds(url);
         seeds.forEach(u -> u.setTimeout(RedisClients.connectTimeout(timeout)));
-        RedisClusterClient client = RedisClusterClient.create(seeds);
+        RedisClusterClient client = io == null ? RedisClusterClient.create(seeds) : io.clusterClient(seeds);
         client.setOptions(ClusterClientOptions.builder()
                 .autoReconnect(true)
                 // Not REJECT_COMMANDS: node connections are opened lazily, so rejecting while

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Fleet {@link InvalidationBus} on Redis pub/sub, channel {@code <prefix>events}. It holds a
  * dedicated pub/sub connection for receiving (a subscribed connection serves nothing else) and
  * a plain one for publishing. Every instance, the publisher included, receives every message.
- * Listeners run on a Lettuce I/O thread (and, for the publisher's own instance, also at once on the
- * publishing thread) and must return quickly (drop a cache entry, no I/O).
+ * Listeners run on the subscriber connection's I/O thread (a Lettuce thread, or one of the proxy's
+ * event loops when the endpoint uses {@link RedisLoopResources}; and, for the publisher's own
+ * instance, also at once on the publishing thread) and must return quickly (drop a cache entry, no I/O).
  */
 public final class RedisInvalidationBus implements InvalidationBus {
     private static final Logger log = LoggerFactory.getLogger(RedisInvalidationBus.class);

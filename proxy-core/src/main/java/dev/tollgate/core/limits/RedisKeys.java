@@ -34,7 +34,10 @@ final class RedisKeys {
         return tag(customerId) + ":sid:" + windowStartMs;
     }
 
-    /** Customers with pending spend; a key of its own slot, never touched by a script. */
+    /**
+     * Customers with pending spend; a key of its own slot, so only the settle script on a single
+     * Redis touches it (a Redis Cluster would refuse a script across slots).
+     */
     String dirty() {
         return prefix + "dirty";
     }

@@ -1,7 +1,6 @@
 package dev.tollgate.core.limits;
 
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -19,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * The fleet {@link LimitStore}: every operation is one Lua script on one customer's keys, run
  * with EVALSHA (EVAL on {@code NOSCRIPT}) through the Lettuce async API, so several proxy
  * instances sharing one Redis enforce one budget and one window per customer. Nothing here
- * blocks; futures complete on Lettuce's I/O threads.
+ * blocks; futures complete on the I/O thread of the connection that carried the command. Made
+ * with {@link #connect(String, Duration, String, RedisLoopResources)}, the store has one
+ * connection per server event loop and sends each command through the caller's loop's
+ * connection, so a call on an event loop has its futures completed on that same loop.
  *
  * <p>Keys (prefix {@code tg:} by default; all of one customer share the hash tag {@code {c:<id>}}
  * so that Redis Cluster can spread customers over shards):
@@ -34,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * <li>{@code <prefix>{c:<id>}:sid:<windowStart>} hash: ids of settles applied for calls admitted
  * in that window, so a settle re-sent after a timeout is not counted twice; expires
  * {@link LimitStore#SETTLE_ID_RETENTION_MS} after its last write.
- * <li>{@code <prefix>dirty} set: customers that may have pending spend. It lives in another
- * slot, so it is updated by a SADD sent right after the settle script, not inside it. If that
- * SADD is lost (crash, timeout) the pending spend is still in Redis; a periodic sweep over
- * {@code *:pend} keys can repair the mark.
+ * <li>{@code <prefix>dirty} set: customers that may have pending spend. On a single Redis the
+ * settle script adds the mark itself (one round trip, and atomic with the spend). On a Redis
+ * Cluster it lives in another slot than the customer's keys, so it is updated by a SADD sent
+ * right after the settle script instead. If that SADD is lost (crash, timeout) the pending spend
+ * is still in Redis; a periodic sweep over {@code *:pend} keys can repair the mark.
  * </ul>
  *
  * <p>Semantics are those of {@link InProcessLimitStore} (see there); both pass the same
@@ -50,9 +53,9 @@ public final class RedisLimitStore implements LimitStore {
     private static final Logger log = LoggerFactory.getLogger(RedisLimitStore.class);
     private static final long WINDOW_TTL_MS = Windows.RETENTION_MS;
 
-    private final StatefulConnection<String, String> connection;
-    private final RedisEndpoint ownedClient;
-    private final RedisClusterAsyncCommands<String, String> redis;
+    private final LoopConnections connections;
+    /** True on a single Redis: the settle script adds the dirty mark (see the class comment). */
+    private final boolean dirtyInScript;
     private final RedisKeys keys;
     private final ScriptRunner scripts;
     private final LuaScript admit;
@@ -68,21 +71,19 @@ public final class RedisLimitStore implements LimitStore {
      * {@link RedisClients#failFast} so that a dead Redis fails calls fast.
      */
     public RedisLimitStore(StatefulRedisConnection<String, String> connection, String keyPrefix) {
-        this(connection, connection.async(), keyPrefix, null);
+        this(LoopConnections.single(new RedisEndpoint.Connection(connection, connection.async()), null), false, keyPrefix);
     }
 
     /** As {@link #RedisLimitStore(StatefulRedisConnection, String)} on a Redis Cluster connection. */
     public RedisLimitStore(StatefulRedisClusterConnection<String, String> connection, String keyPrefix) {
-        this(connection, connection.async(), keyPrefix, null);
+        this(LoopConnections.single(new RedisEndpoint.Connection(connection, connection.async()), null), true, keyPrefix);
     }
 
-    private RedisLimitStore(StatefulConnection<String, String> connection, RedisClusterAsyncCommands<String, String> redis,
-            String keyPrefix, RedisEndpoint ownedClient) {
-        this.connection = connection;
-        this.ownedClient = ownedClient;
-        this.redis = redis;
+    private RedisLimitStore(LoopConnections connections, boolean cluster, String keyPrefix) {
+        this.connections = connections;
+        this.dirtyInScript = !cluster;
         this.keys = new RedisKeys(keyPrefix == null ? DEFAULT_PREFIX : keyPrefix);
-        this.scripts = new ScriptRunner(redis);
+        this.scripts = new ScriptRunner();
         this.admit = script("admit");
         this.seed = script("seed");
         this.settle = script("settle");
@@ -107,16 +108,34 @@ public final class RedisLimitStore implements LimitStore {
         RedisEndpoint client = RedisEndpoint.failFast(redisUrl, commandTimeout);
         try {
             RedisEndpoint.Connection c = client.connect();
-            return new RedisLimitStore(c.stateful(), c.async(), keyPrefix, client);
+            return new RedisLimitStore(LoopConnections.single(c, client), client.isCluster(), keyPrefix);
         } catch (RuntimeException e) {
             client.close();
             throw e;
         }
     }
 
+    /**
+     * As {@link #connect(String, Duration, String)} with one client and connection per event loop
+     * of {@code loops}, each registered on its loop (for a Redis Cluster, each client connects to
+     * the nodes from its loop). A command sent from one of those loops goes out on that loop's
+     * connection and completes there; from any other thread, it uses the connections in turn.
+     * Blocks while connecting: call at startup, off those loops. The store shuts its clients down
+     * on {@link #close()}; {@code loops} stays the caller's, to close afterwards.
+     */
+    public static RedisLimitStore connect(String redisUrl, Duration commandTimeout, String keyPrefix, RedisLoopResources loops) {
+        LoopConnections connections = LoopConnections.pinned(redisUrl, commandTimeout, loops);
+        return new RedisLimitStore(connections, RedisEndpoint.isClusterUrl(redisUrl), keyPrefix);
+    }
+
+    /** Connections the store sends commands through (one, or one per event loop). */
+    int connectionCount() {
+        return connections.size();
+    }
+
     private LuaScript script(String name) {
-        LuaScript s = LuaScript.load(name, redis::digest);
-        scripts.preload(s);
+        LuaScript s = LuaScript.load(name, connections.first()::digest);
+        scripts.preload(connections.first(), s);
         return s;
     }
 
@@ -126,7 +145,7 @@ public final class RedisLimitStore implements LimitStore {
         long windowStart = Windows.start(r.nowMs());
         String[] k = {keys.account(r.customerId()), keys.window(r.customerId(), windowStart), keys.pending(r.customerId()),
             keys.claimed(r.customerId())};
-        return scripts.<List<Object>>run(admit, ScriptOutputType.MULTI, k,
+        return scripts.<List<Object>>run(connections.commands(), admit, ScriptOutputType.MULTI, k,
                 str(r.nowMs()), str(limits.maxBudgetNanos()), str(limits.rpmLimit()), str(limits.tpmLimit()),
                 str(limits.periodEndMs()), str(r.reserveNanos()), str(r.reserveTokens()), str(WINDOW_TTL_MS),
                 str(r.reservationTtlMs()), str(windowStart), r.createIfAbsent() ? "1" : "0")
@@ -137,18 +156,22 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs) {
         String[] k = {keys.account(customerId), keys.pending(customerId), keys.claimed(customerId)};
-        return scripts.<Long>run(seed, ScriptOutputType.INTEGER, k, str(spentNanos), str(periodEndMs))
+        return scripts.<Long>run(connections.commands(), seed, ScriptOutputType.INTEGER, k, str(spentNanos), str(periodEndMs))
                 .thenApply(created -> null);
     }
 
     @Override
     public CompletionStage<SettleResult> settle(SettleRequest r) {
         String id = r.customerId();
-        String[] k = {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
-            keys.settleIds(id, r.windowStartMs())};
+        String[] k = dirtyInScript
+                ? new String[] {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
+                    keys.settleIds(id, r.windowStartMs()), keys.dirty()}
+                : new String[] {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
+                    keys.settleIds(id, r.windowStartMs())};
+        RedisClusterAsyncCommands<String, String> redis = connections.commands();
         CompletionStage<List<Object>> done;
         try {
-            done = scripts.run(settle, ScriptOutputType.MULTI, k,
+            done = scripts.run(redis, settle, ScriptOutputType.MULTI, k,
                     str(Math.max(0, r.reserveNanos())), str(r.costNanos()), str(r.rateTokens() - r.reserveTokens()),
                     PendingFields.dailyField(r.day(), PendingFields.REQUESTS, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SUCCESSFUL, r.model()),
@@ -157,22 +180,22 @@ public final class RedisLimitStore implements LimitStore {
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
                     r.success() ? "1" : "0", str(r.promptTokens()), str(r.completionTokens()),
                     r.settleId() == null ? "" : r.settleId(), r.persisted() ? "1" : "0", str(SETTLE_ID_RETENTION_MS),
-                    str(r.windowStartMs()));
+                    str(r.windowStartMs()), id);
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
         return done.thenApply(out -> {
             long status = num(out.get(2));
-            if (status != 0) {
+            if (status != 0 && !dirtyInScript) {
                 // Sent once the pending spend exists (so a flusher never sees the mark without the
                 // spend); not awaited, since the spend is already safe and a lost mark is repairable.
-                markDirty(id);
+                markDirty(redis, id);
             }
             return new SettleResult(num(out.get(0)), num(out.get(1)), status == 1);
         });
     }
 
-    private void markDirty(String customerId) {
+    private void markDirty(RedisClusterAsyncCommands<String, String> redis, String customerId) {
         redis.sadd(keys.dirty(), customerId).whenComplete((n, e) -> {
             if (e != null) {
                 log.warn("lost dirty mark of customer {}; pending spend stays in Redis for a sweep", customerId, e);
@@ -182,7 +205,7 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<AccountSnapshot> snapshot(String customerId) {
-        return redis.hmget(keys.account(customerId), "spent", "reserved", "pe").thenApply(values -> {
+        return connections.commands().hmget(keys.account(customerId), "spent", "reserved", "pe").thenApply(values -> {
             if (values.stream().noneMatch(v -> v.hasValue())) {
                 return AccountSnapshot.ABSENT;
             }
@@ -193,7 +216,7 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs) {
-        return scripts.<Long>run(reset, ScriptOutputType.INTEGER, new String[] {keys.account(customerId)},
+        return scripts.<Long>run(connections.commands(), reset, ScriptOutputType.INTEGER, new String[] {keys.account(customerId)},
                 str(newPeriodEndMs)).thenApply(x -> null);
     }
 
@@ -203,13 +226,13 @@ public final class RedisLimitStore implements LimitStore {
             return CompletableFuture.completedFuture(List.of());
         }
         // A random sample rather than a scan from the start spreads concurrent flushers.
-        return redis.srandmember(keys.dirty(), max).thenApply(List::copyOf);
+        return connections.commands().srandmember(keys.dirty(), max).thenApply(List::copyOf);
     }
 
     @Override
     public CompletionStage<PendingBatch> claimPending(String customerId) {
         String[] k = {keys.pending(customerId), keys.claimed(customerId)};
-        return scripts.<List<Object>>run(claim, ScriptOutputType.MULTI, k, UUID.randomUUID().toString())
+        return scripts.<List<Object>>run(connections.commands(), claim, ScriptOutputType.MULTI, k, UUID.randomUUID().toString())
                 .thenCompose(flat -> flat.isEmpty()
                         ? clearDirty(customerId).thenApply(x -> PendingFields.empty(customerId))
                         : CompletableFuture.completedFuture(toBatch(customerId, flat)));
@@ -221,6 +244,7 @@ public final class RedisLimitStore implements LimitStore {
      * hash is checked again afterwards and the mark restored if needed.
      */
     private CompletionStage<Void> clearDirty(String customerId) {
+        RedisClusterAsyncCommands<String, String> redis = connections.commands();
         return redis.srem(keys.dirty(), customerId)
                 .thenCompose(n -> redis.exists(keys.pending(customerId)))
                 .thenCompose(exists -> exists > 0
@@ -247,14 +271,14 @@ public final class RedisLimitStore implements LimitStore {
         if (batchId == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return scripts.<Long>run(ack, ScriptOutputType.INTEGER, new String[] {keys.claimed(customerId)}, batchId)
+        return scripts.<Long>run(connections.commands(), ack, ScriptOutputType.INTEGER, new String[] {keys.claimed(customerId)}, batchId)
                 .thenApply(x -> null);
     }
 
     @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         String[] k = {keys.pending(customerId), keys.claimed(customerId)};
-        return scripts.<List<Object>>run(pending, ScriptOutputType.MULTI, k).thenApply(values -> {
+        return scripts.<List<Object>>run(connections.commands(), pending, ScriptOutputType.MULTI, k).thenApply(values -> {
             long sum = 0;
             for (Object v : values) {
                 sum += num(v);
@@ -275,11 +299,8 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public void close() {
-        // A connection passed in belongs to the caller, who may share it; only ours is closed.
-        if (ownedClient != null) {
-            connection.close();
-            ownedClient.close();
-        }
+        // A connection passed in belongs to the caller, who may share it; only ours are closed.
+        connections.close();
     }
 
     private static String str(long v) {

@@ -14,21 +14,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs scripts with EVALSHA and falls back to EVAL on {@code NOSCRIPT}. Redis empties its
  * script cache on restart, fail-over and SCRIPT FLUSH, so a missing script is expected at any
- * time; EVAL runs it and caches it again for the next EVALSHA.
+ * time; EVAL runs it and caches it again for the next EVALSHA. Each run goes through the
+ * connection the caller picked, so that the EVAL fallback uses the same one as the EVALSHA.
  */
 final class ScriptRunner {
     private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
-    private final RedisClusterAsyncCommands<String, String> commands;
     /** EVAL fallbacks after NOSCRIPT, and script runs that failed (timeouts, connection loss, errors). */
     final AtomicLong fallbacks = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
 
-    ScriptRunner(RedisClusterAsyncCommands<String, String> commands) {
-        this.commands = commands;
-    }
-
     /** Loads the script into the server cache once, without waiting; EVAL covers a failure. */
-    void preload(LuaScript script) {
+    void preload(RedisClusterAsyncCommands<String, String> commands, LuaScript script) {
         commands.scriptLoad(script.source()).whenComplete((sha, e) -> {
             if (e != null) {
                 log.debug("SCRIPT LOAD {} failed; EVAL fallback will load it", script.name(), e);
@@ -38,7 +34,8 @@ final class ScriptRunner {
         });
     }
 
-    <T> CompletionStage<T> run(LuaScript script, ScriptOutputType type, String[] keys, String... args) {
+    <T> CompletionStage<T> run(RedisClusterAsyncCommands<String, String> commands, LuaScript script, ScriptOutputType type,
+            String[] keys, String... args) {
         CompletionStage<T> first = commands.evalsha(script.sha(), type, keys, args);
         CompletionStage<T> result = first.exceptionallyCompose(e -> {
             if (unwrap(e) instanceof RedisNoScriptException) {

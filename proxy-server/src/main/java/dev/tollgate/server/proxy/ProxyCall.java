@@ -30,6 +30,7 @@ import java.util.function.BiConsumer;
  * way the call ends (success, upstream failure, client gone), it settles exactly once.
  */
 final class ProxyCall {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProxyCall.class);
     private static final AsciiString RESPONSE_COST = AsciiString.cached("x-litellm-response-cost");
     private static final AsciiString MODEL_ID = AsciiString.cached("x-litellm-model-id");
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
@@ -238,7 +239,10 @@ final class ProxyCall {
         });
     }
 
-    /** Runs {@code action} on this call's event loop: inline when already there and done. */
+    /**
+     * Runs {@code action} on this call's event loop: inline when already there and done, or when
+     * the stage completes on this loop (a Redis store replies on the loop that sent the command).
+     */
     private <T> void onLoop(CompletionStage<T> stage, BiConsumer<T, Throwable> action) {
         var f = stage.toCompletableFuture();
         if (f.isDone() && loop.inEventLoop()) {
@@ -252,6 +256,17 @@ final class ProxyCall {
             action.accept(value, err);
             return;
         }
-        f.whenComplete((v, e) -> loop.execute(() -> action.accept(v, e)));
+        f.whenComplete((v, e) -> {
+            if (loop.inEventLoop()) {
+                try {
+                    action.accept(v, e);
+                } catch (RuntimeException bug) {
+                    // A completion callback would swallow it; the event loop would have logged it.
+                    LOG.error("Unexpected failure continuing call {}", requestId, bug);
+                }
+            } else {
+                loop.execute(() -> action.accept(v, e));
+            }
+        });
     }
 }

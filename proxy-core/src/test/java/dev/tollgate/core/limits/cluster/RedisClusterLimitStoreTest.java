@@ -14,7 +14,11 @@ import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.RedisEndpoint;
 import dev.tollgate.core.limits.RedisInvalidationBus;
 import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.core.limits.RedisLoopResources;
 import dev.tollgate.core.limits.SettleRequest;
+import io.netty.channel.EventLoop;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -107,6 +111,43 @@ class RedisClusterLimitStoreTest extends LimitStoreContractTest {
                 await(s.claimPending(c));
             }
             assertThat(await(s.dirtyCustomers(1000))).isEmpty();
+        }
+    }
+
+    @Test
+    void onTheServerLoopsEveryShardAnswersOnTheCallingLoop() throws Exception {
+        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        try (RedisLoopResources resources = new RedisLoopResources(group)) {
+            try (RedisLimitStore s = RedisLimitStore.connect(cluster.url(), Duration.ofSeconds(5), "tgloops:" + UUID.randomUUID() + ":",
+                    resources)) {
+                long periodEnd = System.currentTimeMillis() + 3_600_000;
+                CustomerLimits limits = new CustomerLimits(1_000_000, 100, -1, periodEnd);
+                for (RedisLoopResources.Pinned p : resources.pinned()) {
+                    EventLoop loop = p.loop();
+                    Thread loopThread = loop.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+                    // Enough customers to reach every shard: node connections open lazily, from the loop.
+                    for (int i = 0; i < 12; i++) {
+                        String c = "loop-" + i;
+                        CompletableFuture<Thread> settledOn = new CompletableFuture<>();
+                        loop.execute(() -> s.admit(new AdmitRequest(c, limits, System.currentTimeMillis(), 100, 10,
+                                        LimitStore.DEFAULT_RESERVATION_TTL_MS, true))
+                                .thenCompose(d -> s.settle(new SettleRequest(c, 100, 10, d.windowStartMs(), 7, 10, "2024-01-01", "m",
+                                        5, 5, true)))
+                                .whenComplete((r, e) -> {
+                                    if (e != null) {
+                                        settledOn.completeExceptionally(e);
+                                    } else {
+                                        settledOn.complete(Thread.currentThread());
+                                    }
+                                }));
+                        assertThat(settledOn.get(10, TimeUnit.SECONDS)).isSameAs(loopThread);
+                    }
+                }
+                // On a cluster the dirty mark is a separate SADD (another slot), still sent.
+                assertThat(await(s.dirtyCustomers(1000))).contains("loop-0", "loop-11");
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
 
