@@ -96,7 +96,10 @@ public final class Exchange {
         full(res);
     }
 
-    /** Starts a chunked response (SSE). */
+    /**
+     * Starts a chunked response (SSE). The head is written, not flushed: the caller flushes it
+     * with the first events, one system call for both.
+     */
     public void startStream(HttpResponseStatus status, HttpHeaders headers) {
         if (responded) {
             return;
@@ -107,7 +110,7 @@ public final class Exchange {
         res.headers().add(headers);
         HttpUtil.setTransferEncodingChunked(res, true);
         res.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(res, ctx.voidPromise());
+        ctx.write(res, ctx.voidPromise());
     }
 
     /** Writes one chunk of a started stream; takes ownership of {@code content}. */

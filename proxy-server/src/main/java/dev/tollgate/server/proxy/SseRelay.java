@@ -44,6 +44,8 @@ final class SseRelay implements Relay {
     private ChannelFuture lastWrite;
     /** The events relayed during the current upstream read, written as one chunk when the read completes. */
     private ByteBuf out;
+    /** The response head was written and waits for this read's flush. */
+    private boolean headUnflushed;
 
     SseRelay(ProxyCall call, Exchange exchange, CompletionRequest request) {
         this.call = call;
@@ -66,6 +68,7 @@ final class SseRelay implements Relay {
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
         headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         exchange.startStream(head.status(), headers);
+        headUnflushed = true;
         splitter = new SseRunSplitter(exchange.channel().alloc());
     }
 
@@ -99,8 +102,13 @@ final class SseRelay implements Relay {
     @Override
     public void onReadComplete() {
         if (out == null) {
+            if (headUnflushed) {
+                headUnflushed = false;
+                exchange.flush();
+            }
             return;
         }
+        headUnflushed = false;
         writePending();
         exchange.flush();
         if (!exchange.channel().isWritable()) {

@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One request on a pooled upstream connection. Reads are explicit: the relay asks for more with
- * {@link #requestMore()} once the client has taken what it got, so a slow client slows the
- * upstream instead of filling memory. Everything runs on one event loop.
+ * One request on a pooled upstream connection. The connection reads on its own (auto-read) unless
+ * the relay pauses it because the client is not keeping up, so a slow client slows the upstream
+ * instead of filling memory. Auto-read rather than a read request per read: with the epoll
+ * transport each such request and its reset are an {@code epoll_ctl} system call, several per
+ * call. Everything runs on one event loop.
  */
 public final class UpstreamCall {
     private final EventLoop loop;
@@ -57,21 +59,19 @@ public final class UpstreamCall {
 
     /** Stops reading from the upstream until {@link #resume()}: the client is not keeping up. */
     public void pause() {
-        paused = true;
+        if (!paused && !done && channel != null) {
+            paused = true;
+            channel.config().setAutoRead(false);
+        }
     }
 
     public void resume() {
         if (paused) {
             paused = false;
             if (!done && channel != null) {
-                channel.read();
+                channel.config().setAutoRead(true);
             }
         }
-    }
-
-    /** Whether the handler should ask the socket for more after a read completes. */
-    boolean wantsMore() {
-        return !done && !paused;
     }
 
     /** Abandons the call (client went away): the connection is closed, never reused. */
@@ -152,6 +152,9 @@ public final class UpstreamCall {
         Channel ch = channel;
         if (ch != null && pool != null) {
             UpstreamHandler.detach(ch);
+            if (paused) {
+                ch.config().setAutoRead(true); // pooled connections read on their own (stray bytes, a close)
+            }
             pool.release(ch);
             pool = null;
         }

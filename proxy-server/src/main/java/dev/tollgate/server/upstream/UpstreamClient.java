@@ -79,7 +79,6 @@ public final class UpstreamClient {
                     call.fail(new UpstreamFailure(UpstreamFailure.Kind.RESET, "Could not send the request upstream: " + w.cause()));
                 }
             });
-            ch.read();
         });
         return call;
     }
@@ -101,7 +100,6 @@ public final class UpstreamClient {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.AUTO_READ, false)
                 .remoteAddress(target.host(), target.port());
         return new SimpleChannelPool(b, new AbstractChannelPoolHandler() {
             @Override

@@ -49,13 +49,10 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        // Reads are explicit (auto-read off): keep reading while the call wants data.
+        // The relay flushes what this read produced, once.
         UpstreamCall call = ctx.channel().attr(CALL).get();
         if (call != null) {
             call.onReadComplete();
-        }
-        if (call != null && call.wantsMore()) {
-            ctx.read();
         }
         ctx.fireChannelReadComplete();
     }
