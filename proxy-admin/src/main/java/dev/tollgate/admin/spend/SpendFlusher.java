@@ -4,6 +4,7 @@ import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -22,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * Moves pending spend from the limit store to the database, every {@code proxy_batch_write_at}
  * (default 10 s), on its own single daemon thread (it blocks on JDBC, so never on an event loop).
  *
- * <p>Per dirty customer: claim the pending batch, apply it, acknowledge it. The batch is
- * acknowledged only after the database commit, and also when the database says it was applied
+ * <p>Per dirty customer: claim the pending batch, apply it, acknowledge it; a page of customers at
+ * a time, claims and acks sent together and batches applied {@link #GROUP} per transaction. A batch
+ * is acknowledged only after the database commit, and also when the database says it was applied
  * before (a previous flusher died between commit and ack). A failed apply leaves the batch claimed
  * in the store; the next pass re-claims the very same batch and applies it, exactly once thanks
  * to {@link SpendRepository}'s batch table. Passes never overlap: they all run on the one thread.
@@ -32,6 +34,8 @@ public final class SpendFlusher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpendFlusher.class);
     /** Customers claimed per round; a pass runs more rounds while the dirty list comes back full. */
     static final int DIRTY_PAGE = 1000;
+    /** Batches applied per database transaction. */
+    static final int GROUP = 200;
     private static final int MAX_ROUNDS_PER_PASS = 100;
     private static final long LOG_EVERY_MS = 60_000;
     /** Store calls time out fast (Redis commands have their own timeouts); this is a last guard. */
@@ -158,17 +162,9 @@ public final class SpendFlusher implements AutoCloseable {
             }
             long failedBefore = failed;
             seen += dirty.size();
-            for (String customerId : dirty) {
-                try {
-                    if (flushCustomer(customerId)) {
-                        applied++;
-                    }
-                } catch (Exception e) {
-                    failed++;
-                    pendingBatchesFailed.incrementAndGet();
-                    noteFailure(1, e);
-                }
-            }
+            int[] counts = flushPage(dirty);
+            applied += counts[0];
+            failed += counts[1];
             // A full page may mean more customers are waiting; stop on trouble so a down database
             // is not hammered once per customer more than once a pass.
             if (dirty.size() < DIRTY_PAGE || failed > failedBefore) {
@@ -182,16 +178,73 @@ public final class SpendFlusher implements AutoCloseable {
         return applied;
     }
 
-    /** Claim → apply → ack one customer's batch; true when it was applied now. */
-    private boolean flushCustomer(String customerId) throws Exception {
-        PendingBatch batch = await(store.claimPending(customerId));
-        if (batch.isEmpty()) {
-            return false;
+    /**
+     * Claim → apply → ack for a page of dirty customers: the claims go out together (pipelined on
+     * Redis), the batches are applied in groups of {@link #GROUP} per transaction, and the acks go
+     * out together. A batch is acknowledged only once its spend is committed (now or before).
+     *
+     * @return {applied now, failures}
+     */
+    private int[] flushPage(List<String> dirty) {
+        int failed = 0;
+        List<CompletableFuture<PendingBatch>> claims = new ArrayList<>(dirty.size());
+        for (String customerId : dirty) {
+            claims.add(store.claimPending(customerId).toCompletableFuture());
         }
-        boolean appliedNow = repo.applyBatch(batch, clock.millis());
-        // Acknowledge also when it was applied before: its spend is in the database already.
-        await(store.ackPending(customerId, batch.batchId()));
-        return appliedNow;
+        List<PendingBatch> batches = new ArrayList<>(dirty.size());
+        for (CompletableFuture<PendingBatch> claim : claims) {
+            try {
+                PendingBatch batch = await(claim);
+                if (!batch.isEmpty()) {
+                    batches.add(batch);
+                }
+            } catch (Exception e) {
+                failed++;
+                pendingBatchesFailed.incrementAndGet();
+                noteFailure(1, e);
+            }
+        }
+        int applied = 0;
+        List<CompletableFuture<Void>> acks = new ArrayList<>(batches.size());
+        for (int from = 0; from < batches.size(); from += GROUP) {
+            List<PendingBatch> group = batches.subList(from, Math.min(batches.size(), from + GROUP));
+            List<SpendRepository.Outcome> outcomes = repo.applyBatches(group, clock.millis());
+            boolean groupFailed = !outcomes.contains(SpendRepository.Outcome.APPLIED)
+                    && !outcomes.contains(SpendRepository.Outcome.APPLIED_BEFORE);
+            for (int i = 0; i < group.size(); i++) {
+                PendingBatch batch = group.get(i);
+                if (outcomes.get(i) == SpendRepository.Outcome.FAILED) {
+                    failed++;
+                    pendingBatchesFailed.incrementAndGet();
+                    Exception cause = repo.lastGroupFailure();
+                    noteFailure(1, cause != null ? cause : new IllegalStateException("spend batch not applied"));
+                    continue;
+                }
+                if (outcomes.get(i) == SpendRepository.Outcome.APPLIED) {
+                    applied++;
+                }
+                // Acknowledged also when applied before: its spend is in the database already.
+                acks.add(store.ackPending(batch.customerId(), batch.batchId()).toCompletableFuture());
+            }
+            if (groupFailed) {
+                // Likely the database is down: leave the rest claimed for the next pass rather than
+                // waiting for a connection once per group.
+                int rest = batches.size() - Math.min(batches.size(), from + GROUP);
+                failed += rest;
+                break;
+            }
+        }
+        for (CompletableFuture<Void> ack : acks) {
+            try {
+                await(ack);
+            } catch (Exception e) {
+                // Committed but not acknowledged: the batch stays claimed and is re-applied as a no-op.
+                failed++;
+                pendingBatchesFailed.incrementAndGet();
+                noteFailure(1, e);
+            }
+        }
+        return new int[] {applied, failed};
     }
 
     /** Logs failures at most once a minute, with how many there were, so an outage does not flood the log. */

@@ -8,6 +8,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -25,6 +29,7 @@ public final class SpendRepository {
     static final String UNIQUE_VIOLATION = "23505";
 
     private final DataSource dataSource;
+    private volatile Exception lastGroupFailure;
 
     public SpendRepository(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -48,14 +53,7 @@ public final class SpendRepository {
                     c.rollback();
                     return false;
                 }
-                CustomerSpend row = lockCustomer(c, batch.customerId(), nowMs);
-                PeriodSpendRules.Totals after = PeriodSpendRules.apply(row.spendNanos(), row.periodEndMs(), batch.spendByPeriod(), nowMs);
-                if (after.spendNanos() != row.spendNanos() || after.periodEndMs() != row.periodEndMs()) {
-                    updateCustomer(c, batch.customerId(), after, nowMs);
-                }
-                for (DailyUsage d : batch.daily()) {
-                    addDaily(c, batch.customerId(), d);
-                }
+                applySpend(c, batch, nowMs);
                 c.commit();
                 return true;
             } catch (SQLException | RuntimeException e) {
@@ -64,6 +62,90 @@ public final class SpendRepository {
             } finally {
                 restoreAutoCommit(c);
             }
+        }
+    }
+
+    /** What became of one batch of {@link #applyBatches}. */
+    public enum Outcome {
+        /** Committed now. */
+        APPLIED,
+        /** Its id was applied before: nothing changed, its spend is in the database already. */
+        APPLIED_BEFORE,
+        /** Not applied (this batch's statements failed, or the commit did): retry it later. */
+        FAILED
+    }
+
+    /**
+     * Applies many batches (of distinct customers) in one transaction: one commit instead of one
+     * per customer, which is what keeps a flush of many active customers cheap. Each batch runs
+     * under its own savepoint, so a batch that fails is undone alone and the others still commit.
+     * Customers are locked in id order, so two flushers that share customers (a fleet) cannot
+     * deadlock on each other.
+     *
+     * @return the outcome of each batch, in the order given; all {@link Outcome#FAILED} if the
+     *         connection or the commit failed (then nothing of this call was applied)
+     */
+    public List<Outcome> applyBatches(List<PendingBatch> batches, long nowMs) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < batches.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparing(i -> batches.get(i).customerId()));
+        Outcome[] outcomes = new Outcome[batches.size()];
+        Arrays.fill(outcomes, Outcome.FAILED);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                for (int i : order) {
+                    outcomes[i] = applyUnderSavepoint(c, batches.get(i), nowMs);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                Arrays.fill(outcomes, Outcome.FAILED);
+                lastGroupFailure = e;
+            } finally {
+                restoreAutoCommit(c);
+            }
+        } catch (SQLException e) {
+            Arrays.fill(outcomes, Outcome.FAILED);
+            lastGroupFailure = e;
+        }
+        return List.of(outcomes);
+    }
+
+    /** Why the last failed batch or group of {@link #applyBatches} failed (for the flusher's log). */
+    public Exception lastGroupFailure() {
+        return lastGroupFailure;
+    }
+
+    private Outcome applyUnderSavepoint(Connection c, PendingBatch batch, long nowMs) throws SQLException {
+        Savepoint sp = c.setSavepoint();
+        try {
+            if (!recordBatch(c, batch, nowMs)) {
+                c.rollback(sp);
+                return Outcome.APPLIED_BEFORE;
+            }
+            applySpend(c, batch, nowMs);
+            c.releaseSavepoint(sp);
+            return Outcome.APPLIED;
+        } catch (SQLException e) {
+            // This batch alone is undone; a broken connection fails the commit, and so the group.
+            c.rollback(sp);
+            lastGroupFailure = e;
+            return Outcome.FAILED;
+        }
+    }
+
+    /** The spend and daily aggregates of a batch whose id was just recorded. */
+    private static void applySpend(Connection c, PendingBatch batch, long nowMs) throws SQLException {
+        CustomerSpend row = lockCustomer(c, batch.customerId(), nowMs);
+        PeriodSpendRules.Totals after = PeriodSpendRules.apply(row.spendNanos(), row.periodEndMs(), batch.spendByPeriod(), nowMs);
+        if (after.spendNanos() != row.spendNanos() || after.periodEndMs() != row.periodEndMs()) {
+            updateCustomer(c, batch.customerId(), after, nowMs);
+        }
+        for (DailyUsage d : batch.daily()) {
+            addDaily(c, batch.customerId(), d);
         }
     }
 

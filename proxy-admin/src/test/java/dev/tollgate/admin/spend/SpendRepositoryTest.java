@@ -46,6 +46,39 @@ class SpendRepositoryTest {
         }
     }
 
+    /**
+     * Many customers' batches in one transaction: each has its own outcome, a batch that fails is
+     * undone alone (its id is not recorded, so it can be retried) and the others still commit.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void aGroupOfBatchesCommitsTogetherAndABadOneFailsAlone(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind)) {
+            DataSource ds = h.db().dataSource();
+            SpendRepository repo = new SpendRepository(ds);
+            assertThat(repo.applyBatch(batch("carl", "c-1", 0, 5), NOW)).isTrue();
+            // A customer id longer than the column: its insert fails inside the group.
+            String tooLong = "x".repeat(2000);
+            List<PendingBatch> group = List.of(batch("zoe", "z-1", 0, 10), batch(tooLong, "t-1", 0, 20), batch("carl", "c-1", 0, 5),
+                    batch("amy", "a-1", 0, 30));
+
+            List<SpendRepository.Outcome> outcomes = repo.applyBatches(group, NOW);
+
+            assertThat(outcomes).containsExactly(SpendRepository.Outcome.APPLIED, SpendRepository.Outcome.FAILED,
+                    SpendRepository.Outcome.APPLIED_BEFORE, SpendRepository.Outcome.APPLIED);
+            assertThat(repo.lastGroupFailure()).isNotNull();
+            assertThat(repo.persistedSpend("zoe")).isEqualTo(10);
+            assertThat(repo.persistedSpend("amy")).isEqualTo(30);
+            assertThat(repo.persistedSpend("carl")).as("applied before: not counted twice").isEqualTo(5);
+            assertThat(SpendTestSql.count(ds, "SELECT COUNT(*) FROM tg_spend_batch WHERE batch_id = ?", "t-1"))
+                    .as("the failed batch left no trace, so a retry applies it").isZero();
+            // Replaying the whole group changes nothing that was applied.
+            assertThat(repo.applyBatches(List.of(batch("zoe", "z-1", 0, 10), batch("amy", "a-1", 0, 30)), NOW))
+                    .containsOnly(SpendRepository.Outcome.APPLIED_BEFORE);
+            assertThat(repo.persistedSpend("zoe")).isEqualTo(10);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void firstBatchCreatesTheCustomerWithoutBudget(String kind) throws Exception {
