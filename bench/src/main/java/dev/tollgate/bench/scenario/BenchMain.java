@@ -235,8 +235,11 @@ public final class BenchMain {
         long before = heapAfterGc(t);
         AtomicLong maxHeap = new AtomicLong();
         AtomicLong maxRss = new AtomicLong();
+        // A flag, not only an interrupt: the HTTP client inside heapUsedBytes() can swallow an
+        // interrupt, and then the sampler would never end (it did once).
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (!stop.get() && !Thread.currentThread().isInterrupted()) {
                 maxHeap.accumulateAndGet(t.heapUsedBytes(), Math::max);
                 maxRss.accumulateAndGet(t.process().rssBytes(), Math::max);
                 try {
@@ -250,8 +253,9 @@ public final class BenchMain {
         sampler.start();
         Point p = new Point("soak", "", Upstream.DRIP, true, plan.soakStreams(), 1000, 0, true);
         LoadResult r = gen.run(spec(t, p, Duration.ZERO, plan.soakWindow()));
+        stop.set(true);
         sampler.interrupt();
-        sampler.join();
+        sampler.join(10_000);
         Thread.sleep(1000);
         long after = heapAfterGc(t);
         long leaks = 0;
