@@ -62,6 +62,7 @@ public final class RedisLoopResources implements AutoCloseable {
         ClientResources base = DefaultClientResources.builder()
                 .eventLoopGroupProvider(new BorrowedEventLoops(loops))
                 .addressResolverGroup(resolvers)
+                .nettyCustomizer(new CoalescedFlushes())
                 .build();
         this.shared = new RedisIo(base, channelClass);
         List<Pinned> list = new ArrayList<>();
@@ -78,6 +79,20 @@ public final class RedisLoopResources implements AutoCloseable {
     /** Resources whose clients spread their channels over the whole group. */
     public RedisIo shared() {
         return shared;
+    }
+
+    /**
+     * Coalesces the flushes of a Redis connection within one event-loop turn: the admits and
+     * settles that the calls handled in one turn issue go out in one write (one system call, and
+     * one read on the Redis side) instead of one each. Lettuce still flushes every command; the
+     * handler turns those flushes into one, run as a task after the turn's I/O (or after a read
+     * of this channel, when they happen inside it).
+     */
+    private static final class CoalescedFlushes implements io.lettuce.core.resource.NettyCustomizer {
+        @Override
+        public void afterChannelInitialized(Channel channel) {
+            channel.pipeline().addFirst("tollgate-flush-consolidation", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
+        }
     }
 
     /** One resources object per event loop of the group, in the group's order. */
