@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.TestDatabases;
+import dev.tollgate.bench.testing.WebhookReceiver;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import java.math.BigDecimal;
@@ -86,7 +87,7 @@ class WebhookDeliveryTest {
     @ValueSource(strings = {"h2", "postgres"})
     void retriesAfter500sAcrossARestartWithOneStableSignedId(String kind) throws Exception {
         TestDatabases.Handle db = later(TestDatabases.create(kind));
-        Receiver receiver = later(new Receiver().answering(500, 500));
+        WebhookReceiver receiver = later(new WebhookReceiver().answering(500, 500));
         JdbcExecutor jdbc = later(new JdbcExecutor(2));
         WebhookConfig cfg = config(receiver.url(), 200, 10, 100);
         Webhooks first = new Webhooks(cfg, db.db().dataSource(), jdbc, Clock.systemUTC());
@@ -110,10 +111,10 @@ class WebhookDeliveryTest {
         assertThat(row(db, id)[3]).isEqualTo("200");
         assertThat(second.stats().delivered()).isEqualTo(1);
 
-        List<Receiver.Hit> hits = receiver.hits;
+        List<WebhookReceiver.Hit> hits = receiver.hits;
         assertThat(hits).hasSize(3);
         WebhookSigner verifier = new WebhookSigner(SECRET);
-        for (Receiver.Hit h : hits) {
+        for (WebhookReceiver.Hit h : hits) {
             assertThat(h.id()).isEqualTo(id);
             assertThat(h.body()).isEqualTo(WebhookEvents.spendTracked(r).payload());
             assertThat(h.contentType()).isEqualTo("application/json");
@@ -131,7 +132,7 @@ class WebhookDeliveryTest {
     @ValueSource(strings = {"h2", "postgres"})
     void oneThresholdEventAcrossInstancesAndCalls(String kind) throws Exception {
         TestDatabases.Handle db = later(TestDatabases.create(kind));
-        Receiver receiver = later(new Receiver());
+        WebhookReceiver receiver = later(new WebhookReceiver());
         JdbcExecutor jdbc = later(new JdbcExecutor(2));
         WebhookConfig cfg = new WebhookConfig(receiver.url(), null, false, true, List.of(new BigDecimal("0.85")), 100, 5, 100,
                 Duration.ofSeconds(5));
@@ -162,7 +163,7 @@ class WebhookDeliveryTest {
     @ValueSource(strings = {"h2", "postgres"})
     void goneDisablesTheEndpointAndPermanentFailuresAreDeadLettered(String kind) throws Exception {
         TestDatabases.Handle db = later(TestDatabases.create(kind));
-        Receiver receiver = later(new Receiver().answering(400, 503, 503, 503, 410));
+        WebhookReceiver receiver = later(new WebhookReceiver().answering(400, 503, 503, 503, 410));
         JdbcExecutor jdbc = later(new JdbcExecutor(2));
         Webhooks w = later(new Webhooks(config(receiver.url(), 50, 3, 100), db.db().dataSource(), jdbc, Clock.systemUTC()));
         w.start();
@@ -194,7 +195,7 @@ class WebhookDeliveryTest {
     @ValueSource(strings = {"h2"})
     void aFullQueueDropsAndCountsWithoutBlockingTheCaller(String kind) throws Exception {
         TestDatabases.Handle db = later(TestDatabases.create(kind));
-        Receiver receiver = later(new Receiver());
+        WebhookReceiver receiver = later(new WebhookReceiver());
         JdbcExecutor jdbc = later(new JdbcExecutor(1));
         CountDownLatch release = new CountDownLatch(1);
         jdbc.submit(() -> release.await(30, java.util.concurrent.TimeUnit.SECONDS)); // the only JDBC thread is busy: nothing reaches the outbox

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.bench.testing.LeakGuard;
+import dev.tollgate.bench.testing.WebhookReceiver;
 import dev.tollgate.bench.upstream.FakeUpstream;
 import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.core.json.Json;
@@ -34,13 +35,13 @@ class MetricsEndToEndTest {
     }
 
     static FakeUpstream upstream;
-    static Observe.Receiver receiver;
+    static WebhookReceiver receiver;
     static TestProxy proxy;
 
     @BeforeAll
     static void start() throws Exception {
         upstream = FakeUpstream.start(FakeUpstreamOptions.defaults());
-        receiver = new Observe.Receiver();
+        receiver = new WebhookReceiver();
         proxy = TestProxy.start(config(3, true), Files.createTempDirectory("tg-metrics-"), Map.of("WEBHOOK_URL", receiver.url()));
     }
 

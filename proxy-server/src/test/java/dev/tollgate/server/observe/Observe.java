@@ -1,9 +1,5 @@
 package dev.tollgate.server.observe;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
@@ -11,11 +7,7 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /** Test helpers of the observability tests: a webhook receiver, throw-away PostgreSQL databases, waiting. */
@@ -66,62 +58,6 @@ final class Observe {
             try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             }
-        }
-    }
-
-    /** A real local webhook receiver: records every POST, answers with scripted statuses (then 200), optionally slowly. */
-    static final class Receiver implements AutoCloseable {
-        record Hit(String id, String timestamp, String signature, String body) {
-            boolean is(String event) {
-                return body.contains("\"event\":\"" + event + "\"");
-            }
-        }
-
-        private final HttpServer server;
-        final List<Hit> hits = new CopyOnWriteArrayList<>();
-        final ConcurrentLinkedQueue<Integer> script = new ConcurrentLinkedQueue<>();
-        volatile long delayMs;
-
-        Receiver() throws IOException {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.setExecutor(Executors.newFixedThreadPool(8, r -> {
-                Thread t = new Thread(r, "test-webhook-receiver");
-                t.setDaemon(true);
-                return t;
-            }));
-            server.createContext("/hook", ex -> {
-                byte[] body;
-                try (InputStream in = ex.getRequestBody()) {
-                    body = in.readAllBytes();
-                }
-                var h = ex.getRequestHeaders();
-                hits.add(new Hit(h.getFirst("webhook-id"), h.getFirst("webhook-timestamp"), h.getFirst("webhook-signature"),
-                        new String(body, StandardCharsets.UTF_8)));
-                if (delayMs > 0) {
-                    try {
-                        Thread.sleep(delayMs);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                Integer status = script.poll();
-                ex.sendResponseHeaders(status == null ? 200 : status, -1);
-                ex.close();
-            });
-            server.start();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort() + "/hook";
-        }
-
-        List<Hit> events(String event) {
-            return hits.stream().filter(h -> h.is(event)).toList();
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.admin.webhook.WebhookSigner;
 import dev.tollgate.bench.testing.LeakGuard;
+import dev.tollgate.bench.testing.WebhookReceiver;
 import dev.tollgate.bench.upstream.FakeUpstream;
 import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.core.json.Json;
@@ -65,7 +66,7 @@ class WebhookEndToEndTest {
 
     @Test
     void spendTrackedPayloadsForStreamingAndNonStreamingCallsAreSignedAndExact() throws Exception {
-        try (Observe.Receiver receiver = new Observe.Receiver();
+        try (WebhookReceiver receiver = new WebhookReceiver();
                 TestProxy proxy = TestProxy.start(config("webhook_secret: " + SECRET), Files.createTempDirectory("tg-wh-"),
                         Map.of("WEBHOOK_URL", receiver.url()))) {
             HttpResponse<String> created = proxy.post("/customer/new", "{\"user_id\":\"cust-wh\",\"max_budget\":5}");
@@ -95,7 +96,7 @@ class WebhookEndToEndTest {
             WebhookSigner verifier = new WebhookSigner(SECRET);
             for (String[] call : calls) {
                 String id = "evt_" + call[0].replace("-", "");
-                Observe.Receiver.Hit hit = receiver.hits.stream().filter(h -> id.equals(h.id())).findFirst().orElseThrow();
+                WebhookReceiver.Hit hit = receiver.hits.stream().filter(h -> id.equals(h.id())).findFirst().orElseThrow();
                 assertThat(new BigDecimal(call[1])).isPositive();
                 assertThat(hit.body()).isEqualTo(expectedSpendTracked("cust-wh", call[1], "5.0"));
                 assertThat(verifier.verify(hit.id(), Long.parseLong(hit.timestamp()), hit.body(), hit.signature())).isTrue();
@@ -117,7 +118,7 @@ class WebhookEndToEndTest {
 
     @Test
     void alertTypesCanTurnSpendTrackedOffAndBudgetAlertsStillFire() throws Exception {
-        try (Observe.Receiver receiver = new Observe.Receiver();
+        try (WebhookReceiver receiver = new WebhookReceiver();
                 TestProxy proxy = TestProxy.start(config("alert_types: [budget_alerts]\nwebhook_thresholds: [0.5]"),
                         Files.createTempDirectory("tg-wh-"), Map.of("WEBHOOK_URL", receiver.url()))) {
             HttpResponse<String> probe = proxy.post("/v1/chat/completions", TestProxy.chat("priced-mock", "probe", false));
@@ -144,7 +145,7 @@ class WebhookEndToEndTest {
 
     @Test
     void aDeadReceiverNeverFailsACallAndItsTroubleIsCounted() throws Exception {
-        try (Observe.Receiver receiver = new Observe.Receiver();
+        try (WebhookReceiver receiver = new WebhookReceiver();
                 TestProxy proxy = TestProxy.start(config("webhook_timeout: 0.2"), Files.createTempDirectory("tg-wh-"),
                         Map.of("WEBHOOK_URL", receiver.url()))) {
             receiver.delayMs = 2_000; // slower than the 0.2 s webhook timeout: every attempt times out
@@ -163,7 +164,7 @@ class WebhookEndToEndTest {
     @Test
     void twoInstancesCrossingOneThresholdSendOneEvent() throws Exception {
         String prefix = "tgobs" + UUID.randomUUID().toString().substring(0, 8) + ":";
-        try (Observe.Pg pg = Observe.Pg.create(); Observe.Receiver receiver = new Observe.Receiver()) {
+        try (Observe.Pg pg = Observe.Pg.create(); WebhookReceiver receiver = new WebhookReceiver()) {
             String shared = "database_url: \"" + pg.url() + "\"\nredis_url: redis://127.0.0.1:6379\nredis_key_prefix: \"" + prefix
                     + "\"\nwebhook_thresholds: [0.85]\nalert_types: [budget_alerts]";
             Map<String, String> env = Map.of("WEBHOOK_URL", receiver.url());
