@@ -38,17 +38,19 @@ public final class WrkRunner {
         Files.writeString(script, script(spec, stats));
         long warm = 0;
         if (!spec.warmup().isZero()) {
-            warm = parse(exec(spec, script, spec.warmup().toMillis(), stats), stats).ok();
+            exec(spec, script, spec.warmup().toMillis(), stats);
+            warm = parseInto(new LatencyRecorder(), stats);
         }
         LatencyRecorder rec = new LatencyRecorder();
         double seconds = spec.duration().toMillis() / 1000.0;
-        long requests = parseInto(rec, exec(spec, script, spec.duration().toMillis(), stats), stats);
+        exec(spec, script, spec.duration().toMillis(), stats);
+        long requests = parseInto(rec, stats);
         Files.deleteIfExists(script);
         Files.deleteIfExists(stats);
         return new LoadResult(spec, rec, requests, requests + warm, seconds, spec.connections());
     }
 
-    private String exec(LoadSpec spec, Path script, long millis, Path stats) throws IOException, InterruptedException {
+    private void exec(LoadSpec spec, Path script, long millis, Path stats) throws IOException, InterruptedException {
         Files.deleteIfExists(stats);
         List<String> cmd = new ArrayList<>(List.of(wrk, "-t1", "-c" + spec.connections(), "-d" + Math.max(1, millis / 1000) + "s",
                 "--timeout", Math.max(1, spec.drainTimeout().toSeconds()) + "s", "-s", script.toString(),
@@ -58,17 +60,10 @@ public final class WrkRunner {
         if (p.waitFor() != 0 || !Files.exists(stats)) {
             throw new IOException("wrk failed: " + String.join(" ", cmd) + "\n" + out);
         }
-        return out;
-    }
-
-    private static LatencyRecorder parse(String out, Path stats) throws IOException {
-        LatencyRecorder rec = new LatencyRecorder();
-        parseInto(rec, out, stats);
-        return rec;
     }
 
     /** Fills {@code rec} from the stats file; returns the answers counted (any status). */
-    static long parseInto(LatencyRecorder rec, String wrkOutput, Path stats) throws IOException {
+    static long parseInto(LatencyRecorder rec, Path stats) throws IOException {
         long requests = 0;
         long errors = 0;
         for (String line : Files.readAllLines(stats)) {

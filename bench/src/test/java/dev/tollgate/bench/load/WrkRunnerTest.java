@@ -36,7 +36,7 @@ class WrkRunnerTest {
         Path stats = dir.resolve("s.out");
         Files.writeString(stats, "requests 1000\nerrors 3\nlat 100 500\nlat 200 400\nlat 5000 97\n");
         LatencyRecorder rec = new LatencyRecorder();
-        long requests = WrkRunner.parseInto(rec, "", stats);
+        long requests = WrkRunner.parseInto(rec, stats);
         assertThat(requests).isEqualTo(1000);
         assertThat(rec.errors()).isEqualTo(3);
         assertThat(rec.ok()).isEqualTo(997);

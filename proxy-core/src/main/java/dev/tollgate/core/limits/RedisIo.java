@@ -24,7 +24,8 @@ import reactor.core.publisher.Mono;
  * {@link RedisLoopResources}), and the socket channel class that registers on those loops.
  *
  * <p>Lettuce picks its channel class once per JVM from the native transports on the classpath
- * (epoll here, through netty-all), and an epoll channel cannot register on the proxy's NIO loops.
+ * (epoll here, through netty-all). That matches the proxy's epoll loops, but not its NIO loops
+ * (the fallback, or {@code -Dtollgate.transport=nio}), where an epoll channel cannot register.
  * So the clients made here swap the bootstrap Lettuce prepared for an equal one with the right
  * channel class, before anything connects with it (a bootstrap's channel class can be set only
  * once). Reconnections reuse that bootstrap.

@@ -163,11 +163,13 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public CompletionStage<SettleResult> settle(SettleRequest r) {
         String id = r.customerId();
-        String[] k = dirtyInScript
-                ? new String[] {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
-                    keys.settleIds(id, r.windowStartMs()), keys.dirty()}
-                : new String[] {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
-                    keys.settleIds(id, r.windowStartMs())};
+        String[] customerKeys = {keys.account(id), keys.window(id, r.windowStartMs()), keys.pending(id),
+            keys.settleIds(id, r.windowStartMs())};
+        String[] k = customerKeys;
+        if (dirtyInScript) {
+            k = java.util.Arrays.copyOf(customerKeys, 5);
+            k[4] = keys.dirty();
+        }
         RedisClusterAsyncCommands<String, String> redis = connections.commands();
         CompletionStage<List<Object>> done;
         try {

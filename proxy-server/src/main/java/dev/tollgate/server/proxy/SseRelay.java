@@ -168,8 +168,11 @@ final class SseRelay implements Relay {
 
     /** Records the usage an event carries; false for the usage-only chunk the client did not ask for. */
     private boolean keep(ByteBuf event) {
+        if (!carriesUsage(event)) {
+            return true;
+        }
         String data = SseEvent.data(event);
-        if (data == null || SseEvent.isDone(data) || !carriesUsage(data)) {
+        if (data == null || SseEvent.isDone(data)) {
             return true;
         }
         try {
@@ -221,18 +224,7 @@ final class SseRelay implements Relay {
 
     /** As {@link #carriesUsage(ByteBuf)}, for one event's data. */
     static boolean carriesUsage(String data) {
-        int at = data.indexOf("\"usage\"");
-        while (at >= 0) {
-            int i = at + 7;
-            while (i < data.length() && (data.charAt(i) == ' ' || data.charAt(i) == ':')) {
-                i++;
-            }
-            if (i < data.length() && data.charAt(i) == '{') {
-                return true;
-            }
-            at = data.indexOf("\"usage\"", at + 7);
-        }
-        return false;
+        return carriesUsage(Unpooled.wrappedBuffer(data.getBytes(StandardCharsets.UTF_8)));
     }
 
     private void endOfStream() {
