@@ -12,8 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * stops the start with one line naming the key; SIGTERM stops it gracefully with exit code 0.
  */
 public final class Main {
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) throws Exception {
         String config = "config.yaml";
@@ -24,8 +23,14 @@ public final class Main {
             String a = args[i];
             String next = i + 1 < args.length ? args[i + 1] : null;
             switch (a) {
-                case "--config" -> { config = require(a, next); i++; }
-                case "--host" -> { host = require(a, next); i++; }
+                case "--config" -> {
+                    config = require(a, next);
+                    i++;
+                }
+                case "--host" -> {
+                    host = require(a, next);
+                    i++;
+                }
                 case "--port" -> {
                     try {
                         port = Integer.parseInt(require(a, next));
@@ -34,12 +39,17 @@ public final class Main {
                     }
                     i++;
                 }
-                case "--data-dir" -> { dataDir = require(a, next); i++; }
+                case "--data-dir" -> {
+                    dataDir = require(a, next);
+                    i++;
+                }
                 case "--help", "-h" -> {
-                    System.out.println("Usage: java -jar tollgate.jar --config FILE [--host H] [--port P] [--data-dir DIR]");
+                    System.out.println(
+                            "Usage: java -jar tollgate.jar --config FILE [--host H] [--port P] [--data-dir DIR]");
                     return;
                 }
-                default -> fail("Unknown argument '" + a + "'. Usage: --config FILE [--host H] [--port P] [--data-dir DIR]");
+                default ->
+                    fail("Unknown argument '" + a + "'. Usage: --config FILE [--host H] [--port P] [--data-dir DIR]");
             }
         }
         Path configPath = Path.of(config);
@@ -61,14 +71,17 @@ public final class Main {
             return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-            // A JVM ended by SIGTERM/SIGINT exits with 128 + signal even after a clean shutdown;
-            // once everything is drained and flushed, the stop was orderly: report 0. (If close()
-            // threw, this line is not reached and the signal's status stays.)
-            Runtime.getRuntime().halt(0);
-        }, "tollgate-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            server.close();
+                            stopped.countDown();
+                            // A JVM ended by SIGTERM/SIGINT exits with 128 + signal even after a clean shutdown;
+                            // once everything is drained and flushed, the stop was orderly: report 0. (If close()
+                            // threw, this line is not reached and the signal's status stays.)
+                            Runtime.getRuntime().halt(0);
+                        },
+                        "tollgate-shutdown"));
         stopped.await();
     }
 

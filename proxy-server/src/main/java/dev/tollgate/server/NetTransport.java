@@ -19,13 +19,17 @@ import java.util.Locale;
  * cost about as much kernel time as the proxying itself. {@code -Dtollgate.transport=nio} forces
  * NIO (e.g. to rule the native transport out when investigating a problem).
  */
-public record NetTransport(String name, IoHandlerFactory ioHandlerFactory, Class<? extends ServerChannel> serverChannel,
+public record NetTransport(
+        String name,
+        IoHandlerFactory ioHandlerFactory,
+        Class<? extends ServerChannel> serverChannel,
         Class<? extends SocketChannel> socketChannel) {
 
     public static NetTransport detect() {
         String wanted = System.getProperty("tollgate.transport", "auto").toLowerCase(Locale.ROOT);
         if (!wanted.equals("nio") && Epoll.isAvailable()) {
-            return new NetTransport("epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
+            return new NetTransport(
+                    "epoll", EpollIoHandler.newFactory(), EpollServerSocketChannel.class, EpollSocketChannel.class);
         }
         return new NetTransport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class, NioSocketChannel.class);
     }

@@ -20,10 +20,10 @@ import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
-import dev.tollgate.core.limits.RedisEndpoint;
-import dev.tollgate.core.limits.RedisInvalidationBus;
-import dev.tollgate.core.limits.RedisLimitStore;
-import dev.tollgate.core.limits.RedisLoopResources;
+import dev.tollgate.core.limits.redis.RedisEndpoint;
+import dev.tollgate.core.limits.redis.RedisInvalidationBus;
+import dev.tollgate.core.limits.redis.RedisLimitStore;
+import dev.tollgate.core.limits.redis.RedisLoopResources;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.auth.MasterKeyAuth;
@@ -79,6 +79,7 @@ public final class TollgateServer implements AutoCloseable {
     private final RedisEndpoint busClient;
     /** Lettuce resources on the worker loops; null without Redis. Closed after the clients, before the loops. */
     private final RedisLoopResources redisLoops;
+
     private final SpendFlusher flusher;
     private final SpendJournal journal;
     private final BudgetResetJob resetJob;
@@ -112,9 +113,10 @@ public final class TollgateServer implements AutoCloseable {
                 // loop's connection and complete there, with no hop to a Lettuce thread and back.
                 // Connecting blocks this (main) thread, never a loop.
                 loopResources = new RedisLoopResources(workers);
-                this.store = RedisLimitStore.connect(general.redisUrl(), general.redisCommandTimeout(), general.redisKeyPrefix(),
-                        loopResources);
-                this.busClient = RedisEndpoint.failFast(general.redisUrl(), Duration.ofSeconds(2), loopResources.shared());
+                this.store = RedisLimitStore.connect(
+                        general.redisUrl(), general.redisCommandTimeout(), general.redisKeyPrefix(), loopResources);
+                this.busClient =
+                        RedisEndpoint.failFast(general.redisUrl(), Duration.ofSeconds(2), loopResources.shared());
                 this.bus = new RedisInvalidationBus(busClient, general.redisKeyPrefix());
             } else {
                 this.store = new InProcessLimitStore();
@@ -133,8 +135,8 @@ public final class TollgateServer implements AutoCloseable {
         }
         this.redisLoops = loopResources;
         String defaultBudget = litellm.maxEndUserBudgetId();
-        JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(database.dataSource(), jdbc, defaultBudget, litellm.timezone(), clock,
-                Duration.ofSeconds(30));
+        JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(
+                database.dataSource(), jdbc, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(30));
         catalog.startCustomerDirectory(Duration.ofSeconds(5));
         this.catalog = catalog;
         bus.subscribe(id -> {
@@ -144,19 +146,29 @@ public final class TollgateServer implements AutoCloseable {
                 catalog.invalidate(id);
             }
         });
-        AdminApi adminApi = new AdminApi(database.dataSource(), store, bus,
-                new AdminSettings(deployments.modelNames(), litellm.timezone(), defaultBudget), clock);
+        AdminApi adminApi = new AdminApi(
+                database.dataSource(),
+                store,
+                bus,
+                new AdminSettings(deployments.modelNames(), litellm.timezone(), defaultBudget),
+                clock);
         SpendRepository spendRepository = new SpendRepository(database.dataSource());
         this.flusher = new SpendFlusher(store, spendRepository, general.batchWriteInterval());
-        this.journal = new SpendJournal(store, spendRepository, JOURNAL_CAPACITY, Duration.ofMillis(250),
-                JOURNAL_PERSIST_AFTER, clock);
-        this.resetJob = new BudgetResetJob(database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
+        this.journal = new SpendJournal(
+                store, spendRepository, JOURNAL_CAPACITY, Duration.ofMillis(250), JOURNAL_PERSIST_AFTER, clock);
+        this.resetJob = new BudgetResetJob(
+                database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
 
         WebhookConfig webhookConfig = WebhookConfig.from(general);
         this.webhooks = webhookConfig == null ? null : new Webhooks(webhookConfig, database.dataSource(), jdbc, clock);
         this.metrics = new ProxyMetrics(litellm);
         MasterKeyAuth auth = new MasterKeyAuth(general.masterKey());
-        Admission admission = new Admission(catalog, store, general.failOpen(), general.budgetExceededStatus(), metrics::refusal,
+        Admission admission = new Admission(
+                catalog,
+                store,
+                general.failOpen(),
+                general.budgetExceededStatus(),
+                metrics::refusal,
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal);
@@ -168,13 +180,29 @@ public final class TollgateServer implements AutoCloseable {
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
         router.addOwner(AdminApi::handles, new AdminRoute(auth, adminApi, jdbc));
         router.addOwner(path -> path.equals("/ui") || path.startsWith("/ui/"), new StaticUiRoute());
-        router.add(HttpMethod.GET, "/tollgate/overview", new OverviewRoute(auth, new OverviewRoute.Sources(
-                new OverviewRepository(database.dataSource(), clock), jdbc, database.embedded() ? "embedded H2" : "postgresql",
-                store, busClient != null ? "redis" : "in-process", flusher::lastSuccessfulFlushMs, flusher::pendingBatchesFailed,
-                general.batchWriteInterval(), metrics.registry(), clock, Version.VALUE)));
+        router.add(
+                HttpMethod.GET,
+                "/tollgate/overview",
+                new OverviewRoute(
+                        auth,
+                        new OverviewRoute.Sources(
+                                new OverviewRepository(database.dataSource(), clock),
+                                jdbc,
+                                database.embedded() ? "embedded H2" : "postgresql",
+                                store,
+                                busClient != null ? "redis" : "in-process",
+                                flusher::lastSuccessfulFlushMs,
+                                flusher::pendingBatchesFailed,
+                                general.batchWriteInterval(),
+                                metrics.registry(),
+                                clock,
+                                Version.VALUE)));
 
-        ServerInitializer initializer = new ServerInitializer(router, (int) general.maxRequestBodyBytes(),
-                general.clientIdleTimeout().toSeconds(), clients);
+        ServerInitializer initializer = new ServerInitializer(
+                router,
+                (int) general.maxRequestBodyBytes(),
+                general.clientIdleTimeout().toSeconds(),
+                clients);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(transport.serverChannel())
@@ -191,8 +219,13 @@ public final class TollgateServer implements AutoCloseable {
         if (webhooks != null) {
             webhooks.start();
         }
-        LOG.info("Tollgate listening on {} ({} models, {} transport, limit store: {}, database: {})", serverChannel.localAddress(),
-                config.models().size(), transport.name(), busClient != null ? "redis" : "in-process", database.embedded() ? "embedded H2" : "postgresql");
+        LOG.info(
+                "Tollgate listening on {} ({} models, {} transport, limit store: {}, database: {})",
+                serverChannel.localAddress(),
+                config.models().size(),
+                transport.name(),
+                busClient != null ? "redis" : "in-process",
+                database.embedded() ? "embedded H2" : "postgresql");
     }
 
     /** Starts a proxy; {@code port} 0 picks a free one. */
@@ -242,7 +275,8 @@ public final class TollgateServer implements AutoCloseable {
         closed = true;
         LOG.info("Shutting down: no new connections; draining in-flight calls");
         serverChannel.close().syncUninterruptibly();
-        long deadline = System.nanoTime() + config.general().shutdownDrainTimeout().toNanos();
+        long deadline =
+                System.nanoTime() + config.general().shutdownDrainTimeout().toNanos();
         while (System.nanoTime() < deadline && clients.stream().anyMatch(InFlight::isBusy)) {
             try {
                 Thread.sleep(50);

@@ -4,8 +4,7 @@ package dev.tollgate.server;
 final class Version {
     static final String VALUE = version();
 
-    private Version() {
-    }
+    private Version() {}
 
     private static String version() {
         String v = Version.class.getPackage().getImplementationVersion();

@@ -2,9 +2,11 @@ package dev.tollgate.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
+import dev.tollgate.core.json.Json;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
+import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,28 +60,45 @@ class SmokeTest {
         HttpResponse<String> plain = proxy.post("/chat/completions", TestProxy.chat("mock", "cust-stream", true));
         assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
         assertThat(plain.headers().firstValue("content-type")).hasValue("text/event-stream");
-        assertThat(plain.body()).startsWith("data: {").endsWith("data: [DONE]\n\n").doesNotContain("\"choices\":[]");
+        assertThat(plain.body())
+                .startsWith("data: {")
+                .endsWith("data: [DONE]\n\n")
+                .doesNotContain("\"choices\":[]");
         StringBuilder text = new StringBuilder();
         for (String event : plain.body().split("\n\n")) {
             String data = event.substring("data: ".length());
             if (!data.equals("[DONE]")) {
-                text.append(dev.tollgate.core.json.Json.MAPPER.readTree(data).path("choices").path(0).path("delta").path("content").asText(""));
+                text.append(Json.MAPPER
+                        .readTree(data)
+                        .path("choices")
+                        .path(0)
+                        .path("delta")
+                        .path("content")
+                        .asText(""));
             }
         }
         assertThat(text.toString()).isEqualTo("hello there");
 
-        String withUsage = TestProxy.chat("mock", "cust-stream", true).replace("\"stream\":true", "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
+        String withUsage = TestProxy.chat("mock", "cust-stream", true)
+                .replace("\"stream\":true", "\"stream\":true,\"stream_options\":{\"include_usage\":true}");
         HttpResponse<String> counted = proxy.post("/chat/completions", withUsage);
         String[] events = counted.body().split("\n\n");
         assertThat(events[events.length - 1]).isEqualTo("data: [DONE]");
-        var usage = dev.tollgate.core.json.Json.MAPPER.readTree(events[events.length - 2].substring("data: ".length()));
+        var usage = Json.MAPPER.readTree(events[events.length - 2].substring("data: ".length()));
         assertThat(usage.get("choices")).isEmpty();
         assertThat(usage.path("usage").path("completion_tokens").asLong()).isPositive();
         // Both streams were charged: the customer's spend is the sum of the two calls' cost.
-        long perCall = new java.math.BigDecimal(counted.headers().firstValue("x-litellm-response-cost").orElseThrow())
-                .movePointRight(9).longValueExact();
+        long perCall = new BigDecimal(
+                        counted.headers().firstValue("x-litellm-response-cost").orElseThrow())
+                .movePointRight(9)
+                .longValueExact();
         HttpResponse<String> info = proxy.get("/customer/info?end_user_id=cust-stream");
-        long spend = dev.tollgate.core.json.Json.MAPPER.readTree(info.body()).get("spend").decimalValue().movePointRight(9).longValueExact();
+        long spend = Json.MAPPER
+                .readTree(info.body())
+                .get("spend")
+                .decimalValue()
+                .movePointRight(9)
+                .longValueExact();
         assertThat(spend).isEqualTo(2 * perCall);
     }
 }

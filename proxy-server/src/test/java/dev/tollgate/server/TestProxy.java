@@ -18,7 +18,8 @@ import java.util.Map;
  */
 public final class TestProxy implements AutoCloseable {
     public static final String KEY = "sk-test-1234";
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final TollgateServer server;
     private final Path dataDir;
@@ -53,24 +54,30 @@ public final class TestProxy implements AutoCloseable {
         return post(path, json, Map.of());
     }
 
-    public HttpResponse<String> post(String path, String json, Map<String, String> headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY)
+    public HttpResponse<String> post(String path, String json, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         headers.forEach(b::setHeader);
         return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        HttpRequest r = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + KEY).GET().build();
+        HttpRequest r = HttpRequest.newBuilder(URI.create(base() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + KEY)
+                .GET()
+                .build();
         return CLIENT.send(r, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A chat call body for {@code model} and {@code user} (null = no customer). */
     public static String chat(String model, String user, boolean stream) {
-        return "{\"model\":\"" + model + "\"," + (user == null ? "" : "\"user\":\"" + user + "\",")
-                + "\"stream\":" + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"what time is it\"}]}";
+        return "{\"model\":\"" + model + "\"," + (user == null ? "" : "\"user\":\"" + user + "\",") + "\"stream\":"
+                + stream + ",\"messages\":[{\"role\":\"user\",\"content\":\"what time is it\"}]}";
     }
 
     @Override

@@ -3,13 +3,14 @@ package dev.tollgate.bench.jmh;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.customer.CustomerIdResolver;
 import dev.tollgate.core.json.Json;
-import dev.tollgate.core.money.Money;
 import dev.tollgate.core.money.ModelPrice;
+import dev.tollgate.core.money.Money;
 import dev.tollgate.core.sse.SseRunSplitter;
 import dev.tollgate.core.usage.UsageParser;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -41,14 +42,17 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 @State(Scope.Thread)
 public class HotPathBenchmarks {
-    private static final String CHUNK = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-            + "\"model\":\"gpt-3.5-turbo\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" toll\"},\"finish_reason\":null}]}";
-    private static final String USAGE_CHUNK = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-            + "\"model\":\"gpt-3.5-turbo\",\"choices\":[],\"usage\":{\"prompt_tokens\":25,\"completion_tokens\":20,\"total_tokens\":45}}";
-    private static final String RESPONSE = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
-            + "\"model\":\"gpt-3.5-turbo\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-            + "\"Toll gates collect a fee from every passing vehicle, one at a time.\"},\"finish_reason\":\"stop\"}],"
-            + "\"usage\":{\"prompt_tokens\":25,\"completion_tokens\":20,\"total_tokens\":45}}";
+    private static final String CHUNK =
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                    + "\"model\":\"gpt-3.5-turbo\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" toll\"},\"finish_reason\":null}]}";
+    private static final String USAGE_CHUNK =
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                    + "\"model\":\"gpt-3.5-turbo\",\"choices\":[],\"usage\":{\"prompt_tokens\":25,\"completion_tokens\":20,\"total_tokens\":45}}";
+    private static final String RESPONSE =
+            "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1700000000,"
+                    + "\"model\":\"gpt-3.5-turbo\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+                    + "\"Toll gates collect a fee from every passing vehicle, one at a time.\"},\"finish_reason\":\"stop\"}],"
+                    + "\"usage\":{\"prompt_tokens\":25,\"completion_tokens\":20,\"total_tokens\":45}}";
     private static final String REQUEST = "{\"model\":\"gpt-3.5-turbo\",\"user\":\"cust-42\",\"max_tokens\":64,"
             + "\"messages\":[{\"role\":\"user\",\"content\":\"Write one short sentence about toll gates.\"}]}";
 
@@ -75,8 +79,12 @@ public class HotPathBenchmarks {
         requestBody = Json.MAPPER.readTree(REQUEST);
         resolver = new CustomerIdResolver(List.of());
         noHeaders = Map.of();
-        price = new ModelPrice(Money.usdPerTokenToPicos(new BigDecimal("0.0000005")),
-                Money.usdPerTokenToPicos(new BigDecimal("0.0000015")), 0, false, 4096);
+        price = new ModelPrice(
+                Money.usdPerTokenToPicos(new BigDecimal("0.0000005")),
+                Money.usdPerTokenToPicos(new BigDecimal("0.0000015")),
+                0,
+                false,
+                4096);
     }
 
     /** A whole 20-chunk stream (one network read) cut at its last event boundary, as the SSE relay does. */
@@ -110,13 +118,14 @@ public class HotPathBenchmarks {
     /** A JSON (non-streaming) response: usage read with the streaming parser, as the relay does. */
     @Benchmark
     public Object usageFromJsonResponse() throws IOException {
-        return UsageParser.fromResponseBody(new java.io.ByteArrayInputStream(response));
+        return UsageParser.fromResponseBody(new ByteArrayInputStream(response));
     }
 
     /** The same, through a whole tree (what the relay did before; kept as the baseline). */
     @Benchmark
     public Object usageFromJsonResponseTree() throws IOException {
-        return UsageParser.fromUsageNode(Json.parse(response, 0, response.length).get("usage"));
+        return UsageParser.fromUsageNode(
+                Json.parse(response, 0, response.length).get("usage"));
     }
 
     /** Customer id from the body's {@code user} (no header set), as on every call. */

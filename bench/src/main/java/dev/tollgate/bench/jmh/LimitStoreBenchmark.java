@@ -61,12 +61,18 @@ public class LimitStoreBenchmark {
     public Object admitSettle() {
         String id = ids[next];
         next = next + 1 == ids.length ? 0 : next + 1;
-        AdmitDecision d = store.admit(new AdmitRequest(id, limits, now, 100_000, 64)).toCompletableFuture().join();
+        AdmitDecision d = store.admit(new AdmitRequest(id, limits, now, 100_000, 64))
+                .toCompletableFuture()
+                .join();
         if (d.outcome() == AdmitDecision.Outcome.NEEDS_SEED) {
             store.seed(id, 0, 0).toCompletableFuture().join();
-            d = store.admit(new AdmitRequest(id, limits, now, 100_000, 64)).toCompletableFuture().join();
+            d = store.admit(new AdmitRequest(id, limits, now, 100_000, 64))
+                    .toCompletableFuture()
+                    .join();
         }
-        return store.settle(new SettleRequest(id, 100_000, 64, d.windowStartMs(), 40_000, 20, "2026-01-01", "gpt-3.5-turbo", 25, 20,
-                true)).toCompletableFuture().join();
+        return store.settle(new SettleRequest(
+                        id, 100_000, 64, d.windowStartMs(), 40_000, 20, "2026-01-01", "gpt-3.5-turbo", 25, 20, true))
+                .toCompletableFuture()
+                .join();
     }
 }

@@ -3,6 +3,7 @@ package dev.tollgate.bench.load;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -65,7 +67,7 @@ public final class LoadGenerator implements AutoCloseable {
         RequestTemplates templates = new RequestTemplates(spec);
         int workerCount = Math.min(threads, spec.connections());
         List<Worker> workers = new ArrayList<>();
-        Iterator<io.netty.util.concurrent.EventExecutor> loops = group.iterator();
+        Iterator<EventExecutor> loops = group.iterator();
         for (int w = 0; w < workerCount; w++) {
             int conns = spec.connections() / workerCount + (w < spec.connections() % workerCount ? 1 : 0);
             workers.add(new Worker(w, workerCount, (EventLoop) loops.next(), spec, templates, conns));
@@ -149,7 +151,8 @@ public final class LoadGenerator implements AutoCloseable {
         void connect() throws InterruptedException {
             for (int i = 0; i < connectionCount; i++) {
                 Conn c = new Conn(this);
-                c.channel = bootstrap(c).connect(spec.host(), spec.port()).sync().channel();
+                c.channel =
+                        bootstrap(c).connect(spec.host(), spec.port()).sync().channel();
                 conns.add(c);
             }
             CountDownLatch ready = new CountDownLatch(1);
@@ -161,7 +164,8 @@ public final class LoadGenerator implements AutoCloseable {
         }
 
         Bootstrap bootstrap(Conn c) {
-            return new Bootstrap().group(loop)
+            return new Bootstrap()
+                    .group(loop)
                     .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
                     .option(ChannelOption.TCP_NODELAY, true)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
@@ -180,11 +184,14 @@ public final class LoadGenerator implements AutoCloseable {
             this.generating = true;
             if (spec.maxThroughput()) {
                 long delay = startNanos - System.nanoTime();
-                loop.schedule(() -> {
-                    while (!idle.isEmpty()) {
-                        send(idle.poll(), System.nanoTime());
-                    }
-                }, Math.max(0, delay), TimeUnit.NANOSECONDS);
+                loop.schedule(
+                        () -> {
+                            while (!idle.isEmpty()) {
+                                send(idle.poll(), System.nanoTime());
+                            }
+                        },
+                        Math.max(0, delay),
+                        TimeUnit.NANOSECONDS);
             } else {
                 double share = spec.ratePerSecond() * connectionCount / spec.connections();
                 schedule = new ArrivalSchedule(startNanos, share);
@@ -292,7 +299,7 @@ public final class LoadGenerator implements AutoCloseable {
             Conn fresh = new Conn(this);
             bootstrap(fresh).connect(spec.host(), spec.port()).addListener(f -> {
                 if (f.isSuccess()) {
-                    fresh.channel = ((io.netty.channel.ChannelFuture) f).channel();
+                    fresh.channel = ((ChannelFuture) f).channel();
                     conns.add(fresh);
                     afterFree(fresh);
                 }
@@ -370,7 +377,8 @@ public final class LoadGenerator implements AutoCloseable {
                     conn.firstByte = System.nanoTime();
                 }
                 if (msg instanceof LastHttpContent && conn.busy) {
-                    conn.worker.completed(conn, conn.status == 200 && !msg.decoderResult().isFailure(), conn.keepAlive);
+                    conn.worker.completed(
+                            conn, conn.status == 200 && !msg.decoderResult().isFailure(), conn.keepAlive);
                 }
             }
         }

@@ -11,8 +11,7 @@ import java.util.Map;
  * [--customers N] [--warmup S] [--duration S] [--header 'Name: value']...}.
  */
 public final class LoadMain {
-    private LoadMain() {
-    }
+    private LoadMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         String host = "127.0.0.1";
@@ -40,7 +39,9 @@ public final class LoadMain {
                 case "--duration" -> duration = Double.parseDouble(args[++i]);
                 case "--header" -> {
                     String h = args[++i];
-                    headers.put(h.substring(0, h.indexOf(':')).trim(), h.substring(h.indexOf(':') + 1).trim());
+                    headers.put(
+                            h.substring(0, h.indexOf(':')).trim(),
+                            h.substring(h.indexOf(':') + 1).trim());
                 }
                 default -> {
                     System.err.println("unknown option " + args[i]);
@@ -48,13 +49,34 @@ public final class LoadMain {
                 }
             }
         }
-        LoadSpec spec = new LoadSpec(host, port, path, headers, model, stream, customers, connections, rate,
-                Duration.ofMillis((long) (warmup * 1000)), Duration.ofMillis((long) (duration * 1000)), Duration.ofSeconds(5));
+        LoadSpec spec = new LoadSpec(
+                host,
+                port,
+                path,
+                headers,
+                model,
+                stream,
+                customers,
+                connections,
+                rate,
+                Duration.ofMillis((long) (warmup * 1000)),
+                Duration.ofMillis((long) (duration * 1000)),
+                Duration.ofSeconds(5));
         try (LoadGenerator gen = new LoadGenerator(2)) {
             LoadResult r = gen.run(spec);
-            System.out.printf(Locale.ROOT, "%.0f req/s  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms  ttfb p50 %.3f  ok %d  errors %d"
-                            + "  send lag p99 %.3f ms%n", r.throughput(), r.latencyMs(50), r.latencyMs(90), r.latencyMs(99), r.latencyMs(99.9),
-                    r.latency().getMaxValue() / 1000.0, r.firstByteMs(50), r.recorder().ok(), r.errors(),
+            System.out.printf(
+                    Locale.ROOT,
+                    "%.0f req/s  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f ms  ttfb p50 %.3f  ok %d  errors %d"
+                            + "  send lag p99 %.3f ms%n",
+                    r.throughput(),
+                    r.latencyMs(50),
+                    r.latencyMs(90),
+                    r.latencyMs(99),
+                    r.latencyMs(99.9),
+                    r.latency().getMaxValue() / 1000.0,
+                    r.firstByteMs(50),
+                    r.recorder().ok(),
+                    r.errors(),
                     r.recorder().sendLag().getValueAtPercentile(99) / 1000.0);
         }
     }

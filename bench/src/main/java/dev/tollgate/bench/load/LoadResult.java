@@ -9,7 +9,12 @@ import org.HdrHistogram.Histogram;
  * @param completedTotal    answers completed during the whole run, warm-up included (for CPU per call)
  * @param maxInFlight       most requests in flight at once
  */
-public record LoadResult(LoadSpec spec, LatencyRecorder recorder, long completedInWindow, long completedTotal, double windowSeconds,
+public record LoadResult(
+        LoadSpec spec,
+        LatencyRecorder recorder,
+        long completedInWindow,
+        long completedTotal,
+        double windowSeconds,
         int maxInFlight) {
 
     /** Answers per second during the measurement window. */

@@ -21,8 +21,19 @@ import java.util.Objects;
  * @param duration      measurement window
  * @param drainTimeout  how long to wait for answers after the window before counting timeouts
  */
-public record LoadSpec(String host, int port, String path, Map<String, String> headers, String model, boolean stream,
-        int customers, int connections, double ratePerSecond, Duration warmup, Duration duration, Duration drainTimeout) {
+public record LoadSpec(
+        String host,
+        int port,
+        String path,
+        Map<String, String> headers,
+        String model,
+        boolean stream,
+        int customers,
+        int connections,
+        double ratePerSecond,
+        Duration warmup,
+        Duration duration,
+        Duration drainTimeout) {
 
     public LoadSpec {
         Objects.requireNonNull(host);
@@ -39,11 +50,23 @@ public record LoadSpec(String host, int port, String path, Map<String, String> h
     }
 
     public LoadSpec withRate(double rate) {
-        return new LoadSpec(host, port, path, headers, model, stream, customers, connections, rate, warmup, duration, drainTimeout);
+        return new LoadSpec(
+                host, port, path, headers, model, stream, customers, connections, rate, warmup, duration, drainTimeout);
     }
 
     public LoadSpec withTiming(Duration warmup, Duration duration) {
-        return new LoadSpec(host, port, path, headers, model, stream, customers, connections, ratePerSecond, warmup, duration,
+        return new LoadSpec(
+                host,
+                port,
+                path,
+                headers,
+                model,
+                stream,
+                customers,
+                connections,
+                ratePerSecond,
+                warmup,
+                duration,
                 drainTimeout);
     }
 }

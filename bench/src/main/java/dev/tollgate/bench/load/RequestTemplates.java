@@ -14,9 +14,15 @@ public final class RequestTemplates {
     public RequestTemplates(LoadSpec spec) {
         StringBuilder head = new StringBuilder();
         head.append("POST ").append(spec.path()).append(" HTTP/1.1\r\n");
-        head.append("Host: ").append(spec.host()).append(':').append(spec.port()).append("\r\n");
+        head.append("Host: ")
+                .append(spec.host())
+                .append(':')
+                .append(spec.port())
+                .append("\r\n");
         head.append("Content-Type: application/json\r\n");
-        head.append("Accept: ").append(spec.stream() ? "text/event-stream" : "application/json").append("\r\n");
+        head.append("Accept: ")
+                .append(spec.stream() ? "text/event-stream" : "application/json")
+                .append("\r\n");
         for (Map.Entry<String, String> h : spec.headers().entrySet()) {
             head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
         }

@@ -52,8 +52,15 @@ public final class WrkRunner {
 
     private void exec(LoadSpec spec, Path script, long millis, Path stats) throws IOException, InterruptedException {
         Files.deleteIfExists(stats);
-        List<String> cmd = new ArrayList<>(List.of(wrk, "-t1", "-c" + spec.connections(), "-d" + Math.max(1, millis / 1000) + "s",
-                "--timeout", Math.max(1, spec.drainTimeout().toSeconds()) + "s", "-s", script.toString(),
+        List<String> cmd = new ArrayList<>(List.of(
+                wrk,
+                "-t1",
+                "-c" + spec.connections(),
+                "-d" + Math.max(1, millis / 1000) + "s",
+                "--timeout",
+                Math.max(1, spec.drainTimeout().toSeconds()) + "s",
+                "-s",
+                script.toString(),
                 "http://" + spec.host() + ":" + spec.port()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -86,9 +93,15 @@ public final class WrkRunner {
         StringBuilder lua = new StringBuilder();
         lua.append("wrk.method = \"POST\"\n");
         lua.append("wrk.headers[\"Content-Type\"] = \"application/json\"\n");
-        lua.append("wrk.headers[\"Accept\"] = \"").append(spec.stream() ? "text/event-stream" : "application/json").append("\"\n");
+        lua.append("wrk.headers[\"Accept\"] = \"")
+                .append(spec.stream() ? "text/event-stream" : "application/json")
+                .append("\"\n");
         for (Map.Entry<String, String> h : spec.headers().entrySet()) {
-            lua.append("wrk.headers[").append(quote(h.getKey())).append("] = ").append(quote(h.getValue())).append('\n');
+            lua.append("wrk.headers[")
+                    .append(quote(h.getKey()))
+                    .append("] = ")
+                    .append(quote(h.getValue()))
+                    .append('\n');
         }
         String sample = RequestTemplates.body(spec.model(), "\u0000", spec.stream());
         int cut = sample.indexOf('\u0000');
@@ -96,7 +109,8 @@ public final class WrkRunner {
         lua.append("local tail = ").append(quote(sample.substring(cut + 1))).append('\n');
         lua.append("local customers = ").append(spec.customers()).append('\n');
         lua.append("local n = 0\n");
-        lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ").append(quote(spec.path()))
+        lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
+                .append(quote(spec.path()))
                 .append(", nil, head .. \"cust-\" .. (n % customers) .. tail)\nend\n");
         lua.append("done = function(summary, latency, requests)\n");
         lua.append("  local f = io.open(").append(quote(stats.toString())).append(", \"w\")\n");

@@ -42,8 +42,15 @@ public final class BenchReport {
     private final Duration took;
     private final Instant started;
 
-    public BenchReport(Plan plan, List<Target> targets, List<Measurement> results, List<Soak> soaks, List<String> notes, String command,
-            Duration took, Instant started) {
+    public BenchReport(
+            Plan plan,
+            List<Target> targets,
+            List<Measurement> results,
+            List<Soak> soaks,
+            List<String> notes,
+            String command,
+            Duration took,
+            Instant started) {
         this.plan = plan;
         this.targets = targets;
         this.results = results;
@@ -93,17 +100,29 @@ public final class BenchReport {
 
     String markdown(Map<String, String[]> previous) {
         StringBuilder sb = new StringBuilder();
-        sb.append("# Tollgate benchmark: ").append(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(started.atOffset(ZoneOffset.UTC)
-                .withNano(0))).append(" UTC").append(plan.quick() ? " (quick)" : "").append("\n\n");
-        sb.append("Command: `").append(command).append("` — took ").append(took.toSeconds()).append(" s.\n\n");
+        sb.append("# Tollgate benchmark: ")
+                .append(DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(
+                        started.atOffset(ZoneOffset.UTC).withNano(0)))
+                .append(" UTC")
+                .append(plan.quick() ? " (quick)" : "")
+                .append("\n\n");
+        sb.append("Command: `")
+                .append(command)
+                .append("` — took ")
+                .append(took.toSeconds())
+                .append(" s.\n\n");
         sb.append("Machine: ").append(Machine.describe()).append("\n\n");
-        sb.append("Every point ran ").append(plan.warmup().toSeconds()).append(" s warm-up + ").append(plan.window().toSeconds())
-                .append(" s measured, against each target back to back in this one invocation, all on 127.0.0.1: the load generator,"
-                        + " the fake upstream, nginx, Tollgate (and Redis) share the same cores, so absolute numbers are low and noisy;"
-                        + " compare the ratios, which are taken minutes apart under the same conditions. Nothing is pinned to a core."
-                        + " Latencies are open-loop, from each request's intended send time (coordinated omission corrected),"
-                        + " HdrHistogram; \"added\" is the percentile minus direct's same percentile at the same point."
-                        + " CPU is the proxy process's user+system time over the point divided by the calls it answered.\n\n");
+        sb.append("Every point ran ")
+                .append(plan.warmup().toSeconds())
+                .append(" s warm-up + ")
+                .append(plan.window().toSeconds())
+                .append(
+                        " s measured, against each target back to back in this one invocation, all on 127.0.0.1: the load generator,"
+                                + " the fake upstream, nginx, Tollgate (and Redis) share the same cores, so absolute numbers are low and noisy;"
+                                + " compare the ratios, which are taken minutes apart under the same conditions. Nothing is pinned to a core."
+                                + " Latencies are open-loop, from each request's intended send time (coordinated omission corrected),"
+                                + " HdrHistogram; \"added\" is the percentile minus direct's same percentile at the same point."
+                                + " CPU is the proxy process's user+system time over the point divided by the calls it answered.\n\n");
         sb.append("Targets:\n\n");
         for (Target t : targets) {
             sb.append("- **").append(t.name()).append("**: ").append(t.note()).append('\n');
@@ -111,12 +130,28 @@ public final class BenchReport {
         sb.append('\n');
         sb.append("## Targets of issue #6\n\n").append(verdicts().render()).append('\n');
         sb.append("## Results\n\n");
-        sb.append("Throughput points (load `max`): `×nginx` and `×direct` are throughput ratios (higher is better)."
-                + " Fixed-rate points: they are p99 latency ratios (lower is better). Latencies in ms. `gen lag p99`: how late the load"
-                + " generator itself sent its requests (a stalled machine shows here first; it is part of every latency, direct's too)."
-                + " 1-connection points ran in alternating rounds (direct, nginx, Tollgates, again) merged per target.\n\n");
-        MarkdownTable t = new MarkdownTable("point", "target", "load", "req/s", "p50", "p99", "p99.9", "added p50", "added p99",
-                "TTFB p50", "TTFB p99", "CPU µs/call", "×nginx", "×direct", "errors", "gen lag p99");
+        sb.append(
+                "Throughput points (load `max`): `×nginx` and `×direct` are throughput ratios (higher is better)."
+                        + " Fixed-rate points: they are p99 latency ratios (lower is better). Latencies in ms. `gen lag p99`: how late the load"
+                        + " generator itself sent its requests (a stalled machine shows here first; it is part of every latency, direct's too)."
+                        + " 1-connection points ran in alternating rounds (direct, nginx, Tollgates, again) merged per target.\n\n");
+        MarkdownTable t = new MarkdownTable(
+                "point",
+                "target",
+                "load",
+                "req/s",
+                "p50",
+                "p99",
+                "p99.9",
+                "added p50",
+                "added p99",
+                "TTFB p50",
+                "TTFB p99",
+                "CPU µs/call",
+                "×nginx",
+                "×direct",
+                "errors",
+                "gen lag p99");
         for (Point p : points()) {
             Measurement direct = find(p.id(), "direct");
             Measurement nginx = find(p.id(), "nginx");
@@ -131,10 +166,23 @@ public final class BenchReport {
                     continue;
                 }
                 LoadResult r = m.result();
-                t.row(p.id(), m.target(), p.load(), num(r.throughput(), 0), auto(r.latencyMs(50)), auto(r.latencyMs(99)),
-                        auto(r.latencyMs(99.9)), added(m, direct, 50), added(m, direct, 99), p.stream() ? auto(r.firstByteMs(50)) : null,
-                        p.stream() ? auto(r.firstByteMs(99)) : null, auto(m.cpuMicrosPerCall()), ratio(m, nginx), ratio(m, direct),
-                        r.errors(), p.max() ? null : auto(r.recorder().sendLag().getValueAtPercentile(99) / 1000.0));
+                t.row(
+                        p.id(),
+                        m.target(),
+                        p.load(),
+                        num(r.throughput(), 0),
+                        auto(r.latencyMs(50)),
+                        auto(r.latencyMs(99)),
+                        auto(r.latencyMs(99.9)),
+                        added(m, direct, 50),
+                        added(m, direct, 99),
+                        p.stream() ? auto(r.firstByteMs(50)) : null,
+                        p.stream() ? auto(r.firstByteMs(99)) : null,
+                        auto(m.cpuMicrosPerCall()),
+                        ratio(m, nginx),
+                        ratio(m, direct),
+                        r.errors(),
+                        p.max() ? null : auto(r.recorder().sendLag().getValueAtPercentile(99) / 1000.0));
             }
         }
         sb.append(t.render()).append('\n');
@@ -143,56 +191,98 @@ public final class BenchReport {
             sb.append("- `").append(p.id()).append("`: ").append(p.title()).append('\n');
         }
         sb.append('\n');
-        sb.append("## Latency against load\n\n![p50 and p99 latency against offered load](").append(SVG).append(")\n\n");
-        sb.append("64 connections, JSON, 20 ms upstream, fixed arrival rates; log scale. A line that climbs steeply has reached"
-                + " its saturation point.\n\n");
+        sb.append("## Latency against load\n\n![p50 and p99 latency against offered load](")
+                .append(SVG)
+                .append(")\n\n");
+        sb.append(
+                "64 connections, JSON, 20 ms upstream, fixed arrival rates; log scale. A line that climbs steeply has reached"
+                        + " its saturation point.\n\n");
         sb.append("## Memory\n\n");
         MarkdownTable mem = new MarkdownTable("target", "max heap used (MB)", "max RSS (MB)");
         for (Target tg : targets) {
             if (tg.kind() == Target.Kind.DIRECT) {
                 continue;
             }
-            mem.row(tg.name(), tg.kind() == Target.Kind.TOLLGATE ? num(tg.maxHeap() / 1048576.0, 0) : null, num(tg.maxRss() / 1048576.0, 0));
+            mem.row(
+                    tg.name(),
+                    tg.kind() == Target.Kind.TOLLGATE ? num(tg.maxHeap() / 1048576.0, 0) : null,
+                    num(tg.maxRss() / 1048576.0, 0));
         }
-        sb.append(mem.render()).append("\nSampled after every point (Tollgate: `-Xms512m -Xmx512m`, G1; nginx: master + workers).\n\n");
+        sb.append(mem.render())
+                .append(
+                        "\nSampled after every point (Tollgate: `-Xms512m -Xmx512m`, G1; nginx: master + workers).\n\n");
         if (!soaks.isEmpty()) {
             sb.append("## Concurrent streams\n\n");
-            MarkdownTable s = new MarkdownTable("target", "streams", "max in flight", "streams completed", "errors", "heap after GC before (MB)",
-                    "heap after GC after (MB)", "max heap (MB)", "max RSS (MB)", "LEAK reports");
+            MarkdownTable s = new MarkdownTable(
+                    "target",
+                    "streams",
+                    "max in flight",
+                    "streams completed",
+                    "errors",
+                    "heap after GC before (MB)",
+                    "heap after GC after (MB)",
+                    "max heap (MB)",
+                    "max RSS (MB)",
+                    "LEAK reports");
             for (Soak k : soaks) {
-                s.row(k.target(), k.streams(), k.result().maxInFlight(), k.result().recorder().ok(), k.result().errors(),
-                        num(k.heapBeforeGc() / 1048576.0, 0), num(k.heapAfterGc() / 1048576.0, 0), num(k.maxHeap() / 1048576.0, 0),
-                        num(k.maxRss() / 1048576.0, 0), k.leakReports());
+                s.row(
+                        k.target(),
+                        k.streams(),
+                        k.result().maxInFlight(),
+                        k.result().recorder().ok(),
+                        k.result().errors(),
+                        num(k.heapBeforeGc() / 1048576.0, 0),
+                        num(k.heapAfterGc() / 1048576.0, 0),
+                        num(k.maxHeap() / 1048576.0, 0),
+                        num(k.maxRss() / 1048576.0, 0),
+                        k.leakReports());
             }
-            sb.append(s.render()).append("\nEach connection runs 20-chunk streams paced 250 ms apart (5 s per stream) back to back for ")
-                    .append(plan.soakWindow().toSeconds()).append(" s; Netty leak detection `simple` is on in Tollgate.\n\n");
+            sb.append(s.render())
+                    .append(
+                            "\nEach connection runs 20-chunk streams paced 250 ms apart (5 s per stream) back to back for ")
+                    .append(plan.soakWindow().toSeconds())
+                    .append(" s; Netty leak detection `simple` is on in Tollgate.\n\n");
         }
         String tg = "tollgate-redis-pg";
         if (tollgates().contains(tg)) {
             sb.append("## Redis and database work per call (tollgate-redis-pg)\n\n");
-            MarkdownTable w = new MarkdownTable("point", "calls", "Redis commands", "per call", "PostgreSQL transactions", "per call");
+            MarkdownTable w = new MarkdownTable(
+                    "point", "calls", "Redis commands", "per call", "PostgreSQL transactions", "per call");
             for (Point p : points()) {
                 Measurement m = find(p.id(), tg);
                 if (m == null || m.redisCommands() < 0) {
                     continue;
                 }
                 long calls = m.result().completedTotal();
-                w.row(p.id(), calls, m.redisCommands(), num((double) m.redisCommands() / Math.max(1, calls), 2), m.dbTransactions(),
+                w.row(
+                        p.id(),
+                        calls,
+                        m.redisCommands(),
+                        num((double) m.redisCommands() / Math.max(1, calls), 2),
+                        m.dbTransactions(),
                         num((double) m.dbTransactions() / Math.max(1, calls), 4));
             }
-            sb.append(w.render()).append("\nRedis commands from the bench's own redis-server (`INFO commandstats`: EVALSHA + EVAL,"
-                    + " the requests Tollgate sends on the call path to a single Redis; the commands its Lua scripts run inside,"
-                    + " such as the dirty-mark SADD in the settle script, are not counted);"
-                    + " transactions from `pg_stat_database` of the bench's database (they include the spend flusher and budget-reset"
-                    + " job, which run off the call path every 10 s).\n\n");
+            sb.append(w.render())
+                    .append("\nRedis commands from the bench's own redis-server (`INFO commandstats`: EVALSHA + EVAL,"
+                            + " the requests Tollgate sends on the call path to a single Redis; the commands its Lua scripts run inside,"
+                            + " such as the dirty-mark SADD in the settle script, are not counted);"
+                            + " transactions from `pg_stat_database` of the bench's database (they include the spend flusher and budget-reset"
+                            + " job, which run off the call path every 10 s).\n\n");
         }
         if (!previous.isEmpty()) {
             sb.append("## Change since the previous report\n\n");
-            MarkdownTable c = new MarkdownTable("point", "target", "req/s before", "req/s now", "p99 before", "p99 now");
+            MarkdownTable c =
+                    new MarkdownTable("point", "target", "req/s before", "req/s now", "p99 before", "p99 now");
             for (Measurement m : results) {
                 String[] old = previous.get(m.point().id() + "/" + m.target());
                 if (old != null && m.target().startsWith("tollgate")) {
-                    c.row(m.point().id(), m.target(), old[2], num(m.result().throughput(), 0), old[4], auto(m.result().latencyMs(99)));
+                    c.row(
+                            m.point().id(),
+                            m.target(),
+                            old[2],
+                            num(m.result().throughput(), 0),
+                            old[4],
+                            auto(m.result().latencyMs(99)));
                 }
             }
             sb.append(c.render()).append('\n');
@@ -237,8 +327,12 @@ public final class BenchReport {
                 Measurement n = find(pid, "nginx");
                 if (m != null && n != null) {
                     double r = m.result().throughput() / n.result().throughput();
-                    v.row(tg + ": max throughput (" + pid + ")", "≥ " + goal + " × nginx", num(r, 2) + " × nginx ("
-                            + num(m.result().throughput(), 0) + " vs " + num(n.result().throughput(), 0) + " req/s)", yes(r >= goal));
+                    v.row(
+                            tg + ": max throughput (" + pid + ")",
+                            "≥ " + goal + " × nginx",
+                            num(r, 2) + " × nginx (" + num(m.result().throughput(), 0) + " vs "
+                                    + num(n.result().throughput(), 0) + " req/s)",
+                            yes(r >= goal));
                 }
             }
         }
@@ -256,36 +350,65 @@ public final class BenchReport {
             if (s != null && ds != null) {
                 double a = s.result().firstByteMs(50) - ds.result().firstByteMs(50);
                 double a99 = s.result().firstByteMs(99) - ds.result().firstByteMs(99);
-                v.row(tg + ": streaming TTFB added, p50 (p99)", "≤ 0.5 ms", num(a, 3) + " ms (" + num(a99, 3) + " ms)", yes(a <= 0.5));
+                v.row(
+                        tg + ": streaming TTFB added, p50 (p99)",
+                        "≤ 0.5 ms",
+                        num(a, 3) + " ms (" + num(a99, 3) + " ms)",
+                        yes(a <= 0.5));
             }
             Measurement few = find(Plan.MAX_64, tg);
             Measurement many = find(Plan.MAX_64_100K, tg);
             if (few != null && many != null) {
                 double loss = 1 - many.result().throughput() / few.result().throughput();
-                v.row(tg + ": 100,000 vs 10 customers", "< 10% less throughput", num(loss * 100, 1) + "% less ("
-                        + num(many.result().throughput(), 0) + " vs " + num(few.result().throughput(), 0) + " req/s)", yes(loss < 0.10));
+                v.row(
+                        tg + ": 100,000 vs 10 customers",
+                        "< 10% less throughput",
+                        num(loss * 100, 1) + "% less (" + num(many.result().throughput(), 0) + " vs "
+                                + num(few.result().throughput(), 0) + " req/s)",
+                        yes(loss < 0.10));
             }
         }
         for (Soak k : soaks) {
-            boolean ok = k.result().errors() == 0 && k.leakReports() == 0 && k.result().maxInFlight() >= k.streams()
+            boolean ok = k.result().errors() == 0
+                    && k.leakReports() == 0
+                    && k.result().maxInFlight() >= k.streams()
                     && k.heapAfterGc() <= k.heapBeforeGc() + 32L * 1048576;
-            v.row(k.target() + ": " + k.streams() + " concurrent streams, 512 MB heap", "no error, no leak",
+            v.row(
+                    k.target() + ": " + k.streams() + " concurrent streams, 512 MB heap",
+                    "no error, no leak",
                     k.result().maxInFlight() + " in flight, " + k.result().errors() + " errors, " + k.leakReports()
                             + " leak reports, heap after GC " + num(k.heapBeforeGc() / 1048576.0, 0) + " → "
-                            + num(k.heapAfterGc() / 1048576.0, 0) + " MB", yes(ok));
+                            + num(k.heapAfterGc() / 1048576.0, 0) + " MB",
+                    yes(ok));
         }
         Measurement w = find(Plan.MAX_64, "tollgate-redis-pg");
         if (w != null && w.redisCommands() >= 0) {
             double perCall = (double) w.redisCommands() / Math.max(1, w.result().completedTotal());
-            v.row("tollgate-redis-pg: Redis work per call", "1 round trip to admit, 1 pipelined to settle",
-                    num(perCall, 2) + " requests to Redis per call (admit EVALSHA; settle EVALSHA, which also sets the dirty mark)",
+            v.row(
+                    "tollgate-redis-pg: Redis work per call",
+                    "1 round trip to admit, 1 pipelined to settle",
+                    num(perCall, 2)
+                            + " requests to Redis per call (admit EVALSHA; settle EVALSHA, which also sets the dirty mark)",
                     yes(perCall <= 2.05));
             Measurement many = find(Plan.MAX_64_100K, "tollgate-redis-pg");
             double tx = (double) w.dbTransactions() / Math.max(1, w.result().completedTotal());
-            String manyTx = many == null ? "" : "; with 100,000 customers " + num((double) many.dbTransactions()
-                    / Math.max(1, many.result().completedTotal()), 3) + " per call";
-            boolean ok = tx < 0.01 && (many == null || (double) many.dbTransactions() / Math.max(1, many.result().completedTotal()) < 0.01);
-            v.row("tollgate-redis-pg: database on the call path", "none", num(tx, 4) + " transactions per call" + manyTx, yes(ok));
+            String manyTx = many == null
+                    ? ""
+                    : "; with 100,000 customers "
+                            + num(
+                                    (double) many.dbTransactions()
+                                            / Math.max(1, many.result().completedTotal()),
+                                    3) + " per call";
+            boolean ok = tx < 0.01
+                    && (many == null
+                            || (double) many.dbTransactions()
+                                            / Math.max(1, many.result().completedTotal())
+                                    < 0.01);
+            v.row(
+                    "tollgate-redis-pg: database on the call path",
+                    "none",
+                    num(tx, 4) + " transactions per call" + manyTx,
+                    yes(ok));
         }
         return v;
     }
@@ -295,7 +418,9 @@ public final class BenchReport {
     }
 
     SvgChart chart() {
-        SvgChart c = new SvgChart("Latency against offered load (64 connections, JSON, 20 ms upstream)", "offered load (req/s)",
+        SvgChart c = new SvgChart(
+                "Latency against offered load (64 connections, JSON, 20 ms upstream)",
+                "offered load (req/s)",
                 "latency (ms, log)");
         List<String> names = new ArrayList<>();
         for (Target t : targets) {
@@ -318,11 +443,21 @@ public final class BenchReport {
     }
 
     String csv() {
-        StringBuilder sb = new StringBuilder("point,target,req_s,p50_ms,p99_ms,p999_ms,ttfb_p50_ms,cpu_us_per_call,errors\n");
+        StringBuilder sb =
+                new StringBuilder("point,target,req_s,p50_ms,p99_ms,p999_ms,ttfb_p50_ms,cpu_us_per_call,errors\n");
         for (Measurement m : results) {
             LoadResult r = m.result();
-            sb.append(String.join(",", m.point().id(), m.target(), num(r.throughput(), 0), num(r.latencyMs(50), 3), num(r.latencyMs(99), 3),
-                    num(r.latencyMs(99.9), 3), num(r.firstByteMs(50), 3), num(m.cpuMicrosPerCall(), 1), String.valueOf(r.errors())))
+            sb.append(String.join(
+                            ",",
+                            m.point().id(),
+                            m.target(),
+                            num(r.throughput(), 0),
+                            num(r.latencyMs(50), 3),
+                            num(r.latencyMs(99), 3),
+                            num(r.latencyMs(99.9), 3),
+                            num(r.firstByteMs(50), 3),
+                            num(m.cpuMicrosPerCall(), 1),
+                            String.valueOf(r.errors())))
                     .append('\n');
         }
         return sb.toString();

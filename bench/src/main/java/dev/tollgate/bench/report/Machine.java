@@ -6,8 +6,7 @@ import java.nio.file.Path;
 
 /** One line describing the machine: CPU model, cores, memory, kernel, JVM. */
 final class Machine {
-    private Machine() {
-    }
+    private Machine() {}
 
     static String describe() {
         String cpu = "?";
@@ -32,6 +31,7 @@ final class Machine {
             // not Linux
         }
         return cpu + ", " + Runtime.getRuntime().availableProcessors() + " vCPU, " + (memKb >> 20) + " GB RAM, Linux "
-                + System.getProperty("os.version") + ", " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version");
+                + System.getProperty("os.version") + ", " + System.getProperty("java.vm.name") + " "
+                + System.getProperty("java.version");
     }
 }

@@ -1,10 +1,13 @@
 package dev.tollgate.bench.scenario;
 
+import dev.tollgate.bench.load.LatencyRecorder;
 import dev.tollgate.bench.load.LoadGenerator;
 import dev.tollgate.bench.load.LoadResult;
 import dev.tollgate.bench.load.LoadSpec;
+import dev.tollgate.bench.load.RequestTemplates;
 import dev.tollgate.bench.load.WrkRunner;
 import dev.tollgate.bench.report.BenchReport;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,11 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,8 +40,7 @@ public final class BenchMain {
     /** Port of the bench's own redis-server. */
     private static volatile int redisPort;
 
-    private BenchMain() {
-    }
+    private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of("proxy-server/target/tollgate.jar");
@@ -90,59 +96,89 @@ public final class BenchMain {
                 pgCreated = true;
                 try {
                     targets.add(launcher.tollgate("tollgate-redis-pg", jar, upstreamPorts, true, runId));
-                } catch (java.io.IOException e) {
-                    String n = "tollgate-redis-pg did not start in 5 attempts (" + e.getMessage().lines().skip(1).findFirst().orElse("")
-                            + "); that target was skipped.";
+                } catch (IOException e) {
+                    String n = "tollgate-redis-pg did not start in 5 attempts ("
+                            + e.getMessage().lines().skip(1).findFirst().orElse("") + "); that target was skipped.";
                     notes.add(n);
                     log(n);
                 }
             } else {
-                String n = "tollgate-redis-pg needs redis-server installed (the bench starts its own on a free port) and PostgreSQL"
-                        + " on 127.0.0.1:5432 with trust auth (`.ci/run` shows how to start it); that target was skipped.";
+                String n =
+                        "tollgate-redis-pg needs redis-server installed (the bench starts its own on a free port) and PostgreSQL"
+                                + " on 127.0.0.1:5432 with trust auth (`.ci/run` shows how to start it); that target was skipped.";
                 notes.add(n);
                 log(n);
             }
             for (Target t : targets) {
                 checkTarget(t, notes);
             }
-            notes.add(wrk != null ? "Max-throughput points were driven by wrk (Debian, one thread, closed loop), which leaves more of the"
-                    + " shared cores to the targets than the JVM generator; fixed-rate points by the open-loop Java generator. TTFB at"
-                    + " max throughput is not measured by wrk."
-                    : "wrk is not installed: max-throughput points were driven by the Java generator, which takes a large share of the"
-                    + " shared cores (apt-get install -y wrk).");
+            notes.add(
+                    wrk != null
+                            ? "Max-throughput points were driven by wrk (Debian, one thread, closed loop), which leaves more of the"
+                                    + " shared cores to the targets than the JVM generator; fixed-rate points by the open-loop Java generator. TTFB at"
+                                    + " max throughput is not measured by wrk."
+                            : "wrk is not installed: max-throughput points were driven by the Java generator, which takes a large share of the"
+                                    + " shared cores (apt-get install -y wrk).");
             // Warm the JITs of every process (not recorded).
             for (Target t : targets) {
                 // The JVM (Tollgate, and the upstream through direct) needs its JIT warm: C2 keeps compiling for
                 // tens of seconds, and its CPU would otherwise be charged to the first points.
-                Duration warm = t.kind() == Target.Kind.TOLLGATE ? plan.targetWarmup() : plan.targetWarmup().dividedBy(3);
-                log("warming " + t.name() + " for " + warm.multipliedBy(3).dividedBy(2).toSeconds() + " s");
+                Duration warm = t.kind() == Target.Kind.TOLLGATE
+                        ? plan.targetWarmup()
+                        : plan.targetWarmup().dividedBy(3);
+                log("warming " + t.name() + " for "
+                        + warm.multipliedBy(3).dividedBy(2).toSeconds() + " s");
                 gen.run(spec(t, new Point("warm", "", Upstream.FAST, false, 64, 10, 0, false), Duration.ZERO, warm));
-                gen.run(spec(t, new Point("warm", "", Upstream.FAST, true, 64, 10, 0, false), Duration.ZERO, warm.dividedBy(2)));
-                gen.run(spec(t, new Point("warm", "", Upstream.FAST, false, 1, 10, 0, false), Duration.ZERO, Duration.ofSeconds(1)));
+                gen.run(spec(
+                        t,
+                        new Point("warm", "", Upstream.FAST, true, 64, 10, 0, false),
+                        Duration.ZERO,
+                        warm.dividedBy(2)));
+                gen.run(spec(
+                        t,
+                        new Point("warm", "", Upstream.FAST, false, 1, 10, 0, false),
+                        Duration.ZERO,
+                        Duration.ofSeconds(1)));
             }
             for (Point p : plan.points()) {
                 // 1-connection latency points are the most sensitive to background noise: they run in
                 // rounds that alternate between the targets, and each target's rounds are merged.
                 int rounds = p.connections() == 1 ? plan.latencyRounds() : 1;
-                Map<String, Measurement> merged = new java.util.LinkedHashMap<>();
+                Map<String, Measurement> merged = new LinkedHashMap<>();
                 for (int round = 0; round < rounds; round++) {
                     for (Target t : targets) {
                         if (p.tollgateOnly() && t.kind() != Target.Kind.TOLLGATE) {
                             continue;
                         }
-                        Measurement m = measure(gen, t, p, plan.warmup(), plan.window().dividedBy(rounds));
+                        Measurement m =
+                                measure(gen, t, p, plan.warmup(), plan.window().dividedBy(rounds));
                         merged.merge(t.name(), m, BenchMain::combine);
                     }
                 }
                 for (Measurement m : merged.values()) {
                     results.add(m);
                     LoadResult r = m.result();
-                    log(String.format(Locale.ROOT, "%-14s %-18s %8.0f req/s  p50 %7.3f  p99 %7.3f  p99.9 %7.3f ms  ttfb p50 %7.3f  cpu %6.1f us/call"
-                            + "  err %d  lag p99 %.3f ms%s", p.id(), m.target(), r.throughput(), r.latencyMs(50), r.latencyMs(99),
-                            r.latencyMs(99.9), r.firstByteMs(50), m.cpuMicrosPerCall(), r.errors(),
+                    log(String.format(
+                            Locale.ROOT,
+                            "%-14s %-18s %8.0f req/s  p50 %7.3f  p99 %7.3f  p99.9 %7.3f ms  ttfb p50 %7.3f  cpu %6.1f us/call"
+                                    + "  err %d  lag p99 %.3f ms%s",
+                            p.id(),
+                            m.target(),
+                            r.throughput(),
+                            r.latencyMs(50),
+                            r.latencyMs(99),
+                            r.latencyMs(99.9),
+                            r.firstByteMs(50),
+                            m.cpuMicrosPerCall(),
+                            r.errors(),
                             r.recorder().sendLag().getValueAtPercentile(99) / 1000.0,
-                            m.redisCommands() >= 0 ? String.format(Locale.ROOT, "  redis cmds/call %.2f  db tx %d",
-                                    (double) m.redisCommands() / Math.max(1, r.completedTotal()), m.dbTransactions()) : ""));
+                            m.redisCommands() >= 0
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "  redis cmds/call %.2f  db tx %d",
+                                            (double) m.redisCommands() / Math.max(1, r.completedTotal()),
+                                            m.dbTransactions())
+                                    : ""));
                 }
             }
             for (Target t : targets) {
@@ -176,7 +212,7 @@ public final class BenchMain {
     private static WrkRunner wrk;
 
     private static Measurement measure(LoadGenerator gen, Target t, Point p, Duration warmup, Duration window)
-            throws InterruptedException, java.io.IOException {
+            throws InterruptedException, IOException {
         boolean onRedis = t.name().contains("redis");
         long redis0 = onRedis ? redisCommands() : -1;
         long db0 = onRedis ? dbTransactions() : -1;
@@ -192,11 +228,15 @@ public final class BenchMain {
 
     /** Two rounds of one target at one point as one measurement: histograms and counts added. */
     static Measurement combine(Measurement a, Measurement b) {
-        dev.tollgate.bench.load.LatencyRecorder rec = new dev.tollgate.bench.load.LatencyRecorder();
+        LatencyRecorder rec = new LatencyRecorder();
         rec.add(a.result().recorder());
         rec.add(b.result().recorder());
-        LoadResult r = new LoadResult(a.result().spec(), rec, a.result().completedInWindow() + b.result().completedInWindow(),
-                a.result().completedTotal() + b.result().completedTotal(), a.result().windowSeconds() + b.result().windowSeconds(),
+        LoadResult r = new LoadResult(
+                a.result().spec(),
+                rec,
+                a.result().completedInWindow() + b.result().completedInWindow(),
+                a.result().completedTotal() + b.result().completedTotal(),
+                a.result().windowSeconds() + b.result().windowSeconds(),
                 Math.max(a.result().maxInFlight(), b.result().maxInFlight()));
         long redis = a.redisCommands() < 0 ? -1 : a.redisCommands() + b.redisCommands();
         long db = a.dbTransactions() < 0 ? -1 : a.dbTransactions() + b.dbTransactions();
@@ -204,27 +244,41 @@ public final class BenchMain {
     }
 
     static LoadSpec spec(Target t, Point p, Duration warmup, Duration window) {
-        return new LoadSpec("127.0.0.1", t.port(p.upstream()), "/v1/chat/completions", t.headers(), t.model(p.upstream()), p.stream(),
-                p.customers(), p.connections(), p.rate(), warmup, window, Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5));
+        return new LoadSpec(
+                "127.0.0.1",
+                t.port(p.upstream()),
+                "/v1/chat/completions",
+                t.headers(),
+                t.model(p.upstream()),
+                p.stream(),
+                p.customers(),
+                p.connections(),
+                p.rate(),
+                warmup,
+                window,
+                Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5));
     }
 
     /** One call of each kind; for Tollgate, checks the answer carries the rate-limit headers (enforcement on). */
     private static void checkTarget(Target t, List<String> notes) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         for (boolean stream : new boolean[] {false, true}) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + t.port(Upstream.FAST) + "/v1/chat/completions"))
+            HttpRequest.Builder b = HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + t.port(Upstream.FAST) + "/v1/chat/completions"))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(
-                            dev.tollgate.bench.load.RequestTemplates.body(t.model(Upstream.FAST), "cust-check", stream)));
+                            RequestTemplates.body(t.model(Upstream.FAST), "cust-check", stream)));
             t.headers().forEach(b::header);
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(t.name() + " answered " + r.statusCode() + ": " + r.body());
             }
             if (t.kind() == Target.Kind.TOLLGATE && !stream) {
-                String remaining = r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null);
+                String remaining =
+                        r.headers().firstValue("x-ratelimit-remaining-requests").orElse(null);
                 if (remaining == null) {
-                    throw new IllegalStateException(t.name() + ": no x-ratelimit-remaining-requests header; the default budget is not applied");
+                    throw new IllegalStateException(
+                            t.name() + ": no x-ratelimit-remaining-requests header; the default budget is not applied");
                 }
             }
         }
@@ -237,18 +291,20 @@ public final class BenchMain {
         AtomicLong maxRss = new AtomicLong();
         // A flag, not only an interrupt: the HTTP client inside heapUsedBytes() can swallow an
         // interrupt, and then the sampler would never end (it did once).
-        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-        Thread sampler = new Thread(() -> {
-            while (!stop.get() && !Thread.currentThread().isInterrupted()) {
-                maxHeap.accumulateAndGet(t.heapUsedBytes(), Math::max);
-                maxRss.accumulateAndGet(t.process().rssBytes(), Math::max);
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "soak-sampler");
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread sampler = new Thread(
+                () -> {
+                    while (!stop.get() && !Thread.currentThread().isInterrupted()) {
+                        maxHeap.accumulateAndGet(t.heapUsedBytes(), Math::max);
+                        maxRss.accumulateAndGet(t.process().rssBytes(), Math::max);
+                        try {
+                            Thread.sleep(500);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                },
+                "soak-sampler");
         sampler.setDaemon(true);
         sampler.start();
         Point p = new Point("soak", "", Upstream.DRIP, true, plan.soakStreams(), 1000, 0, true);
@@ -260,10 +316,21 @@ public final class BenchMain {
         long after = heapAfterGc(t);
         long leaks = 0;
         if (t.process().log() != null) {
-            leaks = Files.readAllLines(t.process().log()).stream().filter(l -> l.contains("LEAK:")).count();
+            leaks = Files.readAllLines(t.process().log()).stream()
+                    .filter(l -> l.contains("LEAK:"))
+                    .count();
         }
-        log(String.format(Locale.ROOT, "soak %s: max in flight %d, ok %d, errors %d, heap %d MB -> %d MB after GC, max heap %d MB, leaks %d",
-                t.name(), r.maxInFlight(), r.recorder().ok(), r.errors(), before >> 20, after >> 20, maxHeap.get() >> 20, leaks));
+        log(String.format(
+                Locale.ROOT,
+                "soak %s: max in flight %d, ok %d, errors %d, heap %d MB -> %d MB after GC, max heap %d MB, leaks %d",
+                t.name(),
+                r.maxInFlight(),
+                r.recorder().ok(),
+                r.errors(),
+                before >> 20,
+                after >> 20,
+                maxHeap.get() >> 20,
+                leaks));
         return new Soak(t.name(), plan.soakStreams(), r, before, after, maxHeap.get(), maxRss.get(), leaks);
     }
 
@@ -277,7 +344,9 @@ public final class BenchMain {
             // Requests Tollgate sends on the call path: scripts (EVALSHA, EVAL on NOSCRIPT). Commands that
             // scripts run inside (the settle script's dirty-mark SADD on a single Redis) are counted by
             // Redis as well, so only the top-level script calls are summed.
-            Process p = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort), "info", "commandstats").start();
+            Process p = new ProcessBuilder(
+                            "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort), "info", "commandstats")
+                    .start();
             String text = new String(p.getInputStream().readAllBytes());
             p.waitFor();
             long sum = 0;
@@ -295,8 +364,15 @@ public final class BenchMain {
 
     private static long dbTransactions() {
         try {
-            Process p = new ProcessBuilder("psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
-                    "select xact_commit + xact_rollback from pg_stat_database where datname = 'tollgate_bench'").start();
+            Process p = new ProcessBuilder(
+                            "psql",
+                            "-h",
+                            "127.0.0.1",
+                            "-U",
+                            "postgres",
+                            "-tAc",
+                            "select xact_commit + xact_rollback from pg_stat_database where datname = 'tollgate_bench'")
+                    .start();
             String text = new String(p.getInputStream().readAllBytes()).trim();
             p.waitFor();
             return Long.parseLong(text);
@@ -307,14 +383,14 @@ public final class BenchMain {
 
     private static void deleteTree(Path dir) {
         try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (Exception ignored) {
             // temp dir: best effort
         }
     }
 
     static void log(String line) {
-        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+        System.out.println("[bench " + LocalTime.now().withNano(0) + "] " + line);
         System.out.flush();
     }
 }

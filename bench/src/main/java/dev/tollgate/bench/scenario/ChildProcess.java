@@ -30,12 +30,14 @@ public final class ChildProcess implements AutoCloseable {
 
     /** Starts {@code command} with stdout and stderr going to {@code log}. */
     public static ChildProcess start(String name, List<String> command, Path log) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         return new ChildProcess(name, pb.start(), log);
     }
 
     /** Starts {@code command} and returns it once a line of its output starts with {@code prefix}; that line is in {@code firstLine}. */
-    public static ChildProcess startAndAwaitLine(String name, List<String> command, String prefix, String[] firstLine, long timeoutMs)
+    public static ChildProcess startAndAwaitLine(
+            String name, List<String> command, String prefix, String[] firstLine, long timeoutMs)
             throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         Process p = pb.start();
@@ -56,15 +58,17 @@ public final class ChildProcess implements AutoCloseable {
             throw new IOException(name + " did not print '" + prefix + "'");
         }
         // Keep draining so the child never blocks on a full pipe.
-        Thread drain = new Thread(() -> {
-            try {
-                while (reader.readLine() != null) {
-                    // discard
-                }
-            } catch (IOException ignored) {
-                // process gone
-            }
-        }, name + "-drain");
+        Thread drain = new Thread(
+                () -> {
+                    try {
+                        while (reader.readLine() != null) {
+                            // discard
+                        }
+                    } catch (IOException ignored) {
+                        // process gone
+                    }
+                },
+                name + "-drain");
         drain.setDaemon(true);
         drain.start();
         return new ChildProcess(name, p, null);

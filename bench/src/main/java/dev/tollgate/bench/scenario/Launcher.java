@@ -1,6 +1,7 @@
 package dev.tollgate.bench.scenario;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,14 +21,15 @@ final class Launcher {
     static final String DEFAULT_BUDGET = "bench-default";
 
     private final Path work;
-    private final String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final String javaBin =
+            Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
     Launcher(Path work) {
         this.work = work;
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
@@ -35,9 +37,20 @@ final class Launcher {
     /** The fake upstreams in their own JVM; returns the process and fills {@code ports}. */
     ChildProcess upstreams(Map<Upstream, Integer> ports) throws IOException, InterruptedException {
         String[] line = new String[1];
-        ChildProcess p = ChildProcess.startAndAwaitLine("upstream",
-                List.of(javaBin, "-Xms256m", "-Xmx1g", "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""), "-cp", System.getProperty("java.class.path"),
-                        UpstreamsMain.class.getName(), "2"), "PORTS ", line, 30_000);
+        ChildProcess p = ChildProcess.startAndAwaitLine(
+                "upstream",
+                List.of(
+                        javaBin,
+                        "-Xms256m",
+                        "-Xmx1g",
+                        "-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        UpstreamsMain.class.getName(),
+                        "2"),
+                "PORTS ",
+                line,
+                30_000);
         String[] f = line[0].split(" ");
         ports.put(Upstream.FAST, Integer.parseInt(f[1]));
         ports.put(Upstream.SLOW, Integer.parseInt(f[2]));
@@ -55,8 +68,21 @@ final class Launcher {
         }
         redisPort = freePort();
         Path dir = Files.createDirectories(work.resolve("redis"));
-        ChildProcess p = ChildProcess.start("redis", List.of(bin, "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--dir", dir.toString()), dir.resolve("redis.log"));
+        ChildProcess p = ChildProcess.start(
+                "redis",
+                List.of(
+                        bin,
+                        "--port",
+                        String.valueOf(redisPort),
+                        "--bind",
+                        "127.0.0.1",
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--dir",
+                        dir.toString()),
+                dir.resolve("redis.log"));
         for (int i = 0; i < 100; i++) {
             if (sh("redis-cli -h 127.0.0.1 -p " + redisPort + " ping | grep -q PONG") == 0) {
                 return p;
@@ -76,7 +102,8 @@ final class Launcher {
         for (Upstream u : Upstream.values()) {
             models.put(u, "gpt-3.5-turbo");
         }
-        return new Target("direct", Target.Kind.DIRECT, upstreamPorts, models, Map.of(), null, "straight to the fake upstream");
+        return new Target(
+                "direct", Target.Kind.DIRECT, upstreamPorts, models, Map.of(), null, "straight to the fake upstream");
     }
 
     /** nginx as a non-daemon child with its own config in the work dir; null (with the reason in {@code why}) when not installed. */
@@ -93,35 +120,65 @@ final class Launcher {
             int port = freePort();
             ports.put(u, port);
             String up = u.name().toLowerCase();
-            servers.append("  upstream ").append(up).append(" { server 127.0.0.1:").append(upstreamPorts.get(u))
+            servers.append("  upstream ")
+                    .append(up)
+                    .append(" { server 127.0.0.1:")
+                    .append(upstreamPorts.get(u))
                     .append("; keepalive 1024; keepalive_requests 100000000; keepalive_timeout 120s; }\n");
-            servers.append("  server {\n    listen 127.0.0.1:").append(port).append(" backlog=4096;\n")
-                    .append("    location / {\n      proxy_pass http://").append(up).append(";\n")
+            servers.append("  server {\n    listen 127.0.0.1:")
+                    .append(port)
+                    .append(" backlog=4096;\n")
+                    .append("    location / {\n      proxy_pass http://")
+                    .append(up)
+                    .append(";\n")
                     .append("      proxy_http_version 1.1;\n      proxy_set_header Connection \"\";\n")
                     .append("      proxy_buffering off;\n    }\n  }\n");
         }
-        String conf = "daemon off;\nmaster_process on;\nuser root;\nworker_processes auto;\nworker_rlimit_nofile 65536;\n"
-                + "pid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("error.log") + " warn;\n"
-                + "events { worker_connections 16384; }\n"
-                + "http {\n  access_log off;\n  keepalive_requests 100000000;\n  keepalive_timeout 120s;\n"
-                + "  client_body_temp_path " + dir.resolve("body") + ";\n  proxy_temp_path " + dir.resolve("proxy") + ";\n"
-                + "  fastcgi_temp_path " + dir.resolve("fcgi") + ";\n  uwsgi_temp_path " + dir.resolve("uwsgi") + ";\n"
-                + "  scgi_temp_path " + dir.resolve("scgi") + ";\n"
-                + servers + "}\n";
+        String conf =
+                "daemon off;\nmaster_process on;\nuser root;\nworker_processes auto;\nworker_rlimit_nofile 65536;\n"
+                        + "pid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("error.log") + " warn;\n"
+                        + "events { worker_connections 16384; }\n"
+                        + "http {\n  access_log off;\n  keepalive_requests 100000000;\n  keepalive_timeout 120s;\n"
+                        + "  client_body_temp_path " + dir.resolve("body") + ";\n  proxy_temp_path "
+                        + dir.resolve("proxy") + ";\n"
+                        + "  fastcgi_temp_path " + dir.resolve("fcgi") + ";\n  uwsgi_temp_path " + dir.resolve("uwsgi")
+                        + ";\n"
+                        + "  scgi_temp_path " + dir.resolve("scgi") + ";\n"
+                        + servers + "}\n";
         Path confFile = dir.resolve("nginx.conf");
         Files.writeString(confFile, conf);
-        ChildProcess p = ChildProcess.start("nginx", List.of(bin, "-c", confFile.toString(), "-p", dir.toString(),
-                "-e", dir.resolve("error.log").toString()), dir.resolve("stdout.log"));
+        ChildProcess p = ChildProcess.start(
+                "nginx",
+                List.of(
+                        bin,
+                        "-c",
+                        confFile.toString(),
+                        "-p",
+                        dir.toString(),
+                        "-e",
+                        dir.resolve("error.log").toString()),
+                dir.resolve("stdout.log"));
         Map<Upstream, String> models = new EnumMap<>(Upstream.class);
         for (Upstream u : Upstream.values()) {
             models.put(u, "gpt-3.5-turbo");
         }
-        Target t = new Target("nginx", Target.Kind.NGINX, ports, models, Map.of(), p,
-                "Debian nginx " + version(bin) + ", worker_processes auto, upstream keepalive 1024, proxy_buffering off");
+        Target t = new Target(
+                "nginx",
+                Target.Kind.NGINX,
+                ports,
+                models,
+                Map.of(),
+                p,
+                "Debian nginx " + version(bin)
+                        + ", worker_processes auto, upstream keepalive 1024, proxy_buffering off");
         for (int i = 0; i < 100; i++) {
             try {
-                HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(Upstream.FAST) + "/v1/models"))
-                        .build(), HttpResponse.BodyHandlers.discarding());
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(
+                                                "http://127.0.0.1:" + ports.get(Upstream.FAST) + "/v1/models"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
                 return t;
             } catch (IOException e) {
                 Thread.sleep(100);
@@ -148,12 +205,14 @@ final class Launcher {
                     throw e;
                 }
                 Thread.sleep(2000);
-                System.out.println("[bench] " + name + " failed to start (" + e.getMessage().lines().findFirst().orElse("") + "), retrying");
+                System.out.println("[bench] " + name + " failed to start ("
+                        + e.getMessage().lines().findFirst().orElse("") + "), retrying");
             }
         }
     }
 
-    private Target startTollgate(String name, Path jar, Map<Upstream, Integer> upstreamPorts, boolean redisPg, String runId)
+    private Target startTollgate(
+            String name, Path jar, Map<Upstream, Integer> upstreamPorts, boolean redisPg, String runId)
             throws IOException, InterruptedException {
         Path dir = Files.createDirectories(work.resolve(name));
         StringBuilder cfg = new StringBuilder("model_list:\n");
@@ -161,41 +220,74 @@ final class Launcher {
         for (Upstream u : Upstream.values()) {
             String model = u.name().toLowerCase();
             models.put(u, model);
-            cfg.append("  - model_name: ").append(model).append('\n')
+            cfg.append("  - model_name: ")
+                    .append(model)
+                    .append('\n')
                     .append("    litellm_params:\n      model: openai/gpt-3.5-turbo\n")
-                    .append("      api_base: http://127.0.0.1:").append(upstreamPorts.get(u)).append("/v1\n")
+                    .append("      api_base: http://127.0.0.1:")
+                    .append(upstreamPorts.get(u))
+                    .append("/v1\n")
                     .append("      api_key: sk-fake-upstream\n")
-                    .append("    model_info:\n      input_cost_per_token: 0.0000005\n      output_cost_per_token: 0.0000015\n");
+                    .append(
+                            "    model_info:\n      input_cost_per_token: 0.0000005\n      output_cost_per_token: 0.0000015\n");
         }
-        cfg.append("general_settings:\n  master_key: ").append(MASTER_KEY).append('\n').append("  proxy_batch_write_at: 10\n");
+        cfg.append("general_settings:\n  master_key: ")
+                .append(MASTER_KEY)
+                .append('\n')
+                .append("  proxy_batch_write_at: 10\n");
         if (redisPg) {
             cfg.append("  database_url: jdbc:postgresql://127.0.0.1:5432/tollgate_bench?user=postgres\n");
             cfg.append("  redis_url: redis://127.0.0.1:").append(redisPort).append('\n');
             cfg.append("  redis_key_prefix: \"tgbench-").append(runId).append(":\"\n");
         }
-        cfg.append("litellm_settings:\n  max_end_user_budget_id: ").append(DEFAULT_BUDGET).append('\n');
+        cfg.append("litellm_settings:\n  max_end_user_budget_id: ")
+                .append(DEFAULT_BUDGET)
+                .append('\n');
         Path config = dir.resolve("config.yaml");
         Files.writeString(config, cfg);
         int port = freePort();
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xms512m", "-Xmx512m", "-XX:+UseG1GC",
-                "-Dio.netty.leakDetection.level=simple", "-jar", jar.toString(), "--config", config.toString(),
-                "--host", "127.0.0.1", "--port", String.valueOf(port), "--data-dir", dir.resolve("data").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin,
+                "-Xms512m",
+                "-Xmx512m",
+                "-XX:+UseG1GC",
+                "-Dio.netty.leakDetection.level=simple",
+                "-jar",
+                jar.toString(),
+                "--config",
+                config.toString(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--data-dir",
+                dir.resolve("data").toString()));
         ChildProcess p = ChildProcess.start(name, cmd, dir.resolve("tollgate.log"));
         Map<Upstream, Integer> ports = new EnumMap<>(Upstream.class);
         for (Upstream u : Upstream.values()) {
             ports.put(u, port);
         }
-        Target t = new Target(name, Target.Kind.TOLLGATE, ports, models, Map.of("Authorization", "Bearer " + MASTER_KEY), p,
-                redisPg ? "Redis limit store (Lua) + PostgreSQL ledger, default budget with RPM/TPM"
+        Target t = new Target(
+                name,
+                Target.Kind.TOLLGATE,
+                ports,
+                models,
+                Map.of("Authorization", "Bearer " + MASTER_KEY),
+                p,
+                redisPg
+                        ? "Redis limit store (Lua) + PostgreSQL ledger, default budget with RPM/TPM"
                         : "embedded default: in-process limit store + H2, default budget with RPM/TPM");
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
             if (!p.isAlive()) {
                 throw new IOException(name + " exited at start; see " + p.log() + ":\n" + tail(p.log()));
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/readiness")).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/readiness"))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     break;
@@ -210,11 +302,14 @@ final class Launcher {
             Thread.sleep(200);
         }
         // The default budget: limits high enough never to refuse, so every call is admitted and settled.
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/budget/new"))
-                .header("Authorization", "Bearer " + MASTER_KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"budget_id\":\"" + DEFAULT_BUDGET
-                        + "\",\"max_budget\":1000000000,\"rpm_limit\":1000000000,\"tpm_limit\":1000000000000}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/budget/new"))
+                        .header("Authorization", "Bearer " + MASTER_KEY)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"budget_id\":\"" + DEFAULT_BUDGET
+                                + "\",\"max_budget\":1000000000,\"rpm_limit\":1000000000,\"tpm_limit\":1000000000000}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             t.close();
             throw new IOException(name + ": POST /budget/new answered " + r.statusCode() + " " + r.body());
@@ -261,7 +356,9 @@ final class Launcher {
     /** Runs a shell command, returns its exit code (output discarded). */
     static int sh(String command) {
         try {
-            Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder("bash", "-c", command)
+                    .redirectErrorStream(true)
+                    .start();
             p.getInputStream().readAllBytes();
             return p.waitFor();
         } catch (IOException | InterruptedException e) {

@@ -9,7 +9,8 @@ import dev.tollgate.bench.load.LoadResult;
  * @param redisCommands   Redis commands executed during the point (Redis targets), else -1
  * @param dbTransactions  PostgreSQL transactions of the ledger database during the point, else -1
  */
-public record Measurement(Point point, String target, LoadResult result, double cpuSeconds, long redisCommands, long dbTransactions) {
+public record Measurement(
+        Point point, String target, LoadResult result, double cpuSeconds, long redisCommands, long dbTransactions) {
 
     /** Proxy CPU microseconds per answered call; NaN for direct. */
     public double cpuMicrosPerCall() {

@@ -1,5 +1,7 @@
 package dev.tollgate.bench.scenario;
 
+import java.util.Locale;
+
 /**
  * One load point of the plan, run against every target.
  *
@@ -12,7 +14,14 @@ package dev.tollgate.bench.scenario;
  * @param rate          requests per second (open loop), 0 = max throughput
  * @param tollgateOnly  only meaningful for Tollgate (e.g. many customers): skipped for direct and nginx
  */
-public record Point(String id, String title, Upstream upstream, boolean stream, int connections, int customers, double rate,
+public record Point(
+        String id,
+        String title,
+        Upstream upstream,
+        boolean stream,
+        int connections,
+        int customers,
+        double rate,
         boolean tollgateOnly) {
 
     public boolean max() {
@@ -20,6 +29,6 @@ public record Point(String id, String title, Upstream upstream, boolean stream, 
     }
 
     public String load() {
-        return max() ? "max" : String.format(java.util.Locale.ROOT, "%.0f/s", rate);
+        return max() ? "max" : String.format(Locale.ROOT, "%.0f/s", rate);
     }
 }

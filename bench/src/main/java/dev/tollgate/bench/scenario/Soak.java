@@ -10,6 +10,12 @@ import dev.tollgate.bench.load.LoadResult;
  * @param maxHeap      most heap seen in use during the soak
  * @param leakReports  Netty "LEAK:" lines in the Tollgate log
  */
-public record Soak(String target, int streams, LoadResult result, long heapBeforeGc, long heapAfterGc, long maxHeap, long maxRss,
-        long leakReports) {
-}
+public record Soak(
+        String target,
+        int streams,
+        LoadResult result,
+        long heapBeforeGc,
+        long heapAfterGc,
+        long maxHeap,
+        long maxRss,
+        long leakReports) {}

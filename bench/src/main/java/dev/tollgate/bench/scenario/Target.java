@@ -13,7 +13,11 @@ import java.util.Map;
  * port (or model) per {@link Upstream} so one process serves all three upstreams.
  */
 public final class Target implements AutoCloseable {
-    public enum Kind { DIRECT, NGINX, TOLLGATE }
+    public enum Kind {
+        DIRECT,
+        NGINX,
+        TOLLGATE
+    }
 
     private final String name;
     private final Kind kind;
@@ -25,8 +29,14 @@ public final class Target implements AutoCloseable {
     private long maxRss;
     private long maxHeap;
 
-    Target(String name, Kind kind, Map<Upstream, Integer> ports, Map<Upstream, String> models, Map<String, String> headers,
-            ChildProcess process, String note) {
+    Target(
+            String name,
+            Kind kind,
+            Map<Upstream, Integer> ports,
+            Map<Upstream, String> models,
+            Map<String, String> headers,
+            ChildProcess process,
+            String note) {
         this.name = name;
         this.kind = kind;
         this.ports = new EnumMap<>(ports);
@@ -109,9 +119,11 @@ public final class Target implements AutoCloseable {
 
     /** A GET on the target's first port (Tollgate: admin and health routes). */
     public String get(String path) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(Upstream.FAST) + path))
-                .timeout(Duration.ofSeconds(10)).GET();
+                .timeout(Duration.ofSeconds(10))
+                .GET();
         headers.forEach(b::header);
         return client.send(b.build(), HttpResponse.BodyHandlers.ofString()).body();
     }

@@ -1,7 +1,7 @@
 package dev.tollgate.bench.scenario;
 
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
@@ -13,8 +13,7 @@ import java.util.concurrent.CountDownLatch;
  * Prints {@code PORTS fast slow drip} once listening; stops on SIGTERM.
  */
 public final class UpstreamsMain {
-    private UpstreamsMain() {
-    }
+    private UpstreamsMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         int threads = args.length > 0 ? Integer.parseInt(args[0]) : 2;
@@ -22,12 +21,15 @@ public final class UpstreamsMain {
         FakeUpstream slow = start(threads, Duration.ofMillis(20), Duration.ZERO);
         FakeUpstream drip = start(threads, Duration.ZERO, Duration.ofMillis(250));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            fast.close();
-            slow.close();
-            drip.close();
-            stopped.countDown();
-        }, "upstreams-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            fast.close();
+                            slow.close();
+                            drip.close();
+                            stopped.countDown();
+                        },
+                        "upstreams-shutdown"));
         System.out.println("PORTS " + fast.port() + " " + slow.port() + " " + drip.port());
         System.out.flush();
         stopped.await();

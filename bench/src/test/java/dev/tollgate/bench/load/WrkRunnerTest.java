@@ -15,8 +15,19 @@ class WrkRunnerTest {
     Path dir;
 
     private static LoadSpec spec() {
-        return new LoadSpec("127.0.0.1", 4000, "/v1/chat/completions", Map.of("Authorization", "Bearer sk-\"x\""), "fast", true, 7, 64, 0,
-                Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5));
+        return new LoadSpec(
+                "127.0.0.1",
+                4000,
+                "/v1/chat/completions",
+                Map.of("Authorization", "Bearer sk-\"x\""),
+                "fast",
+                true,
+                7,
+                64,
+                0,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5));
     }
 
     @Test
@@ -24,7 +35,8 @@ class WrkRunnerTest {
         String lua = WrkRunner.script(spec(), dir.resolve("s.out"));
         String body = RequestTemplates.body("fast", "\u0000", true);
         int cut = body.indexOf('\u0000');
-        assertThat(lua).contains("local head = \"" + body.substring(0, cut).replace("\"", "\\\"") + "\"")
+        assertThat(lua)
+                .contains("local head = \"" + body.substring(0, cut).replace("\"", "\\\"") + "\"")
                 .contains("local tail = \"" + body.substring(cut + 1).replace("\"", "\\\"") + "\"")
                 .contains("local customers = 7")
                 .contains("wrk.headers[\"Authorization\"] = \"Bearer sk-\\\"x\\\"\"")

@@ -10,13 +10,17 @@ class ReportRenderingTest {
 
     @Test
     void markdownTableEscapesAndShowsMissingValuesAsDashes() {
-        String md = new MarkdownTable("a", "b", "c").row("x|y", null, Double.NaN).row(1, 2.5, "z").render();
+        String md = new MarkdownTable("a", "b", "c")
+                .row("x|y", null, Double.NaN)
+                .row(1, 2.5, "z")
+                .render();
         assertThat(md).isEqualTo("| a | b | c |\n|---|---:|---:|\n| x\\|y | – | – |\n| 1 | 2.5 | z |\n");
     }
 
     @Test
     void rowsMustMatchTheHeader() {
-        assertThatThrownBy(() -> new MarkdownTable("a", "b").row("only one")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new MarkdownTable("a", "b").row("only one"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -45,6 +45,7 @@ import javax.sql.DataSource;
 public final class AdminApi {
     /** What {@code created_by}/{@code updated_by} hold when the edge names no actor (LiteLLM's admin name). */
     static final String DEFAULT_ACTOR = "default_user_id";
+
     private static final int DEFAULT_LIST_PAGE_SIZE = 100;
     private static final int DEFAULT_ACTIVITY_PAGE_SIZE = 10;
     private static final int MAX_PAGE_SIZE = 1000;
@@ -56,8 +57,7 @@ public final class AdminApi {
     private final Clock clock;
     private final Map<String, Route> routes = new HashMap<>();
 
-    private record Route(String method, Function<AdminRequest, JsonNode> handler) {
-    }
+    private record Route(String method, Function<AdminRequest, JsonNode> handler) {}
 
     public AdminApi(DataSource ds, LimitStore limits, InvalidationBus bus, AdminSettings settings, Clock clock) {
         this.clock = clock;
@@ -65,8 +65,16 @@ public final class AdminApi {
         BudgetRepository budgetRepo = new BudgetRepository();
         CustomerRepository customerRepo = new CustomerRepository();
         this.budgets = new BudgetService(ds, budgetRepo, schedule, bus, settings.defaultBudgetId());
-        this.customers = new CustomerService(ds, customerRepo, budgetRepo, budgets, schedule, new LiveSpend(limits), bus,
-                settings.modelNames(), settings.defaultBudgetId());
+        this.customers = new CustomerService(
+                ds,
+                customerRepo,
+                budgetRepo,
+                budgets,
+                schedule,
+                new LiveSpend(limits),
+                bus,
+                settings.modelNames(),
+                settings.defaultBudgetId());
         this.activity = new DailyActivityService(ds, new DailyActivityRepository(), customerRepo);
 
         route("POST", "/customer/new", this::customerNew);
@@ -91,7 +99,8 @@ public final class AdminApi {
 
     /** True for the paths this API owns: {@code /customer/...}, {@code /end_user/...}, {@code /budget/...}. */
     public static boolean handles(String path) {
-        return path != null && (path.startsWith("/customer/") || path.startsWith("/end_user/") || path.startsWith("/budget/"));
+        return path != null
+                && (path.startsWith("/customer/") || path.startsWith("/end_user/") || path.startsWith("/budget/"));
     }
 
     /** Answers one call, or throws {@link TollgateException}. */
@@ -99,11 +108,15 @@ public final class AdminApi {
         String path = canonical(req.path());
         Route route = routes.get(path);
         if (route == null) {
-            throw new TollgateException(ErrorKind.ROUTE_NOT_FOUND, "Route not found: " + req.method() + " " + req.path());
+            throw new TollgateException(
+                    ErrorKind.ROUTE_NOT_FOUND, "Route not found: " + req.method() + " " + req.path());
         }
         if (!route.method().equalsIgnoreCase(req.method())) {
-            throw new TollgateException(ErrorKind.METHOD_NOT_ALLOWED, "Method " + req.method() + " not allowed on "
-                    + req.path() + "; use " + route.method() + ".", null, ErrorKind.METHOD_NOT_ALLOWED.status(),
+            throw new TollgateException(
+                    ErrorKind.METHOD_NOT_ALLOWED,
+                    "Method " + req.method() + " not allowed on " + req.path() + "; use " + route.method() + ".",
+                    null,
+                    ErrorKind.METHOD_NOT_ALLOWED.status(),
                     Map.of("allow", route.method()));
         }
         return AdminResponse.ok(route.handler().apply(req));
@@ -122,29 +135,39 @@ public final class AdminApi {
     // ---- customers ----
 
     private JsonNode customerNew(AdminRequest req) {
-        ObjectNode body = RequestFields.object(req.body());
-        String userId = RequestFields.requiredString(body, "user_id");
-        Boolean blocked = RequestFields.bool(body, "blocked");
-        NewCustomer in = new NewCustomer(userId, RequestFields.string(body, "alias"), Boolean.TRUE.equals(blocked),
-                RequestFields.string(body, "budget_id"), RequestFields.usdNanos(body, "spend"), region(body),
-                RequestFields.string(body, "default_model"), RequestFields.budget(body));
+        ObjectNode body = AdminFields.object(req.body());
+        String userId = AdminFields.requiredString(body, "user_id");
+        Boolean blocked = AdminFields.bool(body, "blocked");
+        NewCustomer in = new NewCustomer(
+                userId,
+                AdminFields.string(body, "alias"),
+                Boolean.TRUE.equals(blocked),
+                AdminFields.string(body, "budget_id"),
+                AdminFields.usdNanos(body, "spend"),
+                region(body),
+                AdminFields.string(body, "default_model"),
+                AdminFields.budget(body));
         return AdminJson.customer(customers.create(in, actor(req)));
     }
 
     private JsonNode customerInfo(AdminRequest req) {
         String id = req.queryParam("end_user_id");
         if (id == null || id.isBlank()) {
-            throw RequestFields.invalid("end_user_id is required", "end_user_id");
+            throw AdminFields.invalid("end_user_id is required", "end_user_id");
         }
         return AdminJson.customerInfo(customers.info(id));
     }
 
     private JsonNode customerUpdate(AdminRequest req) {
-        ObjectNode body = RequestFields.object(req.body());
-        CustomerUpdate in = new CustomerUpdate(RequestFields.requiredString(body, "user_id"),
-                RequestFields.string(body, "alias"), RequestFields.bool(body, "blocked"),
-                RequestFields.usdNanos(body, "max_budget"), RequestFields.string(body, "budget_id"), region(body),
-                RequestFields.string(body, "default_model"));
+        ObjectNode body = AdminFields.object(req.body());
+        CustomerUpdate in = new CustomerUpdate(
+                AdminFields.requiredString(body, "user_id"),
+                AdminFields.string(body, "alias"),
+                AdminFields.bool(body, "blocked"),
+                AdminFields.usdNanos(body, "max_budget"),
+                AdminFields.string(body, "budget_id"),
+                region(body),
+                AdminFields.string(body, "default_model"));
         return AdminJson.customer(customers.update(in, actor(req)));
     }
 
@@ -186,12 +209,17 @@ public final class AdminApi {
             start = end.minusDays(DEFAULT_ACTIVITY_DAYS - 1);
         }
         if (start.isAfter(end)) {
-            throw RequestFields.invalid("start_date must not be after end_date. Received: start_date=" + start
-                    + ", end_date=" + end, "start_date");
+            throw AdminFields.invalid(
+                    "start_date must not be after end_date. Received: start_date=" + start + ", end_date=" + end,
+                    "start_date");
         }
         String model = req.queryParam("model");
-        ActivityFilter filter = new ActivityFilter(start, end, csv(req.queryParam("end_user_ids")),
-                csv(req.queryParam("exclude_end_user_ids")), model == null || model.isBlank() ? null : model);
+        ActivityFilter filter = new ActivityFilter(
+                start,
+                end,
+                csv(req.queryParam("end_user_ids")),
+                csv(req.queryParam("exclude_end_user_ids")),
+                model == null || model.isBlank() ? null : model);
         int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
         int pageSize = intParam(req, "page_size", DEFAULT_ACTIVITY_PAGE_SIZE, 1, MAX_PAGE_SIZE);
         return AdminJson.activity(activity.page(filter, page, pageSize));
@@ -200,21 +228,21 @@ public final class AdminApi {
     // ---- budgets ----
 
     private JsonNode budgetNew(AdminRequest req) {
-        BudgetInput in = RequestFields.budget(RequestFields.object(req.body()));
+        BudgetInput in = AdminFields.budget(AdminFields.object(req.body()));
         if (in.budgetId() != null && in.budgetId().isBlank()) {
-            throw RequestFields.invalid("budget_id must not be blank", "budget_id");
+            throw AdminFields.invalid("budget_id must not be blank", "budget_id");
         }
         return AdminJson.budget(budgets.create(in, actor(req)));
     }
 
     private JsonNode budgetUpdate(AdminRequest req) {
-        return AdminJson.budget(budgets.update(RequestFields.budget(RequestFields.object(req.body())), actor(req)));
+        return AdminJson.budget(budgets.update(AdminFields.budget(AdminFields.object(req.body())), actor(req)));
     }
 
     private JsonNode budgetInfo(AdminRequest req) {
-        List<String> ids = RequestFields.stringList(RequestFields.object(req.body()), "budgets");
+        List<String> ids = AdminFields.stringList(AdminFields.object(req.body()), "budgets");
         if (ids == null || ids.isEmpty()) {
-            throw RequestFields.invalid("Specify list of budget id's to query. Passed in=[]", "budgets");
+            throw AdminFields.invalid("Specify list of budget id's to query. Passed in=[]", "budgets");
         }
         return AdminJson.budgets(budgets.info(ids));
     }
@@ -222,7 +250,7 @@ public final class AdminApi {
     private JsonNode budgetSettings(AdminRequest req) {
         String id = req.queryParam("budget_id");
         if (id == null || id.isBlank()) {
-            throw RequestFields.invalid("budget_id is required", "budget_id");
+            throw AdminFields.invalid("budget_id is required", "budget_id");
         }
         Optional<BudgetRow> row = budgets.find(id);
         ObjectNode values = row.map(AdminJson::budget).orElse(null);
@@ -240,23 +268,23 @@ public final class AdminApi {
     }
 
     private JsonNode budgetDelete(AdminRequest req) {
-        String id = RequestFields.requiredString(RequestFields.object(req.body()), "id");
+        String id = AdminFields.requiredString(AdminFields.object(req.body()), "id");
         return AdminJson.budget(budgets.delete(id));
     }
 
     // ---- parameters ----
 
     private static String region(ObjectNode body) {
-        String region = RequestFields.string(body, "allowed_model_region");
+        String region = AdminFields.string(body, "allowed_model_region");
         if (region != null && !region.equals("eu") && !region.equals("us")) {
-            throw RequestFields.invalid("allowed_model_region must be 'eu' or 'us'. Received: " + region,
-                    "allowed_model_region");
+            throw AdminFields.invalid(
+                    "allowed_model_region must be 'eu' or 'us'. Received: " + region, "allowed_model_region");
         }
         return region;
     }
 
     private static List<String> userIds(AdminRequest req) {
-        List<String> ids = RequestFields.stringList(RequestFields.object(req.body()), "user_ids");
+        List<String> ids = AdminFields.stringList(AdminFields.object(req.body()), "user_ids");
         return ids == null ? List.of() : ids;
     }
 
@@ -273,7 +301,8 @@ public final class AdminApi {
         } catch (NumberFormatException e) {
             // falls through to the error below
         }
-        throw RequestFields.invalid(name + " must be an integer between " + min + " and " + max + ". Received: " + v, name);
+        throw AdminFields.invalid(
+                name + " must be an integer between " + min + " and " + max + ". Received: " + v, name);
     }
 
     private static LocalDate dateParam(AdminRequest req, String name) {
@@ -284,7 +313,7 @@ public final class AdminApi {
         try {
             return LocalDate.parse(v.trim());
         } catch (DateTimeException e) {
-            throw RequestFields.invalid(name + " must be a date in YYYY-MM-DD format. Received: " + v, name);
+            throw AdminFields.invalid(name + " must be a date in YYYY-MM-DD format. Received: " + v, name);
         }
     }
 
@@ -304,11 +333,17 @@ public final class AdminApi {
     private enum BudgetSetting {
         MAX_BUDGET("max_budget", "Float", "Hard limit in USD; requests fail once spend exceeds it."),
         SOFT_BUDGET("soft_budget", "Float", "Alerting threshold in USD; requests still succeed above it."),
-        MAX_PARALLEL("max_parallel_requests", "Integer", "Maximum concurrent requests (stored, not enforced for customers)."),
+        MAX_PARALLEL(
+                "max_parallel_requests",
+                "Integer",
+                "Maximum concurrent requests (stored, not enforced for customers)."),
         TPM("tpm_limit", "Integer", "Tokens per minute allowed per customer."),
         RPM("rpm_limit", "Integer", "Requests per minute allowed per customer."),
         DURATION("budget_duration", "String", "How often spend resets, e.g. 1d, 7d, 30d, 1mo."),
-        MODEL_MAX("model_max_budget", "Object", "Per-model budgets, e.g. {\"gpt-4o\": {\"max_budget\": 0.1}} (stored only).");
+        MODEL_MAX(
+                "model_max_budget",
+                "Object",
+                "Per-model budgets, e.g. {\"gpt-4o\": {\"max_budget\": 0.1}} (stored only).");
 
         private final String field;
         private final String type;

@@ -24,8 +24,7 @@ import java.util.Map;
  * {@code model_dump()} keeps them.
  */
 final class AdminJson {
-    private AdminJson() {
-    }
+    private AdminJson() {}
 
     /** USD as a JSON-ready decimal; whole amounts keep one decimal ({@code 10.0}) like Python floats. */
     static BigDecimal usd(long nanos) {

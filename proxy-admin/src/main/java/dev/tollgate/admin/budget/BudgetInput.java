@@ -33,7 +33,13 @@ public record BudgetInput(
 
     /** True when any budget field other than {@code budget_id} carries a value (LiteLLM's inline-budget rule). */
     public boolean hasAnyLimit() {
-        return maxBudgetNanos != null || softBudgetNanos != null || maxParallelRequests != null || tpmLimit != null
-                || rpmLimit != null || modelMaxBudget != null || budgetDuration != null || budgetResetAt != null;
+        return maxBudgetNanos != null
+                || softBudgetNanos != null
+                || maxParallelRequests != null
+                || tpmLimit != null
+                || rpmLimit != null
+                || modelMaxBudget != null
+                || budgetDuration != null
+                || budgetResetAt != null;
     }
 }

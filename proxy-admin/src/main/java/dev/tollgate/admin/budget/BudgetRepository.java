@@ -13,12 +13,13 @@ import java.util.Optional;
 
 /** SQL for {@code tg_budget}. Every method runs on the caller's connection (and transaction). */
 public final class BudgetRepository {
-    private static final String COLUMNS = "budget_id, max_budget_nanos, soft_budget_nanos, max_parallel_requests, tpm_limit,"
-            + " rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, created_by, updated_at, updated_by";
+    private static final String COLUMNS =
+            "budget_id, max_budget_nanos, soft_budget_nanos, max_parallel_requests, tpm_limit,"
+                    + " rpm_limit, model_max_budget, budget_duration, budget_reset_at, created_at, created_by, updated_at, updated_by";
 
     public void insert(Connection c, BudgetRow b) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_budget (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO tg_budget (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, b.budgetId());
             bindValues(ps, b, 2);
             ps.executeUpdate();
@@ -27,9 +28,10 @@ public final class BudgetRepository {
 
     /** Rewrites every mutable column of an existing budget; returns false when the row is gone. */
     public boolean update(Connection c, BudgetRow b) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_budget SET max_budget_nanos = ?, soft_budget_nanos = ?,"
-                + " max_parallel_requests = ?, tpm_limit = ?, rpm_limit = ?, model_max_budget = ?, budget_duration = ?,"
-                + " budget_reset_at = ?, created_at = ?, created_by = ?, updated_at = ?, updated_by = ? WHERE budget_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE tg_budget SET max_budget_nanos = ?, soft_budget_nanos = ?,"
+                        + " max_parallel_requests = ?, tpm_limit = ?, rpm_limit = ?, model_max_budget = ?, budget_duration = ?,"
+                        + " budget_reset_at = ?, created_at = ?, created_by = ?, updated_at = ?, updated_by = ? WHERE budget_id = ?")) {
             bindValues(ps, b, 1);
             ps.setString(13, b.budgetId());
             return ps.executeUpdate() == 1;
@@ -37,13 +39,15 @@ public final class BudgetRepository {
     }
 
     public Optional<BudgetRow> find(Connection c, String budgetId) throws SQLException {
-        return query(c, "SELECT " + COLUMNS + " FROM tg_budget WHERE budget_id = ?", List.of(budgetId)).stream().findFirst();
+        return query(c, "SELECT " + COLUMNS + " FROM tg_budget WHERE budget_id = ?", List.of(budgetId)).stream()
+                .findFirst();
     }
 
     /** Locks the row until the transaction ends, so concurrent edits of one budget serialise. */
     public Optional<BudgetRow> findForUpdate(Connection c, String budgetId) throws SQLException {
         return query(c, "SELECT " + COLUMNS + " FROM tg_budget WHERE budget_id = ? FOR UPDATE", List.of(budgetId))
-                .stream().findFirst();
+                .stream()
+                .findFirst();
     }
 
     /** The rows among {@code ids} that exist, ordered by id. */
@@ -52,16 +56,20 @@ public final class BudgetRepository {
             return List.of();
         }
         String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
-        return query(c, "SELECT " + COLUMNS + " FROM tg_budget WHERE budget_id IN (" + marks + ") ORDER BY budget_id",
+        return query(
+                c,
+                "SELECT " + COLUMNS + " FROM tg_budget WHERE budget_id IN (" + marks + ") ORDER BY budget_id",
                 List.copyOf(ids));
     }
 
     /** Every budget with its linked-customer count, oldest first. */
     public List<BudgetListing> listWithCustomerCounts(Connection c) throws SQLException {
-        String sql = "SELECT " + prefixed("b") + ", (SELECT COUNT(*) FROM tg_customer cu WHERE cu.budget_id = b.budget_id)"
-                + " AS customer_count FROM tg_budget b ORDER BY b.created_at, b.budget_id";
+        String sql =
+                "SELECT " + prefixed("b") + ", (SELECT COUNT(*) FROM tg_customer cu WHERE cu.budget_id = b.budget_id)"
+                        + " AS customer_count FROM tg_budget b ORDER BY b.created_at, b.budget_id";
         List<BudgetListing> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(new BudgetListing(map(rs), rs.getLong("customer_count")));
             }

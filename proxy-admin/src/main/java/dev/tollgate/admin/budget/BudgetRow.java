@@ -23,12 +23,36 @@ public record BudgetRow(
 
     /** A copy under a new id and owner that keeps every limit, with {@code maxBudgetNanos} replaced. */
     public BudgetRow copyAs(String newId, Long newMaxBudgetNanos, long nowMs, String actor) {
-        return new BudgetRow(newId, newMaxBudgetNanos, softBudgetNanos, maxParallelRequests, tpmLimit, rpmLimit,
-                modelMaxBudget, budgetDuration, budgetResetAt, nowMs, actor, nowMs, actor);
+        return new BudgetRow(
+                newId,
+                newMaxBudgetNanos,
+                softBudgetNanos,
+                maxParallelRequests,
+                tpmLimit,
+                rpmLimit,
+                modelMaxBudget,
+                budgetDuration,
+                budgetResetAt,
+                nowMs,
+                actor,
+                nowMs,
+                actor);
     }
 
     public BudgetRow withMaxBudget(Long nanos, long nowMs, String actor) {
-        return new BudgetRow(budgetId, nanos, softBudgetNanos, maxParallelRequests, tpmLimit, rpmLimit,
-                modelMaxBudget, budgetDuration, budgetResetAt, createdAt, createdBy, nowMs, actor);
+        return new BudgetRow(
+                budgetId,
+                nanos,
+                softBudgetNanos,
+                maxParallelRequests,
+                tpmLimit,
+                rpmLimit,
+                modelMaxBudget,
+                budgetDuration,
+                budgetResetAt,
+                createdAt,
+                createdBy,
+                nowMs,
+                actor);
     }
 }

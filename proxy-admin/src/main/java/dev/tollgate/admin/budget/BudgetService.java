@@ -1,5 +1,6 @@
 package dev.tollgate.admin.budget;
 
+import dev.tollgate.admin.db.Transactions;
 import dev.tollgate.core.budget.BudgetDuration;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
@@ -7,6 +8,7 @@ import dev.tollgate.core.limits.InvalidationBus;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -24,7 +26,11 @@ public final class BudgetService {
     private final InvalidationBus bus;
     private final String defaultBudgetId;
 
-    public BudgetService(DataSource ds, BudgetRepository budgets, ResetSchedule schedule, InvalidationBus bus,
+    public BudgetService(
+            DataSource ds,
+            BudgetRepository budgets,
+            ResetSchedule schedule,
+            InvalidationBus bus,
             String defaultBudgetId) {
         this.ds = ds;
         this.budgets = budgets;
@@ -69,8 +75,20 @@ public final class BudgetService {
             }
         }
         long now = schedule.nowMs();
-        return new BudgetRow(id, in.maxBudgetNanos(), in.softBudgetNanos(), in.maxParallelRequests(), in.tpmLimit(),
-                in.rpmLimit(), in.modelMaxBudget(), duration, resetAt, now, actor, now, actor);
+        return new BudgetRow(
+                id,
+                in.maxBudgetNanos(),
+                in.softBudgetNanos(),
+                in.maxParallelRequests(),
+                in.tpmLimit(),
+                in.rpmLimit(),
+                in.modelMaxBudget(),
+                duration,
+                resetAt,
+                now,
+                actor,
+                now,
+                actor);
     }
 
     /** Applies only the fields present in the request; an explicit null clears a field. */
@@ -80,9 +98,11 @@ public final class BudgetService {
         }
         // Validate before opening a transaction: a bad duration must not cost a row lock.
         BudgetDuration newDuration = in.has("budget_duration") && in.budgetDuration() != null
-                ? schedule.duration(in.budgetDuration()) : null;
+                ? schedule.duration(in.budgetDuration())
+                : null;
         BudgetRow updated = Transactions.inTransaction(ds, c -> {
-            BudgetRow old = budgets.findForUpdate(c, in.budgetId()).orElseThrow(() -> notFound(in.budgetId(), "budget_id"));
+            BudgetRow old =
+                    budgets.findForUpdate(c, in.budgetId()).orElseThrow(() -> notFound(in.budgetId(), "budget_id"));
             BudgetRow row = merge(old, in, newDuration, actor);
             budgets.update(c, row);
             return row;
@@ -92,22 +112,29 @@ public final class BudgetService {
     }
 
     private BudgetRow merge(BudgetRow old, BudgetInput in, BudgetDuration newDuration, String actor) {
-        String duration = in.has("budget_duration") ? (newDuration == null ? null : newDuration.text()) : old.budgetDuration();
+        String duration =
+                in.has("budget_duration") ? (newDuration == null ? null : newDuration.text()) : old.budgetDuration();
         Long resetAt = old.budgetResetAt();
         if (in.has("budget_reset_at")) {
             resetAt = in.budgetResetAt();
-        } else if (in.has("budget_duration") && !java.util.Objects.equals(duration, old.budgetDuration())) {
+        } else if (in.has("budget_duration") && !Objects.equals(duration, old.budgetDuration())) {
             // A new period length starts a new calendar-aligned period; no duration means no reset.
             resetAt = newDuration == null ? null : schedule.nextResetMs(newDuration);
         }
-        return new BudgetRow(old.budgetId(),
+        return new BudgetRow(
+                old.budgetId(),
                 in.has("max_budget") ? in.maxBudgetNanos() : old.maxBudgetNanos(),
                 in.has("soft_budget") ? in.softBudgetNanos() : old.softBudgetNanos(),
                 in.has("max_parallel_requests") ? in.maxParallelRequests() : old.maxParallelRequests(),
                 in.has("tpm_limit") ? in.tpmLimit() : old.tpmLimit(),
                 in.has("rpm_limit") ? in.rpmLimit() : old.rpmLimit(),
                 in.has("model_max_budget") ? in.modelMaxBudget() : old.modelMaxBudget(),
-                duration, resetAt, old.createdAt(), old.createdBy(), schedule.nowMs(), actor);
+                duration,
+                resetAt,
+                old.createdAt(),
+                old.createdBy(),
+                schedule.nowMs(),
+                actor);
     }
 
     /** The budgets among {@code ids} that exist; unknown ids are simply absent (as upstream). */
@@ -130,8 +157,10 @@ public final class BudgetService {
      */
     public BudgetRow delete(String budgetId) {
         if (budgetId.equals(defaultBudgetId)) {
-            throw new TollgateException(ErrorKind.CONFLICT, "Budget '" + budgetId
-                    + "' is the default end-user budget (litellm_settings.max_end_user_budget_id); remove it from config before deleting it.",
+            throw new TollgateException(
+                    ErrorKind.CONFLICT,
+                    "Budget '" + budgetId
+                            + "' is the default end-user budget (litellm_settings.max_end_user_budget_id); remove it from config before deleting it.",
                     "id");
         }
         BudgetRow deleted = Transactions.inTransaction(ds, c -> {
@@ -164,11 +193,15 @@ public final class BudgetService {
     }
 
     private static TollgateException alreadyExists(String budgetId) {
-        return new TollgateException(ErrorKind.BAD_REQUEST, "Budget with id '" + budgetId + "' already exists.", "budget_id");
+        return new TollgateException(
+                ErrorKind.BAD_REQUEST, "Budget with id '" + budgetId + "' already exists.", "budget_id");
     }
 
     private static TollgateException inUse(String budgetId, long customers) {
-        return new TollgateException(ErrorKind.CONFLICT, "Budget '" + budgetId + "' is used by " + customers
-                + " customer(s); move them to another budget before deleting it.", "id");
+        return new TollgateException(
+                ErrorKind.CONFLICT,
+                "Budget '" + budgetId + "' is used by " + customers
+                        + " customer(s); move them to another budget before deleting it.",
+                "id");
     }
 }

@@ -21,6 +21,5 @@ public interface CustomerCatalog {
 
     void invalidateAll();
 
-    record SeedSpend(long spentNanos, long periodEndMs) {
-    }
+    record SeedSpend(long spentNanos, long periodEndMs) {}
 }

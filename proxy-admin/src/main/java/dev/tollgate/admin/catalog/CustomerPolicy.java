@@ -9,5 +9,5 @@ import dev.tollgate.core.limits.CustomerLimits;
  * @param known     false for a customer not (yet) in the database
  * @param budgetId  the budget the limits come from, or null
  */
-public record CustomerPolicy(String customerId, boolean known, boolean blocked, String budgetId, CustomerLimits limits) {
-}
+public record CustomerPolicy(
+        String customerId, boolean known, boolean blocked, String budgetId, CustomerLimits limits) {}

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -45,6 +46,7 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     static final long RETRY_AFTER_FAILURE_MS = 1_000;
     /** Failed background reloads are logged at most this often. */
     private static final long LOG_EVERY_MS = 60_000;
+
     private static final Logger LOG = LoggerFactory.getLogger(JdbcCustomerCatalog.class);
 
     private final JdbcExecutor executor;
@@ -55,14 +57,17 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     private final KnownCustomers known;
     /** The policy of every customer without a row, shared (no entry per unknown caller). */
     private final ConcurrentHashMap<String, CompletableFuture<Entry>> defaultPolicy = new ConcurrentHashMap<>();
+
     private final AtomicBoolean refreshingDefault = new AtomicBoolean();
     private final ConcurrentHashMap<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
     /** Bumped by every invalidation; a load that started before one must not fill the cache. */
     private final AtomicLong generation = new AtomicLong();
+
     private final AtomicLong loads = new AtomicLong();
     private final AtomicLong reloadFailures = new AtomicLong();
     /** True from a failed load until the next successful one. */
     private volatile boolean failing;
+
     private volatile long nextProbeAtMs;
     private final AtomicBoolean probing = new AtomicBoolean();
     private final AtomicLong lastFailureLogMs = new AtomicLong(Long.MIN_VALUE);
@@ -73,7 +78,12 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
      * @param zone            {@code litellm_settings.timezone}, for calendar-aligned periods
      * @param ttl             how long an entry may be served without an invalidation (default 30 s)
      */
-    public JdbcCustomerCatalog(DataSource dataSource, JdbcExecutor executor, String defaultBudgetId, ZoneId zone, Clock clock,
+    public JdbcCustomerCatalog(
+            DataSource dataSource,
+            JdbcExecutor executor,
+            String defaultBudgetId,
+            ZoneId zone,
+            Clock clock,
             Duration ttl) {
         this.executor = executor;
         this.loader = new PolicyLoader(dataSource, defaultBudgetId, zone);
@@ -113,8 +123,7 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     }
 
     /** A cached policy and what is needed to keep it current without I/O. Immutable. */
-    private record Entry(CustomerPolicy policy, BudgetDuration duration, long expiresAtMs) {
-    }
+    private record Entry(CustomerPolicy policy, BudgetDuration duration, long expiresAtMs) {}
 
     @Override
     public CompletionStage<CustomerPolicy> policy(String customerId, long nowMs) {
@@ -123,19 +132,25 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             if (clock.millis() >= e.expiresAtMs()) {
                 refreshInBackground(customerId, e, nowMs);
             }
-            return CompletableFuture.completedFuture(current(customerId, e, nowMs).policy());
+            return CompletableFuture.completedFuture(
+                    current(customerId, e, nowMs).policy());
         }
         if (!known.mightExist(customerId)) {
-            return defaultEntry(nowMs).thenApply(d -> asCustomer(customerId, current(DEFAULT_KEY, d, nowMs).policy()));
+            return defaultEntry(nowMs)
+                    .thenApply(d -> asCustomer(
+                            customerId, current(DEFAULT_KEY, d, nowMs).policy()));
         }
-        return load(customerId, nowMs).thenApply(loaded -> current(customerId, loaded, nowMs).policy());
+        return load(customerId, nowMs)
+                .thenApply(loaded -> current(customerId, loaded, nowMs).policy());
     }
 
     @Override
     public CompletionStage<SeedSpend> persistedSpend(String customerId, long nowMs) {
         if (!known.mightExist(customerId)) {
             // No row, so nothing persisted: the account starts at zero in the default budget's period.
-            return defaultEntry(nowMs).thenApply(d -> new SeedSpend(0, current(DEFAULT_KEY, d, nowMs).policy().limits().periodEndMs()));
+            return defaultEntry(nowMs)
+                    .thenApply(d -> new SeedSpend(
+                            0, current(DEFAULT_KEY, d, nowMs).policy().limits().periodEndMs()));
         }
         return executor.submit(() -> loader.persistedSpend(customerId, nowMs));
     }
@@ -168,7 +183,9 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         CompletableFuture<Entry> f = defaultPolicy.get(DEFAULT_KEY);
         if (f == null || f.isCompletedExceptionally()) {
             CompletableFuture<Entry> fresh = new CompletableFuture<>();
-            boolean mine = f == null ? defaultPolicy.putIfAbsent(DEFAULT_KEY, fresh) == null : defaultPolicy.replace(DEFAULT_KEY, f, fresh);
+            boolean mine = f == null
+                    ? defaultPolicy.putIfAbsent(DEFAULT_KEY, fresh) == null
+                    : defaultPolicy.replace(DEFAULT_KEY, f, fresh);
             if (!mine) {
                 return defaultPolicy.getOrDefault(DEFAULT_KEY, fresh);
             }
@@ -275,38 +292,39 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         }
         loads.incrementAndGet();
         executor.submit(() -> {
-            // Queued before the database was found failing: leave it to the probe, skip the database.
-            return !probe && failing ? null : loader.load(customerId, nowMs);
-        }).whenComplete((loaded, error) -> {
-            // A request that finds no entry (swept meanwhile) may join this load: it gets the result.
-            Entry entry = null;
-            Throwable failure = error;
-            if (error != null) {
-                markFailing();
-                reloadFailures.incrementAndGet();
-                logReloadFailure(customerId, error);
-            } else if (loaded == null) {
-                failure = new IllegalStateException("policy reload skipped: the database is failing");
-            } else {
-                failing = false;
-                entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
-                Entry fresh = entry;
-                // Installed unless this customer was invalidated since: either nothing was
-                // invalidated at all, or the very entry this reload replaces is still there (an
-                // invalidation removes it, and a load after it installs a new one).
-                cache.compute(customerId, (k, old) -> generation.get() == gen || old == stale ? fresh : old);
-            }
-            // A failed or skipped reload keeps the stale entry; the next request past the back-off retries.
-            loading.remove(customerId, mine);
-            if (probe) {
-                probing.set(false);
-            }
-            if (failure != null) {
-                mine.completeExceptionally(failure);
-            } else {
-                mine.complete(entry);
-            }
-        });
+                    // Queued before the database was found failing: leave it to the probe, skip the database.
+                    return !probe && failing ? null : loader.load(customerId, nowMs);
+                })
+                .whenComplete((loaded, error) -> {
+                    // A request that finds no entry (swept meanwhile) may join this load: it gets the result.
+                    Entry entry = null;
+                    Throwable failure = error;
+                    if (error != null) {
+                        markFailing();
+                        reloadFailures.incrementAndGet();
+                        logReloadFailure(customerId, error);
+                    } else if (loaded == null) {
+                        failure = new IllegalStateException("policy reload skipped: the database is failing");
+                    } else {
+                        failing = false;
+                        entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
+                        Entry fresh = entry;
+                        // Installed unless this customer was invalidated since: either nothing was
+                        // invalidated at all, or the very entry this reload replaces is still there (an
+                        // invalidation removes it, and a load after it installs a new one).
+                        cache.compute(customerId, (k, old) -> generation.get() == gen || old == stale ? fresh : old);
+                    }
+                    // A failed or skipped reload keeps the stale entry; the next request past the back-off retries.
+                    loading.remove(customerId, mine);
+                    if (probe) {
+                        probing.set(false);
+                    }
+                    if (failure != null) {
+                        mine.completeExceptionally(failure);
+                    } else {
+                        mine.complete(entry);
+                    }
+                });
     }
 
     private void markFailing() {
@@ -315,15 +333,18 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     }
 
     private void logReloadFailure(String customerId, Throwable error) {
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         long now = clock.millis();
         long last = lastFailureLogMs.get();
         long suppressed = unloggedFailures.incrementAndGet();
         if ((last == Long.MIN_VALUE || now - last >= LOG_EVERY_MS) && lastFailureLogMs.compareAndSet(last, now)) {
             unloggedFailures.addAndGet(-suppressed);
-            LOG.warn("Customer policy reload failed ({} failure(s) since the last report, latest for customer {}): {};"
-                    + " serving cached policies until the database answers", suppressed, customerId, cause.toString());
+            LOG.warn(
+                    "Customer policy reload failed ({} failure(s) since the last report, latest for customer {}): {};"
+                            + " serving cached policies until the database answers",
+                    suppressed,
+                    customerId,
+                    cause.toString());
         }
     }
 
@@ -333,10 +354,19 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         if (e.duration() == null || l.periodEndMs() == 0 || nowMs < l.periodEndMs()) {
             return e;
         }
-        long next = e.duration().nextReset(Instant.ofEpochMilli(nowMs), loader.zone()).toEpochMilli();
+        long next = e.duration()
+                .nextReset(Instant.ofEpochMilli(nowMs), loader.zone())
+                .toEpochMilli();
         CustomerPolicy p = e.policy();
-        Entry rolled = new Entry(new CustomerPolicy(p.customerId(), p.known(), p.blocked(), p.budgetId(),
-                new CustomerLimits(l.maxBudgetNanos(), l.rpmLimit(), l.tpmLimit(), next)), e.duration(), e.expiresAtMs());
+        Entry rolled = new Entry(
+                new CustomerPolicy(
+                        p.customerId(),
+                        p.known(),
+                        p.blocked(),
+                        p.budgetId(),
+                        new CustomerLimits(l.maxBudgetNanos(), l.rpmLimit(), l.tpmLimit(), next)),
+                e.duration(),
+                e.expiresAtMs());
         // Only replaces the very entry we read, so a concurrent invalidation or reload wins.
         cache.replace(customerId, e, rolled);
         return rolled;

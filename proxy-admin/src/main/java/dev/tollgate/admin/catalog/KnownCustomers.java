@@ -72,9 +72,11 @@ final class KnownCustomers implements AutoCloseable {
 
     void sync() {
         long startedMs = System.currentTimeMillis();
-        String sql = syncedFromMs == Long.MIN_VALUE ? "SELECT user_id FROM tg_customer"
+        String sql = syncedFromMs == Long.MIN_VALUE
+                ? "SELECT user_id FROM tg_customer"
                 : "SELECT user_id FROM tg_customer WHERE created_at >= ?";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             if (syncedFromMs != Long.MIN_VALUE) {
                 ps.setLong(1, syncedFromMs - OVERLAP_MS);
             }

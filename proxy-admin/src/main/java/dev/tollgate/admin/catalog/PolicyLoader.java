@@ -33,8 +33,7 @@ final class PolicyLoader {
     }
 
     /** A loaded policy with the budget's duration, kept so a cached period end can be rolled forward without I/O. */
-    record Loaded(CustomerPolicy policy, BudgetDuration duration) {
-    }
+    record Loaded(CustomerPolicy policy, BudgetDuration duration) {}
 
     Loaded load(String customerId, long nowMs) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
@@ -54,12 +53,16 @@ final class PolicyLoader {
             String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
             BudgetRow budget = budgetId == null ? null : budget(c, budgetId);
             BudgetDuration duration = duration(budget);
-            CustomerLimits limits = budget == null ? CustomerLimits.UNLIMITED
-                    : new CustomerLimits(orUnlimited(budget.maxBudgetNanos()), orUnlimited(budget.rpm()), orUnlimited(budget.tpm()),
+            CustomerLimits limits = budget == null
+                    ? CustomerLimits.UNLIMITED
+                    : new CustomerLimits(
+                            orUnlimited(budget.maxBudgetNanos()),
+                            orUnlimited(budget.rpm()),
+                            orUnlimited(budget.tpm()),
                             periodEnd(duration, budget.resetAtMs(), nowMs));
             boolean known = row != null;
-            CustomerPolicy policy = new CustomerPolicy(customerId, known, known && row.blocked(),
-                    budget == null ? null : budget.id(), limits);
+            CustomerPolicy policy = new CustomerPolicy(
+                    customerId, known, known && row.blocked(), budget == null ? null : budget.id(), limits);
             return new Loaded(policy, duration);
         }
     }
@@ -92,38 +95,45 @@ final class PolicyLoader {
             return 0;
         }
         Instant stored = resetAtMs == null ? null : Instant.ofEpochMilli(resetAtMs);
-        return duration.currentPeriodEnd(stored, Instant.ofEpochMilli(nowMs), zone).toEpochMilli();
+        return duration.currentPeriodEnd(stored, Instant.ofEpochMilli(nowMs), zone)
+                .toEpochMilli();
     }
 
     ZoneId zone() {
         return zone;
     }
 
-    private record CustomerRow(boolean blocked, String budgetId, long spendNanos, long spendPeriodEnd) {
-    }
+    private record CustomerRow(boolean blocked, String budgetId, long spendNanos, long spendPeriodEnd) {}
 
-    private record BudgetRow(String id, Long maxBudgetNanos, Long rpm, Long tpm, String duration, Long resetAtMs) {
-    }
+    private record BudgetRow(String id, Long maxBudgetNanos, Long rpm, Long tpm, String duration, Long resetAtMs) {}
 
     private static CustomerRow customer(Connection c, String customerId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT blocked, budget_id, spend_nanos, spend_period_end FROM tg_customer WHERE user_id = ?")) {
             ps.setString(1, customerId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new CustomerRow(rs.getBoolean(1), rs.getString(2), rs.getLong(3), rs.getLong(4)) : null;
+                return rs.next()
+                        ? new CustomerRow(rs.getBoolean(1), rs.getString(2), rs.getLong(3), rs.getLong(4))
+                        : null;
             }
         }
     }
 
     private static BudgetRow budget(Connection c, String budgetId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at "
-                + "FROM tg_budget WHERE budget_id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at "
+                        + "FROM tg_budget WHERE budget_id = ?")) {
             ps.setString(1, budgetId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return null;
                 }
-                return new BudgetRow(budgetId, nullableLong(rs, 1), nullableLong(rs, 2), nullableLong(rs, 3), rs.getString(4),
+                return new BudgetRow(
+                        budgetId,
+                        nullableLong(rs, 1),
+                        nullableLong(rs, 2),
+                        nullableLong(rs, 3),
+                        rs.getString(4),
                         nullableLong(rs, 5));
             }
         }
@@ -137,7 +147,10 @@ final class PolicyLoader {
             return BudgetDuration.parse(budget.duration());
         } catch (IllegalArgumentException e) {
             // The admin API validates durations; a bad stored value must not take the hot path down.
-            LOG.warn("Budget {} has an invalid budget_duration '{}'; treating it as never resetting", budget.id(), budget.duration());
+            LOG.warn(
+                    "Budget {} has an invalid budget_duration '{}'; treating it as never resetting",
+                    budget.id(),
+                    budget.duration());
             return null;
         }
     }

@@ -10,8 +10,8 @@ import java.util.List;
  * @param excludeIds  never these customers
  * @param model       only this model, or null
  */
-public record ActivityFilter(LocalDate start, LocalDate end, List<String> customerIds, List<String> excludeIds,
-        String model) {
+public record ActivityFilter(
+        LocalDate start, LocalDate end, List<String> customerIds, List<String> excludeIds, String model) {
     public ActivityFilter {
         customerIds = List.copyOf(customerIds);
         excludeIds = List.copyOf(excludeIds);

@@ -7,7 +7,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /** SQL for {@code tg_customer}. Every method runs on the caller's connection (and transaction). */
@@ -16,8 +19,8 @@ public final class CustomerRepository {
             + " default_model, budget_id, blocked, created_at, updated_at";
 
     public void insert(Connection c, CustomerRow r) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_customer (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO tg_customer (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, r.userId());
             ps.setString(2, r.alias());
             ps.setLong(3, r.spendNanos());
@@ -51,13 +54,15 @@ public final class CustomerRepository {
     }
 
     public Optional<CustomerRow> find(Connection c, String userId) throws SQLException {
-        return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id = ?", List.of(userId)).stream().findFirst();
+        return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id = ?", List.of(userId)).stream()
+                .findFirst();
     }
 
     /** Locks the row until the transaction ends, so concurrent updates of one customer serialise. */
     public Optional<CustomerRow> findForUpdate(Connection c, String userId) throws SQLException {
         return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id = ? FOR UPDATE", List.of(userId))
-                .stream().findFirst();
+                .stream()
+                .findFirst();
     }
 
     /** The rows among {@code ids} that exist, ordered by id. */
@@ -65,8 +70,10 @@ public final class CustomerRepository {
         if (ids.isEmpty()) {
             return List.of();
         }
-        return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id IN (" + marks(ids.size())
-                + ") ORDER BY user_id", List.copyOf(ids));
+        return query(
+                c,
+                "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id IN (" + marks(ids.size()) + ") ORDER BY user_id",
+                List.copyOf(ids));
     }
 
     /**
@@ -78,7 +85,7 @@ public final class CustomerRepository {
         List<String> args = new ArrayList<>();
         if (q != null && !q.isEmpty()) {
             sql.append(" WHERE LOWER(user_id) LIKE ? ESCAPE '\\' OR LOWER(alias) LIKE ? ESCAPE '\\'");
-            String pattern = "%" + likeEscape(q.toLowerCase(java.util.Locale.ROOT)) + "%";
+            String pattern = "%" + likeEscape(q.toLowerCase(Locale.ROOT)) + "%";
             args.add(pattern);
             args.add(pattern);
         }
@@ -87,7 +94,8 @@ public final class CustomerRepository {
     }
 
     public int delete(Connection c, Collection<String> ids) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM tg_customer WHERE user_id IN (" + marks(ids.size()) + ")")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("DELETE FROM tg_customer WHERE user_id IN (" + marks(ids.size()) + ")")) {
             bind(ps, 1, List.copyOf(ids));
             return ps.executeUpdate();
         }
@@ -95,8 +103,9 @@ public final class CustomerRepository {
 
     /** Creates a bare blocked customer unless the id exists; race-free on both databases. */
     public void insertBlockedIfMissing(Connection c, String userId, long nowMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_customer (user_id, blocked, created_at, updated_at)"
-                + " VALUES (?, TRUE, ?, ?) ON CONFLICT DO NOTHING")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO tg_customer (user_id, blocked, created_at, updated_at)"
+                        + " VALUES (?, TRUE, ?, ?) ON CONFLICT DO NOTHING")) {
             ps.setString(1, userId);
             ps.setLong(2, nowMs);
             ps.setLong(3, nowMs);
@@ -105,8 +114,8 @@ public final class CustomerRepository {
     }
 
     public void setBlocked(Connection c, Collection<String> ids, boolean blocked, long nowMs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_customer SET blocked = ?, updated_at = ? WHERE user_id IN ("
-                + marks(ids.size()) + ")")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE tg_customer SET blocked = ?, updated_at = ? WHERE user_id IN (" + marks(ids.size()) + ")")) {
             ps.setBoolean(1, blocked);
             ps.setLong(2, nowMs);
             bind(ps, 3, List.copyOf(ids));
@@ -115,8 +124,8 @@ public final class CustomerRepository {
     }
 
     /** Aliases of the given customers that exist and have one. */
-    public java.util.Map<String, String> aliases(Connection c, Collection<String> ids) throws SQLException {
-        java.util.Map<String, String> out = new java.util.HashMap<>();
+    public Map<String, String> aliases(Connection c, Collection<String> ids) throws SQLException {
+        Map<String, String> out = new HashMap<>();
         for (CustomerRow r : findAll(c, ids)) {
             if (r.alias() != null) {
                 out.put(r.userId(), r.alias());
@@ -145,10 +154,17 @@ public final class CustomerRepository {
             bind(ps, 1, args);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new CustomerRow(rs.getString("user_id"), rs.getString("alias"), rs.getLong("spend_nanos"),
-                            rs.getLong("spend_period_end"), rs.getString("allowed_model_region"),
-                            rs.getString("default_model"), rs.getString("budget_id"), rs.getBoolean("blocked"),
-                            rs.getLong("created_at"), rs.getLong("updated_at")));
+                    out.add(new CustomerRow(
+                            rs.getString("user_id"),
+                            rs.getString("alias"),
+                            rs.getLong("spend_nanos"),
+                            rs.getLong("spend_period_end"),
+                            rs.getString("allowed_model_region"),
+                            rs.getString("default_model"),
+                            rs.getString("budget_id"),
+                            rs.getBoolean("blocked"),
+                            rs.getLong("created_at"),
+                            rs.getLong("updated_at")));
                 }
             }
         }

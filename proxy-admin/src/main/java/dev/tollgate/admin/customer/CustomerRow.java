@@ -15,5 +15,4 @@ public record CustomerRow(
         String budgetId,
         boolean blocked,
         long createdAt,
-        long updatedAt) {
-}
+        long updatedAt) {}

@@ -5,7 +5,7 @@ import dev.tollgate.admin.budget.BudgetRepository;
 import dev.tollgate.admin.budget.BudgetRow;
 import dev.tollgate.admin.budget.BudgetService;
 import dev.tollgate.admin.budget.ResetSchedule;
-import dev.tollgate.admin.budget.Transactions;
+import dev.tollgate.admin.db.Transactions;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.InvalidationBus;
@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -38,9 +39,16 @@ public final class CustomerService {
     private final Set<String> modelNames;
     private final String defaultBudgetId;
 
-    public CustomerService(DataSource ds, CustomerRepository customers, BudgetRepository budgets,
-            BudgetService budgetService, ResetSchedule schedule, LiveSpend liveSpend, InvalidationBus bus,
-            Set<String> modelNames, String defaultBudgetId) {
+    public CustomerService(
+            DataSource ds,
+            CustomerRepository customers,
+            BudgetRepository budgets,
+            BudgetService budgetService,
+            ResetSchedule schedule,
+            LiveSpend liveSpend,
+            InvalidationBus bus,
+            Set<String> modelNames,
+            String defaultBudgetId) {
         this.ds = ds;
         this.customers = customers;
         this.budgets = budgets;
@@ -59,13 +67,14 @@ public final class CustomerService {
             if (inline != null) {
                 // Upstream rejects only max_budget here and silently ignores budget_id next to other
                 // inline fields; both ways of choosing a budget at once are rejected alike.
-                throw new TollgateException(ErrorKind.BAD_REQUEST,
-                        "Set either '" + inline + "' or 'budget_id', not both.", inline);
+                throw new TollgateException(
+                        ErrorKind.BAD_REQUEST, "Set either '" + inline + "' or 'budget_id', not both.", inline);
             }
         }
         checkDefaultModel(in.defaultModel());
         BudgetRow inlineBudget = in.budget().hasAnyLimit()
-                ? budgetService.newRow(in.budget(), UUID.randomUUID().toString(), actor) : null;
+                ? budgetService.newRow(in.budget(), UUID.randomUUID().toString(), actor)
+                : null;
         long now = schedule.nowMs();
         CustomerView view = Transactions.inTransaction(ds, c -> {
             BudgetRow budget = inlineBudget;
@@ -77,9 +86,17 @@ public final class CustomerService {
             if (customers.find(c, in.userId()).isPresent()) {
                 throw alreadyExists(in.userId());
             }
-            CustomerRow row = new CustomerRow(in.userId(), in.alias(), in.spendNanos() == null ? 0 : in.spendNanos(),
-                    periodEnd(c, budget), in.allowedModelRegion(), in.defaultModel(),
-                    budget == null ? null : budget.budgetId(), in.blocked(), now, now);
+            CustomerRow row = new CustomerRow(
+                    in.userId(),
+                    in.alias(),
+                    in.spendNanos() == null ? 0 : in.spendNanos(),
+                    periodEnd(c, budget),
+                    in.allowedModelRegion(),
+                    in.defaultModel(),
+                    budget == null ? null : budget.budgetId(),
+                    in.blocked(),
+                    now,
+                    now);
             try {
                 customers.insert(c, row);
             } catch (SQLException e) {
@@ -101,7 +118,9 @@ public final class CustomerService {
             if (row == null) {
                 return null;
             }
-            BudgetRow budget = row.budgetId() == null ? null : budgets.find(c, row.budgetId()).orElse(null);
+            BudgetRow budget = row.budgetId() == null
+                    ? null
+                    : budgets.find(c, row.budgetId()).orElse(null);
             return new CustomerView(row, budget, row.spendNanos());
         });
         if (stored == null) {
@@ -115,19 +134,21 @@ public final class CustomerService {
             return new CustomerView(fresh, null, liveSpend.current(fresh, now));
         }
         // Outside the transaction: no connection is held while waiting on the limit store.
-        return new CustomerView(stored.customer(), stored.budget(), liveSpend.current(stored.customer(), schedule.nowMs()));
+        return new CustomerView(
+                stored.customer(), stored.budget(), liveSpend.current(stored.customer(), schedule.nowMs()));
     }
 
     /** {@code /customer/update}: applies the given fields; see {@link #applyMaxBudget} for budgets. */
     public CustomerView update(CustomerUpdate in, String actor) {
         if (in.budgetId() != null && in.maxBudgetNanos() != null) {
-            throw new TollgateException(ErrorKind.BAD_REQUEST, "Set either 'max_budget' or 'budget_id', not both.",
-                    "max_budget");
+            throw new TollgateException(
+                    ErrorKind.BAD_REQUEST, "Set either 'max_budget' or 'budget_id', not both.", "max_budget");
         }
         checkDefaultModel(in.defaultModel());
         long now = schedule.nowMs();
         CustomerView view = Transactions.inTransaction(ds, c -> {
-            CustomerRow old = customers.findForUpdate(c, in.userId()).orElseThrow(() -> notFound(in.userId(), "user_id"));
+            CustomerRow old =
+                    customers.findForUpdate(c, in.userId()).orElseThrow(() -> notFound(in.userId(), "user_id"));
             String budgetId = old.budgetId();
             BudgetRow budget = null;
             if (in.budgetId() != null) {
@@ -137,14 +158,17 @@ public final class CustomerService {
                 budget = applyMaxBudget(c, old, in.maxBudgetNanos(), now, actor);
                 budgetId = budget.budgetId();
             }
-            CustomerRow row = new CustomerRow(old.userId(),
+            CustomerRow row = new CustomerRow(
+                    old.userId(),
                     in.alias() != null ? in.alias() : old.alias(),
-                    old.spendNanos(), old.spendPeriodEnd(),
+                    old.spendNanos(),
+                    old.spendPeriodEnd(),
                     in.allowedModelRegion() != null ? in.allowedModelRegion() : old.allowedModelRegion(),
                     in.defaultModel() != null ? in.defaultModel() : old.defaultModel(),
                     budgetId,
                     in.blocked() != null ? in.blocked() : old.blocked(),
-                    old.createdAt(), now);
+                    old.createdAt(),
+                    now);
             customers.updateProfile(c, row);
             if (budget == null && budgetId != null) {
                 budget = budgets.find(c, budgetId).orElse(null);
@@ -176,17 +200,32 @@ public final class CustomerService {
                 return insertCopy(c, tier, maxNanos, now, actor);
             }
         }
-        BudgetRow template = defaultBudgetId == null ? null : budgets.find(c, defaultBudgetId).orElse(null);
+        BudgetRow template = defaultBudgetId == null
+                ? null
+                : budgets.find(c, defaultBudgetId).orElse(null);
         if (template != null) {
             return insertCopy(c, template, maxNanos, now, actor);
         }
-        BudgetRow fresh = new BudgetRow(UUID.randomUUID().toString(), maxNanos, null, null, null, null, null, null, null,
-                now, actor, now, actor);
+        BudgetRow fresh = new BudgetRow(
+                UUID.randomUUID().toString(),
+                maxNanos,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                now,
+                actor,
+                now,
+                actor);
         budgets.insert(c, fresh);
         return fresh;
     }
 
-    private BudgetRow insertCopy(Connection c, BudgetRow tier, long maxNanos, long now, String actor) throws SQLException {
+    private BudgetRow insertCopy(Connection c, BudgetRow tier, long maxNanos, long now, String actor)
+            throws SQLException {
         BudgetRow copy = tier.copyAs(UUID.randomUUID().toString(), maxNanos, now, actor);
         budgets.insert(c, copy);
         return copy;
@@ -209,8 +248,8 @@ public final class CustomerService {
 
     /** {@code /customer/list}: one page ordered by id; spend is the persisted value (cheap for many rows). */
     public List<CustomerView> list(String q, int page, int pageSize) {
-        return Transactions.inTransaction(ds, c -> withBudgets(c,
-                customers.list(c, q, pageSize, (long) (page - 1) * pageSize)));
+        return Transactions.inTransaction(
+                ds, c -> withBudgets(c, customers.list(c, q, pageSize, (long) (page - 1) * pageSize)));
     }
 
     /** {@code /customer/block}: upserts {@code blocked=true}, creating unknown customers. */
@@ -244,16 +283,21 @@ public final class CustomerService {
     }
 
     private void requireAll(Connection c, List<String> ids) throws SQLException {
-        Set<String> found = customers.findAll(c, ids).stream().map(CustomerRow::userId).collect(Collectors.toSet());
+        Set<String> found =
+                customers.findAll(c, ids).stream().map(CustomerRow::userId).collect(Collectors.toSet());
         List<String> missing = ids.stream().filter(id -> !found.contains(id)).collect(Collectors.toList());
         if (!missing.isEmpty()) {
-            throw new TollgateException(ErrorKind.NOT_FOUND,
-                    "End User Id(s)=" + String.join(", ", missing) + " do not exist in db", "user_ids");
+            throw new TollgateException(
+                    ErrorKind.NOT_FOUND,
+                    "End User Id(s)=" + String.join(", ", missing) + " do not exist in db",
+                    "user_ids");
         }
     }
 
     private List<CustomerView> withBudgets(Connection c, List<CustomerRow> rows) throws SQLException {
-        Set<String> budgetIds = rows.stream().map(CustomerRow::budgetId).filter(java.util.Objects::nonNull)
+        Set<String> budgetIds = rows.stream()
+                .map(CustomerRow::budgetId)
+                .filter(Objects::nonNull)
                 .collect(Collectors.toSet());
         Map<String, BudgetRow> byId = new HashMap<>();
         for (BudgetRow b : budgets.findAll(c, budgetIds)) {
@@ -277,9 +321,11 @@ public final class CustomerService {
 
     private void checkDefaultModel(String model) {
         if (model != null && !modelNames.contains(model)) {
-            throw new TollgateException(ErrorKind.UNPROCESSABLE,
+            throw new TollgateException(
+                    ErrorKind.UNPROCESSABLE,
                     "Default Model not on proxy. Configure via `/model/new` or config.yaml. Default_model=" + model
-                            + ", proxy_model_names=" + PythonRepr.set(modelNames), "default_model");
+                            + ", proxy_model_names=" + PythonRepr.set(modelNames),
+                    "default_model");
         }
     }
 
@@ -324,7 +370,9 @@ public final class CustomerService {
     }
 
     private static TollgateException alreadyExists(String userId) {
-        return new TollgateException(ErrorKind.BAD_REQUEST,
-                "Customer already exists, passed user_id=" + userId + ". Please pass a new user_id.", "user_id");
+        return new TollgateException(
+                ErrorKind.BAD_REQUEST,
+                "Customer already exists, passed user_id=" + userId + ". Please pass a new user_id.",
+                "user_id");
     }
 }

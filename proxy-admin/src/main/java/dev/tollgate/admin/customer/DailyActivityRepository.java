@@ -18,8 +18,11 @@ public final class DailyActivityRepository {
         List<String> args = new ArrayList<>();
         String where = where(f, args);
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "SELECT DISTINCT usage_day FROM tg_daily_customer_spend" + where
-                + " ORDER BY usage_day DESC", args); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = prepare(
+                        c,
+                        "SELECT DISTINCT usage_day FROM tg_daily_customer_spend" + where + " ORDER BY usage_day DESC",
+                        args);
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
@@ -36,12 +39,25 @@ public final class DailyActivityRepository {
         String where = where(f, args) + " AND usage_day IN (" + marks(days.size()) + ")";
         args.addAll(days);
         List<DailyUsage> out = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, "SELECT usage_day, customer_id, model, requests, successful_requests,"
-                + " failed_requests, prompt_tokens, completion_tokens, spend_nanos FROM tg_daily_customer_spend" + where
-                + " ORDER BY usage_day DESC, customer_id, model", args); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = prepare(
+                        c,
+                        "SELECT usage_day, customer_id, model, requests, successful_requests,"
+                                + " failed_requests, prompt_tokens, completion_tokens, spend_nanos FROM tg_daily_customer_spend"
+                                + where
+                                + " ORDER BY usage_day DESC, customer_id, model",
+                        args);
+                ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new DailyUsage(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5),
-                        rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getLong(9)));
+                out.add(new DailyUsage(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getLong(4),
+                        rs.getLong(5),
+                        rs.getLong(6),
+                        rs.getLong(7),
+                        rs.getLong(8),
+                        rs.getLong(9)));
             }
         }
         return out;
@@ -54,8 +70,16 @@ public final class DailyActivityRepository {
         try (PreparedStatement ps = prepare(c, "SELECT " + SUMS + " FROM tg_daily_customer_spend" + where, args);
                 ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return new DailyUsage(null, null, null, rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
-                    rs.getLong(5), rs.getLong(6));
+            return new DailyUsage(
+                    null,
+                    null,
+                    null,
+                    rs.getLong(1),
+                    rs.getLong(2),
+                    rs.getLong(3),
+                    rs.getLong(4),
+                    rs.getLong(5),
+                    rs.getLong(6));
         }
     }
 
@@ -65,11 +89,15 @@ public final class DailyActivityRepository {
         args.add(f.start().toString());
         args.add(f.end().toString());
         if (!f.customerIds().isEmpty()) {
-            w.append(" AND customer_id IN (").append(marks(f.customerIds().size())).append(')');
+            w.append(" AND customer_id IN (")
+                    .append(marks(f.customerIds().size()))
+                    .append(')');
             args.addAll(f.customerIds());
         }
         if (!f.excludeIds().isEmpty()) {
-            w.append(" AND customer_id NOT IN (").append(marks(f.excludeIds().size())).append(')');
+            w.append(" AND customer_id NOT IN (")
+                    .append(marks(f.excludeIds().size()))
+                    .append(')');
             args.addAll(f.excludeIds());
         }
         if (f.model() != null) {

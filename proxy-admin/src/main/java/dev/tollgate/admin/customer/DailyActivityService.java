@@ -1,6 +1,6 @@
 package dev.tollgate.admin.customer;
 
-import dev.tollgate.admin.budget.Transactions;
+import dev.tollgate.admin.db.Transactions;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -30,8 +30,8 @@ public final class DailyActivityService {
             List<String> days = allDays.subList(from, Math.min(from + pageSize, allDays.size()));
             List<DailyUsage> rows = activity.rows(c, filter, days);
             Set<String> ids = rows.stream().map(DailyUsage::customerId).collect(Collectors.toSet());
-            return new ActivityPage(List.copyOf(days), rows, activity.totals(c, filter), customers.aliases(c, ids),
-                    page, totalPages);
+            return new ActivityPage(
+                    List.copyOf(days), rows, activity.totals(c, filter), customers.aliases(c, ids), page, totalPages);
         });
     }
 }

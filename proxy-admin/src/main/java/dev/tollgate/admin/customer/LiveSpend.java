@@ -57,7 +57,10 @@ public final class LiveSpend {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
-            LOG.warn("Limit store unreachable while deleting customer {}; its spend there is kept: {}", id, e.toString());
+            LOG.warn(
+                    "Limit store unreachable while deleting customer {}; its spend there is kept: {}",
+                    id,
+                    e.toString());
         }
     }
 

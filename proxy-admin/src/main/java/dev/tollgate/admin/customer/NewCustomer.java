@@ -8,6 +8,12 @@ import dev.tollgate.admin.budget.BudgetInput;
  * @param spendNanos initial spend, or null for 0
  * @param budget     the inline budget fields (its {@code budgetId} is unused; {@code budgetId} here links)
  */
-public record NewCustomer(String userId, String alias, boolean blocked, String budgetId, Long spendNanos,
-        String allowedModelRegion, String defaultModel, BudgetInput budget) {
-}
+public record NewCustomer(
+        String userId,
+        String alias,
+        boolean blocked,
+        String budgetId,
+        Long spendNanos,
+        String allowedModelRegion,
+        String defaultModel,
+        BudgetInput budget) {}

@@ -10,8 +10,7 @@ import java.util.stream.Collectors;
  * (clients match on them, e.g. {@code Successfully deleted customers with ids: ['a', 'b']}).
  */
 public final class PythonRepr {
-    private PythonRepr() {
-    }
+    private PythonRepr() {}
 
     /** {@code ['a', 'b']}. */
     public static String list(List<String> items) {

@@ -32,7 +32,8 @@ public final class Database implements AutoCloseable {
         boolean embedded = databaseUrl == null || databaseUrl.isBlank();
         if (embedded) {
             Path file = dataDir.toAbsolutePath().resolve("tollgate");
-            hc.setJdbcUrl("jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+            hc.setJdbcUrl(
+                    "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
             hc.setUsername("sa");
             hc.setPassword("");
         } else {

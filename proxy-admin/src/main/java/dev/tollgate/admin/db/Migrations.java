@@ -23,14 +23,15 @@ public final class Migrations {
     private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
     /** Known migrations, in order. Add new files here. */
     static final List<String> FILES = List.of("V1__customers_and_budgets.sql", "V2__webhook_outbox.sql");
+
     private static final long ADVISORY_LOCK_KEY = 0x7011_6a7eL;
 
-    private Migrations() {
-    }
+    private Migrations() {}
 
     public static void run(DataSource ds) throws SQLException {
         try (Connection c = ds.getConnection()) {
-            boolean postgres = c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
+            boolean postgres =
+                    c.getMetaData().getDatabaseProductName().toLowerCase().contains("postgres");
             if (postgres) {
                 try (Statement s = c.createStatement()) {
                     s.execute("SELECT pg_advisory_lock(" + ADVISORY_LOCK_KEY + ")");
@@ -50,10 +51,12 @@ public final class Migrations {
 
     private static void apply(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS tg_schema_version (version INTEGER PRIMARY KEY, name VARCHAR(256) NOT NULL, applied_at BIGINT NOT NULL)");
+            s.execute(
+                    "CREATE TABLE IF NOT EXISTS tg_schema_version (version INTEGER PRIMARY KEY, name VARCHAR(256) NOT NULL, applied_at BIGINT NOT NULL)");
         }
         int current = 0;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM tg_schema_version")) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(version), 0) FROM tg_schema_version")) {
             if (rs.next()) {
                 current = rs.getInt(1);
             }
@@ -69,7 +72,8 @@ public final class Migrations {
                 for (String sql : statements(read(file))) {
                     s.execute(sql);
                 }
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_schema_version (version, name, applied_at) VALUES (?, ?, ?)")) {
+                try (PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO tg_schema_version (version, name, applied_at) VALUES (?, ?, ?)")) {
                     ps.setInt(1, version);
                     ps.setString(2, file);
                     ps.setLong(3, System.currentTimeMillis());

@@ -24,6 +24,7 @@ import javax.sql.DataSource;
 public final class OverviewRepository {
     /** Days in the spend-per-day series, today included. */
     public static final int DAYS = 14;
+
     public static final int TOP = 5;
 
     private final DataSource ds;
@@ -51,8 +52,16 @@ public final class OverviewRepository {
                 long blocked = count(c, "SELECT COUNT(*) FROM tg_customer WHERE blocked = TRUE");
                 long budgets = count(c, "SELECT COUNT(*) FROM tg_budget");
                 c.commit();
-                return new SpendOverview(today.toString(), monthStart.toString(), todayTotals, monthTotals, daily, top,
-                        customers, blocked, budgets);
+                return new SpendOverview(
+                        today.toString(),
+                        monthStart.toString(),
+                        todayTotals,
+                        monthTotals,
+                        daily,
+                        top,
+                        customers,
+                        blocked,
+                        budgets);
             } finally {
                 try {
                     c.rollback();
@@ -66,9 +75,10 @@ public final class OverviewRepository {
     }
 
     static Totals totals(Connection c, LocalDate from, LocalDate to) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(spend_nanos), 0), COALESCE(SUM(requests), 0),"
-                + " COALESCE(SUM(failed_requests), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0)"
-                + " FROM tg_daily_customer_spend WHERE usage_day >= ? AND usage_day <= ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT COALESCE(SUM(spend_nanos), 0), COALESCE(SUM(requests), 0),"
+                        + " COALESCE(SUM(failed_requests), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0)"
+                        + " FROM tg_daily_customer_spend WHERE usage_day >= ? AND usage_day <= ?")) {
             ps.setString(1, from.toString());
             ps.setString(2, to.toString());
             try (ResultSet rs = ps.executeQuery()) {
@@ -102,17 +112,23 @@ public final class OverviewRepository {
     /** The customers with the most spend in the range, most first (ties by id). */
     static List<TopCustomer> top(Connection c, LocalDate from, LocalDate to, int limit) throws SQLException {
         List<TopCustomer> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT s.customer_id, c.alias, c.budget_id, c.blocked, s.spend, s.requests"
-                + " FROM (SELECT customer_id, SUM(spend_nanos) AS spend, SUM(requests) AS requests"
-                + "       FROM tg_daily_customer_spend WHERE usage_day >= ? AND usage_day <= ? GROUP BY customer_id) s"
-                + " LEFT JOIN tg_customer c ON c.user_id = s.customer_id"
-                + " ORDER BY s.spend DESC, s.customer_id LIMIT " + limit)) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT s.customer_id, c.alias, c.budget_id, c.blocked, s.spend, s.requests"
+                        + " FROM (SELECT customer_id, SUM(spend_nanos) AS spend, SUM(requests) AS requests"
+                        + "       FROM tg_daily_customer_spend WHERE usage_day >= ? AND usage_day <= ? GROUP BY customer_id) s"
+                        + " LEFT JOIN tg_customer c ON c.user_id = s.customer_id"
+                        + " ORDER BY s.spend DESC, s.customer_id LIMIT " + limit)) {
             ps.setString(1, from.toString());
             ps.setString(2, to.toString());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new TopCustomer(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4),
-                            rs.getLong(5), rs.getLong(6)));
+                    out.add(new TopCustomer(
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getBoolean(4),
+                            rs.getLong(5),
+                            rs.getLong(6)));
                 }
             }
         }
@@ -120,7 +136,8 @@ public final class OverviewRepository {
     }
 
     private static long count(Connection c, String sql) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+        try (PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
         }

@@ -20,15 +20,15 @@ public record SpendOverview(
         long budgets) {
 
     /** Sums over a range of days. */
-    public record Totals(long spendNanos, long requests, long failedRequests, long promptTokens, long completionTokens) {
+    public record Totals(
+            long spendNanos, long requests, long failedRequests, long promptTokens, long completionTokens) {
         public static final Totals ZERO = new Totals(0, 0, 0, 0, 0);
     }
 
     /** One UTC day; days without usage are present with zeros. */
-    public record Day(String date, long spendNanos, long requests) {
-    }
+    public record Day(String date, long spendNanos, long requests) {}
 
     /** A customer's month: {@code alias}, {@code budgetId} are null for customers not yet (or no longer) in {@code tg_customer}. */
-    public record TopCustomer(String userId, String alias, String budgetId, boolean blocked, long spendNanos, long requests) {
-    }
+    public record TopCustomer(
+            String userId, String alias, String budgetId, boolean blocked, long spendNanos, long requests) {}
 }

@@ -56,7 +56,12 @@ public final class BudgetResetJob implements AutoCloseable {
      * @param zone            {@code litellm_settings.timezone}
      * @param interval        how often to look for due budgets (default 10 s)
      */
-    public BudgetResetJob(DataSource dataSource, InvalidationBus bus, String defaultBudgetId, ZoneId zone, Clock clock,
+    public BudgetResetJob(
+            DataSource dataSource,
+            InvalidationBus bus,
+            String defaultBudgetId,
+            ZoneId zone,
+            Clock clock,
             Duration interval) {
         if (interval.isZero() || interval.isNegative()) {
             throw new IllegalArgumentException("reset interval must be positive: " + interval);
@@ -128,13 +133,14 @@ public final class BudgetResetJob implements AutoCloseable {
         }
     }
 
-    private record DueBudget(String budgetId, BudgetDuration duration, Long resetAtMs) {
-    }
+    private record DueBudget(String budgetId, BudgetDuration duration, Long resetAtMs) {}
 
     private List<DueBudget> dueBudgets(long nowMs) throws SQLException {
         List<DueBudget> due = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT budget_id, budget_duration, "
-                + "budget_reset_at FROM tg_budget WHERE budget_duration IS NOT NULL AND (budget_reset_at IS NULL OR budget_reset_at <= ?)")) {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT budget_id, budget_duration, "
+                                + "budget_reset_at FROM tg_budget WHERE budget_duration IS NOT NULL AND (budget_reset_at IS NULL OR budget_reset_at <= ?)")) {
             ps.setLong(1, nowMs);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -144,7 +150,8 @@ public final class BudgetResetJob implements AutoCloseable {
                     try {
                         due.add(new DueBudget(id, BudgetDuration.parse(rs.getString(2)), old));
                     } catch (IllegalArgumentException e) {
-                        LOG.warn("Budget {} has an invalid budget_duration '{}'; not resetting it", id, rs.getString(2));
+                        LOG.warn(
+                                "Budget {} has an invalid budget_duration '{}'; not resetting it", id, rs.getString(2));
                     }
                 }
             }
@@ -171,7 +178,11 @@ public final class BudgetResetJob implements AutoCloseable {
                     customers += zeroSpend(c, "budget_id IS NULL", null, next);
                 }
                 c.commit();
-                LOG.debug("Budget {} reset: {} customer(s) zeroed, next reset at {}", due.budgetId(), customers, Instant.ofEpochMilli(next));
+                LOG.debug(
+                        "Budget {} reset: {} customer(s) zeroed, next reset at {}",
+                        due.budgetId(),
+                        customers,
+                        Instant.ofEpochMilli(next));
                 return true;
             } catch (SQLException | RuntimeException e) {
                 try {
@@ -206,8 +217,9 @@ public final class BudgetResetJob implements AutoCloseable {
 
     /** Zeroes the period spend of the selected customers still in an older period than {@code next}. */
     private static int zeroSpend(Connection c, String which, String budgetId, long next) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_customer SET spend_nanos = 0, spend_period_end = ? WHERE "
-                + which + " AND spend_period_end < ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("UPDATE tg_customer SET spend_nanos = 0, spend_period_end = ? WHERE " + which
+                        + " AND spend_period_end < ?")) {
             int i = 1;
             ps.setLong(i++, next);
             if (budgetId != null) {

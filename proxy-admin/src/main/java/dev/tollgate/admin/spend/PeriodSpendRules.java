@@ -25,11 +25,9 @@ import java.util.List;
 final class PeriodSpendRules {
 
     /** The row's spend and period after applying a batch. */
-    record Totals(long spendNanos, long periodEndMs) {
-    }
+    record Totals(long spendNanos, long periodEndMs) {}
 
-    private PeriodSpendRules() {
-    }
+    private PeriodSpendRules() {}
 
     static Totals apply(long spendNanos, long periodEndMs, List<PeriodSpend> spendByPeriod, long nowMs) {
         // Oldest first, so a batch spanning a rollover adds to the old period before restarting.

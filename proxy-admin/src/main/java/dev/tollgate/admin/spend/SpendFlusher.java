@@ -36,6 +36,7 @@ public final class SpendFlusher implements AutoCloseable {
     static final int DIRTY_PAGE = 1000;
     /** Batches applied per database transaction. */
     static final int GROUP = 200;
+
     private static final int MAX_ROUNDS_PER_PASS = 100;
     private static final long LOG_EVERY_MS = 60_000;
     /** Store calls time out fast (Redis commands have their own timeouts); this is a last guard. */
@@ -252,8 +253,12 @@ public final class SpendFlusher implements AutoCloseable {
         failuresSinceLog += count;
         long now = clock.millis();
         if (now - lastFailureLogMs >= LOG_EVERY_MS) {
-            LOG.warn("{} spend flush failure(s) since the last report; pending spend stays claimed in the limit store "
-                    + "and is retried every {} ms. Last cause: {}", failuresSinceLog, interval.toMillis(), e.toString());
+            LOG.warn(
+                    "{} spend flush failure(s) since the last report; pending spend stays claimed in the limit store "
+                            + "and is retried every {} ms. Last cause: {}",
+                    failuresSinceLog,
+                    interval.toMillis(),
+                    e.toString());
             failuresSinceLog = 0;
             lastFailureLogMs = now;
         }

@@ -72,7 +72,12 @@ public final class SpendJournal implements AutoCloseable {
         }
     }
 
-    public SpendJournal(LimitStore store, SpendRepository repo, int capacity, Duration retryInterval, Duration persistAfter,
+    public SpendJournal(
+            LimitStore store,
+            SpendRepository repo,
+            int capacity,
+            Duration retryInterval,
+            Duration persistAfter,
             Clock clock) {
         this.store = store;
         this.repo = repo;
@@ -122,10 +127,12 @@ public final class SpendJournal implements AutoCloseable {
 
     /** Runs one pass now on the journal thread; completes with the queue size after it. */
     public CompletableFuture<Integer> drainNow() {
-        return CompletableFuture.supplyAsync(() -> {
-            pass(false);
-            return size.get();
-        }, thread);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    pass(false);
+                    return size.get();
+                },
+                thread);
     }
 
     private void safePass() {
@@ -193,8 +200,11 @@ public final class SpendJournal implements AutoCloseable {
             try {
                 repo.applyBatch(toBatch(customer, b.getKey(), entries), now);
             } catch (Exception e) {
-                LOG.warn("Could not persist {} journaled settle(s) of customer {}; kept in memory and retried: {}",
-                        entries.size(), customer, e.toString());
+                LOG.warn(
+                        "Could not persist {} journaled settle(s) of customer {}; kept in memory and retried: {}",
+                        entries.size(),
+                        customer,
+                        e.toString());
                 continue;
             }
             for (Entry e : entries) {
@@ -222,7 +232,8 @@ public final class SpendJournal implements AutoCloseable {
         List<PendingBatch.DailyUsage> du = new ArrayList<>();
         daily.forEach((k, d) -> {
             int bar = k.indexOf('|');
-            du.add(new PendingBatch.DailyUsage(k.substring(0, bar), k.substring(bar + 1), d[0], d[1], d[2], d[3], d[4]));
+            du.add(new PendingBatch.DailyUsage(
+                    k.substring(0, bar), k.substring(bar + 1), d[0], d[1], d[2], d[3], d[4]));
         });
         return new PendingBatch(customerId, batchId, ps, du);
     }
@@ -248,7 +259,9 @@ public final class SpendJournal implements AutoCloseable {
         thread.shutdownNow();
         long unpersisted = queue.stream().filter(e -> !e.request.persisted()).count();
         if (unpersisted > 0) {
-            LOG.error("{} settle(s) could reach neither the limit store nor the database and are lost at shutdown", unpersisted);
+            LOG.error(
+                    "{} settle(s) could reach neither the limit store nor the database and are lost at shutdown",
+                    unpersisted);
         }
     }
 }

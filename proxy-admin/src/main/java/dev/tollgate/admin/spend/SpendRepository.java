@@ -36,8 +36,7 @@ public final class SpendRepository {
     }
 
     /** A customer's persisted period spend and the end of the period it belongs to (0 = never ends). */
-    public record CustomerSpend(long spendNanos, long periodEndMs) {
-    }
+    public record CustomerSpend(long spendNanos, long periodEndMs) {}
 
     /**
      * Applies one batch in one transaction.
@@ -140,7 +139,8 @@ public final class SpendRepository {
     /** The spend and daily aggregates of a batch whose id was just recorded. */
     private static void applySpend(Connection c, PendingBatch batch, long nowMs) throws SQLException {
         CustomerSpend row = lockCustomer(c, batch.customerId(), nowMs);
-        PeriodSpendRules.Totals after = PeriodSpendRules.apply(row.spendNanos(), row.periodEndMs(), batch.spendByPeriod(), nowMs);
+        PeriodSpendRules.Totals after =
+                PeriodSpendRules.apply(row.spendNanos(), row.periodEndMs(), batch.spendByPeriod(), nowMs);
         if (after.spendNanos() != row.spendNanos() || after.periodEndMs() != row.periodEndMs()) {
             updateCustomer(c, batch.customerId(), after, nowMs);
         }
@@ -152,7 +152,8 @@ public final class SpendRepository {
     /** The customer's persisted period spend, empty when the customer has no row. */
     public Optional<CustomerSpend> customerSpend(String customerId) throws SQLException {
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT spend_nanos, spend_period_end FROM tg_customer WHERE user_id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT spend_nanos, spend_period_end FROM tg_customer WHERE user_id = ?")) {
             ps.setString(1, customerId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new CustomerSpend(rs.getLong(1), rs.getLong(2))) : Optional.empty();
@@ -200,8 +201,9 @@ public final class SpendRepository {
         // A savepoint, because on PostgreSQL a failed statement would otherwise abort the whole
         // transaction, including the batch id recorded above.
         Savepoint sp = c.setSavepoint();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_customer (user_id, spend_nanos, spend_period_end, blocked, "
-                + "created_at, updated_at) VALUES (?, 0, 0, FALSE, ?, ?)")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("INSERT INTO tg_customer (user_id, spend_nanos, spend_period_end, blocked, "
+                        + "created_at, updated_at) VALUES (?, 0, 0, FALSE, ?, ?)")) {
             ps.setString(1, customerId);
             ps.setLong(2, nowMs);
             ps.setLong(3, nowMs);
@@ -230,7 +232,8 @@ public final class SpendRepository {
         }
     }
 
-    private static void updateCustomer(Connection c, String customerId, PeriodSpendRules.Totals t, long nowMs) throws SQLException {
+    private static void updateCustomer(Connection c, String customerId, PeriodSpendRules.Totals t, long nowMs)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE tg_customer SET spend_nanos = ?, spend_period_end = ?, updated_at = ? WHERE user_id = ?")) {
             ps.setLong(1, t.spendNanos());
@@ -247,8 +250,9 @@ public final class SpendRepository {
             return;
         }
         Savepoint sp = c.setSavepoint();
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_daily_customer_spend (customer_id, usage_day, model, requests, "
-                + "successful_requests, failed_requests, prompt_tokens, completion_tokens, spend_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO tg_daily_customer_spend (customer_id, usage_day, model, requests, "
+                        + "successful_requests, failed_requests, prompt_tokens, completion_tokens, spend_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, customerId);
             ps.setString(2, d.day());
             ps.setString(3, d.model());
@@ -266,7 +270,8 @@ public final class SpendRepository {
             }
             c.rollback(sp);
             if (!updateDaily(c, customerId, d)) {
-                throw new SQLException("Daily spend row of " + customerId + " " + d.day() + " " + d.model() + " vanished", e);
+                throw new SQLException(
+                        "Daily spend row of " + customerId + " " + d.day() + " " + d.model() + " vanished", e);
             }
         }
     }

@@ -15,11 +15,20 @@ import java.util.List;
  * @param budgetAlerts  send customer {@code threshold_crossed} and {@code budget_crossed}
  * @param thresholds    fractions of the max budget, ascending, each in (0, 1)
  */
-public record WebhookConfig(String url, String secret, boolean spendTracked, boolean budgetAlerts, List<BigDecimal> thresholds,
-        long retryBaseMs, int maxAttempts, int queueCapacity, Duration timeout) {
+public record WebhookConfig(
+        String url,
+        String secret,
+        boolean spendTracked,
+        boolean budgetAlerts,
+        List<BigDecimal> thresholds,
+        long retryBaseMs,
+        int maxAttempts,
+        int queueCapacity,
+        Duration timeout) {
 
     /** {@code alert_types} names that turn the two event families on when the list is given. */
     public static final String SPEND_TRACKED = "spend_tracked";
+
     public static final String BUDGET_ALERTS = "budget_alerts";
 
     /**
@@ -34,9 +43,18 @@ public record WebhookConfig(String url, String secret, boolean spendTracked, boo
         List<String> types = g.alertTypes();
         boolean all = types.isEmpty();
         WebhookOptions o = g.webhook() != null ? g.webhook() : WebhookOptions.DEFAULTS;
-        String secret = g.webhookSecret() == null || g.webhookSecret().isBlank() ? null : g.webhookSecret().trim();
-        return new WebhookConfig(g.webhookUrl().trim(), secret, all || types.contains(SPEND_TRACKED),
-                all || types.contains(BUDGET_ALERTS), o.thresholds(), o.retryBaseMs(), o.maxAttempts(), o.queueCapacity(),
+        String secret = g.webhookSecret() == null || g.webhookSecret().isBlank()
+                ? null
+                : g.webhookSecret().trim();
+        return new WebhookConfig(
+                g.webhookUrl().trim(),
+                secret,
+                all || types.contains(SPEND_TRACKED),
+                all || types.contains(BUDGET_ALERTS),
+                o.thresholds(),
+                o.retryBaseMs(),
+                o.maxAttempts(),
+                o.queueCapacity(),
                 o.timeout());
     }
 }

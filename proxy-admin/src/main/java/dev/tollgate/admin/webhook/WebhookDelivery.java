@@ -58,7 +58,10 @@ final class WebhookDelivery implements AutoCloseable {
         this.clock = clock;
         this.signer = config.secret() == null ? null : new WebhookSigner(config.secret());
         this.uri = URI.create(config.url());
-        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(config.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
         this.pollMs = Math.max(20, Math.min(1_000, config.retryBaseMs() / 4));
         this.leaseMs = config.timeout().toMillis() + 30_000;
         this.thread = new Thread(this::run, "tollgate-webhook-delivery");
@@ -137,7 +140,8 @@ final class WebhookDelivery implements AutoCloseable {
 
     private HttpRequest request(WebhookOutbox.Row row) {
         long ts = clock.millis() / 1000;
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(config.timeout())
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri)
+                .timeout(config.timeout())
                 .header("Content-Type", "application/json")
                 .header("User-Agent", "tollgate-webhooks")
                 .header("webhook-id", row.id())
@@ -163,8 +167,10 @@ final class WebhookDelivery implements AutoCloseable {
             stats.gone.incrementAndGet();
             if (!stats.endpointDisabled) {
                 stats.endpointDisabled = true;
-                LOG.error("Webhook receiver {} answered 410 Gone: webhook delivery is disabled until restart;"
-                        + " new events stay in the outbox", uri);
+                LOG.error(
+                        "Webhook receiver {} answered 410 Gone: webhook delivery is disabled until restart;"
+                                + " new events stay in the outbox",
+                        uri);
             }
             return;
         }
@@ -176,9 +182,11 @@ final class WebhookDelivery implements AutoCloseable {
             LOG.warn("Webhook event {} ({}) dead after {} attempt(s): {}", row.id(), row.type(), attempts, error);
             return;
         }
-        long delay = backoffMs(config.retryBaseMs(), attempts, ThreadLocalRandom.current().nextDouble());
+        long delay = backoffMs(
+                config.retryBaseMs(), attempts, ThreadLocalRandom.current().nextDouble());
         long retryAfter = retryAfterMs(response);
-        outbox.recordAttempt(row.id(), WebhookOutbox.PENDING, attempts, now + Math.max(delay, retryAfter), status, error, now);
+        outbox.recordAttempt(
+                row.id(), WebhookOutbox.PENDING, attempts, now + Math.max(delay, retryAfter), status, error, now);
         stats.retries.incrementAndGet();
         logError("Webhook event " + row.id() + " attempt " + attempts + " failed (" + error + "); retrying in "
                 + Math.max(delay, retryAfter) + " ms");

@@ -8,5 +8,4 @@ package dev.tollgate.admin.webhook;
  * @param type       {@code spend_tracked}, {@code threshold_crossed} or {@code budget_crossed}
  * @param payload    the JSON body, exactly as it will be sent and signed
  */
-public record WebhookEvent(String id, String type, String customerId, String payload) {
-}
+public record WebhookEvent(String id, String type, String customerId, String payload) {}

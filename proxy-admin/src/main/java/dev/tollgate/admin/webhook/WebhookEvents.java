@@ -25,13 +25,13 @@ public final class WebhookEvents {
     public static final String BUDGET_CROSSED = "budget_crossed";
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
-    private WebhookEvents() {
-    }
+    private WebhookEvents() {}
 
     /** The {@code spend_tracked} event of one call: {@code spend} is this call's cost. */
     public static WebhookEvent spendTracked(CallRecord r) {
         String spend = usd(r.costNanos());
-        String body = body(spend, r, SPEND_TRACKED, "Customer spend tracked. Customer=" + r.customerId() + ", spend=" + spend);
+        String body = body(
+                spend, r, SPEND_TRACKED, "Customer spend tracked. Customer=" + r.customerId() + ", spend=" + spend);
         return new WebhookEvent("evt_" + r.requestId().replace("-", ""), SPEND_TRACKED, r.customerId(), body);
     }
 
@@ -53,17 +53,27 @@ public final class WebhookEvents {
         String spend = usd(r.periodSpendNanos());
         if (spent.compareTo(max) >= 0) {
             String message = "Customer Budget: Budget Crossed\n Total Budget:`" + usd(r.maxBudgetNanos()) + "`";
-            return new WebhookEvent(budgetEventId(r.customerId(), BUDGET_CROSSED, r.periodEndMs(), BigDecimal.ONE), BUDGET_CROSSED,
-                    r.customerId(), body(spend, r, BUDGET_CROSSED, message));
+            return new WebhookEvent(
+                    budgetEventId(r.customerId(), BUDGET_CROSSED, r.periodEndMs(), BigDecimal.ONE),
+                    BUDGET_CROSSED,
+                    r.customerId(),
+                    body(spend, r, BUDGET_CROSSED, message));
         }
         for (int i = thresholds.size() - 1; i >= 0; i--) {
             BigDecimal t = thresholds.get(i);
             if (spent.compareTo(max.multiply(t)) >= 0) {
                 // LiteLLM names a threshold by the part of the budget left: 0.95 used = "5% Threshold Crossed".
-                String left = BigDecimal.ONE.subtract(t).multiply(HUNDRED).stripTrailingZeros().toPlainString();
+                String left = BigDecimal.ONE
+                        .subtract(t)
+                        .multiply(HUNDRED)
+                        .stripTrailingZeros()
+                        .toPlainString();
                 String message = "Customer Budget: " + left + "% Threshold Crossed";
-                return new WebhookEvent(budgetEventId(r.customerId(), THRESHOLD_CROSSED, r.periodEndMs(), t), THRESHOLD_CROSSED,
-                        r.customerId(), body(spend, r, THRESHOLD_CROSSED, message));
+                return new WebhookEvent(
+                        budgetEventId(r.customerId(), THRESHOLD_CROSSED, r.periodEndMs(), t),
+                        THRESHOLD_CROSSED,
+                        r.customerId(),
+                        body(spend, r, THRESHOLD_CROSSED, message));
             }
         }
         return null;
@@ -71,7 +81,8 @@ public final class WebhookEvents {
 
     /** {@code evt_} + 40 hex digits of SHA-256 over (event, customer, period end, threshold). */
     public static String budgetEventId(String customerId, String event, long periodEndMs, BigDecimal threshold) {
-        String key = event + "\n" + customerId + "\n" + periodEndMs + "\n" + threshold.stripTrailingZeros().toPlainString();
+        String key = event + "\n" + customerId + "\n" + periodEndMs + "\n"
+                + threshold.stripTrailingZeros().toPlainString();
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return "evt_" + HexFormat.of().formatHex(d).substring(0, 40);

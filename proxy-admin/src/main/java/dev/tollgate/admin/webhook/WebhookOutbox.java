@@ -31,14 +31,14 @@ public final class WebhookOutbox {
     }
 
     /** A claimed event. */
-    public record Row(String id, String type, String payload, int attempts) {
-    }
+    public record Row(String id, String type, String payload, int attempts) {}
 
     /** Inserts the event unless its id is there already; true when inserted now. */
     public boolean insertIfAbsent(WebhookEvent e, long nowMs) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO tg_webhook_outbox (event_id, event_type, customer_id, payload, status, attempts, next_attempt_at,"
-                        + " locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, ?)")) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO tg_webhook_outbox (event_id, event_type, customer_id, payload, status, attempts, next_attempt_at,"
+                                + " locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, 0, ?, ?)")) {
             ps.setString(1, e.id());
             ps.setString(2, e.type());
             ps.setString(3, e.customerId());
@@ -75,8 +75,9 @@ public final class WebhookOutbox {
                 }
             }
             List<Row> claimed = new ArrayList<>(candidates.size());
-            try (PreparedStatement ps = c.prepareStatement("UPDATE tg_webhook_outbox SET locked_until = ?, updated_at = ?"
-                    + " WHERE event_id = ? AND status = ? AND locked_until <= ? AND attempts = ?")) {
+            try (PreparedStatement ps =
+                    c.prepareStatement("UPDATE tg_webhook_outbox SET locked_until = ?, updated_at = ?"
+                            + " WHERE event_id = ? AND status = ? AND locked_until <= ? AND attempts = ?")) {
                 for (Row r : candidates) {
                     ps.setLong(1, nowMs + leaseMs);
                     ps.setLong(2, nowMs);
@@ -94,11 +95,13 @@ public final class WebhookOutbox {
     }
 
     /** Records an attempt and the row's next state; releases the lease. */
-    public void recordAttempt(String id, String status, int attempts, long nextAttemptAt, Integer httpStatus, String error, long nowMs)
+    public void recordAttempt(
+            String id, String status, int attempts, long nextAttemptAt, Integer httpStatus, String error, long nowMs)
             throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "UPDATE tg_webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = 0, last_status = ?,"
-                        + " last_error = ?, updated_at = ? WHERE event_id = ?")) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "UPDATE tg_webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, locked_until = 0, last_status = ?,"
+                                + " last_error = ?, updated_at = ? WHERE event_id = ?")) {
             ps.setString(1, status);
             ps.setInt(2, attempts);
             ps.setLong(3, nextAttemptAt);
@@ -116,8 +119,8 @@ public final class WebhookOutbox {
 
     /** Events not delivered yet (waiting or being sent). */
     public long pendingCount() throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(
-                "SELECT COUNT(*) FROM tg_webhook_outbox WHERE status = ?")) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM tg_webhook_outbox WHERE status = ?")) {
             ps.setString(1, PENDING);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;

@@ -16,6 +16,7 @@ public final class WebhookStats {
     final AtomicLong droppedDatabase = new AtomicLong();
     /** Dropped because the service was closing. */
     final AtomicLong droppedClosed = new AtomicLong();
+
     final AtomicLong delivered = new AtomicLong();
     /** Failed attempts that were rescheduled. */
     final AtomicLong retries = new AtomicLong();
@@ -25,6 +26,7 @@ public final class WebhookStats {
     final AtomicLong gone = new AtomicLong();
     /** Database errors of the delivery worker (claiming, recording attempts). */
     final AtomicLong outboxErrors = new AtomicLong();
+
     volatile long outboxPending;
     volatile boolean endpointDisabled;
 

@@ -10,8 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.limits.InvalidationBus;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The {@code /budget/*} routes. */
 class AdminApiBudgetTest extends AdminApiTestBase {
@@ -21,15 +22,33 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         AdminApiFixture f = fixture(kind);
         String id = id("b");
         f.published.clear();
-        JsonNode b = f.post("/budget/new", obj("budget_id", id, "max_budget", json("12.34"), "soft_budget", "10",
-                "max_parallel_requests", 4, "tpm_limit", 1000, "rpm_limit", "60", "budget_duration", "1d",
-                "model_max_budget", json("{\"gpt-4o\":{\"max_budget\":0.1,\"budget_duration\":\"1d\"}}")));
-        assertJson(b, "{\"budget_id\":\"" + id + "\",\"max_budget\":12.34,\"soft_budget\":10.0,"
-                + "\"max_parallel_requests\":4,\"tpm_limit\":1000,\"rpm_limit\":60,"
-                + "\"model_max_budget\":{\"gpt-4o\":{\"max_budget\":0.1,\"budget_duration\":\"1d\"}},"
-                + "\"budget_duration\":\"1d\",\"budget_reset_at\":\"2025-03-16T00:00:00Z\","
-                + "\"created_at\":\"2025-03-15T10:20:30Z\",\"created_by\":\"admin-1\","
-                + "\"updated_at\":\"2025-03-15T10:20:30Z\",\"updated_by\":\"admin-1\"}");
+        JsonNode b = f.post(
+                "/budget/new",
+                obj(
+                        "budget_id",
+                        id,
+                        "max_budget",
+                        json("12.34"),
+                        "soft_budget",
+                        "10",
+                        "max_parallel_requests",
+                        4,
+                        "tpm_limit",
+                        1000,
+                        "rpm_limit",
+                        "60",
+                        "budget_duration",
+                        "1d",
+                        "model_max_budget",
+                        json("{\"gpt-4o\":{\"max_budget\":0.1,\"budget_duration\":\"1d\"}}")));
+        assertJson(
+                b,
+                "{\"budget_id\":\"" + id + "\",\"max_budget\":12.34,\"soft_budget\":10.0,"
+                        + "\"max_parallel_requests\":4,\"tpm_limit\":1000,\"rpm_limit\":60,"
+                        + "\"model_max_budget\":{\"gpt-4o\":{\"max_budget\":0.1,\"budget_duration\":\"1d\"}},"
+                        + "\"budget_duration\":\"1d\",\"budget_reset_at\":\"2025-03-16T00:00:00Z\","
+                        + "\"created_at\":\"2025-03-15T10:20:30Z\",\"created_by\":\"admin-1\","
+                        + "\"updated_at\":\"2025-03-15T10:20:30Z\",\"updated_by\":\"admin-1\"}");
         assertThat(f.published).containsExactly(InvalidationBus.ALL);
     }
 
@@ -52,23 +71,48 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         error(f.postCall("/budget/new", obj("budget_id", id)))
                 .is(400, "bad_request", "budget_id", "Budget with id '" + id + "' already exists.");
         error(f.postCall("/budget/new", obj("max_budget", json("-0.5"))))
-                .is(400, "invalid_request_error", "max_budget", "max_budget must be a non-negative finite number. Received: -0.5");
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "max_budget",
+                        "max_budget must be a non-negative finite number. Received: -0.5");
         error(f.postCall("/budget/new", obj("soft_budget", "inf")))
-                .is(400, "invalid_request_error", "soft_budget", "soft_budget must be a non-negative finite number. Received: inf");
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "soft_budget",
+                        "soft_budget must be a non-negative finite number. Received: inf");
         error(f.postCall("/budget/new", obj("tpm_limit", -1)))
-                .is(400, "invalid_request_error", "tpm_limit", "tpm_limit must be a non-negative integer. Received: -1");
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "tpm_limit",
+                        "tpm_limit must be a non-negative integer. Received: -1");
         error(f.postCall("/budget/new", obj("rpm_limit", json("1.5"))))
-                .is(400, "invalid_request_error", "rpm_limit", "rpm_limit must be a non-negative integer. Received: 1.5");
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "rpm_limit",
+                        "rpm_limit must be a non-negative integer. Received: 1.5");
         error(f.postCall("/budget/new", obj("max_parallel_requests", "many")))
-                .is(400, "invalid_request_error", "max_parallel_requests",
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "max_parallel_requests",
                         "max_parallel_requests must be a non-negative integer. Received: many");
         AdminApiFixture.Rendered duration = error(f.postCall("/budget/new", obj("budget_duration", "1x")));
         assertThat(duration.status()).isEqualTo(400);
         assertThat(duration.error().get("param").asText()).isEqualTo("budget_duration");
-        assertThat(error(f.postCall("/budget/new", obj("model_max_budget", json("{\"gpt-4o\":5}")))).error()
-                .get("param").asText()).isEqualTo("model_max_budget");
-        assertThat(error(f.postCall("/budget/new", obj("budget_reset_at", "soon"))).error()
-                .get("param").asText()).isEqualTo("budget_reset_at");
+        assertThat(error(f.postCall("/budget/new", obj("model_max_budget", json("{\"gpt-4o\":5}"))))
+                        .error()
+                        .get("param")
+                        .asText())
+                .isEqualTo("model_max_budget");
+        assertThat(error(f.postCall("/budget/new", obj("budget_reset_at", "soon")))
+                        .error()
+                        .get("param")
+                        .asText())
+                .isEqualTo("budget_reset_at");
     }
 
     @BothDatabases
@@ -106,7 +150,11 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         error(f.postCall("/budget/update", obj("budget_id", "ghost", "max_budget", 1)))
                 .is(404, "not_found", "budget_id", "Budget with id 'ghost' does not exist.");
         error(f.postCall("/budget/update", obj("budget_id", "ghost", "max_budget", -1)))
-                .is(400, "invalid_request_error", "max_budget", "max_budget must be a non-negative finite number. Received: -1");
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "max_budget",
+                        "max_budget must be a non-negative finite number. Received: -1");
     }
 
     @BothDatabases
@@ -131,7 +179,7 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         f.post("/customer/new", obj("user_id", id("c"), "budget_id", tier));
         JsonNode list = f.get("/budget/list");
         // The list's order is the database's; look each budget up by id instead of relying on it.
-        java.util.Map<String, Long> counts = new java.util.HashMap<>();
+        Map<String, Long> counts = new HashMap<>();
         for (JsonNode b : list) {
             counts.put(b.get("budget_id").asText(), b.get("customer_count").asLong());
             if (b.get("budget_id").asText().equals(tier)) {
@@ -145,13 +193,29 @@ class AdminApiBudgetTest extends AdminApiTestBase {
     void settingsDescribeTheSevenFields(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
         String id = id("b");
-        f.post("/budget/new", obj("budget_id", id, "max_budget", 3, "rpm_limit", 6, "model_max_budget",
-                json("{\"gpt-4o\":{\"max_budget\":1}}")));
+        f.post(
+                "/budget/new",
+                obj(
+                        "budget_id",
+                        id,
+                        "max_budget",
+                        3,
+                        "rpm_limit",
+                        6,
+                        "model_max_budget",
+                        json("{\"gpt-4o\":{\"max_budget\":1}}")));
         JsonNode s = f.get("/budget/settings", "budget_id", id);
-        assertThat(texts(s, "field_name")).containsExactly("max_budget", "soft_budget", "max_parallel_requests",
-                "tpm_limit", "rpm_limit", "budget_duration", "model_max_budget");
-        assertThat(texts(s, "field_type")).containsExactly("Float", "Float", "Integer", "Integer", "Integer", "String",
-                "Object");
+        assertThat(texts(s, "field_name"))
+                .containsExactly(
+                        "max_budget",
+                        "soft_budget",
+                        "max_parallel_requests",
+                        "tpm_limit",
+                        "rpm_limit",
+                        "budget_duration",
+                        "model_max_budget");
+        assertThat(texts(s, "field_type"))
+                .containsExactly("Float", "Float", "Integer", "Integer", "Integer", "String", "Object");
         assertThat(s.get(0).get("field_value").decimalValue()).isEqualByComparingTo("3");
         assertThat(s.get(4).get("field_value").asLong()).isEqualTo(6);
         assertJson(s.get(6).get("field_value"), "{\"gpt-4o\":{\"max_budget\":1}}");
@@ -176,11 +240,20 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         f.post("/budget/new", obj("budget_id", tier, "max_budget", 1));
         String customer = id("c");
         f.post("/customer/new", obj("user_id", customer, "budget_id", tier));
-        error(f.postCall("/budget/delete", obj("id", tier))).is(409, "conflict", "id",
-                "Budget '" + tier + "' is used by 1 customer(s); move them to another budget before deleting it.");
-        error(f.postCall("/budget/delete", obj("id", AdminApiFixture.DEFAULT_BUDGET))).is(409, "conflict", "id",
-                "Budget 'default-tier' is the default end-user budget (litellm_settings.max_end_user_budget_id);"
-                        + " remove it from config before deleting it.");
+        error(f.postCall("/budget/delete", obj("id", tier)))
+                .is(
+                        409,
+                        "conflict",
+                        "id",
+                        "Budget '" + tier
+                                + "' is used by 1 customer(s); move them to another budget before deleting it.");
+        error(f.postCall("/budget/delete", obj("id", AdminApiFixture.DEFAULT_BUDGET)))
+                .is(
+                        409,
+                        "conflict",
+                        "id",
+                        "Budget 'default-tier' is the default end-user budget (litellm_settings.max_end_user_budget_id);"
+                                + " remove it from config before deleting it.");
 
         f.post("/customer/delete", obj("user_ids", List.of(customer)));
         f.published.clear();

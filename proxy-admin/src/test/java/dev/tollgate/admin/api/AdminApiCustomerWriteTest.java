@@ -3,7 +3,6 @@ package dev.tollgate.admin.api;
 import static dev.tollgate.admin.api.AdminApiFixture.assertJson;
 import static dev.tollgate.admin.api.AdminApiFixture.error;
 import static dev.tollgate.admin.api.AdminApiFixture.id;
-import static dev.tollgate.admin.api.AdminApiFixture.json;
 import static dev.tollgate.admin.api.AdminApiFixture.obj;
 import static dev.tollgate.admin.api.AdminApiFixture.texts;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,8 +19,9 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         String id = id("c");
         f.post("/customer/new", obj("user_id", id, "alias", "Old", "allowed_model_region", "us"));
         f.published.clear();
-        JsonNode row = f.post("/customer/update", obj("user_id", id, "alias", "Updated Test User", "tpm_limit", 5,
-                "metadata", obj("x", 1)));
+        JsonNode row = f.post(
+                "/customer/update",
+                obj("user_id", id, "alias", "Updated Test User", "tpm_limit", 5, "metadata", obj("x", 1)));
         assertThat(row.get("user_id").asText()).isEqualTo(id);
         assertThat(row.get("alias").asText()).isEqualTo("Updated Test User");
         assertThat(row.get("allowed_model_region").asText()).isEqualTo("us");
@@ -45,19 +45,29 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         AdminApiFixture f = fixture(kind);
         String id = id("c");
         f.post("/customer/new", obj("user_id", id));
-        assertThat(f.post("/customer/update", obj("user_id", id, "blocked", true)).get("blocked").asBoolean()).isTrue();
-        assertThat(f.post("/customer/update", obj("user_id", id, "blocked", false)).get("blocked").asBoolean()).isFalse();
-        assertThat(f.get("/customer/info", "end_user_id", id).get("blocked").asBoolean()).isFalse();
+        assertThat(f.post("/customer/update", obj("user_id", id, "blocked", true))
+                        .get("blocked")
+                        .asBoolean())
+                .isTrue();
+        assertThat(f.post("/customer/update", obj("user_id", id, "blocked", false))
+                        .get("blocked")
+                        .asBoolean())
+                .isFalse();
+        assertThat(f.get("/customer/info", "end_user_id", id).get("blocked").asBoolean())
+                .isFalse();
     }
 
     @BothDatabases
     void updateMaxBudgetEditsAPrivateBudgetInPlace(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
         String id = id("c");
-        String budgetId = f.post("/customer/new", obj("user_id", id, "max_budget", 1, "rpm_limit", 7)).get("budget_id").asText();
+        String budgetId = f.post("/customer/new", obj("user_id", id, "max_budget", 1, "rpm_limit", 7))
+                .get("budget_id")
+                .asText();
         JsonNode row = f.post("/customer/update", obj("user_id", id, "max_budget", 0));
         assertThat(row.get("budget_id").asText()).isEqualTo(budgetId);
-        assertThat(row.get("litellm_budget_table").get("max_budget").decimalValue()).isEqualByComparingTo("0");
+        assertThat(row.get("litellm_budget_table").get("max_budget").decimalValue())
+                .isEqualByComparingTo("0");
         assertThat(row.get("litellm_budget_table").get("rpm_limit").asLong()).isEqualTo(7);
     }
 
@@ -87,12 +97,14 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
     @BothDatabases
     void updateMaxBudgetWithoutABudgetCopiesTheDefaultBudgetsLimits(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
-        if (f.post("/budget/info", obj("budgets", List.of(AdminApiFixture.DEFAULT_BUDGET))).isEmpty()) {
+        if (f.post("/budget/info", obj("budgets", List.of(AdminApiFixture.DEFAULT_BUDGET)))
+                .isEmpty()) {
             f.post("/budget/new", obj("budget_id", AdminApiFixture.DEFAULT_BUDGET, "max_budget", 1, "rpm_limit", 3));
         }
         String id = id("c");
         f.post("/customer/new", obj("user_id", id));
-        JsonNode table = f.post("/customer/update", obj("user_id", id, "max_budget", "4")).get("litellm_budget_table");
+        JsonNode table = f.post("/customer/update", obj("user_id", id, "max_budget", "4"))
+                .get("litellm_budget_table");
         assertThat(table.get("budget_id").asText()).isNotEqualTo(AdminApiFixture.DEFAULT_BUDGET);
         assertThat(table.get("max_budget").decimalValue()).isEqualByComparingTo("4");
         assertThat(table.get("rpm_limit").asLong()).isEqualTo(3);
@@ -120,24 +132,34 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         AdminApiFixture f = fixture(kind);
         String a = id("c");
         String b = id("c");
-        String budgetId = f.post("/customer/new", obj("user_id", a, "max_budget", 1)).get("budget_id").asText();
+        String budgetId = f.post("/customer/new", obj("user_id", a, "max_budget", 1))
+                .get("budget_id")
+                .asText();
         f.post("/customer/new", obj("user_id", b));
         f.daily(a, "2025-03-14", "gpt-4o", 1, 1, 0, 10, 20, 5);
 
         error(f.postCall("/customer/delete", obj("user_ids", List.of(a, "non-existent-user-1", "non-existent-user-2"))))
-                .is(404, "not_found", "user_ids",
+                .is(
+                        404,
+                        "not_found",
+                        "user_ids",
                         "End User Id(s)=non-existent-user-1, non-existent-user-2 do not exist in db");
-        assertThat(f.get("/customer/info", "end_user_id", a).get("user_id").asText()).isEqualTo(a);
+        assertThat(f.get("/customer/info", "end_user_id", a).get("user_id").asText())
+                .isEqualTo(a);
 
         f.published.clear();
         JsonNode result = f.post("/end_user/delete", obj("user_ids", List.of(a, b)));
-        assertJson(result, "{\"deleted_customers\":2,\"message\":\"Successfully deleted customers with ids: ['"
-                + a + "', '" + b + "']\"}");
+        assertJson(
+                result,
+                "{\"deleted_customers\":2,\"message\":\"Successfully deleted customers with ids: ['" + a + "', '" + b
+                        + "']\"}");
         assertThat(f.published).containsExactly(a, b);
-        error(f.getCall("/customer/info", "end_user_id", a)).is(404, "not_found", "end_user_id",
-                "End User Id=" + a + " does not exist in db");
-        assertThat(f.count("SELECT COUNT(*) FROM tg_daily_customer_spend WHERE customer_id = ?", a)).isEqualTo(1);
-        assertThat(f.count("SELECT COUNT(*) FROM tg_budget WHERE budget_id = ?", budgetId)).isEqualTo(1);
+        error(f.getCall("/customer/info", "end_user_id", a))
+                .is(404, "not_found", "end_user_id", "End User Id=" + a + " does not exist in db");
+        assertThat(f.count("SELECT COUNT(*) FROM tg_daily_customer_spend WHERE customer_id = ?", a))
+                .isEqualTo(1);
+        assertThat(f.count("SELECT COUNT(*) FROM tg_budget WHERE budget_id = ?", budgetId))
+                .isEqualTo(1);
     }
 
     @BothDatabases
@@ -145,7 +167,8 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         AdminApiFixture f = fixture(kind);
         error(f.postCall("/customer/delete", obj("user_ids", List.of())))
                 .is(400, "invalid_request_error", "user_ids", "user_ids is required");
-        error(f.postCall("/customer/delete", obj())).is(400, "invalid_request_error", "user_ids", "user_ids is required");
+        error(f.postCall("/customer/delete", obj()))
+                .is(400, "invalid_request_error", "user_ids", "user_ids is required");
     }
 
     @BothDatabases
@@ -161,7 +184,8 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         JsonNode all = f.get("/customer/list", "q", prefix);
         assertThat(all).hasSize(3);
         assertThat(texts(all, "user_id").subList(0, 2)).containsExactly(prefix + "-a", prefix + "-b");
-        assertThat(all.get(0).get("litellm_budget_table").get("budget_id").asText()).isEqualTo(tier);
+        assertThat(all.get(0).get("litellm_budget_table").get("budget_id").asText())
+                .isEqualTo(tier);
         assertThat(all.get(0).has("object_permission_id")).isTrue();
 
         assertThat(texts(f.get("/end_user/list", "q", prefix, "page", "2", "page_size", "1"), "user_id"))
@@ -169,10 +193,18 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         assertThat(f.get("/customer/list", "q", "beta")).isNotEmpty();
         assertThat(f.get("/customer/list", "q", "%")).isEmpty(); // LIKE wildcards are literal
         assertThat(f.get("/customer/list").size()).isGreaterThanOrEqualTo(3);
-        error(f.getCall("/customer/list", "page_size", "1001")).is(400, "invalid_request_error", "page_size",
-                "page_size must be an integer between 1 and 1000. Received: 1001");
-        error(f.getCall("/customer/list", "page", "0")).is(400, "invalid_request_error", "page",
-                "page must be an integer between 1 and 2147483647. Received: 0");
+        error(f.getCall("/customer/list", "page_size", "1001"))
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "page_size",
+                        "page_size must be an integer between 1 and 1000. Received: 1001");
+        error(f.getCall("/customer/list", "page", "0"))
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "page",
+                        "page must be an integer between 1 and 2147483647. Received: 0");
     }
 
     @BothDatabases
@@ -183,20 +215,28 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         f.post("/customer/new", obj("user_id", known, "alias", "K"));
         f.published.clear();
 
-        JsonNode blocked = f.post("/customer/block", obj("user_ids", List.of(unknown, known))).get("blocked_users");
+        JsonNode blocked = f.post("/customer/block", obj("user_ids", List.of(unknown, known)))
+                .get("blocked_users");
         assertThat(texts(blocked, "user_id")).containsExactlyInAnyOrder(known, unknown);
         assertThat(texts(blocked, "blocked")).containsOnly("true");
         assertThat(f.published).containsExactlyInAnyOrder(known, unknown);
-        assertThat(f.get("/customer/info", "end_user_id", unknown).get("blocked").asBoolean()).isTrue();
-        assertThat(f.get("/customer/info", "end_user_id", known).get("alias").asText()).isEqualTo("K");
+        assertThat(f.get("/customer/info", "end_user_id", unknown)
+                        .get("blocked")
+                        .asBoolean())
+                .isTrue();
+        assertThat(f.get("/customer/info", "end_user_id", known).get("alias").asText())
+                .isEqualTo("K");
         // Blocking again is idempotent.
-        assertThat(f.post("/end_user/block", obj("user_ids", List.of(known))).get("blocked_users")).hasSize(1);
+        assertThat(f.post("/end_user/block", obj("user_ids", List.of(known))).get("blocked_users"))
+                .hasSize(1);
 
         f.published.clear();
-        JsonNode unblocked = f.post("/customer/unblock", obj("user_ids", List.of(known, unknown))).get("unblocked_users");
+        JsonNode unblocked = f.post("/customer/unblock", obj("user_ids", List.of(known, unknown)))
+                .get("unblocked_users");
         assertThat(texts(unblocked, "blocked")).containsOnly("false");
         assertThat(f.published).containsExactlyInAnyOrder(known, unknown);
-        assertThat(f.get("/customer/info", "end_user_id", known).get("blocked").asBoolean()).isFalse();
+        assertThat(f.get("/customer/info", "end_user_id", known).get("blocked").asBoolean())
+                .isFalse();
     }
 
     @BothDatabases
@@ -206,7 +246,8 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         f.post("/customer/block", obj("user_ids", List.of(known)));
         error(f.postCall("/end_user/unblock", obj("user_ids", List.of(known, "ghost-1"))))
                 .is(404, "not_found", "user_ids", "End User Id(s)=ghost-1 do not exist in db");
-        assertThat(f.get("/customer/info", "end_user_id", known).get("blocked").asBoolean()).isTrue();
+        assertThat(f.get("/customer/info", "end_user_id", known).get("blocked").asBoolean())
+                .isTrue();
         error(f.postCall("/customer/block", obj("user_ids", List.of())))
                 .is(400, "invalid_request_error", "user_ids", "user_ids is required");
     }

@@ -19,10 +19,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.StreamSupport;
 
 /**
  * One migrated database (PostgreSQL or H2) with an {@link AdminApi} over it, a stub limit store, a
@@ -44,8 +47,11 @@ final class AdminApiFixture implements AutoCloseable {
         db = TestDatabases.create(kind);
         LocalInvalidationBus bus = new LocalInvalidationBus();
         bus.subscribe(published::add);
-        api = new AdminApi(db.db().dataSource(), limits, bus,
-                new AdminSettings(java.util.Set.of("gpt-4o", "gpt-4o-mini"), ZoneOffset.UTC, DEFAULT_BUDGET),
+        api = new AdminApi(
+                db.db().dataSource(),
+                limits,
+                bus,
+                new AdminSettings(Set.of("gpt-4o", "gpt-4o-mini"), ZoneOffset.UTC, DEFAULT_BUDGET),
                 Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
@@ -75,7 +81,7 @@ final class AdminApiFixture implements AutoCloseable {
     }
 
     private static Map<String, Object> map(Object... kv) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
             m.put((String) kv[i], kv[i + 1]);
         }
@@ -130,11 +136,21 @@ final class AdminApiFixture implements AutoCloseable {
     }
 
     /** Inserts one daily aggregate row, as the spend flusher would. */
-    void daily(String customer, String day, String model, long requests, long ok, long failed, long prompt,
-            long completion, long spendNanos) throws Exception {
-        try (Connection c = db.db().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO tg_daily_customer_spend (customer_id, usage_day, model, requests, successful_requests,"
-                        + " failed_requests, prompt_tokens, completion_tokens, spend_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    void daily(
+            String customer,
+            String day,
+            String model,
+            long requests,
+            long ok,
+            long failed,
+            long prompt,
+            long completion,
+            long spendNanos)
+            throws Exception {
+        try (Connection c = db.db().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "INSERT INTO tg_daily_customer_spend (customer_id, usage_day, model, requests, successful_requests,"
+                                + " failed_requests, prompt_tokens, completion_tokens, spend_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, customer);
             ps.setString(2, day);
             ps.setString(3, model);
@@ -147,7 +163,8 @@ final class AdminApiFixture implements AutoCloseable {
     }
 
     long count(String sql, String arg) throws Exception {
-        try (Connection c = db.db().dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = db.db().dataSource().getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, arg);
             try (var rs = ps.executeQuery()) {
                 rs.next();
@@ -157,7 +174,9 @@ final class AdminApiFixture implements AutoCloseable {
     }
 
     static List<String> texts(JsonNode array, String field) {
-        return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(n -> n.get(field).asText()).toList();
+        return StreamSupport.stream(array.spliterator(), false)
+                .map(n -> n.get(field).asText())
+                .toList();
     }
 
     static List<String> list(String... s) {

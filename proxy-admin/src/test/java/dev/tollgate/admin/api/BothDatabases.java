@@ -12,5 +12,4 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Retention(RetentionPolicy.RUNTIME)
 @ParameterizedTest(name = "{0}")
 @ValueSource(strings = {"postgres", "h2"})
-@interface BothDatabases {
-}
+@interface BothDatabases {}

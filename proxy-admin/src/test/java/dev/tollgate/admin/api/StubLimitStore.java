@@ -71,8 +71,7 @@ final class StubLimitStore implements LimitStore {
     }
 
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     private static <T> CompletionStage<T> unsupported() {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("not used by the admin API"));

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,7 +32,8 @@ class CatalogTest {
     private static final long USD = 1_000_000_000L;
 
     private static void exec(DataSource ds, String sql, Object... args) throws SQLException {
-        try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
@@ -41,12 +43,14 @@ class CatalogTest {
 
     /** gold: $10, 5 rpm, no tpm, never resets. free (the default): $1, 2 rpm, 100 tpm, daily, next reset May 2. */
     private static void fixtures(DataSource ds) throws SQLException {
-        String budget = "INSERT INTO tg_budget (budget_id, max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at, "
-                + "created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, 0, 't', 0, 't')";
+        String budget =
+                "INSERT INTO tg_budget (budget_id, max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at, "
+                        + "created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, 0, 't', 0, 't')";
         exec(ds, budget, "gold", 10 * USD, 5L, null, null, null);
         exec(ds, budget, "free", USD, 2L, 100L, "1d", MAY_2);
-        String customer = "INSERT INTO tg_customer (user_id, budget_id, spend_nanos, spend_period_end, blocked, created_at, updated_at) "
-                + "VALUES (?, ?, ?, ?, ?, 0, 0)";
+        String customer =
+                "INSERT INTO tg_customer (user_id, budget_id, spend_nanos, spend_period_end, blocked, created_at, updated_at) "
+                        + "VALUES (?, ?, ?, ?, ?, 0, 0)";
         exec(ds, customer, "vip", "gold", 3L, 0L, false);
         exec(ds, customer, "plain", null, 500L, MAY_2, false);
         exec(ds, customer, "banned", null, 0L, 0L, true);
@@ -59,19 +63,24 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void ownBudgetDefaultBudgetAndNone(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog withDefault = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
-            JdbcCustomerCatalog noDefault = new JdbcCustomerCatalog(ds, jdbc, null, ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog withDefault =
+                    new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog noDefault =
+                    new JdbcCustomerCatalog(ds, jdbc, null, ZoneOffset.UTC, clock, Duration.ofSeconds(30));
 
             assertThat(policy(withDefault, "vip", NOW))
                     .isEqualTo(new CustomerPolicy("vip", true, false, "gold", new CustomerLimits(10 * USD, 5, -1, 0)));
             assertThat(policy(withDefault, "plain", NOW))
-                    .isEqualTo(new CustomerPolicy("plain", true, false, "free", new CustomerLimits(USD, 2, 100, MAY_2)));
+                    .isEqualTo(
+                            new CustomerPolicy("plain", true, false, "free", new CustomerLimits(USD, 2, 100, MAY_2)));
             assertThat(policy(withDefault, "stranger", NOW))
-                    .isEqualTo(new CustomerPolicy("stranger", false, false, "free", new CustomerLimits(USD, 2, 100, MAY_2)));
+                    .isEqualTo(new CustomerPolicy(
+                            "stranger", false, false, "free", new CustomerLimits(USD, 2, 100, MAY_2)));
             assertThat(policy(withDefault, "banned", NOW).blocked()).isTrue();
 
             assertThat(policy(noDefault, "vip", NOW).limits()).isEqualTo(new CustomerLimits(10 * USD, 5, -1, 0));
@@ -85,15 +94,18 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void aHitCompletesAtOnceWithoutLoadingAndUnknownCustomersAreCachedToo(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog catalog =
+                    new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
 
             policy(catalog, "vip", NOW);
             assertThat(catalog.loadCount()).isEqualTo(1);
-            CompletableFuture<CustomerPolicy> hit = catalog.policy("vip", NOW.toEpochMilli()).toCompletableFuture();
+            CompletableFuture<CustomerPolicy> hit =
+                    catalog.policy("vip", NOW.toEpochMilli()).toCompletableFuture();
             assertThat(hit).isCompleted();
             assertThat(hit.join().budgetId()).isEqualTo("gold");
             assertThat(catalog.loadCount()).isEqualTo(1);
@@ -115,11 +127,12 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void concurrentMissesOfOneCustomerShareOneLoad(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(1)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(1)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW),
-                    Duration.ofSeconds(30));
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(
+                    ds, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW), Duration.ofSeconds(30));
             // Hold the only JDBC thread so every miss below is in flight at the same time.
             CountDownLatch release = new CountDownLatch(1);
             jdbc.submit(() -> release.await(10, TimeUnit.SECONDS));
@@ -139,24 +152,31 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void invalidationThroughTheBusDropsEntries(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2);
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2);
                 InvalidationBus bus = new LocalInvalidationBus()) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
-            JdbcCustomerCatalog catalog = JdbcCustomerCatalog.subscribe(bus,
-                    new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW), Duration.ofMinutes(10)));
+            JdbcCustomerCatalog catalog = JdbcCustomerCatalog.subscribe(
+                    bus,
+                    new JdbcCustomerCatalog(
+                            ds, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW), Duration.ofMinutes(10)));
             assertThat(policy(catalog, "plain", NOW).budgetId()).isEqualTo("free");
             assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(5);
 
             exec(ds, "UPDATE tg_customer SET budget_id = 'gold', blocked = TRUE WHERE user_id = 'plain'");
             exec(ds, "UPDATE tg_budget SET rpm_limit = 50 WHERE budget_id = 'gold'");
-            assertThat(policy(catalog, "plain", NOW).budgetId()).as("cached until invalidated").isEqualTo("free");
+            assertThat(policy(catalog, "plain", NOW).budgetId())
+                    .as("cached until invalidated")
+                    .isEqualTo("free");
 
             bus.publish("plain");
             CustomerPolicy plain = policy(catalog, "plain", NOW);
             assertThat(plain.budgetId()).isEqualTo("gold");
             assertThat(plain.blocked()).isTrue();
-            assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).as("other entries kept").isEqualTo(5);
+            assertThat(policy(catalog, "vip", NOW).limits().rpmLimit())
+                    .as("other entries kept")
+                    .isEqualTo(5);
 
             bus.publish(InvalidationBus.ALL);
             assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(50);
@@ -165,7 +185,7 @@ class CatalogTest {
     }
 
     /** Waits (bounded) for a background reload to finish; the condition is what the test asserts next. */
-    private static void eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    private static void eventually(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -175,19 +195,22 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void aStaleEntryIsServedAtOnceWhileTheDatabaseIsDownAndReplacedWhenItIsBack(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
-            FlakyDataSource flaky = new FlakyDataSource(ds);
+            StallingDataSource flaky = new StallingDataSource(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog catalog =
+                    new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
             assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(5);
 
             // Expired, and the database hangs (a pool waiting for its connection timeout).
             flaky.goDown();
             exec(ds, "UPDATE tg_budget SET rpm_limit = 7 WHERE budget_id = 'gold'");
             clock.advance(Duration.ofSeconds(31));
-            CompletableFuture<CustomerPolicy> stale = catalog.policy("vip", clock.millis()).toCompletableFuture();
+            CompletableFuture<CustomerPolicy> stale =
+                    catalog.policy("vip", clock.millis()).toCompletableFuture();
             assertThat(stale).as("answered without waiting for the database").isCompleted();
             assertThat(stale.join().limits().rpmLimit()).isEqualTo(5);
             eventually(() -> flaky.waiting() == 1);
@@ -195,7 +218,8 @@ class CatalogTest {
 
             // More calls meanwhile: answered at once, no second reload.
             for (int i = 0; i < 20; i++) {
-                CompletableFuture<CustomerPolicy> again = catalog.policy("vip", clock.millis()).toCompletableFuture();
+                CompletableFuture<CustomerPolicy> again =
+                        catalog.policy("vip", clock.millis()).toCompletableFuture();
                 assertThat(again).isCompleted();
                 assertThat(again.join().limits().rpmLimit()).isEqualTo(5);
             }
@@ -207,7 +231,8 @@ class CatalogTest {
             assertThat(catalog.reloadFailures()).isEqualTo(1);
             eventually(() -> flaky.waiting() == 0);
             flaky.goDown();
-            CompletableFuture<CustomerPolicy> afterFailure = catalog.policy("vip", clock.millis()).toCompletableFuture();
+            CompletableFuture<CustomerPolicy> afterFailure =
+                    catalog.policy("vip", clock.millis()).toCompletableFuture();
             assertThat(afterFailure).isCompleted();
             assertThat(afterFailure.join().limits().rpmLimit()).isEqualTo(5);
             assertThat(catalog.loadCount()).as("backing off").isEqualTo(2);
@@ -215,10 +240,13 @@ class CatalogTest {
             // Back-off over: one probe; the database is back, so it replaces the stale entry.
             flaky.comeBack();
             clock.advance(Duration.ofMillis(JdbcCustomerCatalog.RETRY_AFTER_FAILURE_MS));
-            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit()).as("still stale until it lands").isEqualTo(5);
+            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit())
+                    .as("still stale until it lands")
+                    .isEqualTo(5);
             assertThat(catalog.loadCount()).isEqualTo(3);
             eventually(() -> policy(catalog, "vip", clock.instant()).limits().rpmLimit() == 7);
-            CompletableFuture<CustomerPolicy> fresh = catalog.policy("vip", clock.millis()).toCompletableFuture();
+            CompletableFuture<CustomerPolicy> fresh =
+                    catalog.policy("vip", clock.millis()).toCompletableFuture();
             assertThat(fresh).isCompleted();
             assertThat(fresh.join().limits().rpmLimit()).isEqualTo(7);
             assertThat(catalog.loadCount()).as("fresh again: no more reloads").isEqualTo(3);
@@ -228,15 +256,17 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void aCustomerNeverLoadedWaitsForTheDatabaseAndFailsWhenItIsDown(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
-            FlakyDataSource flaky = new FlakyDataSource(ds);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW),
-                    Duration.ofSeconds(30));
+            StallingDataSource flaky = new StallingDataSource(ds);
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(
+                    flaky, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW), Duration.ofSeconds(30));
             flaky.goDown();
 
-            CompletableFuture<CustomerPolicy> miss = catalog.policy("plain", NOW.toEpochMilli()).toCompletableFuture();
+            CompletableFuture<CustomerPolicy> miss =
+                    catalog.policy("plain", NOW.toEpochMilli()).toCompletableFuture();
             eventually(() -> flaky.waiting() == 1);
             assertThat(miss).as("nothing cached: waits for the database").isNotDone();
             flaky.release();
@@ -251,12 +281,14 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void reloadsQueuedBehindAFailureSkipTheDatabase(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(1)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(1)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
-            FlakyDataSource flaky = new FlakyDataSource(ds);
+            StallingDataSource flaky = new StallingDataSource(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog catalog =
+                    new JdbcCustomerCatalog(flaky, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
             for (int i = 0; i < 10; i++) {
                 policy(catalog, "c-" + i, NOW);
             }
@@ -265,17 +297,24 @@ class CatalogTest {
             flaky.goDown();
             clock.advance(Duration.ofSeconds(31));
             for (int i = 0; i < 10; i++) {
-                assertThat(catalog.policy("c-" + i, clock.millis()).toCompletableFuture()).isCompleted();
+                assertThat(catalog.policy("c-" + i, clock.millis()).toCompletableFuture())
+                        .isCompleted();
             }
             // The only JDBC thread hangs on the first reload; nine more are queued behind it.
             eventually(() -> flaky.waiting() == 1);
             flaky.release();
             eventually(() -> catalog.reloadFailures() == 1 && jdbcIdle(jdbc));
 
-            assertThat(flaky.attempts() - attemptsBefore).as("only the first reload reached the database").isEqualTo(1);
+            assertThat(flaky.attempts() - attemptsBefore)
+                    .as("only the first reload reached the database")
+                    .isEqualTo(1);
             assertThat(catalog.reloadFailures()).isEqualTo(1);
             for (int i = 0; i < 10; i++) {
-                assertThat(catalog.policy("c-" + i, clock.millis()).toCompletableFuture().join().budgetId()).isEqualTo("free");
+                assertThat(catalog.policy("c-" + i, clock.millis())
+                                .toCompletableFuture()
+                                .join()
+                                .budgetId())
+                        .isEqualTo("free");
             }
         }
     }
@@ -293,40 +332,48 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void invalidationBypassesAStaleEntry(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog catalog =
+                    new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
             assertThat(policy(catalog, "plain", NOW).blocked()).isFalse();
             assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(5);
             clock.advance(Duration.ofSeconds(31)); // both stale now
 
             exec(ds, "UPDATE tg_customer SET blocked = TRUE WHERE user_id = 'plain'");
             catalog.invalidate("plain");
-            assertThat(policy(catalog, "plain", clock.instant()).blocked()).as("the first call after the admin change")
+            assertThat(policy(catalog, "plain", clock.instant()).blocked())
+                    .as("the first call after the admin change")
                     .isTrue();
 
             exec(ds, "UPDATE tg_budget SET rpm_limit = 9 WHERE budget_id = 'gold'");
             catalog.invalidateAll();
-            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit()).isEqualTo(9);
+            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit())
+                    .isEqualTo(9);
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void aPassedPeriodEndIsRolledForwardWithoutIo(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofDays(7));
+            JdbcCustomerCatalog catalog =
+                    new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofDays(7));
             assertThat(policy(catalog, "plain", NOW).limits().periodEndMs()).isEqualTo(MAY_2);
 
             clock.set(Instant.ofEpochMilli(MAY_2));
-            assertThat(policy(catalog, "plain", clock.instant()).limits().periodEndMs()).isEqualTo(MAY_3);
+            assertThat(policy(catalog, "plain", clock.instant()).limits().periodEndMs())
+                    .isEqualTo(MAY_3);
             clock.set(Instant.parse("2024-05-02T23:59:59Z"));
-            assertThat(policy(catalog, "plain", clock.instant()).limits().periodEndMs()).isEqualTo(MAY_3);
+            assertThat(policy(catalog, "plain", clock.instant()).limits().periodEndMs())
+                    .isEqualTo(MAY_3);
             assertThat(catalog.loadCount()).isEqualTo(1);
 
             // A budget whose stored reset time is already past when loaded (the reset job is late).
@@ -340,12 +387,15 @@ class CatalogTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void persistedSpendIsReadFreshAndZeroAfterARollover(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); JdbcExecutor jdbc = new JdbcExecutor(2)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             MutableClock clock = new MutableClock(NOW);
-            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
-            JdbcCustomerCatalog noDefault = new JdbcCustomerCatalog(ds, jdbc, null, ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog catalog =
+                    new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ofSeconds(30));
+            JdbcCustomerCatalog noDefault =
+                    new JdbcCustomerCatalog(ds, jdbc, null, ZoneOffset.UTC, clock, Duration.ofSeconds(30));
 
             assertThat(seed(catalog, "plain", NOW)).isEqualTo(new SeedSpend(500, MAY_2));
             exec(ds, "UPDATE tg_customer SET spend_nanos = 700 WHERE user_id = 'plain'");
@@ -363,6 +413,8 @@ class CatalogTest {
     }
 
     private static SeedSpend seed(CustomerCatalog catalog, String id, Instant at) {
-        return catalog.persistedSpend(id, at.toEpochMilli()).toCompletableFuture().join();
+        return catalog.persistedSpend(id, at.toEpochMilli())
+                .toCompletableFuture()
+                .join();
     }
 }

@@ -15,12 +15,14 @@ class MigrationsTest {
     void migratesOnceAndIsIdempotent(String kind) throws Exception {
         try (TestDatabases.Handle h = TestDatabases.create(kind)) {
             Migrations.run(h.db().dataSource());
-            try (Connection c = h.db().dataSource().getConnection(); Statement s = c.createStatement();
+            try (Connection c = h.db().dataSource().getConnection();
+                    Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM tg_schema_version")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isEqualTo(Migrations.FILES.size());
             }
-            try (Connection c = h.db().dataSource().getConnection(); Statement s = c.createStatement();
+            try (Connection c = h.db().dataSource().getConnection();
+                    Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM tg_customer")) {
                 rs.next();
                 assertThat(rs.getInt(1)).isZero();

@@ -3,6 +3,7 @@ package dev.tollgate.admin.db;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.UUID;
 
@@ -11,10 +12,10 @@ import java.util.UUID;
  * (created and dropped per test class) or a throw-away embedded H2 file.
  */
 public final class TestDatabases {
-    public static final String PG_ADMIN_URL = System.getProperty("tollgate.test.pg", "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
+    public static final String PG_ADMIN_URL =
+            System.getProperty("tollgate.test.pg", "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
 
-    private TestDatabases() {
-    }
+    private TestDatabases() {}
 
     /** A migrated database; {@code kind} is "postgres" or "h2". Close it with {@link Handle#close()}. */
     public static Handle create(String kind) throws Exception {
@@ -25,7 +26,8 @@ public final class TestDatabases {
             return new Handle(db, null);
         }
         String name = "tg_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = java.sql.DriverManager.getConnection(PG_ADMIN_URL); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(PG_ADMIN_URL);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
         Database db = Database.open("jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres", null, 4);
@@ -39,7 +41,8 @@ public final class TestDatabases {
         public void close() throws Exception {
             db.close();
             if (pgName != null) {
-                try (Connection c = java.sql.DriverManager.getConnection(PG_ADMIN_URL); Statement s = c.createStatement()) {
+                try (Connection c = DriverManager.getConnection(PG_ADMIN_URL);
+                        Statement s = c.createStatement()) {
                     s.execute("DROP DATABASE IF EXISTS " + pgName + " WITH (FORCE)");
                 }
             }

@@ -54,7 +54,8 @@ class BudgetResetJobTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void aDueBudgetZeroesItsCustomersAndTheDefaultBudgetsOnesThenInvalidates(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); InvalidationBus bus = new LocalInvalidationBus()) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                InvalidationBus bus = new LocalInvalidationBus()) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             List<String> published = new CopyOnWriteArrayList<>();
@@ -96,11 +97,12 @@ class BudgetResetJobTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void withoutDefaultBudgetCustomersWithoutBudgetAreLeftAlone(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); InvalidationBus bus = new LocalInvalidationBus()) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                InvalidationBus bus = new LocalInvalidationBus()) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
-            BudgetResetJob job = new BudgetResetJob(ds, bus, null, ZoneOffset.UTC, new MutableClock(JUST_AFTER_MAY_2),
-                    Duration.ofSeconds(10));
+            BudgetResetJob job = new BudgetResetJob(
+                    ds, bus, null, ZoneOffset.UTC, new MutableClock(JUST_AFTER_MAY_2), Duration.ofSeconds(10));
             assertThat(job.runOnce()).isEqualTo(1);
             assertThat(spend(ds, "own-daily")).isZero();
             assertThat(spend(ds, "on-default")).isEqualTo(200);
@@ -110,16 +112,17 @@ class BudgetResetJobTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void spendAlreadyFlushedIntoTheNewPeriodSurvivesALateReset(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); InvalidationBus bus = new LocalInvalidationBus()) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                InvalidationBus bus = new LocalInvalidationBus()) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             // The limit store rolled over lazily at midnight and the flusher wrote new-period spend
             // before this job ran.
             SpendRepository repo = new SpendRepository(ds);
-            repo.applyBatch(new PendingBatch("own-daily", "late-1",
-                    List.of(new PeriodSpend(MAY_3, 42)), List.of()), MAY_2);
-            BudgetResetJob job = new BudgetResetJob(ds, bus, "daily", ZoneOffset.UTC, new MutableClock(JUST_AFTER_MAY_2),
-                    Duration.ofSeconds(10));
+            repo.applyBatch(
+                    new PendingBatch("own-daily", "late-1", List.of(new PeriodSpend(MAY_3, 42)), List.of()), MAY_2);
+            BudgetResetJob job = new BudgetResetJob(
+                    ds, bus, "daily", ZoneOffset.UTC, new MutableClock(JUST_AFTER_MAY_2), Duration.ofSeconds(10));
             assertThat(job.runOnce()).isEqualTo(1);
             assertThat(spend(ds, "own-daily")).isEqualTo(42);
             assertThat(periodEnd(ds, "own-daily")).isEqualTo(MAY_3);
@@ -130,22 +133,26 @@ class BudgetResetJobTest {
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void aBudgetWithoutResetTimeIsOnlyInitialised(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); InvalidationBus bus = new LocalInvalidationBus()) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                InvalidationBus bus = new LocalInvalidationBus()) {
             DataSource ds = h.db().dataSource();
             SpendTestSql.insertBudget(ds, "fresh", 1_000L, null, null, "1d", null);
             SpendTestSql.insertCustomer(ds, "new-one", "fresh", 77, MAY_3, false);
-            BudgetResetJob job = new BudgetResetJob(ds, bus, null, ZoneOffset.UTC, new MutableClock(JUST_AFTER_MAY_2),
-                    Duration.ofSeconds(10));
+            BudgetResetJob job = new BudgetResetJob(
+                    ds, bus, null, ZoneOffset.UTC, new MutableClock(JUST_AFTER_MAY_2), Duration.ofSeconds(10));
             assertThat(job.runOnce()).isZero();
             assertThat(resetAt(ds, "fresh")).isEqualTo(MAY_3);
-            assertThat(spend(ds, "new-one")).as("LiteLLM #22013: spend of the current period is kept").isEqualTo(77);
+            assertThat(spend(ds, "new-one"))
+                    .as("LiteLLM #22013: spend of the current period is kept")
+                    .isEqualTo(77);
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
     void twoInstancesResetOnce(String kind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); InvalidationBus bus = new LocalInvalidationBus()) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                InvalidationBus bus = new LocalInvalidationBus()) {
             DataSource ds = h.db().dataSource();
             fixtures(ds);
             MutableClock clock = new MutableClock(JUST_AFTER_MAY_2);
@@ -167,7 +174,9 @@ class BudgetResetJobTest {
                         start.await(5, TimeUnit.SECONDS);
                         return b.runOnce();
                     });
-                    assertThat(ra.get(30, TimeUnit.SECONDS) + rb.get(30, TimeUnit.SECONDS)).as("day " + day).isEqualTo(1);
+                    assertThat(ra.get(30, TimeUnit.SECONDS) + rb.get(30, TimeUnit.SECONDS))
+                            .as("day " + day)
+                            .isEqualTo(1);
                     assertThat(resetAt(ds, "daily")).isEqualTo(due + 86_400_000L);
                     assertThat(spend(ds, "own-daily")).isZero();
                 }

@@ -26,10 +26,13 @@ class SpendFlusherTest {
     /** Admits and settles one call of {@code cost} nano-dollars, as the chat handler does. */
     private static void call(LimitStore store, String customer, long cost) {
         store.seed(customer, 0, 0).toCompletableFuture().join();
-        AdmitDecision d = store.admit(new AdmitRequest(customer, CustomerLimits.UNLIMITED, NOW, cost, 10)).toCompletableFuture().join();
+        AdmitDecision d = store.admit(new AdmitRequest(customer, CustomerLimits.UNLIMITED, NOW, cost, 10))
+                .toCompletableFuture()
+                .join();
         assertThat(d.admitted()).isTrue();
         store.settle(new SettleRequest(customer, cost, 10, d.windowStartMs(), cost, 10, DAY, "gpt-4o", 7, 3, true))
-                .toCompletableFuture().join();
+                .toCompletableFuture()
+                .join();
     }
 
     private static int flush(SpendFlusher f) throws Exception {
@@ -39,7 +42,8 @@ class SpendFlusherTest {
     @ParameterizedTest
     @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
     void settledSpendReachesTheDatabaseToTheNano(String kind, String storeKind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); TestStores.Handle stores = TestStores.create(storeKind)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                TestStores.Handle stores = TestStores.create(storeKind)) {
             LimitStore store = stores.store();
             SpendRepository repo = new SpendRepository(h.db().dataSource());
             Map<String, Long> expected = new HashMap<>();
@@ -58,7 +62,8 @@ class SpendFlusherTest {
             }
             for (Map.Entry<String, Long> e : expected.entrySet()) {
                 assertThat(repo.persistedSpend(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
-                assertThat(store.pendingNanos(e.getKey()).toCompletableFuture().join()).isZero();
+                assertThat(store.pendingNanos(e.getKey()).toCompletableFuture().join())
+                        .isZero();
             }
             long calls = SpendTestSql.count(h.db().dataSource(), "SELECT SUM(requests) FROM tg_daily_customer_spend");
             assertThat(calls).isEqualTo(300);
@@ -68,14 +73,16 @@ class SpendFlusherTest {
     @ParameterizedTest
     @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
     void aFlusherThatDiedAfterCommitIsRepairedWithoutDoubleCounting(String kind, String storeKind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); TestStores.Handle stores = TestStores.create(storeKind)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                TestStores.Handle stores = TestStores.create(storeKind)) {
             LimitStore store = stores.store();
             SpendRepository repo = new SpendRepository(h.db().dataSource());
             call(store, "alice", 1_000);
             call(store, "alice", 234);
 
             // The dying flusher: claims and commits, never acknowledges.
-            PendingBatch claimed = store.claimPending("alice").toCompletableFuture().join();
+            PendingBatch claimed =
+                    store.claimPending("alice").toCompletableFuture().join();
             assertThat(repo.applyBatch(claimed, NOW)).isTrue();
             call(store, "alice", 5); // arrives while the batch is still claimed
 
@@ -95,9 +102,10 @@ class SpendFlusherTest {
     @ParameterizedTest
     @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
     void aDatabaseOutageKeepsTheBatchClaimedAndAppliesItOnceLater(String kind, String storeKind) throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create(kind); TestStores.Handle stores = TestStores.create(storeKind)) {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                TestStores.Handle stores = TestStores.create(storeKind)) {
             LimitStore store = stores.store();
-            FlakyDataSource ds = new FlakyDataSource(h.db().dataSource());
+            SwitchableDataSource ds = new SwitchableDataSource(h.db().dataSource());
             SpendRepository repo = new SpendRepository(ds);
             call(store, "bob", 777);
             call(store, "carol", 1);
@@ -108,7 +116,8 @@ class SpendFlusherTest {
                 assertThat(flush(flusher)).isZero();
                 assertThat(flusher.pendingBatchesFailed()).isEqualTo(4);
                 assertThat(flusher.lastSuccessfulFlushMs()).isZero();
-                assertThat(store.pendingNanos("bob").toCompletableFuture().join()).isEqualTo(777);
+                assertThat(store.pendingNanos("bob").toCompletableFuture().join())
+                        .isEqualTo(777);
                 call(store, "bob", 23); // keeps flowing while the database is down
 
                 ds.down.set(false);
@@ -120,13 +129,15 @@ class SpendFlusherTest {
             }
             assertThat(repo.persistedSpend("bob")).isEqualTo(800);
             assertThat(repo.persistedSpend("carol")).isEqualTo(1);
-            assertThat(SpendTestSql.count(h.db().dataSource(), "SELECT COUNT(*) FROM tg_spend_batch")).isEqualTo(3);
+            assertThat(SpendTestSql.count(h.db().dataSource(), "SELECT COUNT(*) FROM tg_spend_batch"))
+                    .isEqualTo(3);
         }
     }
 
     @Test
     void closeRunsAFinalPassAndTheScheduleFlushesOnItsOwn() throws Exception {
-        try (TestDatabases.Handle h = TestDatabases.create("h2"); LimitStore store = new InProcessLimitStore()) {
+        try (TestDatabases.Handle h = TestDatabases.create("h2");
+                LimitStore store = new InProcessLimitStore()) {
             SpendRepository repo = new SpendRepository(h.db().dataSource());
             SpendFlusher flusher = new SpendFlusher(store, repo, Duration.ofMillis(20));
             flusher.start();

@@ -14,32 +14,38 @@ class SpendPeriodRulesTest {
 
     @Test
     void samePeriodAdds() {
-        assertThat(PeriodSpendRules.apply(10, P1, List.of(new PeriodSpend(P1, 5)), NOW)).isEqualTo(new PeriodSpendRules.Totals(15, P1));
+        assertThat(PeriodSpendRules.apply(10, P1, List.of(new PeriodSpend(P1, 5)), NOW))
+                .isEqualTo(new PeriodSpendRules.Totals(15, P1));
     }
 
     @Test
     void newerPeriodRestartsFromTheBatch() {
-        assertThat(PeriodSpendRules.apply(10, P1, List.of(new PeriodSpend(P2, 5)), NOW)).isEqualTo(new PeriodSpendRules.Totals(5, P2));
+        assertThat(PeriodSpendRules.apply(10, P1, List.of(new PeriodSpend(P2, 5)), NOW))
+                .isEqualTo(new PeriodSpendRules.Totals(5, P2));
     }
 
     @Test
     void olderPeriodIsDropped() {
-        assertThat(PeriodSpendRules.apply(10, P2, List.of(new PeriodSpend(P1, 5)), NOW)).isEqualTo(new PeriodSpendRules.Totals(10, P2));
+        assertThat(PeriodSpendRules.apply(10, P2, List.of(new PeriodSpend(P1, 5)), NOW))
+                .isEqualTo(new PeriodSpendRules.Totals(10, P2));
     }
 
     @Test
     void noPeriodToPeriodAddsAndAdopts() {
-        assertThat(PeriodSpendRules.apply(10, 0, List.of(new PeriodSpend(P1, 5)), NOW)).isEqualTo(new PeriodSpendRules.Totals(15, P1));
+        assertThat(PeriodSpendRules.apply(10, 0, List.of(new PeriodSpend(P1, 5)), NOW))
+                .isEqualTo(new PeriodSpendRules.Totals(15, P1));
     }
 
     @Test
     void noPeriodSpendIsAddedWhileTheRowsPeriodRuns() {
-        assertThat(PeriodSpendRules.apply(10, P2, List.of(new PeriodSpend(0, 5)), NOW)).isEqualTo(new PeriodSpendRules.Totals(15, P2));
+        assertThat(PeriodSpendRules.apply(10, P2, List.of(new PeriodSpend(0, 5)), NOW))
+                .isEqualTo(new PeriodSpendRules.Totals(15, P2));
     }
 
     @Test
     void noPeriodSpendRestartsOnceTheRowsPeriodEnded() {
-        assertThat(PeriodSpendRules.apply(10, P1, List.of(new PeriodSpend(0, 5)), NOW)).isEqualTo(new PeriodSpendRules.Totals(5, 0));
+        assertThat(PeriodSpendRules.apply(10, P1, List.of(new PeriodSpend(0, 5)), NOW))
+                .isEqualTo(new PeriodSpendRules.Totals(5, 0));
     }
 
     @Test

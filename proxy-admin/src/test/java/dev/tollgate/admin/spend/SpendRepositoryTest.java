@@ -33,7 +33,10 @@ class SpendRepositoryTest {
         try (TestDatabases.Handle h = TestDatabases.create(kind)) {
             DataSource ds = h.db().dataSource();
             SpendRepository repo = new SpendRepository(ds);
-            PendingBatch b = new PendingBatch("alice", "b-1", List.of(new PeriodSpend(0, 1_234_567_891L)),
+            PendingBatch b = new PendingBatch(
+                    "alice",
+                    "b-1",
+                    List.of(new PeriodSpend(0, 1_234_567_891L)),
                     List.of(new DailyUsage("2024-05-01", "gpt-4o", 3, 2, 100, 50, 1_234_567_891L)));
 
             assertThat(repo.applyBatch(b, NOW)).isTrue();
@@ -42,7 +45,8 @@ class SpendRepositoryTest {
             assertThat(repo.persistedSpend("alice")).isEqualTo(1_234_567_891L);
             assertThat(SpendTestSql.daily(ds, "alice", "2024-05-01", "gpt-4o"))
                     .isEqualTo(new SpendTestSql.Daily(3, 2, 1, 100, 50, 1_234_567_891L));
-            assertThat(SpendTestSql.count(ds, "SELECT COUNT(*) FROM tg_spend_batch WHERE batch_id = ?", "b-1")).isEqualTo(1);
+            assertThat(SpendTestSql.count(ds, "SELECT COUNT(*) FROM tg_spend_batch WHERE batch_id = ?", "b-1"))
+                    .isEqualTo(1);
         }
     }
 
@@ -59,19 +63,29 @@ class SpendRepositoryTest {
             assertThat(repo.applyBatch(batch("carl", "c-1", 0, 5), NOW)).isTrue();
             // A customer id longer than the column: its insert fails inside the group.
             String tooLong = "x".repeat(2000);
-            List<PendingBatch> group = List.of(batch("zoe", "z-1", 0, 10), batch(tooLong, "t-1", 0, 20), batch("carl", "c-1", 0, 5),
+            List<PendingBatch> group = List.of(
+                    batch("zoe", "z-1", 0, 10),
+                    batch(tooLong, "t-1", 0, 20),
+                    batch("carl", "c-1", 0, 5),
                     batch("amy", "a-1", 0, 30));
 
             List<SpendRepository.Outcome> outcomes = repo.applyBatches(group, NOW);
 
-            assertThat(outcomes).containsExactly(SpendRepository.Outcome.APPLIED, SpendRepository.Outcome.FAILED,
-                    SpendRepository.Outcome.APPLIED_BEFORE, SpendRepository.Outcome.APPLIED);
+            assertThat(outcomes)
+                    .containsExactly(
+                            SpendRepository.Outcome.APPLIED,
+                            SpendRepository.Outcome.FAILED,
+                            SpendRepository.Outcome.APPLIED_BEFORE,
+                            SpendRepository.Outcome.APPLIED);
             assertThat(repo.lastGroupFailure()).isNotNull();
             assertThat(repo.persistedSpend("zoe")).isEqualTo(10);
             assertThat(repo.persistedSpend("amy")).isEqualTo(30);
-            assertThat(repo.persistedSpend("carl")).as("applied before: not counted twice").isEqualTo(5);
+            assertThat(repo.persistedSpend("carl"))
+                    .as("applied before: not counted twice")
+                    .isEqualTo(5);
             assertThat(SpendTestSql.count(ds, "SELECT COUNT(*) FROM tg_spend_batch WHERE batch_id = ?", "t-1"))
-                    .as("the failed batch left no trace, so a retry applies it").isZero();
+                    .as("the failed batch left no trace, so a retry applies it")
+                    .isZero();
             // Replaying the whole group changes nothing that was applied.
             assertThat(repo.applyBatches(List.of(batch("zoe", "z-1", 0, 10), batch("amy", "a-1", 0, 30)), NOW))
                     .containsOnly(SpendRepository.Outcome.APPLIED_BEFORE);
@@ -90,8 +104,13 @@ class SpendRepositoryTest {
             repo.applyBatch(batch("bob", "b-1", 0, 42), NOW);
 
             assertThat(repo.customerSpend("bob")).contains(new SpendRepository.CustomerSpend(42, 0));
-            assertThat(SpendTestSql.count(ds, "SELECT COUNT(*) FROM tg_customer WHERE user_id = ? AND blocked = FALSE "
-                    + "AND budget_id IS NULL AND created_at = ?", "bob", NOW)).isEqualTo(1);
+            assertThat(SpendTestSql.count(
+                            ds,
+                            "SELECT COUNT(*) FROM tg_customer WHERE user_id = ? AND blocked = FALSE "
+                                    + "AND budget_id IS NULL AND created_at = ?",
+                            "bob",
+                            NOW))
+                    .isEqualTo(1);
         }
     }
 
@@ -113,7 +132,8 @@ class SpendRepositoryTest {
                     };
                     Future<Boolean> a = pool.submit(apply);
                     Future<Boolean> c = pool.submit(apply);
-                    assertThat(List.of(a.get(30, TimeUnit.SECONDS), c.get(30, TimeUnit.SECONDS))).containsExactlyInAnyOrder(true, false);
+                    assertThat(List.of(a.get(30, TimeUnit.SECONDS), c.get(30, TimeUnit.SECONDS)))
+                            .containsExactlyInAnyOrder(true, false);
                     assertThat(repo.persistedSpend("racer-" + i)).isEqualTo(1_000_000_007L);
                 }
             } finally {
@@ -133,7 +153,10 @@ class SpendRepositoryTest {
                 CyclicBarrier start = new CyclicBarrier(threads);
                 List<Future<Boolean>> results = new ArrayList<>();
                 for (int t = 0; t < threads; t++) {
-                    PendingBatch b = new PendingBatch("carol", "c-" + t, List.of(new PeriodSpend(0, 10 + t)),
+                    PendingBatch b = new PendingBatch(
+                            "carol",
+                            "c-" + t,
+                            List.of(new PeriodSpend(0, 10 + t)),
                             List.of(new DailyUsage("2024-05-01", "m", 1, 1, 1, 1, 10 + t)));
                     results.add(pool.submit(() -> {
                         start.await(5, TimeUnit.SECONDS);
@@ -147,7 +170,9 @@ class SpendRepositoryTest {
                 pool.shutdownNow();
             }
             assertThat(repo.persistedSpend("carol")).isEqualTo(10 + 11 + 12 + 13);
-            assertThat(SpendTestSql.daily(h.db().dataSource(), "carol", "2024-05-01", "m").requests()).isEqualTo(threads);
+            assertThat(SpendTestSql.daily(h.db().dataSource(), "carol", "2024-05-01", "m")
+                            .requests())
+                    .isEqualTo(threads);
         }
     }
 
@@ -183,16 +208,31 @@ class SpendRepositoryTest {
         try (TestDatabases.Handle h = TestDatabases.create(kind)) {
             DataSource ds = h.db().dataSource();
             SpendRepository repo = new SpendRepository(ds);
-            repo.applyBatch(new PendingBatch("erin", "e-1", List.of(new PeriodSpend(0, 30)), List.of(
-                    new DailyUsage("2024-05-01", "gpt-4o", 2, 2, 10, 5, 20),
-                    new DailyUsage("2024-05-01", "gpt-4o-mini", 1, 0, 7, 0, 10))), NOW);
-            repo.applyBatch(new PendingBatch("erin", "e-2", List.of(new PeriodSpend(0, 9)), List.of(
-                    new DailyUsage("2024-05-01", "gpt-4o", 1, 1, 3, 4, 5),
-                    new DailyUsage("2024-05-02", "gpt-4o", 1, 1, 1, 1, 4))), NOW);
+            repo.applyBatch(
+                    new PendingBatch(
+                            "erin",
+                            "e-1",
+                            List.of(new PeriodSpend(0, 30)),
+                            List.of(
+                                    new DailyUsage("2024-05-01", "gpt-4o", 2, 2, 10, 5, 20),
+                                    new DailyUsage("2024-05-01", "gpt-4o-mini", 1, 0, 7, 0, 10))),
+                    NOW);
+            repo.applyBatch(
+                    new PendingBatch(
+                            "erin",
+                            "e-2",
+                            List.of(new PeriodSpend(0, 9)),
+                            List.of(
+                                    new DailyUsage("2024-05-01", "gpt-4o", 1, 1, 3, 4, 5),
+                                    new DailyUsage("2024-05-02", "gpt-4o", 1, 1, 1, 1, 4))),
+                    NOW);
 
-            assertThat(SpendTestSql.daily(ds, "erin", "2024-05-01", "gpt-4o")).isEqualTo(new SpendTestSql.Daily(3, 3, 0, 13, 9, 25));
-            assertThat(SpendTestSql.daily(ds, "erin", "2024-05-01", "gpt-4o-mini")).isEqualTo(new SpendTestSql.Daily(1, 0, 1, 7, 0, 10));
-            assertThat(SpendTestSql.daily(ds, "erin", "2024-05-02", "gpt-4o")).isEqualTo(new SpendTestSql.Daily(1, 1, 0, 1, 1, 4));
+            assertThat(SpendTestSql.daily(ds, "erin", "2024-05-01", "gpt-4o"))
+                    .isEqualTo(new SpendTestSql.Daily(3, 3, 0, 13, 9, 25));
+            assertThat(SpendTestSql.daily(ds, "erin", "2024-05-01", "gpt-4o-mini"))
+                    .isEqualTo(new SpendTestSql.Daily(1, 0, 1, 7, 0, 10));
+            assertThat(SpendTestSql.daily(ds, "erin", "2024-05-02", "gpt-4o"))
+                    .isEqualTo(new SpendTestSql.Daily(1, 1, 0, 1, 1, 4));
             assertThat(repo.persistedSpend("erin")).isEqualTo(39);
         }
     }

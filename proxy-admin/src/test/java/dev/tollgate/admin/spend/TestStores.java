@@ -2,8 +2,8 @@ package dev.tollgate.admin.spend;
 
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.LimitStore;
-import dev.tollgate.core.limits.RedisClients;
-import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.core.limits.redis.RedisClients;
+import dev.tollgate.core.limits.redis.RedisLimitStore;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
@@ -14,11 +14,11 @@ import java.util.UUID;
 final class TestStores {
     static final String REDIS_URL = System.getProperty("tollgate.test.redis", "redis://127.0.0.1:6379");
 
-    private TestStores() {
-    }
+    private TestStores() {}
 
     /** A store and what to clean up after it. */
-    record Handle(LimitStore store, RedisClient client, StatefulRedisConnection<String, String> connection, String prefix)
+    record Handle(
+            LimitStore store, RedisClient client, StatefulRedisConnection<String, String> connection, String prefix)
             implements AutoCloseable {
         @Override
         public void close() {

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.TestDatabases;
-import dev.tollgate.bench.testing.WebhookReceiver;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
+import dev.tollgate.testing.WebhookReceiver;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,13 +41,38 @@ class WebhookDeliveryTest {
     }
 
     private static WebhookConfig config(String url, long retryBaseMs, int maxAttempts, int queueCapacity) {
-        return new WebhookConfig(url, SECRET, true, true, List.of(new BigDecimal("0.85"), new BigDecimal("0.95")), retryBaseMs,
-                maxAttempts, queueCapacity, Duration.ofSeconds(5));
+        return new WebhookConfig(
+                url,
+                SECRET,
+                true,
+                true,
+                List.of(new BigDecimal("0.85"), new BigDecimal("0.95")),
+                retryBaseMs,
+                maxAttempts,
+                queueCapacity,
+                Duration.ofSeconds(5));
     }
 
     private static CallRecord call(String customer, long maxBudget, long periodSpend) {
-        return new CallRecord(UUID.randomUUID().toString(), customer, "gpt-4o", "gpt-4o", "/chat/completions", false,
-                new Usage(10, 20, 0, false), 1_000, CallRecord.Outcome.OK, 200, 0, 0, 0, "ab12", 0, maxBudget, periodSpend, 5_000);
+        return new CallRecord(
+                UUID.randomUUID().toString(),
+                customer,
+                "gpt-4o",
+                "gpt-4o",
+                "/chat/completions",
+                false,
+                new Usage(10, 20, 0, false),
+                1_000,
+                CallRecord.Outcome.OK,
+                200,
+                0,
+                0,
+                0,
+                "ab12",
+                0,
+                maxBudget,
+                periodSpend,
+                5_000);
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -61,11 +87,14 @@ class WebhookDeliveryTest {
 
     private static String[] row(TestDatabases.Handle db, String id) {
         try (Connection c = db.db().dataSource().getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT status, attempts, locked_until, last_status FROM tg_webhook_outbox"
-                        + " WHERE event_id = ?")) {
+                PreparedStatement ps =
+                        c.prepareStatement("SELECT status, attempts, locked_until, last_status FROM tg_webhook_outbox"
+                                + " WHERE event_id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)} : null;
+                return rs.next()
+                        ? new String[] {rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)}
+                        : null;
             }
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -118,7 +147,8 @@ class WebhookDeliveryTest {
             assertThat(h.id()).isEqualTo(id);
             assertThat(h.body()).isEqualTo(WebhookEvents.spendTracked(r).payload());
             assertThat(h.contentType()).isEqualTo("application/json");
-            assertThat(verifier.verify(h.id(), Long.parseLong(h.timestamp()), h.body(), h.signature())).isTrue();
+            assertThat(verifier.verify(h.id(), Long.parseLong(h.timestamp()), h.body(), h.signature()))
+                    .isTrue();
         }
         long gap1 = hits.get(1).atMs() - hits.get(0).atMs();
         long gap2 = hits.get(2).atMs() - hits.get(1).atMs();
@@ -134,8 +164,8 @@ class WebhookDeliveryTest {
         TestDatabases.Handle db = later(TestDatabases.create(kind));
         WebhookReceiver receiver = later(new WebhookReceiver());
         JdbcExecutor jdbc = later(new JdbcExecutor(2));
-        WebhookConfig cfg = new WebhookConfig(receiver.url(), null, false, true, List.of(new BigDecimal("0.85")), 100, 5, 100,
-                Duration.ofSeconds(5));
+        WebhookConfig cfg = new WebhookConfig(
+                receiver.url(), null, false, true, List.of(new BigDecimal("0.85")), 100, 5, 100, Duration.ofSeconds(5));
         Webhooks a = later(new Webhooks(cfg, db.db().dataSource(), jdbc, Clock.systemUTC()));
         Webhooks b = later(new Webhooks(cfg, db.db().dataSource(), jdbc, Clock.systemUTC()));
         a.start();
@@ -146,11 +176,17 @@ class WebhookDeliveryTest {
         a.onCall(call("cust-t", max, 920_000));
         b.onCall(call("cust-t", max, 930_000));
         await("one delivery", () -> receiver.hits.size() >= 1);
-        await("both instances wrote or collided", () -> a.stats().written() + a.stats().duplicates()
-                + b.stats().written() + b.stats().duplicates() == 2);
+        await(
+                "both instances wrote or collided",
+                () -> a.stats().written()
+                                + a.stats().duplicates()
+                                + b.stats().written()
+                                + b.stats().duplicates()
+                        == 2);
         Thread.sleep(300);
         assertThat(receiver.hits).hasSize(1);
-        assertThat(receiver.hits.get(0).body()).contains("\"event\":\"threshold_crossed\"")
+        assertThat(receiver.hits.get(0).body())
+                .contains("\"event\":\"threshold_crossed\"")
                 .containsAnyOf("\"spend\":0.0009,", "\"spend\":0.00091,"); // whichever instance inserted first
         assertThat(receiver.hits.get(0).signature()).isNull();
         assertThat(a.stats().written() + b.stats().written()).isEqualTo(1);
@@ -165,7 +201,8 @@ class WebhookDeliveryTest {
         TestDatabases.Handle db = later(TestDatabases.create(kind));
         WebhookReceiver receiver = later(new WebhookReceiver().answering(400, 503, 503, 503, 410));
         JdbcExecutor jdbc = later(new JdbcExecutor(2));
-        Webhooks w = later(new Webhooks(config(receiver.url(), 50, 3, 100), db.db().dataSource(), jdbc, Clock.systemUTC()));
+        Webhooks w =
+                later(new Webhooks(config(receiver.url(), 50, 3, 100), db.db().dataSource(), jdbc, Clock.systemUTC()));
         w.start();
         CallRecord bad = call("cust-400", -1, 0);
         w.onCall(bad);
@@ -185,7 +222,9 @@ class WebhookDeliveryTest {
         assertThat(w.stats().endpointDisabled()).isTrue();
         CallRecord after = call("cust-after", -1, 0);
         w.onCall(after);
-        await("written to the outbox", () -> row(db, WebhookEvents.spendTracked(after).id()) != null);
+        await(
+                "written to the outbox",
+                () -> row(db, WebhookEvents.spendTracked(after).id()) != null);
         Thread.sleep(400);
         assertThat(receiver.hitsFor(WebhookEvents.spendTracked(after).id())).isEmpty();
         assertThat(row(db, WebhookEvents.spendTracked(after).id())[0]).isEqualTo("pending");
@@ -198,8 +237,10 @@ class WebhookDeliveryTest {
         WebhookReceiver receiver = later(new WebhookReceiver());
         JdbcExecutor jdbc = later(new JdbcExecutor(1));
         CountDownLatch release = new CountDownLatch(1);
-        jdbc.submit(() -> release.await(30, java.util.concurrent.TimeUnit.SECONDS)); // the only JDBC thread is busy: nothing reaches the outbox
-        Webhooks w = later(new Webhooks(config(receiver.url(), 50, 3, 2), db.db().dataSource(), jdbc, Clock.systemUTC()));
+        jdbc.submit(
+                () -> release.await(30, TimeUnit.SECONDS)); // the only JDBC thread is busy: nothing reaches the outbox
+        Webhooks w =
+                later(new Webhooks(config(receiver.url(), 50, 3, 2), db.db().dataSource(), jdbc, Clock.systemUTC()));
         w.start();
         for (int i = 0; i < 5; i++) {
             w.onCall(call("cust-q" + i, -1, 0));

@@ -14,17 +14,35 @@ class WebhookEventsTest {
     private static final String TOKEN = "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b";
 
     private static CallRecord call(String customer, long costNanos, long maxBudget, long periodSpend, long periodEnd) {
-        return new CallRecord("0b4f0c3e-1111-2222-3333-444455556666", customer, "gpt-4o", "gpt-4o", "/chat/completions", false,
-                new Usage(10, 20, 0, false), costNanos, CallRecord.Outcome.OK, 200, 0, 0, 0, TOKEN, 0, maxBudget, periodSpend, periodEnd);
+        return new CallRecord(
+                "0b4f0c3e-1111-2222-3333-444455556666",
+                customer,
+                "gpt-4o",
+                "gpt-4o",
+                "/chat/completions",
+                false,
+                new Usage(10, 20, 0, false),
+                costNanos,
+                CallRecord.Outcome.OK,
+                200,
+                0,
+                0,
+                0,
+                TOKEN,
+                0,
+                maxBudget,
+                periodSpend,
+                periodEnd);
     }
 
     @Test
     void spendTrackedIsLiteLlmsPayloadFieldForField() {
         WebhookEvent e = WebhookEvents.spendTracked(call("krrish12", 1_112_000, -1, 5_000_000, 0));
-        assertThat(e.payload()).isEqualTo("{\"spend\":0.001112,\"max_budget\":null,\"token\":\"" + TOKEN + "\","
-                + "\"customer_id\":\"krrish12\",\"user_id\":null,\"team_id\":null,\"user_email\":null,\"key_alias\":null,"
-                + "\"projected_exceeded_date\":null,\"projected_spend\":null,\"event\":\"spend_tracked\",\"event_group\":\"customer\","
-                + "\"event_message\":\"Customer spend tracked. Customer=krrish12, spend=0.001112\"}");
+        assertThat(e.payload())
+                .isEqualTo("{\"spend\":0.001112,\"max_budget\":null,\"token\":\"" + TOKEN + "\","
+                        + "\"customer_id\":\"krrish12\",\"user_id\":null,\"team_id\":null,\"user_email\":null,\"key_alias\":null,"
+                        + "\"projected_exceeded_date\":null,\"projected_spend\":null,\"event\":\"spend_tracked\",\"event_group\":\"customer\","
+                        + "\"event_message\":\"Customer spend tracked. Customer=krrish12, spend=0.001112\"}");
         assertThat(e.id()).isEqualTo("evt_0b4f0c3e111122223333444455556666");
         assertThat(e.type()).isEqualTo("spend_tracked");
     }
@@ -35,14 +53,16 @@ class WebhookEventsTest {
         var json = Json.MAPPER.readTree(e.payload());
         assertThat(e.payload()).startsWith("{\"spend\":0.000000001,\"max_budget\":10.0,");
         assertThat(json.get("customer_id").asText()).isEqualTo("c\"1");
-        assertThat(WebhookEvents.spendTracked(call("c", 0, -1, 0, 0)).payload()).contains("\"spend\":0.0,")
+        assertThat(WebhookEvents.spendTracked(call("c", 0, -1, 0, 0)).payload())
+                .contains("\"spend\":0.0,")
                 .contains("spend=0.0\"");
     }
 
     @Test
     void budgetEventsPickTheHighestThresholdReachedWithAStableIdPerPeriod() throws Exception {
         long max = 10_000_000_000L;
-        assertThat(WebhookEvents.budgetEvent(call("c", 1, max, 8_499_999_999L, 77), THRESHOLDS)).isNull();
+        assertThat(WebhookEvents.budgetEvent(call("c", 1, max, 8_499_999_999L, 77), THRESHOLDS))
+                .isNull();
         WebhookEvent t85 = WebhookEvents.budgetEvent(call("c", 1, max, 8_500_000_000L, 77), THRESHOLDS);
         assertThat(t85.type()).isEqualTo("threshold_crossed");
         var json = Json.MAPPER.readTree(t85.payload());
@@ -51,19 +71,28 @@ class WebhookEventsTest {
         assertThat(json.get("event_group").asText()).isEqualTo("customer");
         assertThat(json.get("event_message").asText()).isEqualTo("Customer Budget: 15% Threshold Crossed");
         // Same customer, threshold and period: same id, whatever the spend or call.
-        assertThat(WebhookEvents.budgetEvent(call("c", 5, max, 9_000_000_000L, 77), THRESHOLDS).id()).isEqualTo(t85.id());
+        assertThat(WebhookEvents.budgetEvent(call("c", 5, max, 9_000_000_000L, 77), THRESHOLDS)
+                        .id())
+                .isEqualTo(t85.id());
         WebhookEvent t95 = WebhookEvents.budgetEvent(call("c", 1, max, 9_600_000_000L, 77), THRESHOLDS);
         assertThat(t95.id()).isNotEqualTo(t85.id());
-        assertThat(Json.MAPPER.readTree(t95.payload()).get("event_message").asText()).isEqualTo("Customer Budget: 5% Threshold Crossed");
+        assertThat(Json.MAPPER.readTree(t95.payload()).get("event_message").asText())
+                .isEqualTo("Customer Budget: 5% Threshold Crossed");
         WebhookEvent crossed = WebhookEvents.budgetEvent(call("c", 1, max, max, 77), THRESHOLDS);
         assertThat(crossed.type()).isEqualTo("budget_crossed");
         assertThat(Json.MAPPER.readTree(crossed.payload()).get("event_message").asText())
                 .isEqualTo("Customer Budget: Budget Crossed\n Total Budget:`10.0`");
         // A new budget period is a new event.
-        assertThat(WebhookEvents.budgetEvent(call("c", 1, max, 8_600_000_000L, 78), THRESHOLDS).id()).isNotEqualTo(t85.id());
-        assertThat(WebhookEvents.budgetEvent(call("d", 1, max, 8_600_000_000L, 77), THRESHOLDS).id()).isNotEqualTo(t85.id());
+        assertThat(WebhookEvents.budgetEvent(call("c", 1, max, 8_600_000_000L, 78), THRESHOLDS)
+                        .id())
+                .isNotEqualTo(t85.id());
+        assertThat(WebhookEvents.budgetEvent(call("d", 1, max, 8_600_000_000L, 77), THRESHOLDS)
+                        .id())
+                .isNotEqualTo(t85.id());
         // No budget, or spend unknown: nothing.
-        assertThat(WebhookEvents.budgetEvent(call("c", 1, -1, 8_600_000_000L, 77), THRESHOLDS)).isNull();
-        assertThat(WebhookEvents.budgetEvent(call("c", 1, max, -1, 77), THRESHOLDS)).isNull();
+        assertThat(WebhookEvents.budgetEvent(call("c", 1, -1, 8_600_000_000L, 77), THRESHOLDS))
+                .isNull();
+        assertThat(WebhookEvents.budgetEvent(call("c", 1, max, -1, 77), THRESHOLDS))
+                .isNull();
     }
 }

@@ -25,14 +25,17 @@ class WebhookSignerTest {
         String sig = s.sign("evt_1", 1700000000, body);
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec("s3cret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        String expected = "v1," + Base64.getEncoder().encodeToString(
-                mac.doFinal("evt_1.1700000000.{\"spend\":0.001}".getBytes(StandardCharsets.UTF_8)));
+        String expected = "v1,"
+                + Base64.getEncoder()
+                        .encodeToString(
+                                mac.doFinal("evt_1.1700000000.{\"spend\":0.001}".getBytes(StandardCharsets.UTF_8)));
         assertThat(sig).isEqualTo(expected);
         assertThat(s.verify("evt_1", 1700000000, body, "v1,AAAA " + sig)).isTrue();
         assertThat(s.verify("evt_1", 1700000001, body, sig)).isFalse();
         assertThat(s.verify("evt_2", 1700000000, body, sig)).isFalse();
         assertThat(s.verify("evt_1", 1700000000, body + " ", sig)).isFalse();
-        assertThat(new WebhookSigner("other").verify("evt_1", 1700000000, body, sig)).isFalse();
+        assertThat(new WebhookSigner("other").verify("evt_1", 1700000000, body, sig))
+                .isFalse();
     }
 
     @Test

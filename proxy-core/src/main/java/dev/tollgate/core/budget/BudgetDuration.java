@@ -28,7 +28,14 @@ import java.util.regex.Pattern;
 public final class BudgetDuration {
 
     /** Unit of a duration string; {@code MONTHS} is calendar months ({@code mo}). */
-    public enum Unit { SECONDS, MINUTES, HOURS, DAYS, WEEKS, MONTHS }
+    public enum Unit {
+        SECONDS,
+        MINUTES,
+        HOURS,
+        DAYS,
+        WEEKS,
+        MONTHS
+    }
 
     // At most 9 digits so N always fits an int; "mo" before the single letters.
     private static final Pattern FORMAT = Pattern.compile("([0-9]{1,9})(mo|s|m|h|d|w)");
@@ -96,8 +103,8 @@ public final class BudgetDuration {
     }
 
     private static IllegalArgumentException invalid(String value) {
-        return new IllegalArgumentException("Invalid budget_duration '" + value
-                + "': use Ns, Nm, Nh, Nd, Nw or Nmo (e.g. 30d, 1mo)");
+        return new IllegalArgumentException(
+                "Invalid budget_duration '" + value + "': use Ns, Nm, Nh, Nd, Nw or Nmo (e.g. 30d, 1mo)");
     }
 
     /** The duration as it was written (trimmed), e.g. {@code 30d} or {@code monthly}; stored back as-is. */
@@ -127,7 +134,10 @@ public final class BudgetDuration {
             case DAYS:
                 return nextDayBoundary(now, zone);
             case WEEKS:
-                return nextMonday(now, zone).plusWeeks(amount - 1L).atStartOfDay(zone).toInstant();
+                return nextMonday(now, zone)
+                        .plusWeeks(amount - 1L)
+                        .atStartOfDay(zone)
+                        .toInstant();
             default:
                 return firstOfMonth(now, zone, amount);
         }
@@ -160,7 +170,11 @@ public final class BudgetDuration {
     }
 
     private static Instant firstOfMonth(Instant now, ZoneId zone, int monthsAhead) {
-        return LocalDate.ofInstant(now, zone).withDayOfMonth(1).plusMonths(monthsAhead).atStartOfDay(zone).toInstant();
+        return LocalDate.ofInstant(now, zone)
+                .withDayOfMonth(1)
+                .plusMonths(monthsAhead)
+                .atStartOfDay(zone)
+                .toInstant();
     }
 
     /**
@@ -175,7 +189,9 @@ public final class BudgetDuration {
         // Before a fall-back transition the wall clock will run through the same times again;
         // a boundary in the repeated hour can then come before the candidate above.
         ZoneOffsetTransition transition = rules.nextTransition(now);
-        if (transition != null && transition.isOverlap() && transition.getInstant().isBefore(candidate)) {
+        if (transition != null
+                && transition.isOverlap()
+                && transition.getInstant().isBefore(candidate)) {
             LocalDateTime repeated = nextBoundaryAtOrAfter(transition.getDateTimeAfter(), unitSeconds);
             Instant again = repeated.toInstant(transition.getOffsetAfter());
             if (again.isAfter(now) && again.isBefore(candidate)) {

@@ -33,11 +33,10 @@ public final class ConfigLoader {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private static final Set<String> TOP_LEVEL_KEYS = Set.of("model_list", "general_settings", "litellm_settings",
-            "router_settings", "environment_variables");
+    private static final Set<String> TOP_LEVEL_KEYS =
+            Set.of("model_list", "general_settings", "litellm_settings", "router_settings", "environment_variables");
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** Reads and validates {@code file}, logging unknown keys and warnings. */
     public static TollgateConfig load(Path file, Map<String, String> env) {
@@ -77,13 +76,15 @@ public final class ConfigLoader {
 
         ConfigNode litellmNode = root.section("litellm_settings");
         LitellmSettings litellm = LitellmSettingsReader.read(litellmNode);
-        GeneralSettings general = GeneralSettingsReader.read(root.section("general_settings"),
-                root.section("router_settings"), litellmNode);
+        GeneralSettings general = GeneralSettingsReader.read(
+                root.section("general_settings"), root.section("router_settings"), litellmNode);
         List<ModelDeployment> models = readModels(root, general);
         TollgateConfig config = new TollgateConfig(List.copyOf(models), general, litellm);
         if (general.reservationTtl() != null && general.reservationTtl().compareTo(config.longestCall()) <= 0) {
-            diagnostics.warn("general_settings.reservation_ttl_seconds (" + general.reservationTtl().toSeconds()
-                    + " s) does not exceed the longest call timeout (" + config.longestCall().toSeconds()
+            diagnostics.warn("general_settings.reservation_ttl_seconds ("
+                    + general.reservationTtl().toSeconds()
+                    + " s) does not exceed the longest call timeout ("
+                    + config.longestCall().toSeconds()
                     + " s): a call running that long stops holding its budget reservation before it ends");
         }
         return new LoadedConfig(config, diagnostics.unknownKeys(), diagnostics.warnings());

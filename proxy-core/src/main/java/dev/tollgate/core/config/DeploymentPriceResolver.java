@@ -28,7 +28,12 @@ final class DeploymentPriceResolver {
      * @param entry  the {@code model_list[i]} mapping (for error paths)
      * @param model  the {@code litellm_params.model} value, named in the error when nothing prices it
      */
-    ModelPrice resolve(ConfigNode entry, ConfigNode info, ConfigNode params, String modelName, String model,
+    ModelPrice resolve(
+            ConfigNode entry,
+            ConfigNode info,
+            ConfigNode params,
+            String modelName,
+            String model,
             String upstreamModel) {
         // Read every price setting up front, so a bad value is reported even when another source wins.
         boolean free = info.bool("free", false);
@@ -52,8 +57,8 @@ final class DeploymentPriceResolver {
         if (free) {
             return new ModelPrice(0, 0, 0, true, maxOutput);
         }
-        throw new ConfigException(entry.path() + ": no price for model '" + model + "'; set model_info."
-                + INPUT + " and " + OUTPUT + ", or model_info.free: true");
+        throw new ConfigException(entry.path() + ": no price for model '" + model + "'; set model_info." + INPUT
+                + " and " + OUTPUT + ", or model_info.free: true");
     }
 
     private Optional<ModelPrice> fromTable(String baseModel, String upstreamModel, String modelName) {

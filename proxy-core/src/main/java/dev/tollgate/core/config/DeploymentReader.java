@@ -8,17 +8,45 @@ final class DeploymentReader {
     static final String DEFAULT_PROVIDER = "openai";
 
     private static final Set<String> ENTRY_KEYS = Set.of("model_name", "litellm_params", "model_info");
-    private static final Set<String> PARAM_KEYS = Set.of("model", "api_base", "api_key", "api_version",
-            "mock_response", "input_cost_per_token", "output_cost_per_token", "cache_read_input_token_cost",
-            "region_name", "timeout", "rpm", "tpm",
+    private static final Set<String> PARAM_KEYS = Set.of(
+            "model",
+            "api_base",
+            "api_key",
+            "api_version",
+            "mock_response",
+            "input_cost_per_token",
+            "output_cost_per_token",
+            "cache_read_input_token_cost",
+            "region_name",
+            "timeout",
+            "rpm",
+            "tpm",
             // LiteLLM keys that do not change how Tollgate calls or prices a deployment.
-            "stream_timeout", "max_retries", "organization", "max_parallel_requests", "tags", "drop_params",
+            "stream_timeout",
+            "max_retries",
+            "organization",
+            "max_parallel_requests",
+            "tags",
+            "drop_params",
             "use_in_pass_through");
-    private static final Set<String> INFO_KEYS = Set.of("id", "base_model", "input_cost_per_token",
-            "output_cost_per_token", "cache_read_input_token_cost", "max_output_tokens", "free",
+    private static final Set<String> INFO_KEYS = Set.of(
+            "id",
+            "base_model",
+            "input_cost_per_token",
+            "output_cost_per_token",
+            "cache_read_input_token_cost",
+            "max_output_tokens",
+            "free",
             // Descriptive LiteLLM keys, accepted and unused.
-            "mode", "max_tokens", "max_input_tokens", "supports_function_calling", "supports_vision",
-            "supports_parallel_function_calling", "supports_response_schema", "access_groups", "description");
+            "mode",
+            "max_tokens",
+            "max_input_tokens",
+            "supports_function_calling",
+            "supports_vision",
+            "supports_parallel_function_calling",
+            "supports_response_schema",
+            "access_groups",
+            "description");
 
     private final DeploymentPriceResolver prices;
 

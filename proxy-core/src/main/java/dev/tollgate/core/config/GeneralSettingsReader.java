@@ -16,28 +16,63 @@ final class GeneralSettingsReader {
     static final Duration DEFAULT_BATCH_WRITE = Duration.ofSeconds(10);
     static final String DEFAULT_ROUTING = "round-robin";
 
-    private static final Set<String> KEYS = Set.of("master_key", "database_url", "redis_url", "alerting",
-            "alert_types", "webhook_url", "webhook_secret", "proxy_batch_write_at", "user_header_name",
-            "user_header_mappings", "enforce_user_param", "token_rate_limit_type", "budget_exceeded_status",
-            "default_reserve_tokens", "fail_open", "redis_key_prefix", "max_request_body_bytes", "upstream_connect_timeout",
-            "upstream_read_timeout", "request_timeout", "client_idle_timeout", "shutdown_drain_timeout",
-            "webhook_thresholds", "webhook_retry_base_ms", "webhook_max_attempts", "webhook_queue_capacity", "webhook_timeout",
-            "redis_command_timeout_ms", "reservation_ttl_seconds",
+    private static final Set<String> KEYS = Set.of(
+            "master_key",
+            "database_url",
+            "redis_url",
+            "alerting",
+            "alert_types",
+            "webhook_url",
+            "webhook_secret",
+            "proxy_batch_write_at",
+            "user_header_name",
+            "user_header_mappings",
+            "enforce_user_param",
+            "token_rate_limit_type",
+            "budget_exceeded_status",
+            "default_reserve_tokens",
+            "fail_open",
+            "redis_key_prefix",
+            "max_request_body_bytes",
+            "upstream_connect_timeout",
+            "upstream_read_timeout",
+            "request_timeout",
+            "client_idle_timeout",
+            "shutdown_drain_timeout",
+            "webhook_thresholds",
+            "webhook_retry_base_ms",
+            "webhook_max_attempts",
+            "webhook_queue_capacity",
+            "webhook_timeout",
+            "redis_command_timeout_ms",
+            "reservation_ttl_seconds",
             // LiteLLM keys Tollgate knows and deliberately does not use.
-            "proxy_budget_rescheduler_min_time", "proxy_budget_rescheduler_max_time", "use_redis_transaction_buffer",
-            "litellm_key_header_name", "alerting_args", "alerting_threshold", "store_model_in_db", "disable_spend_logs",
-            "database_connection_pool_limit", "database_connection_timeout", "allow_requests_on_db_unavailable",
-            "background_health_checks", "health_check_interval", "disable_master_key_return", "disable_reset_budget",
-            "maximum_spend_logs_retention_period", "infer_model_from_keys", "disable_prisma_schema_update");
+            "proxy_budget_rescheduler_min_time",
+            "proxy_budget_rescheduler_max_time",
+            "use_redis_transaction_buffer",
+            "litellm_key_header_name",
+            "alerting_args",
+            "alerting_threshold",
+            "store_model_in_db",
+            "disable_spend_logs",
+            "database_connection_pool_limit",
+            "database_connection_timeout",
+            "allow_requests_on_db_unavailable",
+            "background_health_checks",
+            "health_check_interval",
+            "disable_master_key_return",
+            "disable_reset_budget",
+            "maximum_spend_logs_retention_period",
+            "infer_model_from_keys",
+            "disable_prisma_schema_update");
     private static final Set<String> MAPPING_KEYS = Set.of("header_name", "litellm_user_role");
     private static final Set<String> TOKEN_LIMIT_TYPES = Set.of("output", "input", "total");
     private static final Set<String> ROUTING = Set.of("simple-shuffle", "round-robin", "least-busy");
     /** LiteLLM strategies Tollgate does not implement: a working LiteLLM config must still load. */
-    private static final Set<String> ROUTING_FALLBACK = Set.of("usage-based-routing", "usage-based-routing-v2",
-            "latency-based-routing", "cost-based-routing");
+    private static final Set<String> ROUTING_FALLBACK =
+            Set.of("usage-based-routing", "usage-based-routing-v2", "latency-based-routing", "cost-based-routing");
 
-    private GeneralSettingsReader() {
-    }
+    private GeneralSettingsReader() {}
 
     static GeneralSettings read(ConfigNode g, ConfigNode router, ConfigNode litellm) {
         g.checkKeys(KEYS);
@@ -83,11 +118,15 @@ final class GeneralSettingsReader {
                 try {
                     t = new BigDecimal(text.trim());
                 } catch (NumberFormatException e) {
-                    throw g.error("webhook_thresholds", "expected fractions of the budget between 0 and 1, got \"" + text + "\"");
+                    throw g.error(
+                            "webhook_thresholds",
+                            "expected fractions of the budget between 0 and 1, got \"" + text + "\"");
                 }
                 if (t.signum() <= 0 || t.compareTo(BigDecimal.ONE) >= 0) {
-                    throw g.error("webhook_thresholds", "expected fractions of the budget between 0 and 1 (exclusive), got " + text
-                            + "; budget_crossed is always sent at 1");
+                    throw g.error(
+                            "webhook_thresholds",
+                            "expected fractions of the budget between 0 and 1 (exclusive), got " + text
+                                    + "; budget_crossed is always sent at 1");
                 }
                 sorted.add(t.stripTrailingZeros());
             }
@@ -95,8 +134,12 @@ final class GeneralSettingsReader {
         }
         long attempts = g.positiveLong("webhook_max_attempts", d.maxAttempts());
         long capacity = g.positiveLong("webhook_queue_capacity", d.queueCapacity());
-        return new WebhookOptions(thresholds, g.positiveLong("webhook_retry_base_ms", d.retryBaseMs()),
-                (int) Math.min(1000, attempts), (int) Math.min(10_000_000, capacity), g.seconds("webhook_timeout", d.timeout()));
+        return new WebhookOptions(
+                thresholds,
+                g.positiveLong("webhook_retry_base_ms", d.retryBaseMs()),
+                (int) Math.min(1000, attempts),
+                (int) Math.min(10_000_000, capacity),
+                g.seconds("webhook_timeout", d.timeout()));
     }
 
     private static String redisKeyPrefix(ConfigNode g) {
@@ -105,7 +148,9 @@ final class GeneralSettingsReader {
             return "tg:";
         }
         if (prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
-            throw new ConfigException("general_settings.redis_key_prefix: must be non-empty and contain no '{' or '}', got \"" + prefix + "\"");
+            throw new ConfigException(
+                    "general_settings.redis_key_prefix: must be non-empty and contain no '{' or '}', got \"" + prefix
+                            + "\"");
         }
         return prefix;
     }
@@ -142,7 +187,8 @@ final class GeneralSettingsReader {
             if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0) {
                 out.append(c);
             } else {
-                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                out.append('%')
+                        .append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
                         .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
             }
         }
@@ -208,11 +254,13 @@ final class GeneralSettingsReader {
             return normalized;
         }
         if (ROUTING_FALLBACK.contains(normalized)) {
-            router.diagnostics().warn(router.path("routing_strategy") + ": '" + normalized
-                    + "' is not supported by Tollgate; using " + DEFAULT_ROUTING);
+            router.diagnostics()
+                    .warn(router.path("routing_strategy") + ": '" + normalized
+                            + "' is not supported by Tollgate; using " + DEFAULT_ROUTING);
             return DEFAULT_ROUTING;
         }
-        throw router.error("routing_strategy",
+        throw router.error(
+                "routing_strategy",
                 "expected one of simple-shuffle, round-robin, least-busy, got \"" + strategy + "\"");
     }
 }

@@ -8,5 +8,4 @@ public record LitellmSettings(
         ZoneId timezone,
         boolean enableEndUserCostTrackingPrometheusOnly,
         boolean disableEndUserCostTracking,
-        int prometheusEndUserCap) {
-}
+        int prometheusEndUserCap) {}

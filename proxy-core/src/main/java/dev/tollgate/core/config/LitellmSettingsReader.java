@@ -7,22 +7,39 @@ import java.util.Set;
 
 /** Reads {@code litellm_settings}. */
 final class LitellmSettingsReader {
-    private static final Set<String> KEYS = Set.of("max_end_user_budget_id", "timezone",
-            "enable_end_user_cost_tracking_prometheus_only", "disable_end_user_cost_tracking",
-            "prometheus_end_user_cap", "max_end_user_budget", "request_timeout",
+    private static final Set<String> KEYS = Set.of(
+            "max_end_user_budget_id",
+            "timezone",
+            "enable_end_user_cost_tracking_prometheus_only",
+            "disable_end_user_cost_tracking",
+            "prometheus_end_user_cap",
+            "max_end_user_budget",
+            "request_timeout",
             // Known LiteLLM settings without effect in Tollgate.
-            "callbacks", "success_callback", "failure_callback", "max_budget", "budget_duration",
-            "validate_end_user_id_in_db", "drop_params", "num_retries", "set_verbose", "json_logs", "cache",
-            "cache_params", "turn_off_message_logging", "telemetry", "modify_params");
+            "callbacks",
+            "success_callback",
+            "failure_callback",
+            "max_budget",
+            "budget_duration",
+            "validate_end_user_id_in_db",
+            "drop_params",
+            "num_retries",
+            "set_verbose",
+            "json_logs",
+            "cache",
+            "cache_params",
+            "turn_off_message_logging",
+            "telemetry",
+            "modify_params");
 
-    private LitellmSettingsReader() {
-    }
+    private LitellmSettingsReader() {}
 
     static LitellmSettings read(ConfigNode s) {
         s.checkKeys(KEYS);
         if (s.has("max_end_user_budget")) {
-            s.diagnostics().warn(s.path("max_end_user_budget") + " is deprecated and not enforced;"
-                    + " create a budget and set litellm_settings.max_end_user_budget_id to its id");
+            s.diagnostics()
+                    .warn(s.path("max_end_user_budget") + " is deprecated and not enforced;"
+                            + " create a budget and set litellm_settings.max_end_user_budget_id to its id");
         }
         long cap = s.nonNegativeLong("prometheus_end_user_cap", 100);
         return new LitellmSettings(
@@ -41,7 +58,8 @@ final class LitellmSettingsReader {
         try {
             return ZoneId.of(zone.trim());
         } catch (DateTimeException e) {
-            throw s.error("timezone", "unknown time zone \"" + zone + "\"; use a region id such as Europe/Berlin or UTC");
+            throw s.error(
+                    "timezone", "unknown time zone \"" + zone + "\"; use a region id such as Europe/Berlin or UTC");
         }
     }
 }

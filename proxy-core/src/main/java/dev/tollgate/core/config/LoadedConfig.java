@@ -8,5 +8,4 @@ import java.util.List;
  * @param unknownKeys key paths Tollgate does not know, e.g. {@code general_settings.foo} (ignored)
  * @param warnings    deprecations and settings accepted but not honoured
  */
-public record LoadedConfig(TollgateConfig config, List<String> unknownKeys, List<String> warnings) {
-}
+public record LoadedConfig(TollgateConfig config, List<String> unknownKeys, List<String> warnings) {}

@@ -1,6 +1,8 @@
 package dev.tollgate.core.config;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +20,9 @@ public record TollgateConfig(List<ModelDeployment> models, GeneralSettings gener
      * {@code timeout}) plus one minute. At least 1 ms.
      */
     public Duration reservationTtl() {
-        Duration ttl = general.reservationTtl() != null ? general.reservationTtl() : longestCall().plus(RESERVATION_MARGIN);
+        Duration ttl = general.reservationTtl() != null
+                ? general.reservationTtl()
+                : longestCall().plus(RESERVATION_MARGIN);
         return ttl.toMillis() < 1 ? Duration.ofMillis(1) : ttl;
     }
 
@@ -35,9 +39,9 @@ public record TollgateConfig(List<ModelDeployment> models, GeneralSettings gener
 
     /** Deployments grouped by public model name, in config order. */
     public Map<String, List<ModelDeployment>> modelGroups() {
-        Map<String, List<ModelDeployment>> groups = new java.util.LinkedHashMap<>();
+        Map<String, List<ModelDeployment>> groups = new LinkedHashMap<>();
         for (ModelDeployment d : models) {
-            groups.computeIfAbsent(d.modelName(), k -> new java.util.ArrayList<>()).add(d);
+            groups.computeIfAbsent(d.modelName(), k -> new ArrayList<>()).add(d);
         }
         return groups;
     }

@@ -14,8 +14,8 @@ import java.util.List;
  * @param queueCapacity events waiting to be written to the outbox; beyond it events are dropped and counted
  * @param timeout       per-attempt HTTP timeout
  */
-public record WebhookOptions(List<BigDecimal> thresholds, long retryBaseMs, int maxAttempts, int queueCapacity,
-        Duration timeout) {
+public record WebhookOptions(
+        List<BigDecimal> thresholds, long retryBaseMs, int maxAttempts, int queueCapacity, Duration timeout) {
 
     public static final WebhookOptions DEFAULTS = new WebhookOptions(
             List.of(new BigDecimal("0.85"), new BigDecimal("0.95")), 5_000, 10, 10_000, Duration.ofSeconds(10));

@@ -26,6 +26,7 @@ import java.util.function.Function;
 public final class CustomerIdResolver {
     /** Longest accepted id, matching the width of the customer id column. */
     public static final int MAX_LENGTH = 256;
+
     static final String INVALID_ID = "Invalid customer id: must be at most 256 characters without control characters";
 
     private static final String[] STANDARD_HEADERS = {"x-litellm-customer-id", "x-litellm-end-user-id"};
@@ -53,8 +54,8 @@ public final class CustomerIdResolver {
             JsonNode user = body.get("user");
             if (user != null && !user.isNull()) {
                 if (user.isContainerNode()) {
-                    throw new TollgateException(ErrorKind.INVALID_REQUEST,
-                            "Invalid customer id: 'user' must be a string", "user");
+                    throw new TollgateException(
+                            ErrorKind.INVALID_REQUEST, "Invalid customer id: 'user' must be a string", "user");
                 }
                 String text = user.asText();
                 return text.isEmpty() ? null : validated(text);

@@ -2,11 +2,11 @@ package dev.tollgate.core.error;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.json.Json;
+import java.nio.charset.StandardCharsets;
 
 /** Renders the OpenAI error shape {@code {"error":{"message","type","param","code"}}}. */
 public final class ErrorBody {
-    private ErrorBody() {
-    }
+    private ErrorBody() {}
 
     public static ObjectNode of(TollgateException e) {
         return of(e.kind(), e.getMessage(), e.param(), e.status());
@@ -34,7 +34,7 @@ public final class ErrorBody {
     public static byte[] sseEvent(ErrorKind kind, String message) {
         byte[] json = Json.bytes(of(kind, message, null, kind.status()));
         byte[] out = new byte[json.length + 8];
-        System.arraycopy("data: ".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, out, 0, 6);
+        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
         System.arraycopy(json, 0, out, 6, json.length);
         out[out.length - 2] = '\n';
         out[out.length - 1] = '\n';

@@ -10,8 +10,15 @@ package dev.tollgate.core.limits;
  * @param remainingTokens   tokens left in the window after this call's reservation (-1 = no limit)
  * @param windowTokens      tokens counted in the window, including this call's reservation when admitted
  */
-public record AdmitDecision(Outcome outcome, long spentNanos, long reservedNanos, long windowStartMs,
-        long windowResetMs, long remainingRequests, long remainingTokens, long windowTokens) {
+public record AdmitDecision(
+        Outcome outcome,
+        long spentNanos,
+        long reservedNanos,
+        long windowStartMs,
+        long windowResetMs,
+        long remainingRequests,
+        long remainingTokens,
+        long windowTokens) {
 
     public enum Outcome {
         ADMITTED,

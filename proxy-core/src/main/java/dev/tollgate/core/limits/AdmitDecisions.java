@@ -6,25 +6,37 @@ import dev.tollgate.core.limits.AdmitDecision.Outcome;
  * Builds an {@link AdmitDecision} from the raw counters an admission produced, so that the
  * in-process and the Redis store report remaining quota in exactly the same way.
  */
-final class AdmitDecisions {
-    private AdmitDecisions() {
-    }
+public final class AdmitDecisions {
+    private AdmitDecisions() {}
 
     /**
      * @param windowRequests the window's request count: after the increment when admitted,
      *                       unchanged when refused
      * @param windowTokens   the window's token count, likewise
      */
-    static AdmitDecision of(Outcome outcome, long spentNanos, long reservedNanos, long windowStartMs,
-            long windowRequests, long windowTokens, CustomerLimits limits) {
+    public static AdmitDecision of(
+            Outcome outcome,
+            long spentNanos,
+            long reservedNanos,
+            long windowStartMs,
+            long windowRequests,
+            long windowTokens,
+            CustomerLimits limits) {
         long resetMs = windowStartMs + Windows.WINDOW_MS;
         if (outcome == Outcome.NEEDS_SEED) {
             return new AdmitDecision(outcome, 0, 0, windowStartMs, resetMs, -1, -1, 0);
         }
         long remainingRequests = remaining(limits.rpmLimit(), windowRequests, outcome == Outcome.RPM_EXCEEDED);
         long remainingTokens = remaining(limits.tpmLimit(), windowTokens, outcome == Outcome.TPM_EXCEEDED);
-        return new AdmitDecision(outcome, spentNanos, reservedNanos, windowStartMs, resetMs, remainingRequests,
-                remainingTokens, windowTokens);
+        return new AdmitDecision(
+                outcome,
+                spentNanos,
+                reservedNanos,
+                windowStartMs,
+                resetMs,
+                remainingRequests,
+                remainingTokens,
+                windowTokens);
     }
 
     private static long remaining(long limit, long used, boolean exceeded) {
@@ -35,14 +47,20 @@ final class AdmitDecisions {
     }
 
     /** The wire code the Lua script returns for each outcome (see admit.lua). */
-    static Outcome outcomeOfCode(long code) {
+    public static Outcome outcomeOfCode(long code) {
         switch ((int) code) {
-            case 0: return Outcome.ADMITTED;
-            case 1: return Outcome.BUDGET_EXCEEDED;
-            case 2: return Outcome.RPM_EXCEEDED;
-            case 3: return Outcome.TPM_EXCEEDED;
-            case 4: return Outcome.NEEDS_SEED;
-            default: throw new IllegalStateException("unknown admit outcome code " + code);
+            case 0:
+                return Outcome.ADMITTED;
+            case 1:
+                return Outcome.BUDGET_EXCEEDED;
+            case 2:
+                return Outcome.RPM_EXCEEDED;
+            case 3:
+                return Outcome.TPM_EXCEEDED;
+            case 4:
+                return Outcome.NEEDS_SEED;
+            default:
+                throw new IllegalStateException("unknown admit outcome code " + code);
         }
     }
 }

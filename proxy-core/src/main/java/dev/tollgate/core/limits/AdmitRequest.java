@@ -20,8 +20,14 @@ package dev.tollgate.core.limits;
  *                          with zero) instead of answering {@code NEEDS_SEED}: a new customer costs
  *                          one round trip, not three
  */
-public record AdmitRequest(String customerId, CustomerLimits limits, long nowMs, long reserveNanos, long reserveTokens,
-        long reservationTtlMs, boolean createIfAbsent) {
+public record AdmitRequest(
+        String customerId,
+        CustomerLimits limits,
+        long nowMs,
+        long reserveNanos,
+        long reserveTokens,
+        long reservationTtlMs,
+        boolean createIfAbsent) {
 
     public AdmitRequest {
         if (reservationTtlMs <= 0) {
@@ -35,7 +41,12 @@ public record AdmitRequest(String customerId, CustomerLimits limits, long nowMs,
     }
 
     /** An admission that answers {@code NEEDS_SEED} for a missing account. */
-    public AdmitRequest(String customerId, CustomerLimits limits, long nowMs, long reserveNanos, long reserveTokens,
+    public AdmitRequest(
+            String customerId,
+            CustomerLimits limits,
+            long nowMs,
+            long reserveNanos,
+            long reserveTokens,
             long reservationTtlMs) {
         this(customerId, limits, nowMs, reserveNanos, reserveTokens, reservationTtlMs, false);
     }

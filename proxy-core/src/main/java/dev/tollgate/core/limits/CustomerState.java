@@ -2,6 +2,7 @@ package dev.tollgate.core.limits;
 
 import dev.tollgate.core.limits.AdmitDecision.Outcome;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -15,24 +16,28 @@ import java.util.UUID;
 final class CustomerState {
     /** The account; {@code present == false} until seeded. */
     private boolean present;
+
     private long spent;
     /** Sum of {@link #reservedByMinute}. */
     private long reserved;
     /** Admission minute (window start) → budget nanos reserved by the unsettled calls admitted in it. */
     private final TreeMap<Long, Long> reservedByMinute = new TreeMap<>();
+
     private long periodEnd;
     /** Window start → {requests, tokens}. */
     private final TreeMap<Long, long[]> windows = new TreeMap<>();
+
     private Map<String, Long> pending = new HashMap<>();
     private Map<String, Long> claimed;
     private String claimedId;
     /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded. */
-    private final Map<String, String> settleIds = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    private final Map<String, String> settleIds = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
             return size() > MAX_SETTLE_IDS;
         }
     };
+
     static final int MAX_SETTLE_IDS = 100_000;
 
     AdmitDecision admit(AdmitRequest r) {

@@ -8,7 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The single-instance {@link LimitStore}: the same semantics as {@link RedisLimitStore}, in Java.
+ * The single-instance {@link LimitStore}: the same semantics as the Redis store
+ * ({@code limits.redis.RedisLimitStore}), in Java.
  * Each customer's state is one object and every operation runs under that object's monitor, so it
  * is atomic per customer and never waits on I/O; futures are returned already completed.
  *
@@ -85,7 +86,8 @@ public final class InProcessLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<List<String>> dirtyCustomers(int max) {
-        return CompletableFuture.completedFuture(dirty.stream().limit(Math.max(0, max)).toList());
+        return CompletableFuture.completedFuture(
+                dirty.stream().limit(Math.max(0, max)).toList());
     }
 
     @Override
@@ -127,12 +129,16 @@ public final class InProcessLimitStore implements LimitStore {
 
     /** Windows currently kept for a customer (for tests of bounded memory). */
     int windowCount(String customerId) {
-        return withState(customerId, CustomerState::windowCount).toCompletableFuture().getNow(0);
+        return withState(customerId, CustomerState::windowCount)
+                .toCompletableFuture()
+                .getNow(0);
     }
 
     /** Reservation buckets (admission minutes) currently kept for a customer (for tests of bounded memory). */
     int reservationBucketCount(String customerId) {
-        return withState(customerId, CustomerState::reservationBucketCount).toCompletableFuture().getNow(0);
+        return withState(customerId, CustomerState::reservationBucketCount)
+                .toCompletableFuture()
+                .getNow(0);
     }
 
     private <T> CompletionStage<T> withState(String customerId, Function<CustomerState, T> op) {

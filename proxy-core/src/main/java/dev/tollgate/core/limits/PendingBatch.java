@@ -12,13 +12,17 @@ import java.util.List;
  */
 public record PendingBatch(String customerId, String batchId, List<PeriodSpend> spendByPeriod, List<DailyUsage> daily) {
 
-    public record PeriodSpend(long periodEndMs, long spendNanos) {
-    }
+    public record PeriodSpend(long periodEndMs, long spendNanos) {}
 
     /** Aggregate of one customer, one UTC day and one model. */
-    public record DailyUsage(String day, String model, long requests, long successfulRequests, long promptTokens,
-            long completionTokens, long spendNanos) {
-    }
+    public record DailyUsage(
+            String day,
+            String model,
+            long requests,
+            long successfulRequests,
+            long promptTokens,
+            long completionTokens,
+            long spendNanos) {}
 
     public boolean isEmpty() {
         return spendByPeriod.isEmpty() && daily.isEmpty();

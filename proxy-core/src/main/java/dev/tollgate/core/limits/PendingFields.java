@@ -17,23 +17,22 @@ import java.util.TreeMap;
  * The model comes last and is everything after the second {@code |}, so a model name may
  * contain any character without escaping; a day never contains {@code |}.
  */
-final class PendingFields {
-    static final String PERIOD_PREFIX = "s:";
-    static final String DAILY_PREFIX = "d:";
-    static final String REQUESTS = "req";
-    static final String SUCCESSFUL = "ok";
-    static final String PROMPT = "pt";
-    static final String COMPLETION = "ct";
-    static final String SPEND = "sp";
+public final class PendingFields {
+    public static final String PERIOD_PREFIX = "s:";
+    public static final String DAILY_PREFIX = "d:";
+    public static final String REQUESTS = "req";
+    public static final String SUCCESSFUL = "ok";
+    public static final String PROMPT = "pt";
+    public static final String COMPLETION = "ct";
+    public static final String SPEND = "sp";
 
-    private PendingFields() {
-    }
+    private PendingFields() {}
 
-    static String periodField(long periodEndMs) {
+    public static String periodField(long periodEndMs) {
         return PERIOD_PREFIX + periodEndMs;
     }
 
-    static String dailyField(String day, String metric, String model) {
+    public static String dailyField(String day, String metric, String model) {
         if (day.indexOf('|') >= 0) {
             throw new IllegalArgumentException("day must be YYYY-MM-DD: " + day);
         }
@@ -41,7 +40,7 @@ final class PendingFields {
     }
 
     /** Every pending field a settle increments, in a fixed order, with its increment. */
-    static Map<String, Long> settleIncrements(SettleRequest r) {
+    public static Map<String, Long> settleIncrements(SettleRequest r) {
         Map<String, Long> m = new TreeMap<>();
         m.put(dailyField(r.day(), REQUESTS, r.model()), 1L);
         m.put(dailyField(r.day(), SUCCESSFUL, r.model()), r.success() ? 1L : 0L);
@@ -52,7 +51,7 @@ final class PendingFields {
     }
 
     /** Sum of the period-spend fields. */
-    static long periodSpend(Map<String, Long> fields) {
+    public static long periodSpend(Map<String, Long> fields) {
         long sum = 0;
         for (Map.Entry<String, Long> e : fields.entrySet()) {
             if (e.getKey().startsWith(PERIOD_PREFIX)) {
@@ -63,7 +62,7 @@ final class PendingFields {
     }
 
     /** Decodes pending fields into a batch; unknown fields (e.g. the batch id) are ignored. */
-    static PendingBatch toBatch(String customerId, String batchId, Map<String, Long> fields) {
+    public static PendingBatch toBatch(String customerId, String batchId, Map<String, Long> fields) {
         List<PendingBatch.PeriodSpend> periods = new ArrayList<>();
         Map<String, long[]> daily = new TreeMap<>(); // "day|model" -> req, ok, pt, ct, sp
         Map<String, String[]> dayModel = new TreeMap<>();
@@ -100,18 +99,24 @@ final class PendingFields {
         return new PendingBatch(customerId, batchId, List.copyOf(periods), List.copyOf(days));
     }
 
-    static PendingBatch empty(String customerId) {
+    public static PendingBatch empty(String customerId) {
         return new PendingBatch(customerId, null, List.of(), List.of());
     }
 
     private static int metricSlot(String metric) {
         switch (metric) {
-            case REQUESTS: return 0;
-            case SUCCESSFUL: return 1;
-            case PROMPT: return 2;
-            case COMPLETION: return 3;
-            case SPEND: return 4;
-            default: return -1;
+            case REQUESTS:
+                return 0;
+            case SUCCESSFUL:
+                return 1;
+            case PROMPT:
+                return 2;
+            case COMPLETION:
+                return 3;
+            case SPEND:
+                return 4;
+            default:
+                return -1;
         }
     }
 }

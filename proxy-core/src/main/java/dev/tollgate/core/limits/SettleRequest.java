@@ -15,20 +15,65 @@ package dev.tollgate.core.limits;
  *                          queue nothing for the flusher; and if the same id had been applied with
  *                          its spend queued, take that queued spend back out
  */
-public record SettleRequest(String customerId, long reserveNanos, long reserveTokens, long windowStartMs,
-        long costNanos, long rateTokens, String day, String model, long promptTokens, long completionTokens,
-        boolean success, String settleId, boolean persisted) {
+public record SettleRequest(
+        String customerId,
+        long reserveNanos,
+        long reserveTokens,
+        long windowStartMs,
+        long costNanos,
+        long rateTokens,
+        String day,
+        String model,
+        long promptTokens,
+        long completionTokens,
+        boolean success,
+        String settleId,
+        boolean persisted) {
 
     /** A settle without id (never deduplicated). */
-    public SettleRequest(String customerId, long reserveNanos, long reserveTokens, long windowStartMs, long costNanos,
-            long rateTokens, String day, String model, long promptTokens, long completionTokens, boolean success) {
-        this(customerId, reserveNanos, reserveTokens, windowStartMs, costNanos, rateTokens, day, model, promptTokens,
-                completionTokens, success, null, false);
+    public SettleRequest(
+            String customerId,
+            long reserveNanos,
+            long reserveTokens,
+            long windowStartMs,
+            long costNanos,
+            long rateTokens,
+            String day,
+            String model,
+            long promptTokens,
+            long completionTokens,
+            boolean success) {
+        this(
+                customerId,
+                reserveNanos,
+                reserveTokens,
+                windowStartMs,
+                costNanos,
+                rateTokens,
+                day,
+                model,
+                promptTokens,
+                completionTokens,
+                success,
+                null,
+                false);
     }
 
     /** The same settle, marked as already written to the database. */
     public SettleRequest asPersisted() {
-        return new SettleRequest(customerId, reserveNanos, reserveTokens, windowStartMs, costNanos, rateTokens, day, model,
-                promptTokens, completionTokens, success, settleId, true);
+        return new SettleRequest(
+                customerId,
+                reserveNanos,
+                reserveTokens,
+                windowStartMs,
+                costNanos,
+                rateTokens,
+                day,
+                model,
+                promptTokens,
+                completionTokens,
+                success,
+                settleId,
+                true);
     }
 }

@@ -1,15 +1,14 @@
 package dev.tollgate.core.limits;
 
 /** The fixed RPM/TPM window: 60 s, aligned to the epoch minute, identical in every store. */
-final class Windows {
-    static final long WINDOW_MS = 60_000;
+public final class Windows {
+    public static final long WINDOW_MS = 60_000;
     /** Windows are kept for two windows, so a call settled just after its minute still corrects it. */
-    static final long RETENTION_MS = 2 * WINDOW_MS;
+    public static final long RETENTION_MS = 2 * WINDOW_MS;
 
-    private Windows() {
-    }
+    private Windows() {}
 
-    static long start(long nowMs) {
+    public static long start(long nowMs) {
         return nowMs - Math.floorMod(nowMs, WINDOW_MS);
     }
 }

@@ -13,8 +13,7 @@ public final class Money {
     private static final BigDecimal NANOS = BigDecimal.valueOf(NANOS_PER_USD);
     private static final BigDecimal PICOS = BigDecimal.valueOf(1_000_000_000_000L);
 
-    private Money() {
-    }
+    private Money() {}
 
     /** USD amount (e.g. a budget) to nano-dollars, rounded half-even once. */
     public static long usdToNanos(BigDecimal usd) {
@@ -41,12 +40,19 @@ public final class Money {
      * Cost of a call in nano-dollars: tokens times pico-dollar prices, summed exactly and
      * rounded once (half-even) to whole nano-dollars.
      */
-    public static long costNanos(long promptTokens, long inputPicos, long completionTokens, long outputPicos,
-            long cachedTokens, long cachedPicos) {
+    public static long costNanos(
+            long promptTokens,
+            long inputPicos,
+            long completionTokens,
+            long outputPicos,
+            long cachedTokens,
+            long cachedPicos) {
         long uncachedPrompt = Math.max(0, promptTokens - cachedTokens);
-        BigDecimal picos = BigDecimal.valueOf(uncachedPrompt).multiply(BigDecimal.valueOf(inputPicos))
+        BigDecimal picos = BigDecimal.valueOf(uncachedPrompt)
+                .multiply(BigDecimal.valueOf(inputPicos))
                 .add(BigDecimal.valueOf(completionTokens).multiply(BigDecimal.valueOf(outputPicos)))
-                .add(BigDecimal.valueOf(Math.min(cachedTokens, promptTokens)).multiply(BigDecimal.valueOf(cachedPicos)));
+                .add(BigDecimal.valueOf(Math.min(cachedTokens, promptTokens))
+                        .multiply(BigDecimal.valueOf(cachedPicos)));
         return picos.divide(BigDecimal.valueOf(1000), 0, RoundingMode.HALF_EVEN).longValueExact();
     }
 }

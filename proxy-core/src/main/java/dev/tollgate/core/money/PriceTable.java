@@ -24,11 +24,11 @@ public final class PriceTable {
     private static final String RESOURCE = "/prices.json";
     /** -2024-08-06, -20241022, -2411 / -0125 (Mistral YYMM and OpenAI MMDD snapshots). */
     private static final Pattern DATED_SUFFIX = Pattern.compile("-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4})$");
+
     private static final String LATEST = "-latest";
 
     /** One priced model. */
-    public record Entry(String model, String provider, String mode, ModelPrice price) {
-    }
+    public record Entry(String model, String provider, String mode, ModelPrice price) {}
 
     private final Map<String, Entry> models;
     private final Map<String, String> aliases;
@@ -79,7 +79,10 @@ public final class PriceTable {
             }
             aliases.put(e.getKey().toLowerCase(Locale.ROOT), target);
         }
-        return new PriceTable(Map.copyOf(models), Map.copyOf(aliases), root.path("prices_as_of").asText(null));
+        return new PriceTable(
+                Map.copyOf(models),
+                Map.copyOf(aliases),
+                root.path("prices_as_of").asText(null));
     }
 
     private static Entry entry(String key, JsonNode node) {
@@ -88,7 +91,10 @@ public final class PriceTable {
         // Without a cache price, cached prompt tokens cost the full input price: never undercharge.
         long cached = node.has("cache_read_input_token_cost") ? picos(key, node, "cache_read_input_token_cost") : input;
         int maxOutput = node.path("max_output_tokens").asInt(0);
-        return new Entry(key, node.path("provider").asText(null), node.path("mode").asText("chat"),
+        return new Entry(
+                key,
+                node.path("provider").asText(null),
+                node.path("mode").asText("chat"),
                 new ModelPrice(input, output, cached, false, maxOutput));
     }
 

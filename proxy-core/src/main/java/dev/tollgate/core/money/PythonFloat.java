@@ -7,8 +7,7 @@ import java.math.BigDecimal;
  * {@code 1e-05}), because LiteLLM's error texts embed Python floats and clients match on them.
  */
 public final class PythonFloat {
-    private PythonFloat() {
-    }
+    private PythonFloat() {}
 
     public static String of(long nanos) {
         return of((double) nanos / Money.NANOS_PER_USD);

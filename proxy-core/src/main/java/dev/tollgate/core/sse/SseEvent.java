@@ -7,8 +7,7 @@ import java.nio.charset.StandardCharsets;
 public final class SseEvent {
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
-    private SseEvent() {
-    }
+    private SseEvent() {}
 
     /**
      * The joined {@code data:} lines of the event (WHATWG rules: one optional space after the
@@ -24,8 +23,12 @@ public final class SseEvent {
                 lineEnd = end;
             }
             int contentEnd = lineEnd > i && event.getByte(lineEnd - 1) == '\r' ? lineEnd - 1 : lineEnd;
-            if (contentEnd - i >= 5 && event.getByte(i) == 'd' && event.getByte(i + 1) == 'a' && event.getByte(i + 2) == 't'
-                    && event.getByte(i + 3) == 'a' && event.getByte(i + 4) == ':') {
+            if (contentEnd - i >= 5
+                    && event.getByte(i) == 'd'
+                    && event.getByte(i + 1) == 'a'
+                    && event.getByte(i + 2) == 't'
+                    && event.getByte(i + 3) == 'a'
+                    && event.getByte(i + 4) == ':') {
                 int from = i + 5;
                 if (from < contentEnd && event.getByte(from) == ' ') {
                     from++;

@@ -109,7 +109,9 @@ public final class SseRunSplitter implements AutoCloseable {
 
     /** Index just past the first blank line at or after {@code from}, or -1. */
     static int eventEnd(ByteBuf buf, int from, int limit) {
-        for (int i = buf.indexOf(from, limit, (byte) '\n'); i >= 0 && i < limit - 1; i = buf.indexOf(i + 1, limit, (byte) '\n')) {
+        for (int i = buf.indexOf(from, limit, (byte) '\n');
+                i >= 0 && i < limit - 1;
+                i = buf.indexOf(i + 1, limit, (byte) '\n')) {
             byte next = buf.getByte(i + 1);
             if (next == '\n') {
                 return i + 2;

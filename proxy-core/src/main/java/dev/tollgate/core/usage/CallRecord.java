@@ -34,14 +34,47 @@ public record CallRecord(
         long periodSpendNanos,
         long periodEndMs) {
 
-    public enum Outcome { OK, CLIENT_CANCELLED, UPSTREAM_FAILED }
+    public enum Outcome {
+        OK,
+        CLIENT_CANCELLED,
+        UPSTREAM_FAILED
+    }
 
     /** A record without first-byte time and budget facts. */
-    public CallRecord(String requestId, String customerId, String modelGroup, String deploymentModel, String route, boolean stream,
-            Usage usage, long costNanos, Outcome outcome, int status, long startedNanos, long upstreamNanos, long totalNanos,
+    public CallRecord(
+            String requestId,
+            String customerId,
+            String modelGroup,
+            String deploymentModel,
+            String route,
+            boolean stream,
+            Usage usage,
+            long costNanos,
+            Outcome outcome,
+            int status,
+            long startedNanos,
+            long upstreamNanos,
+            long totalNanos,
             String apiKeyHash) {
-        this(requestId, customerId, modelGroup, deploymentModel, route, stream, usage, costNanos, outcome, status, startedNanos,
-                upstreamNanos, totalNanos, apiKeyHash, 0, -1, -1, 0);
+        this(
+                requestId,
+                customerId,
+                modelGroup,
+                deploymentModel,
+                route,
+                stream,
+                usage,
+                costNanos,
+                outcome,
+                status,
+                startedNanos,
+                upstreamNanos,
+                totalNanos,
+                apiKeyHash,
+                0,
+                -1,
+                -1,
+                0);
     }
 
     public boolean hasBudget() {

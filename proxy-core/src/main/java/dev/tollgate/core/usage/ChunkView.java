@@ -11,5 +11,4 @@ import java.util.Optional;
  * @param usageOnly    true for the final usage chunk of {@code stream_options.include_usage}: a usage
  *                     and no choices (empty, null or missing)
  */
-public record ChunkView(Optional<Usage> usage, String contentDelta, boolean usageOnly) {
-}
+public record ChunkView(Optional<Usage> usage, String contentDelta, boolean usageOnly) {}

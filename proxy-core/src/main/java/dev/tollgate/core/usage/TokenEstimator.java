@@ -19,8 +19,7 @@ public final class TokenEstimator {
     /** A message's {@code name} costs one token on top of its text. */
     static final int TOKENS_PER_NAME = 1;
 
-    private TokenEstimator() {
-    }
+    private TokenEstimator() {}
 
     /** Loading BPE ranks takes time and memory: one registry, each encoding loaded on its first use. */
     private static final class Registry {
@@ -106,7 +105,12 @@ public final class TokenEstimator {
         }
         // "openai/gpt-4o", "azure/gpt-4o-mini": only the last path segment names the model.
         String m = model.substring(model.lastIndexOf('/') + 1);
-        return m.startsWith("gpt-4o") || m.startsWith("chatgpt-4o") || m.startsWith("gpt-4.1")
-                || m.startsWith("gpt-5") || m.startsWith("o1") || m.startsWith("o3") || m.startsWith("o4");
+        return m.startsWith("gpt-4o")
+                || m.startsWith("chatgpt-4o")
+                || m.startsWith("gpt-4.1")
+                || m.startsWith("gpt-5")
+                || m.startsWith("o1")
+                || m.startsWith("o3")
+                || m.startsWith("o4");
     }
 }

@@ -14,8 +14,7 @@ import java.util.Optional;
  * {@code completion_tokens}), because a missing count must not fail a call the client already got.
  */
 public final class UsageParser {
-    private UsageParser() {
-    }
+    private UsageParser() {}
 
     /**
      * The usage in an OpenAI {@code usage} object; empty when the node is missing, null, not an
@@ -71,8 +70,8 @@ public final class UsageParser {
         JsonNode choices = chunk == null ? null : chunk.get("choices");
         boolean hasUsage = usageNode != null && !usageNode.isNull();
         boolean noChoices = choices == null || choices.isNull() || (choices.isArray() && choices.isEmpty());
-        return new ChunkView(hasUsage ? fromUsageNode(usageNode) : Optional.empty(), contentDelta(choices),
-                hasUsage && noChoices);
+        return new ChunkView(
+                hasUsage ? fromUsageNode(usageNode) : Optional.empty(), contentDelta(choices), hasUsage && noChoices);
     }
 
     private static String contentDelta(JsonNode choices) {

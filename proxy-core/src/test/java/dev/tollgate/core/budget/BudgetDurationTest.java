@@ -26,9 +26,21 @@ class BudgetDurationTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"30s,30,SECONDS", "1m,1,MINUTES", "15m,15,MINUTES", "2h,2,HOURS", "1d,1,DAYS", "30d,30,DAYS",
-            "2w,2,WEEKS", "1mo,1,MONTHS", "3mo,3,MONTHS", "hourly,1,HOURS", "daily,1,DAYS", "weekly,1,WEEKS",
-            "monthly,1,MONTHS"})
+    @CsvSource({
+        "30s,30,SECONDS",
+        "1m,1,MINUTES",
+        "15m,15,MINUTES",
+        "2h,2,HOURS",
+        "1d,1,DAYS",
+        "30d,30,DAYS",
+        "2w,2,WEEKS",
+        "1mo,1,MONTHS",
+        "3mo,3,MONTHS",
+        "hourly,1,HOURS",
+        "daily,1,DAYS",
+        "weekly,1,WEEKS",
+        "monthly,1,MONTHS"
+    })
     void parsesEveryForm(String text, int amount, BudgetDuration.Unit unit) {
         BudgetDuration d = BudgetDuration.parse(text);
         assertThat(d.amount()).isEqualTo(amount);
@@ -152,8 +164,13 @@ class BudgetDurationTest {
 
     @Test
     void resetIsAlwaysStrictlyAfterNowAcrossAYearOfHours() {
-        BudgetDuration[] durations = {BudgetDuration.parse("1h"), BudgetDuration.parse("45m"),
-                BudgetDuration.parse("1d"), BudgetDuration.parse("7d"), BudgetDuration.parse("1mo")};
+        BudgetDuration[] durations = {
+            BudgetDuration.parse("1h"),
+            BudgetDuration.parse("45m"),
+            BudgetDuration.parse("1d"),
+            BudgetDuration.parse("7d"),
+            BudgetDuration.parse("1mo")
+        };
         Instant now = at("2025-01-01T00:17:00Z");
         for (int i = 0; i < 24 * 366; i++) {
             for (BudgetDuration d : durations) {

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 class ConfigLoaderTest {
-    private static final Map<String, String> ENV = Map.of("OPENAI_API_KEY", "sk-openai", "AZURE_KEY", "az-key",
-            "LITELLM_MASTER_KEY", "sk-from-env");
+    private static final Map<String, String> ENV =
+            Map.of("OPENAI_API_KEY", "sk-openai", "AZURE_KEY", "az-key", "LITELLM_MASTER_KEY", "sk-from-env");
 
     private static final String RICH = """
             model_list:
@@ -132,7 +132,9 @@ class ConfigLoaderTest {
     }
 
     private static void assertInvalid(String yaml, String message) {
-        assertThatThrownBy(() -> parse(yaml)).isInstanceOf(ConfigException.class).hasMessage(message);
+        assertThatThrownBy(() -> parse(yaml))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
     }
 
     @Test
@@ -144,9 +146,21 @@ class ConfigLoaderTest {
 
         assertThat(c.models()).hasSize(4);
         ModelDeployment openai = c.models().get(0);
-        assertThat(openai).isEqualTo(new ModelDeployment("gpt-4o", "openai", "gpt-4o", "https://api.openai.com/v1",
-                "sk-openai", null, null, new ModelPrice(2_500_000, 10_000_000, 1_250_000, false, 16384), null,
-                Duration.ofSeconds(30), 100, 100_000, "gpt-4o-0"));
+        assertThat(openai)
+                .isEqualTo(new ModelDeployment(
+                        "gpt-4o",
+                        "openai",
+                        "gpt-4o",
+                        "https://api.openai.com/v1",
+                        "sk-openai",
+                        null,
+                        null,
+                        new ModelPrice(2_500_000, 10_000_000, 1_250_000, false, 16384),
+                        null,
+                        Duration.ofSeconds(30),
+                        100,
+                        100_000,
+                        "gpt-4o-0"));
 
         ModelDeployment azure = c.models().get(1);
         assertThat(azure.provider()).isEqualTo("azure");
@@ -174,16 +188,42 @@ class ConfigLoaderTest {
         assertThat(fake.price()).isEqualTo(ModelPrice.FREE);
         assertThat(c.modelGroups().get("gpt-4o")).containsExactly(openai, azure);
 
-        assertThat(c.litellm()).isEqualTo(new LitellmSettings("free-tier", ZoneId.of("Europe/Berlin"), true, false, 500));
+        assertThat(c.litellm())
+                .isEqualTo(new LitellmSettings("free-tier", ZoneId.of("Europe/Berlin"), true, false, 500));
 
         GeneralSettings g = c.general();
-        assertThat(g).isEqualTo(new GeneralSettings("sk-1234", "postgresql://db/tollgate", "redis://cache:6379", "tg:",
-                List.of("webhook"), List.of("budget_alerts"), "https://hooks.example.com/tollgate", "s3cret",
-                Duration.ofSeconds(5), List.of("x-my-customer", "x-my-user"), true, "total", 429, 256, "least-busy",
-                false, 1_048_576, Duration.ofSeconds(2), Duration.ofSeconds(120), Duration.ofSeconds(300),
-                Duration.ofSeconds(15), Duration.ofSeconds(10),
-                new WebhookOptions(List.of(new BigDecimal("0.5"), new BigDecimal("0.95")), 250, 4, 100, Duration.ofSeconds(3)),
-                Duration.ofMillis(250), null));
+        assertThat(g)
+                .isEqualTo(new GeneralSettings(
+                        "sk-1234",
+                        "postgresql://db/tollgate",
+                        "redis://cache:6379",
+                        "tg:",
+                        List.of("webhook"),
+                        List.of("budget_alerts"),
+                        "https://hooks.example.com/tollgate",
+                        "s3cret",
+                        Duration.ofSeconds(5),
+                        List.of("x-my-customer", "x-my-user"),
+                        true,
+                        "total",
+                        429,
+                        256,
+                        "least-busy",
+                        false,
+                        1_048_576,
+                        Duration.ofSeconds(2),
+                        Duration.ofSeconds(120),
+                        Duration.ofSeconds(300),
+                        Duration.ofSeconds(15),
+                        Duration.ofSeconds(10),
+                        new WebhookOptions(
+                                List.of(new BigDecimal("0.5"), new BigDecimal("0.95")),
+                                250,
+                                4,
+                                100,
+                                Duration.ofSeconds(3)),
+                        Duration.ofMillis(250),
+                        null));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -191,10 +231,33 @@ class ConfigLoaderTest {
     void appliesDefaults() {
         TollgateConfig c = parse(minimal(""), Map.of());
         GeneralSettings g = c.general();
-        assertThat(g).isEqualTo(new GeneralSettings(null, null, null, "tg:", List.of(), List.of(), null, null,
-                Duration.ofSeconds(10), List.of(), false, "output", 400, 1024, "round-robin", true, 4_194_304,
-                Duration.ofSeconds(5), Duration.ofSeconds(600), Duration.ofSeconds(600), Duration.ofSeconds(60),
-                Duration.ofSeconds(30), WebhookOptions.DEFAULTS, Duration.ofMillis(250), null));
+        assertThat(g)
+                .isEqualTo(new GeneralSettings(
+                        null,
+                        null,
+                        null,
+                        "tg:",
+                        List.of(),
+                        List.of(),
+                        null,
+                        null,
+                        Duration.ofSeconds(10),
+                        List.of(),
+                        false,
+                        "output",
+                        400,
+                        1024,
+                        "round-robin",
+                        true,
+                        4_194_304,
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(600),
+                        Duration.ofSeconds(600),
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(30),
+                        WebhookOptions.DEFAULTS,
+                        Duration.ofMillis(250),
+                        null));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
@@ -202,10 +265,12 @@ class ConfigLoaderTest {
 
     @Test
     void rejectsWebhookThresholdsOutsideZeroToOne() {
-        assertInvalid(minimal("general_settings:\n  webhook_thresholds: [0.85, 2]\n"),
+        assertInvalid(
+                minimal("general_settings:\n  webhook_thresholds: [0.85, 2]\n"),
                 "general_settings.webhook_thresholds: expected fractions of the budget between 0 and 1 (exclusive), got 2;"
                         + " budget_crossed is always sent at 1");
-        assertInvalid(minimal("general_settings:\n  webhook_thresholds: [eighty]\n"),
+        assertInvalid(
+                minimal("general_settings:\n  webhook_thresholds: [eighty]\n"),
                 "general_settings.webhook_thresholds: expected fractions of the budget between 0 and 1, got \"eighty\"");
     }
 
@@ -217,9 +282,21 @@ class ConfigLoaderTest {
 
     @Test
     void environmentFallbacks() {
-        Map<String, String> env = Map.of("LITELLM_MASTER_KEY", "sk-env", "DATABASE_URL", "postgresql://env/db",
-                "REDIS_HOST", "redis.internal", "REDIS_PORT", "6380", "REDIS_PASSWORD", "p@ss:w/rd",
-                "WEBHOOK_URL", "https://hook.example.com", "PROXY_BATCH_WRITE_AT", "3");
+        Map<String, String> env = Map.of(
+                "LITELLM_MASTER_KEY",
+                "sk-env",
+                "DATABASE_URL",
+                "postgresql://env/db",
+                "REDIS_HOST",
+                "redis.internal",
+                "REDIS_PORT",
+                "6380",
+                "REDIS_PASSWORD",
+                "p@ss:w/rd",
+                "WEBHOOK_URL",
+                "https://hook.example.com",
+                "PROXY_BATCH_WRITE_AT",
+                "3");
         GeneralSettings g = parse(minimal(""), env).general();
         assertThat(g.masterKey()).isEqualTo("sk-env");
         assertThat(g.databaseUrl()).isEqualTo("postgresql://env/db");
@@ -232,15 +309,20 @@ class ConfigLoaderTest {
     void redisUrlVariableWinsOverHostAndConfigWinsOverBoth() {
         Map<String, String> env = Map.of("REDIS_URL", "redis://url:1", "REDIS_HOST", "host");
         assertThat(parse(minimal(""), env).general().redisUrl()).isEqualTo("redis://url:1");
-        assertThat(parse(minimal(""), Map.of("REDIS_HOST", "host")).general().redisUrl()).isEqualTo("redis://host:6379");
-        assertThat(parse(minimal("general_settings:\n  redis_url: redis://cfg:2\n"), env).general().redisUrl())
+        assertThat(parse(minimal(""), Map.of("REDIS_HOST", "host")).general().redisUrl())
+                .isEqualTo("redis://host:6379");
+        assertThat(parse(minimal("general_settings:\n  redis_url: redis://cfg:2\n"), env)
+                        .general()
+                        .redisUrl())
                 .isEqualTo("redis://cfg:2");
     }
 
     @Test
     void configBatchWriteWinsOverEnvironment() {
         assertThat(parse(minimal("general_settings:\n  proxy_batch_write_at: 7\n"), Map.of("PROXY_BATCH_WRITE_AT", "3"))
-                .general().batchWriteInterval()).isEqualTo(Duration.ofSeconds(7));
+                        .general()
+                        .batchWriteInterval())
+                .isEqualTo(Duration.ofSeconds(7));
         assertThatThrownBy(() -> parse(minimal(""), Map.of("PROXY_BATCH_WRITE_AT", "soon")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("PROXY_BATCH_WRITE_AT: expected a positive number of seconds, got \"soon\"");
@@ -259,8 +341,9 @@ class ConfigLoaderTest {
                   fail_open: os.environ/FAIL_OPEN
                   alerting: [os.environ/ALERT]
                 """;
-        TollgateConfig c = parse(yaml, Map.of("NAME", "public", "RPM", "42", "MASTER", "sk-m", "FAIL_OPEN", "false",
-                "ALERT", "webhook"));
+        TollgateConfig c = parse(
+                yaml,
+                Map.of("NAME", "public", "RPM", "42", "MASTER", "sk-m", "FAIL_OPEN", "false", "ALERT", "webhook"));
         assertThat(c.models().get(0).modelName()).isEqualTo("public");
         assertThat(c.models().get(0).rpm()).isEqualTo(42);
         assertThat(c.general().masterKey()).isEqualTo("sk-m");
@@ -277,7 +360,8 @@ class ConfigLoaderTest {
                       model: openai/gpt-4o
                       api_key: os.environ/OPENAI_API_KEY
                 """;
-        assertThatThrownBy(() -> parse(yaml, Map.of())).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> parse(yaml, Map.of()))
+                .isInstanceOf(ConfigException.class)
                 .hasMessage("model_list[0].litellm_params.api_key: environment variable OPENAI_API_KEY is not set");
     }
 
@@ -316,8 +400,13 @@ class ConfigLoaderTest {
                 shiny_new_section: {}
                 """;
         LoadedConfig loaded = ConfigLoader.read(yaml, ENV, "test.yaml");
-        assertThat(loaded.unknownKeys()).containsExactlyInAnyOrder("shiny_new_section", "general_settings.master_kee",
-                "litellm_settings.mystery", "model_list[0].litellm_params.fancy_param", "model_list[0].model_info.colour");
+        assertThat(loaded.unknownKeys())
+                .containsExactlyInAnyOrder(
+                        "shiny_new_section",
+                        "general_settings.master_kee",
+                        "litellm_settings.mystery",
+                        "model_list[0].litellm_params.fancy_param",
+                        "model_list[0].model_info.colour");
     }
 
     @Test
@@ -342,15 +431,17 @@ class ConfigLoaderTest {
     void deprecatedMaxEndUserBudgetWarns() {
         LoadedConfig loaded = ConfigLoader.read(minimal("litellm_settings:\n  max_end_user_budget: 10.5\n"), ENV, "t");
         assertThat(loaded.unknownKeys()).isEmpty();
-        assertThat(loaded.warnings()).singleElement().asString()
+        assertThat(loaded.warnings())
+                .singleElement()
+                .asString()
                 .startsWith("litellm_settings.max_end_user_budget is deprecated and not enforced")
                 .contains("max_end_user_budget_id");
     }
 
     @Test
     void unsupportedLitellmRoutingStrategyFallsBackWithAWarning() {
-        LoadedConfig loaded = ConfigLoader.read(minimal("router_settings:\n  routing_strategy: latency-based-routing\n"),
-                ENV, "t");
+        LoadedConfig loaded =
+                ConfigLoader.read(minimal("router_settings:\n  routing_strategy: latency-based-routing\n"), ENV, "t");
         assertThat(loaded.config().general().routingStrategy()).isEqualTo("round-robin");
         assertThat(loaded.warnings()).singleElement().asString().startsWith("router_settings.routing_strategy:");
     }
@@ -377,15 +468,20 @@ class ConfigLoaderTest {
         assertThat(derived.general().reservationTtl()).isNull();
         assertThat(derived.reservationTtl()).isEqualTo(Duration.ofSeconds(1860));
 
-        assertInvalid(minimal("general_settings:\n  reservation_ttl_seconds: 0\n"),
+        assertInvalid(
+                minimal("general_settings:\n  reservation_ttl_seconds: 0\n"),
                 "general_settings.reservation_ttl_seconds: expected a positive number of seconds, got 0");
     }
 
     @Test
     void aReservationTtlShorterThanACallWarns() {
-        LoadedConfig loaded = ConfigLoader.read(minimal("general_settings:\n  reservation_ttl_seconds: 300\n"), ENV, "t");
-        assertThat(loaded.warnings()).singleElement().asString()
-                .startsWith("general_settings.reservation_ttl_seconds (300 s) does not exceed the longest call timeout (600 s)");
+        LoadedConfig loaded =
+                ConfigLoader.read(minimal("general_settings:\n  reservation_ttl_seconds: 300\n"), ENV, "t");
+        assertThat(loaded.warnings())
+                .singleElement()
+                .asString()
+                .startsWith(
+                        "general_settings.reservation_ttl_seconds (300 s) does not exceed the longest call timeout (600 s)");
         assertThat(loaded.config().reservationTtl()).isEqualTo(Duration.ofSeconds(300));
     }
 
@@ -395,7 +491,8 @@ class ConfigLoaderTest {
         Files.writeString(file, minimal(""));
         assertThat(ConfigLoader.load(file, Map.of()).models()).hasSize(1);
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of()))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("missing.yaml: cannot read config");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("missing.yaml: cannot read config");
     }
 
     // ---- invalid configurations: every message starts with the key path ----
@@ -403,7 +500,8 @@ class ConfigLoaderTest {
     @Test
     void emptyOrModelLessConfigsAreRejected() {
         assertThatThrownBy(() -> parse("")).isInstanceOf(ConfigException.class).hasMessageStartingWith("model_list:");
-        assertThatThrownBy(() -> parse("# only a comment\n")).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> parse("# only a comment\n"))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("model_list:");
         assertInvalid("general_settings:\n  master_key: sk-1\n", "model_list: at least one model is required");
         assertInvalid("model_list: []\n", "model_list: at least one model is required");
@@ -413,69 +511,96 @@ class ConfigLoaderTest {
 
     @Test
     void malformedYamlIsRejected() {
-        assertThatThrownBy(() -> parse("model_list: [\n")).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> parse("model_list: [\n"))
+                .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("test.yaml: invalid YAML");
         assertThatThrownBy(() -> parse(minimal("general_settings: {}\ngeneral_settings: {}\n")))
-                .isInstanceOf(ConfigException.class).hasMessageStartingWith("test.yaml: invalid YAML");
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("test.yaml: invalid YAML");
     }
 
     @Test
     void modelsNeedANameAndAnUpstreamModel() {
-        assertInvalid("model_list:\n  - litellm_params:\n      model: openai/gpt-4o\n", "model_list[0].model_name: is required");
+        assertInvalid(
+                "model_list:\n  - litellm_params:\n      model: openai/gpt-4o\n",
+                "model_list[0].model_name: is required");
         assertInvalid("model_list:\n  - model_name: x\n", "model_list[0].litellm_params.model: is required");
-        assertInvalid("model_list:\n  - model_name: x\n    litellm_params:\n      api_base: http://a\n",
+        assertInvalid(
+                "model_list:\n  - model_name: x\n    litellm_params:\n      api_base: http://a\n",
                 "model_list[0].litellm_params.model: is required");
-        assertInvalid("model_list:\n  - model_name: x\n    litellm_params:\n      model: openai/\n",
+        assertInvalid(
+                "model_list:\n  - model_name: x\n    litellm_params:\n      model: openai/\n",
                 "model_list[0].litellm_params.model: expected <provider>/<model>, got \"openai/\"");
-        assertInvalid("model_list:\n  - model_name: x\n    litellm_params: nope\n",
+        assertInvalid(
+                "model_list:\n  - model_name: x\n    litellm_params: nope\n",
                 "model_list[0].litellm_params: expected a mapping, got \"nope\"");
     }
 
     @Test
     void invalidGeneralSettingsNameTheirPath() {
-        assertInvalid(minimal("general_settings:\n  proxy_batch_write_at: abc\n"),
+        assertInvalid(
+                minimal("general_settings:\n  proxy_batch_write_at: abc\n"),
                 "general_settings.proxy_batch_write_at: expected a positive number of seconds, got \"abc\"");
-        assertInvalid(minimal("general_settings:\n  upstream_read_timeout: -1\n"),
+        assertInvalid(
+                minimal("general_settings:\n  upstream_read_timeout: -1\n"),
                 "general_settings.upstream_read_timeout: expected a positive number of seconds, got -1");
-        assertInvalid(minimal("general_settings:\n  client_idle_timeout: 0\n"),
+        assertInvalid(
+                minimal("general_settings:\n  client_idle_timeout: 0\n"),
                 "general_settings.client_idle_timeout: expected a positive number of seconds, got 0");
-        assertInvalid(minimal("general_settings:\n  token_rate_limit_type: words\n"),
+        assertInvalid(
+                minimal("general_settings:\n  token_rate_limit_type: words\n"),
                 "general_settings.token_rate_limit_type: expected one of output, input, total, got \"words\"");
-        assertInvalid(minimal("general_settings:\n  budget_exceeded_status: 402\n"),
+        assertInvalid(
+                minimal("general_settings:\n  budget_exceeded_status: 402\n"),
                 "general_settings.budget_exceeded_status: expected 400 or 429, got 402");
-        assertInvalid(minimal("general_settings:\n  enforce_user_param: maybe\n"),
+        assertInvalid(
+                minimal("general_settings:\n  enforce_user_param: maybe\n"),
                 "general_settings.enforce_user_param: expected true or false, got \"maybe\"");
-        assertInvalid(minimal("general_settings:\n  max_request_body_bytes: 0\n"),
+        assertInvalid(
+                minimal("general_settings:\n  max_request_body_bytes: 0\n"),
                 "general_settings.max_request_body_bytes: expected a positive integer, got 0");
-        assertInvalid(minimal("general_settings:\n  default_reserve_tokens: 1.5\n"),
+        assertInvalid(
+                minimal("general_settings:\n  default_reserve_tokens: 1.5\n"),
                 "general_settings.default_reserve_tokens: expected a non-negative integer, got 1.5");
-        assertInvalid(minimal("general_settings:\n  master_key: [a, b]\n"),
+        assertInvalid(
+                minimal("general_settings:\n  master_key: [a, b]\n"),
                 "general_settings.master_key: expected a string, got [\"a\",\"b\"]");
         assertInvalid(minimal("general_settings: 5\n"), "general_settings: expected a mapping, got 5");
-        assertInvalid(minimal("general_settings:\n  user_header_mappings:\n    - header_name: x-c\n"),
+        assertInvalid(
+                minimal("general_settings:\n  user_header_mappings:\n    - header_name: x-c\n"),
                 "general_settings.user_header_mappings[0].litellm_user_role: is required");
-        assertInvalid(minimal("router_settings:\n  routing_strategy: random\n"),
+        assertInvalid(
+                minimal("router_settings:\n  routing_strategy: random\n"),
                 "router_settings.routing_strategy: expected one of simple-shuffle, round-robin, least-busy, got \"random\"");
     }
 
     @Test
     void invalidLitellmSettingsNameTheirPath() {
-        assertInvalid(minimal("litellm_settings:\n  timezone: Mars/Olympus\n"),
+        assertInvalid(
+                minimal("litellm_settings:\n  timezone: Mars/Olympus\n"),
                 "litellm_settings.timezone: unknown time zone \"Mars/Olympus\"; use a region id such as Europe/Berlin or UTC");
-        assertInvalid(minimal("litellm_settings:\n  prometheus_end_user_cap: -5\n"),
+        assertInvalid(
+                minimal("litellm_settings:\n  prometheus_end_user_cap: -5\n"),
                 "litellm_settings.prometheus_end_user_cap: expected a non-negative integer, got -5");
     }
 
     @Test
     void invalidDeploymentValuesNameTheirPath() {
         String base = "model_list:\n  - model_name: gpt-4o\n    litellm_params:\n      model: openai/gpt-4o\n";
-        assertInvalid(base + "      timeout: soon\n",
+        assertInvalid(
+                base + "      timeout: soon\n",
                 "model_list[0].litellm_params.timeout: expected a positive number of seconds, got \"soon\"");
-        assertInvalid(base + "      rpm: -1\n", "model_list[0].litellm_params.rpm: expected a non-negative integer, got -1");
-        assertInvalid(base + "      tpm: lots\n", "model_list[0].litellm_params.tpm: expected a non-negative integer, got \"lots\"");
-        assertInvalid(base + "    model_info:\n      free: sometimes\n",
+        assertInvalid(
+                base + "      rpm: -1\n", "model_list[0].litellm_params.rpm: expected a non-negative integer, got -1");
+        assertInvalid(
+                base + "      tpm: lots\n",
+                "model_list[0].litellm_params.tpm: expected a non-negative integer, got \"lots\"");
+        assertInvalid(
+                base + "    model_info:\n      free: sometimes\n",
                 "model_list[0].model_info.free: expected true or false, got \"sometimes\"");
-        assertInvalid(base + "  - model_name: gpt-4o\n    litellm_params:\n      model: openai/gpt-4o\n    model_info:\n      id: gpt-4o-0\n",
+        assertInvalid(
+                base
+                        + "  - model_name: gpt-4o\n    litellm_params:\n      model: openai/gpt-4o\n    model_info:\n      id: gpt-4o-0\n",
                 "model_list[1].model_info.id: duplicate id \"gpt-4o-0\" (also used by model_list[0])");
     }
 }

@@ -18,7 +18,10 @@ class DeploymentPriceResolutionTest {
     }
 
     private static ModelPrice priceOf(String entryYaml) {
-        return parse("model_list:\n  - model_name: public-name\n" + entryYaml).models().get(0).price();
+        return parse("model_list:\n  - model_name: public-name\n" + entryYaml)
+                .models()
+                .get(0)
+                .price();
     }
 
     @Test
@@ -115,14 +118,18 @@ class DeploymentPriceResolutionTest {
                       model: openai/gpt-4o
                     model_info:
                       input_cost_per_token: 0.000001
-                """)).isInstanceOf(ConfigException.class)
-                .hasMessage("model_list[0].model_info: input_cost_per_token and output_cost_per_token must be set together");
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(
+                        "model_list[0].model_info: input_cost_per_token and output_cost_per_token must be set together");
         assertThatThrownBy(() -> priceOf("""
                     litellm_params:
                       model: openai/gpt-4o
                       output_cost_per_token: 0.000001
-                """)).isInstanceOf(ConfigException.class)
-                .hasMessage("model_list[0].litellm_params: input_cost_per_token and output_cost_per_token must be set together");
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(
+                        "model_list[0].litellm_params: input_cost_per_token and output_cost_per_token must be set together");
     }
 
     @Test
@@ -133,15 +140,19 @@ class DeploymentPriceResolutionTest {
                     model_info:
                       input_cost_per_token: -0.000001
                       output_cost_per_token: 0.000001
-                """)).isInstanceOf(ConfigException.class)
-                .hasMessage("model_list[0].model_info.input_cost_per_token: expected a non-negative price in USD per token, got -0.000001");
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(
+                        "model_list[0].model_info.input_cost_per_token: expected a non-negative price in USD per token, got -0.000001");
         assertThatThrownBy(() -> priceOf("""
                     litellm_params:
                       model: openai/gpt-4o
                     model_info:
                       input_cost_per_token: cheap
                       output_cost_per_token: 0.000001
-                """)).isInstanceOf(ConfigException.class)
-                .hasMessage("model_list[0].model_info.input_cost_per_token: expected a non-negative price in USD per token, got \"cheap\"");
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(
+                        "model_list[0].model_info.input_cost_per_token: expected a non-negative price in USD per token, got \"cheap\"");
     }
 }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.Test;
 
 class CustomerIdResolverTest {
@@ -79,13 +80,16 @@ class CustomerIdResolverTest {
 
     @Test
     void nullBodyUserFallsThroughToMetadata() throws Exception {
-        assertThat(resolve("{\"user\":null,\"litellm_metadata\":{\"user\":\"lm\"}}")).isEqualTo("lm");
+        assertThat(resolve("{\"user\":null,\"litellm_metadata\":{\"user\":\"lm\"}}"))
+                .isEqualTo("lm");
     }
 
     @Test
     void litellmMetadataUserAsObjectOrJsonString() throws Exception {
-        assertThat(resolve("{\"litellm_metadata\":{\"user\":\"lm\"},\"metadata\":{\"user_id\":\"m\"}}")).isEqualTo("lm");
-        assertThat(resolve("{\"litellm_metadata\":\"{\\\"user\\\":\\\"lm-s\\\"}\"}")).isEqualTo("lm-s");
+        assertThat(resolve("{\"litellm_metadata\":{\"user\":\"lm\"},\"metadata\":{\"user_id\":\"m\"}}"))
+                .isEqualTo("lm");
+        assertThat(resolve("{\"litellm_metadata\":\"{\\\"user\\\":\\\"lm-s\\\"}\"}"))
+                .isEqualTo("lm-s");
     }
 
     @Test
@@ -96,8 +100,10 @@ class CustomerIdResolverTest {
 
     @Test
     void unusableMetadataIsSkipped() throws Exception {
-        assertThat(resolve("{\"litellm_metadata\":\"not json\",\"metadata\":{\"user_id\":\"m\"}}")).isEqualTo("m");
-        assertThat(resolve("{\"litellm_metadata\":{\"user\":\" \"},\"metadata\":{\"user_id\":\"m\"}}")).isEqualTo("m");
+        assertThat(resolve("{\"litellm_metadata\":\"not json\",\"metadata\":{\"user_id\":\"m\"}}"))
+                .isEqualTo("m");
+        assertThat(resolve("{\"litellm_metadata\":{\"user\":\" \"},\"metadata\":{\"user_id\":\"m\"}}"))
+                .isEqualTo("m");
         assertThat(resolve("{\"metadata\":{\"user_id\":{\"device\":\"x\"}}}")).isNull();
         assertThat(resolve("{\"metadata\":\"{broken\"}")).isNull();
     }
@@ -134,11 +140,11 @@ class CustomerIdResolverTest {
         assertInvalid(() -> resolve(null));
     }
 
-    private static void assertInvalid(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    private static void assertInvalid(ThrowableAssert.ThrowingCallable call) {
         assertThatThrownBy(call).isInstanceOfSatisfying(TollgateException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_REQUEST);
-            assertThat(e.getMessage()).isEqualTo(
-                    "Invalid customer id: must be at most 256 characters without control characters");
+            assertThat(e.getMessage())
+                    .isEqualTo("Invalid customer id: must be at most 256 characters without control characters");
             assertThat(e.param()).isEqualTo("user");
         });
     }

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.BeforeEach;
  */
 public abstract class LimitStoreContractSupport {
     /** A minute boundary, so window arithmetic in the tests is easy to read. */
-    static final long T0 = 1_700_000_040_000L;
-    static final long PERIOD_END = T0 + 3_600_000L;
-    static final String DAY = "2023-11-14";
+    protected static final long T0 = 1_700_000_040_000L;
+
+    protected static final long PERIOD_END = T0 + 3_600_000L;
+    protected static final String DAY = "2023-11-14";
 
     protected LimitStore store;
     protected String customer;
@@ -22,13 +23,13 @@ public abstract class LimitStoreContractSupport {
     protected abstract LimitStore newStore();
 
     @BeforeEach
-    void openStore() {
+    protected void openStore() {
         store = newStore();
         customer = "cust-" + UUID.randomUUID();
     }
 
     @AfterEach
-    void closeStore() {
+    protected void closeStore() {
         store.close();
     }
 
@@ -42,36 +43,46 @@ public abstract class LimitStoreContractSupport {
         }
     }
 
-    static CustomerLimits limits(long maxBudget, long rpm, long tpm) {
+    protected static CustomerLimits limits(long maxBudget, long rpm, long tpm) {
         return new CustomerLimits(maxBudget, rpm, tpm, PERIOD_END);
     }
 
-    AdmitDecision admit(CustomerLimits limits, long now, long reserveNanos, long reserveTokens) {
+    protected AdmitDecision admit(CustomerLimits limits, long now, long reserveNanos, long reserveTokens) {
         return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens)));
     }
 
-    SettleResult settle(AdmitDecision d, long reserveNanos, long reserveTokens, long cost, long rateTokens,
-            String model) {
-        return await(store.settle(new SettleRequest(customer, reserveNanos, reserveTokens, d.windowStartMs(), cost,
-                rateTokens, DAY, model, rateTokens / 2, rateTokens - rateTokens / 2, true)));
+    protected SettleResult settle(
+            AdmitDecision d, long reserveNanos, long reserveTokens, long cost, long rateTokens, String model) {
+        return await(store.settle(new SettleRequest(
+                customer,
+                reserveNanos,
+                reserveTokens,
+                d.windowStartMs(),
+                cost,
+                rateTokens,
+                DAY,
+                model,
+                rateTokens / 2,
+                rateTokens - rateTokens / 2,
+                true)));
     }
 
-    void seed(long spent, long periodEnd) {
+    protected void seed(long spent, long periodEnd) {
         await(store.seed(customer, spent, periodEnd));
     }
 
-    AccountSnapshot snapshot() {
+    protected AccountSnapshot snapshot() {
         return await(store.snapshot(customer));
     }
 
     /** Reservation TTL of the expiry tests. */
-    static final long TTL = 5 * 60_000L;
+    protected static final long TTL = 5 * 60_000L;
 
-    AdmitDecision admitTtl(CustomerLimits limits, long now, long reserveNanos, long reserveTokens, long ttl) {
+    protected AdmitDecision admitTtl(CustomerLimits limits, long now, long reserveNanos, long reserveTokens, long ttl) {
         return await(store.admit(new AdmitRequest(customer, limits, now, reserveNanos, reserveTokens, ttl)));
     }
 
-    SettleRequest settleWithId(AdmitDecision d, long reserve, long cost, String sid) {
+    protected SettleRequest settleWithId(AdmitDecision d, long reserve, long cost, String sid) {
         return new SettleRequest(customer, reserve, 10, d.windowStartMs(), cost, 4, DAY, "m", 2, 2, true, sid, false);
     }
 }

@@ -38,16 +38,16 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
 
     @Test
     void admitCreatesAMissingAccountAtZeroWhenAskedInOneStep() {
-        AdmitDecision first = await(store.admit(new AdmitRequest(customer, limits(1_000, 10, -1), T0, 100, 10,
-                LimitStore.DEFAULT_RESERVATION_TTL_MS, true)));
+        AdmitDecision first = await(store.admit(new AdmitRequest(
+                customer, limits(1_000, 10, -1), T0, 100, 10, LimitStore.DEFAULT_RESERVATION_TTL_MS, true)));
         assertThat(first.outcome()).isEqualTo(Outcome.ADMITTED);
         assertThat(first.spentNanos()).isZero();
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 100, PERIOD_END));
 
         // An existing account is never reset by it: spend stays.
         settle(first, 100, 10, 40, 10, "m");
-        AdmitDecision second = await(store.admit(new AdmitRequest(customer, limits(1_000, 10, -1), T0, 100, 10,
-                LimitStore.DEFAULT_RESERVATION_TTL_MS, true)));
+        AdmitDecision second = await(store.admit(new AdmitRequest(
+                customer, limits(1_000, 10, -1), T0, 100, 10, LimitStore.DEFAULT_RESERVATION_TTL_MS, true)));
         assertThat(second.spentNanos()).isEqualTo(40);
     }
 
@@ -292,8 +292,8 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
                     if (!d.admitted()) {
                         return false;
                     }
-                    await(store.settle(new SettleRequest(customer, cost, 10, d.windowStartMs(), cost, 10, DAY, "m",
-                            5, 5, true)));
+                    await(store.settle(
+                            new SettleRequest(customer, cost, 10, d.windowStartMs(), cost, 10, DAY, "m", 5, 5, true)));
                     return true;
                 }));
             }
@@ -429,8 +429,8 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
                     if (!d.admitted()) {
                         return false;
                     }
-                    await(store.settle(new SettleRequest(customer, cost, 0, d.windowStartMs(), cost, 0, DAY, "m",
-                            0, 0, true)));
+                    await(store.settle(
+                            new SettleRequest(customer, cost, 0, d.windowStartMs(), cost, 0, DAY, "m", 0, 0, true)));
                     return true;
                 }));
             }
@@ -450,8 +450,8 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     void aPersistedReplayOfAFailedCallWithZeroUsageTakesItsQueuedSpendBack() {
         seed(0, PERIOD_END);
         AdmitDecision d = admit(limits(1_000, -1, -1), T0, 100, 10);
-        SettleRequest failed = new SettleRequest(customer, 100, 10, d.windowStartMs(), 0, 0, DAY, "m", 0, 0, false,
-                "sid-zero", false);
+        SettleRequest failed =
+                new SettleRequest(customer, 100, 10, d.windowStartMs(), 0, 0, DAY, "m", 0, 0, false, "sid-zero", false);
         assertThat(await(store.settle(failed)).applied()).isTrue();
 
         assertThat(await(store.settle(failed.asPersisted())).applied()).isFalse();
@@ -480,9 +480,10 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         assertThat(first.batchId()).isNotNull();
         assertThat(first.customerId()).isEqualTo(customer);
         assertThat(first.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 305));
-        assertThat(first.daily()).containsExactlyInAnyOrder(
-                new PendingBatch.DailyUsage(DAY, "gpt-4o", 2, 1, 15, 15, 105),
-                new PendingBatch.DailyUsage(DAY, "vendor|model:x", 1, 1, 20, 20, 200));
+        assertThat(first.daily())
+                .containsExactlyInAnyOrder(
+                        new PendingBatch.DailyUsage(DAY, "gpt-4o", 2, 1, 15, 15, 105),
+                        new PendingBatch.DailyUsage(DAY, "vendor|model:x", 1, 1, 20, 20, 200));
 
         assertThat(await(store.claimPending(customer))).isEqualTo(first);
         await(store.ackPending(customer, "not-" + first.batchId()));
@@ -517,8 +518,9 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
 
         PendingBatch batch = await(store.claimPending(customer));
 
-        assertThat(batch.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(firstEnd, 10),
-                new PendingBatch.PeriodSpend(PERIOD_END, 20));
+        assertThat(batch.spendByPeriod())
+                .containsExactly(
+                        new PendingBatch.PeriodSpend(firstEnd, 10), new PendingBatch.PeriodSpend(PERIOD_END, 20));
         assertThat(await(store.pendingNanos(customer))).isEqualTo(30);
     }
 
@@ -531,7 +533,9 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         assertThat(await(store.dirtyCustomers(100))).contains(customer);
 
         PendingBatch batch = await(store.claimPending(customer));
-        assertThat(await(store.dirtyCustomers(100))).as("a claimed batch is still unpersisted").contains(customer);
+        assertThat(await(store.dirtyCustomers(100)))
+                .as("a claimed batch is still unpersisted")
+                .contains(customer);
         await(store.ackPending(customer, batch.batchId()));
         await(store.claimPending(customer));
 
@@ -553,7 +557,9 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 30, 0, PERIOD_END));
         assertThat(await(store.pendingNanos(customer))).isEqualTo(30);
         PendingBatch b = await(store.claimPending(customer));
-        assertThat(b.daily()).singleElement().satisfies(u -> assertThat(u.requests()).isEqualTo(1));
+        assertThat(b.daily())
+                .singleElement()
+                .satisfies(u -> assertThat(u.requests()).isEqualTo(1));
     }
 
     @Test
@@ -566,7 +572,8 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 30, 0, PERIOD_END));
         assertThat(await(store.pendingNanos(customer))).isZero();
         // The original arriving late (a timed-out command executed after all) counts nothing.
-        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-2"))).applied()).isFalse();
+        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-2"))).applied())
+                .isFalse();
         assertThat(await(store.pendingNanos(customer))).isZero();
         assertThat(snapshot().spentNanos()).isEqualTo(30);
     }
@@ -579,8 +586,12 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         PendingBatch flushedBefore = await(store.claimPending(customer)); // already on its way to the database
         await(store.ackPending(customer, flushedBefore.batchId()));
 
-        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-3").asPersisted())).applied()).isFalse();
-        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-3").asPersisted())).applied()).isFalse();
+        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-3").asPersisted()))
+                        .applied())
+                .isFalse();
+        assertThat(await(store.settle(settleWithId(d, 100, 30, "sid-3").asPersisted()))
+                        .applied())
+                .isFalse();
 
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 30, 0, PERIOD_END));
         PendingBatch compensation = await(store.claimPending(customer));

@@ -81,9 +81,14 @@ class PriceTableTest {
 
     @Test
     void entriesCarryProviderAndMode() {
-        assertThat(table.findEntry("text-embedding-3-large")).get()
-                .extracting(PriceTable.Entry::provider, PriceTable.Entry::mode).containsExactly("openai", "embedding");
-        assertThat(table.findEntry("codestral-2501")).get().extracting(PriceTable.Entry::model).isEqualTo("codestral-latest");
+        assertThat(table.findEntry("text-embedding-3-large"))
+                .get()
+                .extracting(PriceTable.Entry::provider, PriceTable.Entry::mode)
+                .containsExactly("openai", "embedding");
+        assertThat(table.findEntry("codestral-2501"))
+                .get()
+                .extracting(PriceTable.Entry::model)
+                .isEqualTo("codestral-latest");
     }
 
     @Test
@@ -96,22 +101,31 @@ class PriceTableTest {
         assertThat(root.path("source").asText()).isNotBlank();
         for (Map.Entry<String, JsonNode> e : root.path("models").properties()) {
             JsonNode m = e.getValue();
-            assertThat(m.path("input_cost_per_token").isTextual()).as(e.getKey()).isTrue();
-            assertThat(m.path("output_cost_per_token").isTextual()).as(e.getKey()).isTrue();
+            assertThat(m.path("input_cost_per_token").isTextual())
+                    .as(e.getKey())
+                    .isTrue();
+            assertThat(m.path("output_cost_per_token").isTextual())
+                    .as(e.getKey())
+                    .isTrue();
             assertThat(m.path("mode").asText()).as(e.getKey()).isIn("chat", "embedding");
             assertThat(m.path("provider").asText()).as(e.getKey()).isIn("openai", "mistral", "anthropic");
             // Every stored price converts to whole pico-dollars without rounding.
             BigDecimal in = new BigDecimal(m.path("input_cost_per_token").asText());
-            assertThat(in.movePointRight(12).stripTrailingZeros().scale()).as(e.getKey()).isLessThanOrEqualTo(0);
+            assertThat(in.movePointRight(12).stripTrailingZeros().scale())
+                    .as(e.getKey())
+                    .isLessThanOrEqualTo(0);
         }
     }
 
     @Test
     void rejectsMalformedTables() throws Exception {
-        assertThatThrownBy(() -> PriceTable.fromJson(json("{\"models\":{\"m\":{\"input_cost_per_token\":0.1,\"output_cost_per_token\":\"1\"}}}")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input_cost_per_token");
+        assertThatThrownBy(() -> PriceTable.fromJson(
+                        json("{\"models\":{\"m\":{\"input_cost_per_token\":0.1,\"output_cost_per_token\":\"1\"}}}")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("input_cost_per_token");
         assertThatThrownBy(() -> PriceTable.fromJson(json("{\"models\":{},\"aliases\":{\"a\":\"nope\"}}")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown model");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown model");
     }
 
     private static JsonNode json(String s) throws Exception {

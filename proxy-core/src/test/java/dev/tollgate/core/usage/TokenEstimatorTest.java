@@ -36,12 +36,28 @@ class TokenEstimatorTest {
 
     @Test
     void choosesEncodingByModelFamily() {
-        for (String m : new String[] {"gpt-4o", "gpt-4o-mini", "openai/gpt-4o-2024-08-06", "azure/gpt-4.1-nano",
-                "gpt-5-mini", "o1", "o3-mini", "o4-mini", "chatgpt-4o-latest"}) {
+        for (String m : new String[] {
+            "gpt-4o",
+            "gpt-4o-mini",
+            "openai/gpt-4o-2024-08-06",
+            "azure/gpt-4.1-nano",
+            "gpt-5-mini",
+            "o1",
+            "o3-mini",
+            "o4-mini",
+            "chatgpt-4o-latest"
+        }) {
             assertThat(TokenEstimator.usesO200k(m)).as(m).isTrue();
         }
-        for (String m : new String[] {"gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "mistral-large-latest",
-                "claude-sonnet-4", "hosted_vllm/meta-llama/Llama-3.1-8B", "text-embedding-3-small"}) {
+        for (String m : new String[] {
+            "gpt-4",
+            "gpt-4-turbo",
+            "gpt-3.5-turbo",
+            "mistral-large-latest",
+            "claude-sonnet-4",
+            "hosted_vllm/meta-llama/Llama-3.1-8B",
+            "text-embedding-3-small"
+        }) {
             assertThat(TokenEstimator.usesO200k(m)).as(m).isFalse();
         }
         assertThat(TokenEstimator.usesO200k(null)).isFalse();

@@ -42,12 +42,14 @@ class UsageParserTest {
         assertThat(UsageParser.fromUsageNode(json("null"))).isEmpty();
         assertThat(UsageParser.fromUsageNode(json("{}"))).isEmpty();
         assertThat(UsageParser.fromUsageNode(json("[1,2]"))).isEmpty();
-        assertThat(UsageParser.fromUsageNode(json("{\"prompt_tokens\":\"12\"}"))).isEmpty();
+        assertThat(UsageParser.fromUsageNode(json("{\"prompt_tokens\":\"12\"}")))
+                .isEmpty();
     }
 
     @Test
     void cachedTokensNeverExceedPromptTokens() throws Exception {
-        JsonNode usage = json("{\"prompt_tokens\":10,\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":50}}");
+        JsonNode usage =
+                json("{\"prompt_tokens\":10,\"completion_tokens\":1,\"prompt_tokens_details\":{\"cached_tokens\":50}}");
         assertThat(UsageParser.fromUsageNode(usage)).contains(new Usage(10, 1, 10, false));
     }
 
@@ -80,7 +82,9 @@ class UsageParserTest {
     @Test
     void usageChunkWithNullOrMissingChoicesIsUsageOnly() throws Exception {
         String usage = "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}";
-        assertThat(UsageParser.viewChunk(json("{\"choices\":null," + usage + "}")).usageOnly()).isTrue();
+        assertThat(UsageParser.viewChunk(json("{\"choices\":null," + usage + "}"))
+                        .usageOnly())
+                .isTrue();
         assertThat(UsageParser.viewChunk(json("{" + usage + "}")).usageOnly()).isTrue();
     }
 

@@ -14,6 +14,7 @@ import io.netty.buffer.ByteBufInputStream;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
+import java.io.InputStream;
 
 /**
  * Bridges HTTP to the admin API: master key required, JSON body parsed here, the admin function
@@ -37,19 +38,21 @@ public final class AdminRoute implements Route {
         JsonNode body = null;
         if (http.content().isReadable()) {
             try (ByteBufInputStream in = new ByteBufInputStream(http.content().duplicate())) {
-                body = Json.MAPPER.readTree((java.io.InputStream) in);
+                body = Json.MAPPER.readTree((InputStream) in);
             } catch (IOException e) {
                 throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body is not valid JSON.");
             }
         }
-        AdminRequest request = new AdminRequest(http.method().name(), uri.path(), uri.parameters(), body, MasterKeyAuth.ADMIN_ACTOR);
+        AdminRequest request =
+                new AdminRequest(http.method().name(), uri.path(), uri.parameters(), body, MasterKeyAuth.ADMIN_ACTOR);
         var loop = exchange.channel().eventLoop();
-        jdbc.submit(() -> api.handle(request)).whenComplete((res, err) -> loop.execute(() -> {
-            if (err != null) {
-                exchange.error(err);
-            } else {
-                exchange.json(res.status(), Json.bytes(res.body()), null);
-            }
-        }));
+        jdbc.submit(() -> api.handle(request))
+                .whenComplete((res, err) -> loop.execute(() -> {
+                    if (err != null) {
+                        exchange.error(err);
+                    } else {
+                        exchange.json(res.status(), Json.bytes(res.body()), null);
+                    }
+                }));
     }
 }

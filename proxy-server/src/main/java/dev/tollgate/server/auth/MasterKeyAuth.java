@@ -48,11 +48,13 @@ public final class MasterKeyAuth {
         byte[] digest = sha256(key);
         if (!MessageDigest.isEqual(digest, masterDigest)) {
             if (!key.startsWith("sk-")) {
-                throw unauthorized("LiteLLM Virtual Key expected. Received=" + mask(key) + ", expected to start with 'sk-'.");
+                throw unauthorized(
+                        "LiteLLM Virtual Key expected. Received=" + mask(key) + ", expected to start with 'sk-'.");
             }
             String hash = HexFormat.of().formatHex(digest);
-            throw unauthorized("Invalid proxy server token passed. Received API Key = " + mask(key) + ", Key Hash (Token) =" + hash
-                    + ". Unable to find token in cache or `LiteLLM_VerificationTokenTable`");
+            throw unauthorized(
+                    "Invalid proxy server token passed. Received API Key = " + mask(key) + ", Key Hash (Token) =" + hash
+                            + ". Unable to find token in cache or `LiteLLM_VerificationTokenTable`");
         }
         return masterToken;
     }
@@ -64,13 +66,16 @@ public final class MasterKeyAuth {
                 String k = auth.substring(7).trim();
                 return k.isEmpty() ? null : k;
             }
-            throw unauthorized("Malformed API Key passed in. Ensure Key has `Bearer ` prefix. Passed in: " + mask(auth));
+            throw unauthorized(
+                    "Malformed API Key passed in. Ensure Key has `Bearer ` prefix. Passed in: " + mask(auth));
         }
         for (String name : new String[] {"x-litellm-api-key", "api-key", "x-api-key"}) {
             String v = headers.get(name);
             if (v != null && !v.isBlank()) {
                 String k = v.trim();
-                return k.regionMatches(true, 0, "Bearer ", 0, 7) ? k.substring(7).trim() : k;
+                return k.regionMatches(true, 0, "Bearer ", 0, 7)
+                        ? k.substring(7).trim()
+                        : k;
             }
         }
         return null;
@@ -85,7 +90,8 @@ public final class MasterKeyAuth {
     }
 
     private static TollgateException unauthorized(String reason) {
-        return new TollgateException(ErrorKind.AUTHENTICATION, "Authentication Error, " + reason, "None", 401, Map.of());
+        return new TollgateException(
+                ErrorKind.AUTHENTICATION, "Authentication Error, " + reason, "None", 401, Map.of());
     }
 
     private static byte[] sha256(String s) {

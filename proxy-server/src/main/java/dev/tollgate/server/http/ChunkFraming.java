@@ -3,6 +3,7 @@ package dev.tollgate.server.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import java.nio.charset.StandardCharsets;
 
 /**
  * HTTP/1.1 chunked framing ({@code <hex size>\r\n<bytes>\r\n}) of one piece of a streamed body,
@@ -14,10 +15,10 @@ import io.netty.buffer.CompositeByteBuf;
 final class ChunkFraming {
     /** Up to this size a copy is cheaper than a composite buffer's bookkeeping. */
     private static final int COPY_LIMIT = 8192;
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private ChunkFraming() {
-    }
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+
+    private ChunkFraming() {}
 
     /** The framed chunk; takes ownership of {@code content}, which must not be empty. */
     static ByteBuf frame(ByteBufAllocator alloc, ByteBuf content) {

@@ -63,8 +63,12 @@ public final class Exchange {
     }
 
     public void json(int status, byte[] body, HttpHeaders extra) {
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status),
-                Unpooled.wrappedBuffer(body), Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
+        FullHttpResponse res = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status),
+                Unpooled.wrappedBuffer(body),
+                Headers.OUTGOING,
+                Headers.OUTGOING_TRAILERS);
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         if (extra != null) {
             res.headers().add(extra);

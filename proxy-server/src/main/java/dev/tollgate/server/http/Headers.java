@@ -11,11 +11,12 @@ import io.netty.handler.codec.http.HttpHeadersFactory;
  * carry request data. Headers of incoming requests are validated by the decoders as usual.
  */
 public final class Headers {
-    public static final HttpHeadersFactory OUTGOING = DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
-    public static final HttpHeadersFactory OUTGOING_TRAILERS = DefaultHttpHeadersFactory.trailersFactory().withNameValidation(false);
+    public static final HttpHeadersFactory OUTGOING =
+            DefaultHttpHeadersFactory.headersFactory().withNameValidation(false);
+    public static final HttpHeadersFactory OUTGOING_TRAILERS =
+            DefaultHttpHeadersFactory.trailersFactory().withNameValidation(false);
 
-    private Headers() {
-    }
+    private Headers() {}
 
     public static HttpHeaders outgoing() {
         return OUTGOING.newHeaders();

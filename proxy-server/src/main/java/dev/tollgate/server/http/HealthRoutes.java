@@ -10,8 +10,7 @@ import java.util.function.Supplier;
 public final class HealthRoutes {
     private static final byte[] ALIVE = "\"I'm alive!\"".getBytes(StandardCharsets.UTF_8);
 
-    private HealthRoutes() {
-    }
+    private HealthRoutes() {}
 
     /** @param readiness builds the readiness details; called on the event loop, so it must not block */
     public static void register(Router router, Supplier<ObjectNode> readiness) {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -26,8 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpResponses {
     private static final Logger LOG = LoggerFactory.getLogger(HttpResponses.class);
 
-    private HttpResponses() {
-    }
+    private HttpResponses() {}
 
     public static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
@@ -48,8 +48,10 @@ public final class HttpResponses {
     /** The one place a failure becomes a response: status, OpenAI error body, the failure's headers. */
     public static FullHttpResponse errorResponse(Throwable failure) {
         TollgateException e = toTollgate(failure);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(e.status()), Unpooled.wrappedBuffer(ErrorBody.bytes(e)));
+        FullHttpResponse res = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(e.status()),
+                Unpooled.wrappedBuffer(ErrorBody.bytes(e)));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         for (Map.Entry<String, String> h : e.headers().entrySet()) {
             res.headers().set(h.getKey(), h.getValue());
@@ -66,12 +68,18 @@ public final class HttpResponses {
         if (t instanceof TollgateException te) {
             return te;
         }
-        if (t instanceof java.sql.SQLException) {
+        if (t instanceof SQLException) {
             LOG.warn("Database unavailable: {}", t.toString());
-            return new TollgateException(ErrorKind.SERVICE_UNAVAILABLE, "Database unavailable; admin changes cannot be made right now. Retry shortly.",
-                    null, 503, Map.of("retry-after", "5"));
+            return new TollgateException(
+                    ErrorKind.SERVICE_UNAVAILABLE,
+                    "Database unavailable; admin changes cannot be made right now. Retry shortly.",
+                    null,
+                    503,
+                    Map.of("retry-after", "5"));
         }
         LOG.error("Unexpected failure while handling a request", t);
-        return new TollgateException(ErrorKind.INTERNAL, "Internal server error. The failure was logged; please retry or contact the operator.");
+        return new TollgateException(
+                ErrorKind.INTERNAL,
+                "Internal server error. The failure was logged; please retry or contact the operator.");
     }
 }

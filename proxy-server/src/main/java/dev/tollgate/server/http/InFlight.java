@@ -7,8 +7,7 @@ import io.netty.util.AttributeKey;
 public final class InFlight {
     private static final AttributeKey<Boolean> BUSY = AttributeKey.valueOf("tollgate.busy");
 
-    private InFlight() {
-    }
+    private InFlight() {}
 
     public static void set(Channel ch, boolean busy) {
         ch.attr(BUSY).set(busy);

@@ -4,6 +4,7 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -25,7 +26,7 @@ final class JsonBodyAggregator extends HttpObjectAggregator {
     }
 
     @Override
-    protected Object newContinueResponse(HttpMessage start, int maxContentLength, io.netty.channel.ChannelPipeline pipeline) {
+    protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
         if (HttpUtil.getContentLength(start, -1L) > maxContentLength) {
             return tooLarge();
         }
@@ -38,8 +39,10 @@ final class JsonBodyAggregator extends HttpObjectAggregator {
     }
 
     private FullHttpResponse tooLarge() {
-        FullHttpResponse res = HttpResponses.errorResponse(new TollgateException(ErrorKind.PAYLOAD_TOO_LARGE,
-                "Request body is larger than the limit of " + maxBytes + " bytes (general_settings.max_request_body_bytes)."));
+        FullHttpResponse res = HttpResponses.errorResponse(new TollgateException(
+                ErrorKind.PAYLOAD_TOO_LARGE,
+                "Request body is larger than the limit of " + maxBytes
+                        + " bytes (general_settings.max_request_body_bytes)."));
         res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, res.content().readableBytes());
         res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return res;

@@ -35,8 +35,12 @@ final class RequestDeadlineHandler extends ChannelInboundHandlerAdapter {
 
     private void expire(ChannelHandlerContext ctx) {
         timer = null;
-        HttpResponses.error(ctx, new TollgateException(ErrorKind.REQUEST_TIMEOUT,
-                "The request was not received in full within " + deadlineMillis / 1000 + " s."), false);
+        HttpResponses.error(
+                ctx,
+                new TollgateException(
+                        ErrorKind.REQUEST_TIMEOUT,
+                        "The request was not received in full within " + deadlineMillis / 1000 + " s."),
+                false);
     }
 
     private void cancel() {

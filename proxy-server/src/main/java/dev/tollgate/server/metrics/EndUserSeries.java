@@ -16,6 +16,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /**
  * LiteLLM's per-customer series ({@code litellm_spend_metric_total}, {@code litellm_total_tokens_metric_total},
@@ -61,14 +62,20 @@ final class EndUserSeries {
     EndUserSeries(MeterRegistry registry, int cap) {
         this.registry = registry;
         this.cap = cap;
-        FunctionCounter.builder("litellm_spend_metric", this, s -> usd(s.totalSpend.sum() - s.sumTop(a -> a.spend.sum())))
-                .description("Spend per end user in USD (top N by spend, the rest in __other__)").tag("end_user", OTHER)
+        FunctionCounter.builder(
+                        "litellm_spend_metric", this, s -> usd(s.totalSpend.sum() - s.sumTop(a -> a.spend.sum())))
+                .description("Spend per end user in USD (top N by spend, the rest in __other__)")
+                .tag("end_user", OTHER)
                 .register(registry);
-        FunctionCounter.builder("litellm_total_tokens_metric", this, s -> s.totalTokens.sum() - s.sumTop(a -> a.tokens.sum()))
-                .description("Input plus output tokens per end user (top N by spend, the rest in __other__)").tag("end_user", OTHER)
+        FunctionCounter.builder(
+                        "litellm_total_tokens_metric", this, s -> s.totalTokens.sum() - s.sumTop(a -> a.tokens.sum()))
+                .description("Input plus output tokens per end user (top N by spend, the rest in __other__)")
+                .tag("end_user", OTHER)
                 .register(registry);
-        FunctionCounter.builder("litellm_requests_metric", this, s -> s.totalRequests.sum() - s.sumTop(a -> a.requests.sum()))
-                .description("Calls per end user (top N by spend, the rest in __other__)").tag("end_user", OTHER)
+        FunctionCounter.builder(
+                        "litellm_requests_metric", this, s -> s.totalRequests.sum() - s.sumTop(a -> a.requests.sum()))
+                .description("Calls per end user (top N by spend, the rest in __other__)")
+                .tag("end_user", OTHER)
                 .register(registry);
     }
 
@@ -103,7 +110,8 @@ final class EndUserSeries {
             return;
         }
         dirty = false;
-        PriorityQueue<Acc> heap = new PriorityQueue<>(Math.max(1, cap + 1),
+        PriorityQueue<Acc> heap = new PriorityQueue<>(
+                Math.max(1, cap + 1),
                 Comparator.<Acc>comparingLong(a -> a.spend.sum()).thenComparing(a -> a.id, Comparator.reverseOrder()));
         if (cap > 0) {
             for (Acc a : accounts.values()) {
@@ -129,24 +137,29 @@ final class EndUserSeries {
             List<Meter> meters = top.get(a.id);
             if (meters == null) {
                 meters = new ArrayList<>(4);
-                meters.add(FunctionCounter.builder("litellm_spend_metric", a, x -> usd(x.spend.sum())).tag("end_user", a.id)
+                meters.add(FunctionCounter.builder("litellm_spend_metric", a, x -> usd(x.spend.sum()))
+                        .tag("end_user", a.id)
                         .register(registry));
-                meters.add(FunctionCounter.builder("litellm_total_tokens_metric", a, x -> x.tokens.sum()).tag("end_user", a.id)
+                meters.add(FunctionCounter.builder("litellm_total_tokens_metric", a, x -> x.tokens.sum())
+                        .tag("end_user", a.id)
                         .register(registry));
-                meters.add(FunctionCounter.builder("litellm_requests_metric", a, x -> x.requests.sum()).tag("end_user", a.id)
+                meters.add(FunctionCounter.builder("litellm_requests_metric", a, x -> x.requests.sum())
+                        .tag("end_user", a.id)
                         .register(registry));
                 top.put(a.id, meters);
             }
             if (a.remainingNanos >= 0 && meters.size() == 3) {
-                meters.add(Gauge.builder("tollgate_end_user_remaining_budget_usd", a, x -> usd(Math.max(0, x.remainingNanos)))
-                        .description("Budget left in the current period per end user (top N by spend)").tag("end_user", a.id)
+                meters.add(Gauge.builder(
+                                "tollgate_end_user_remaining_budget_usd", a, x -> usd(Math.max(0, x.remainingNanos)))
+                        .description("Budget left in the current period per end user (top N by spend)")
+                        .tag("end_user", a.id)
                         .register(registry));
             }
         }
         topAccs = List.copyOf(accs);
     }
 
-    private double sumTop(java.util.function.ToLongFunction<Acc> f) {
+    private double sumTop(ToLongFunction<Acc> f) {
         long sum = 0;
         for (Acc a : topAccs) {
             sum += f.applyAsLong(a);

@@ -35,8 +35,8 @@ public final class MetricsRoute implements Route {
                     return;
                 }
                 exchange.channel().eventLoop().execute(() -> {
-                    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
-                            Unpooled.wrappedBuffer(body));
+                    FullHttpResponse res = new DefaultFullHttpResponse(
+                            HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(body));
                     res.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
                     exchange.full(res);
                 });

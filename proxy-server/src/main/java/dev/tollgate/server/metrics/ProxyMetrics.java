@@ -6,7 +6,7 @@ import dev.tollgate.admin.webhook.WebhookStats;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.LitellmSettings;
 import dev.tollgate.core.limits.LimitStore;
-import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
@@ -29,7 +29,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -46,9 +48,10 @@ import java.util.function.ToDoubleFunction;
  * Scrapes run on their own thread ({@link #scrapeExecutor()}), not on an event loop.
  */
 public final class ProxyMetrics implements CallListener, AutoCloseable {
-    private final java.util.concurrent.ConcurrentHashMap<String, ModelMeters> byModel = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     /** Refusal reasons exported from the start (at 0), so dashboards and alerts see them before the first refusal. */
-    public static final List<String> REFUSAL_REASONS = List.of("budget", "rpm", "tpm", "blocked", "auth", "store_unavailable");
+    public static final List<String> REFUSAL_REASONS =
+            List.of("budget", "rpm", "tpm", "blocked", "auth", "store_unavailable");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EndUserSeries endUsers;
@@ -59,12 +62,17 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     });
 
     /** Everything whose health the metrics read; {@code webhooks} may be null. */
-    public record Runtime(LimitStore store, SpendFlusher flusher, Settlement settlement, Admission admission, Webhooks webhooks,
-            EventLoopGroup workers, JdbcExecutor jdbc) {
-    }
+    public record Runtime(
+            LimitStore store,
+            SpendFlusher flusher,
+            Settlement settlement,
+            Admission admission,
+            Webhooks webhooks,
+            EventLoopGroup workers,
+            JdbcExecutor jdbc) {}
 
     public ProxyMetrics() {
-        this(new LitellmSettings(null, java.time.ZoneOffset.UTC, false, false, 100));
+        this(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
     }
 
     public ProxyMetrics(LitellmSettings litellm) {
@@ -78,7 +86,8 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         for (String reason : REFUSAL_REASONS) {
             refusalCounter(reason);
         }
-        boolean perCustomer = litellm.enableEndUserCostTrackingPrometheusOnly() && !litellm.disableEndUserCostTracking();
+        boolean perCustomer =
+                litellm.enableEndUserCostTrackingPrometheusOnly() && !litellm.disableEndUserCostTracking();
         this.endUsers = perCustomer ? new EndUserSeries(registry, litellm.prometheusEndUserCap()) : null;
     }
 
@@ -103,58 +112,120 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         new NettyEventExecutorMetrics(rt.workers()).bindTo(registry);
         if (rt.store() instanceof RedisLimitStore redis) {
             FunctionCounter.builder("tollgate_redis_errors", redis, RedisLimitStore::redisErrors)
-                    .description("Redis script calls that failed (timeouts, connection loss, errors)").register(registry);
+                    .description("Redis script calls that failed (timeouts, connection loss, errors)")
+                    .register(registry);
             FunctionCounter.builder("tollgate_redis_script_fallbacks", redis, RedisLimitStore::scriptFallbacks)
-                    .description("Lua scripts re-sent with EVAL after NOSCRIPT").register(registry);
+                    .description("Lua scripts re-sent with EVAL after NOSCRIPT")
+                    .register(registry);
         } else {
-            FunctionCounter.builder("tollgate_redis_errors", this, m -> 0).description("Redis script calls that failed (no Redis configured)")
+            FunctionCounter.builder("tollgate_redis_errors", this, m -> 0)
+                    .description("Redis script calls that failed (no Redis configured)")
                     .register(registry);
             FunctionCounter.builder("tollgate_redis_script_fallbacks", this, m -> 0)
-                    .description("Lua scripts re-sent with EVAL after NOSCRIPT (no Redis configured)").register(registry);
+                    .description("Lua scripts re-sent with EVAL after NOSCRIPT (no Redis configured)")
+                    .register(registry);
         }
-        FunctionCounter.builder("tollgate_limit_store_errors", rt.admission(), Admission::storeErrors).tag("op", "admit")
-                .description("Limit store calls that failed, by operation").register(registry);
-        FunctionCounter.builder("tollgate_limit_store_errors", rt.settlement(), Settlement::settleFailures).tag("op", "settle")
-                .description("Limit store calls that failed, by operation").register(registry);
-        FunctionCounter.builder("tollgate_database_errors", rt.admission(), Admission::catalogErrors).tag("component", "catalog")
-                .description("Database operations that failed, by component").register(registry);
-        FunctionCounter.builder("tollgate_database_errors", rt.flusher(), SpendFlusher::pendingBatchesFailed).tag("component", "spend_flush")
-                .description("Database operations that failed, by component").register(registry);
+        FunctionCounter.builder("tollgate_limit_store_errors", rt.admission(), Admission::storeErrors)
+                .tag("op", "admit")
+                .description("Limit store calls that failed, by operation")
+                .register(registry);
+        FunctionCounter.builder("tollgate_limit_store_errors", rt.settlement(), Settlement::settleFailures)
+                .tag("op", "settle")
+                .description("Limit store calls that failed, by operation")
+                .register(registry);
+        FunctionCounter.builder("tollgate_database_errors", rt.admission(), Admission::catalogErrors)
+                .tag("component", "catalog")
+                .description("Database operations that failed, by component")
+                .register(registry);
+        FunctionCounter.builder("tollgate_database_errors", rt.flusher(), SpendFlusher::pendingBatchesFailed)
+                .tag("component", "spend_flush")
+                .description("Database operations that failed, by component")
+                .register(registry);
         Gauge.builder("tollgate_spend_pending_customers", rt.flusher(), SpendFlusher::lastPassDirtyCustomers)
-                .description("Customers with spend not yet written to the database, as of the last flush pass").register(registry);
+                .description("Customers with spend not yet written to the database, as of the last flush pass")
+                .register(registry);
         long startedMs = System.currentTimeMillis();
         Gauge.builder("tollgate_spend_flush_lag_seconds", rt.flusher(), f -> {
-            long last = f.lastSuccessfulFlushMs();
-            return (System.currentTimeMillis() - (last > 0 ? last : startedMs)) / 1000.0;
-        }).description("Seconds since the last flush pass that met no failure").register(registry);
+                    long last = f.lastSuccessfulFlushMs();
+                    return (System.currentTimeMillis() - (last > 0 ? last : startedMs)) / 1000.0;
+                })
+                .description("Seconds since the last flush pass that met no failure")
+                .register(registry);
         bindWebhooks(rt.webhooks());
     }
 
     private void bindWebhooks(Webhooks webhooks) {
         WebhookStats s = webhooks != null ? webhooks.stats() : new WebhookStats();
         Gauge.builder("tollgate_webhook_queue_depth", webhooks, w -> w == null ? 0 : w.queueDepth())
-                .description("Webhook events waiting in memory to be written to the outbox").register(registry);
+                .description("Webhook events waiting in memory to be written to the outbox")
+                .register(registry);
         Gauge.builder("tollgate_webhook_outbox_pending", s, WebhookStats::outboxPending)
-                .description("Webhook events in the outbox not delivered yet").register(registry);
+                .description("Webhook events in the outbox not delivered yet")
+                .register(registry);
         Gauge.builder("tollgate_webhook_endpoint_disabled", s, x -> x.endpointDisabled() ? 1 : 0)
-                .description("1 after the receiver answered 410 Gone (delivery stopped until restart)").register(registry);
-        counter("tollgate_webhook_events", s, WebhookStats::written, "result", "written", "Webhook events written to the outbox");
-        counter("tollgate_webhook_events", s, WebhookStats::duplicates, "result", "duplicate",
+                .description("1 after the receiver answered 410 Gone (delivery stopped until restart)")
+                .register(registry);
+        counter(
+                "tollgate_webhook_events",
+                s,
+                WebhookStats::written,
+                "result",
+                "written",
+                "Webhook events written to the outbox");
+        counter(
+                "tollgate_webhook_events",
+                s,
+                WebhookStats::duplicates,
+                "result",
+                "duplicate",
                 "Budget events another instance or call had written already");
-        counter("tollgate_webhook_deliveries", s, WebhookStats::delivered, "result", "delivered", "Webhook delivery outcomes");
+        counter(
+                "tollgate_webhook_deliveries",
+                s,
+                WebhookStats::delivered,
+                "result",
+                "delivered",
+                "Webhook delivery outcomes");
         counter("tollgate_webhook_deliveries", s, WebhookStats::dead, "result", "dead", "Webhook delivery outcomes");
         counter("tollgate_webhook_deliveries", s, WebhookStats::gone, "result", "gone", "Webhook delivery outcomes");
         FunctionCounter.builder("tollgate_webhook_retries", s, WebhookStats::retries)
-                .description("Failed webhook attempts that were rescheduled").register(registry);
-        counter("tollgate_webhook_dropped", s, WebhookStats::droppedQueueFull, "reason", "queue_full", "Webhook events dropped, by reason");
-        counter("tollgate_webhook_dropped", s, WebhookStats::droppedDatabase, "reason", "database", "Webhook events dropped, by reason");
-        counter("tollgate_webhook_dropped", s, WebhookStats::droppedClosed, "reason", "shutdown", "Webhook events dropped, by reason");
-        counter("tollgate_database_errors", s, WebhookStats::outboxErrors, "component", "webhook_outbox",
+                .description("Failed webhook attempts that were rescheduled")
+                .register(registry);
+        counter(
+                "tollgate_webhook_dropped",
+                s,
+                WebhookStats::droppedQueueFull,
+                "reason",
+                "queue_full",
+                "Webhook events dropped, by reason");
+        counter(
+                "tollgate_webhook_dropped",
+                s,
+                WebhookStats::droppedDatabase,
+                "reason",
+                "database",
+                "Webhook events dropped, by reason");
+        counter(
+                "tollgate_webhook_dropped",
+                s,
+                WebhookStats::droppedClosed,
+                "reason",
+                "shutdown",
+                "Webhook events dropped, by reason");
+        counter(
+                "tollgate_database_errors",
+                s,
+                WebhookStats::outboxErrors,
+                "component",
+                "webhook_outbox",
                 "Database operations that failed, by component");
     }
 
     private <T> void counter(String name, T obj, ToDoubleFunction<T> f, String tag, String value, String description) {
-        FunctionCounter.builder(name, obj, f).tag(tag, value).description(description).register(registry);
+        FunctionCounter.builder(name, obj, f)
+                .tag(tag, value)
+                .description(description)
+                .register(registry);
     }
 
     /** Counts a refused (or degraded) admission by reason: budget, rpm, tpm, blocked, auth, store_unavailable(_admitted). */
@@ -163,8 +234,10 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     }
 
     private Counter refusalCounter(String reason) {
-        return Counter.builder("tollgate_refusals").description("Calls refused before reaching the upstream, by reason")
-                .tag("reason", reason).register(registry);
+        return Counter.builder("tollgate_refusals")
+                .description("Calls refused before reaching the upstream, by reason")
+                .tag("reason", reason)
+                .register(registry);
     }
 
     @Override
@@ -202,31 +275,58 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         final Counter tokensOut;
         final Counter spend;
         /** Keyed by status, stream flag and route. */
-        private final java.util.concurrent.ConcurrentHashMap<Long, Counter> requests = new java.util.concurrent.ConcurrentHashMap<>();
+        private final ConcurrentHashMap<Long, Counter> requests = new ConcurrentHashMap<>();
 
         ModelMeters(String model) {
             this.model = model;
             for (int s = 0; s < 2; s++) {
                 String stream = Boolean.toString(s == 1);
                 total[s] = timer("tollgate_request_duration", "Total call latency as seen by the proxy", model, stream);
-                upstream[s] = timer("tollgate_upstream_duration", "Upstream latency: request sent to response finished", model, stream);
-                overhead[s] = timer("tollgate_proxy_overhead", "Proxy overhead: total latency minus upstream latency", model, stream);
+                upstream[s] = timer(
+                        "tollgate_upstream_duration",
+                        "Upstream latency: request sent to response finished",
+                        model,
+                        stream);
+                overhead[s] = timer(
+                        "tollgate_proxy_overhead",
+                        "Proxy overhead: total latency minus upstream latency",
+                        model,
+                        stream);
             }
-            ttfb = timer("tollgate_stream_time_to_first_byte", "Streams: request arrival to the upstream's first byte", model, "true");
-            tokensIn = Counter.builder("tollgate_tokens").description("Tokens by model and direction")
-                    .tags("model", model, "direction", "input").register(registry);
-            tokensOut = Counter.builder("tollgate_tokens").description("Tokens by model and direction")
-                    .tags("model", model, "direction", "output").register(registry);
-            spend = Counter.builder("tollgate_spend_usd").description("Spend by model in USD (exact totals live in the database)")
-                    .tags("model", model).register(registry);
+            ttfb = timer(
+                    "tollgate_stream_time_to_first_byte",
+                    "Streams: request arrival to the upstream's first byte",
+                    model,
+                    "true");
+            tokensIn = Counter.builder("tollgate_tokens")
+                    .description("Tokens by model and direction")
+                    .tags("model", model, "direction", "input")
+                    .register(registry);
+            tokensOut = Counter.builder("tollgate_tokens")
+                    .description("Tokens by model and direction")
+                    .tags("model", model, "direction", "output")
+                    .register(registry);
+            spend = Counter.builder("tollgate_spend_usd")
+                    .description("Spend by model in USD (exact totals live in the database)")
+                    .tags("model", model)
+                    .register(registry);
         }
 
         Counter requests(String route, int status, boolean stream) {
             long key = ((long) status << 2) | (stream ? 2 : 0) | (route.hashCode() & 1);
             Counter c = requests.get(key);
             if (c == null || !c.getId().getTag("route").equals(route)) {
-                c = Counter.builder("tollgate_requests").description("Proxied calls by model, route and status")
-                        .tags("model", model, "route", route, "status", Integer.toString(status), "stream", Boolean.toString(stream))
+                c = Counter.builder("tollgate_requests")
+                        .description("Proxied calls by model, route and status")
+                        .tags(
+                                "model",
+                                model,
+                                "route",
+                                route,
+                                "status",
+                                Integer.toString(status),
+                                "stream",
+                                Boolean.toString(stream))
                         .register(registry);
                 requests.put(key, c);
             }
@@ -235,8 +335,12 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     }
 
     private Timer timer(String name, String description, String model, String stream) {
-        return Timer.builder(name).description(description).tags("model", model, "stream", stream)
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
+        return Timer.builder(name)
+                .description(description)
+                .tags("model", model, "stream", stream)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(5))
                 .register(registry);
     }
 

@@ -3,11 +3,11 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.admin.catalog.CustomerCatalog;
 import dev.tollgate.admin.catalog.CustomerPolicy;
 import dev.tollgate.core.error.TollgateException;
-import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.LimitStore;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -36,7 +36,12 @@ public final class Admission {
      * @param reservationTtlMs how long an unsettled reservation keeps holding budget (see
      *                         {@link AdmitRequest#reservationTtlMs()})
      */
-    public Admission(CustomerCatalog catalog, LimitStore store, boolean failOpen, int budgetStatus, Consumer<String> refusalCounter,
+    public Admission(
+            CustomerCatalog catalog,
+            LimitStore store,
+            boolean failOpen,
+            int budgetStatus,
+            Consumer<String> refusalCounter,
             long reservationTtlMs) {
         this.reservationTtlMs = reservationTtlMs;
         this.catalog = catalog;
@@ -68,68 +73,81 @@ public final class Admission {
      * @param reserveTokens tokens to hold in the TPM window
      */
     public CompletionStage<Ticket> admit(String customerId, long nowMs, long reserveNanos, long reserveTokens) {
-        return catalog.policy(customerId, nowMs).handle((policy, err) -> {
-            if (err != null) {
-                catalogErrors.incrementAndGet();
-                return degraded(customerId, CustomerLimits.UNLIMITED, err);
-            }
-            if (policy.blocked()) {
-                refusalCounter.accept("blocked");
-                return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
-            }
-            return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
-        }).thenCompose(s -> s);
+        return catalog.policy(customerId, nowMs)
+                .handle((policy, err) -> {
+                    if (err != null) {
+                        catalogErrors.incrementAndGet();
+                        return degraded(customerId, CustomerLimits.UNLIMITED, err);
+                    }
+                    if (policy.blocked()) {
+                        refusalCounter.accept("blocked");
+                        return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
+                    }
+                    return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
+                })
+                .thenCompose(s -> s);
     }
 
-    private CompletionStage<Ticket> admitWithLimits(CustomerPolicy policy, long nowMs, long reserveNanos, long reserveTokens,
-            boolean mayRetryAfterSeed) {
+    private CompletionStage<Ticket> admitWithLimits(
+            CustomerPolicy policy, long nowMs, long reserveNanos, long reserveTokens, boolean mayRetryAfterSeed) {
         String id = policy.customerId();
         CustomerLimits limits = policy.limits();
         long reserve = limits.hasBudget() ? reserveNanos : 0;
         // A customer without a database row has no persisted spend to seed: the admit creates its
         // account at zero in the same script instead of a NEEDS_SEED → seed → admit round trip.
-        AdmitRequest request = new AdmitRequest(id, limits, nowMs, reserve, reserveTokens, reservationTtlMs,
-                !policy.known() && mayRetryAfterSeed);
-        return store.admit(request).handle((decision, err) -> {
-            if (err != null) {
-                storeErrors.incrementAndGet();
-                return degraded(id, limits, err);
-            }
-            switch (decision.outcome()) {
-                case ADMITTED:
-                    return CompletableFuture.completedFuture(new Ticket(id, limits, decision, reserve, reserveTokens));
-                case NEEDS_SEED:
-                    if (!mayRetryAfterSeed) {
-                        return degraded(id, limits, new IllegalStateException("limit store lost the account right after seeding"));
+        AdmitRequest request = new AdmitRequest(
+                id, limits, nowMs, reserve, reserveTokens, reservationTtlMs, !policy.known() && mayRetryAfterSeed);
+        return store.admit(request)
+                .handle((decision, err) -> {
+                    if (err != null) {
+                        storeErrors.incrementAndGet();
+                        return degraded(id, limits, err);
                     }
-                    // A failed seed (database or store unreachable) falls under the failure policy like
-                    // a failed admit, instead of escaping as a 500.
-                    return catalog.persistedSpend(id, nowMs)
-                            .thenCompose(seed -> store.seed(id, seed.spentNanos(), seed.periodEndMs()))
-                            .handle((v, seedErr) -> seedErr != null ? degraded(id, limits, seedErr)
-                                    : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
-                            .thenCompose(s -> s);
-                case BUDGET_EXCEEDED:
-                    refusalCounter.accept("budget");
-                    return CompletableFuture.<Ticket>failedFuture(Refusals.budget(id, decision, limits, budgetStatus));
-                case RPM_EXCEEDED:
-                    refusalCounter.accept("rpm");
-                    return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
-                case TPM_EXCEEDED:
-                default:
-                    refusalCounter.accept("tpm");
-                    return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
-            }
-        }).thenCompose(s -> s);
+                    switch (decision.outcome()) {
+                        case ADMITTED:
+                            return CompletableFuture.completedFuture(
+                                    new Ticket(id, limits, decision, reserve, reserveTokens));
+                        case NEEDS_SEED:
+                            if (!mayRetryAfterSeed) {
+                                return degraded(
+                                        id,
+                                        limits,
+                                        new IllegalStateException("limit store lost the account right after seeding"));
+                            }
+                            // A failed seed (database or store unreachable) falls under the failure policy like
+                            // a failed admit, instead of escaping as a 500.
+                            return catalog.persistedSpend(id, nowMs)
+                                    .thenCompose(seed -> store.seed(id, seed.spentNanos(), seed.periodEndMs()))
+                                    .handle((v, seedErr) -> seedErr != null
+                                            ? degraded(id, limits, seedErr)
+                                            : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
+                                    .thenCompose(s -> s);
+                        case BUDGET_EXCEEDED:
+                            refusalCounter.accept("budget");
+                            return CompletableFuture.<Ticket>failedFuture(
+                                    Refusals.budget(id, decision, limits, budgetStatus));
+                        case RPM_EXCEEDED:
+                            refusalCounter.accept("rpm");
+                            return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
+                        case TPM_EXCEEDED:
+                        default:
+                            refusalCounter.accept("tpm");
+                            return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
+                    }
+                })
+                .thenCompose(s -> s);
     }
 
     private CompletionStage<Ticket> degraded(String customerId, CustomerLimits limits, Throwable err) {
-        Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+        Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
         if (cause instanceof TollgateException te) {
             return CompletableFuture.failedFuture(te);
         }
         if (failOpen) {
-            LOG.warn("Limit store or catalogue unavailable ({}); admitting customer {} unchecked (fail_open)", cause.toString(), customerId);
+            LOG.warn(
+                    "Limit store or catalogue unavailable ({}); admitting customer {} unchecked (fail_open)",
+                    cause.toString(),
+                    customerId);
             refusalCounter.accept("store_unavailable_admitted");
             return CompletableFuture.completedFuture(Ticket.unchecked(customerId, limits));
         }

@@ -9,8 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * handling and contends across event loops. These ids identify calls; they guard no secret.
  */
 final class CallIds {
-    private CallIds() {
-    }
+    private CallIds() {}
 
     static String next() {
         ThreadLocalRandom r = ThreadLocalRandom.current();

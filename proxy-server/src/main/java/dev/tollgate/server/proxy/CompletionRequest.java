@@ -10,25 +10,30 @@ import dev.tollgate.core.json.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * A chat-completion or embedding request body. It is read once with a streaming parser: only the
  * fields the proxy acts on are interpreted, and every other field stays as the client's bytes
- * ({@link RequestFields}), so the body sent upstream is spliced from the original rather than
+ * ({@link MemberOffsets}), so the body sent upstream is spliced from the original rather than
  * parsed into a tree and written out again. The whole document is still tokenised, so malformed
  * JSON anywhere is a 400 here, never a surprise upstream. A tree of the body is built only on the
  * rare paths that need the messages themselves (local token counts).
  */
 public final class CompletionRequest {
-    public enum Kind { CHAT, EMBEDDING }
+    public enum Kind {
+        CHAT,
+        EMBEDDING
+    }
 
     /** What a stream is sent upstream with when the client set no stream options. */
-    private static final byte[] INCLUDE_USAGE = "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] INCLUDE_USAGE =
+            "\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private final Kind kind;
     private final byte[] bytes;
-    private final RequestFields fields;
+    private final MemberOffsets fields;
     private String model;
     private boolean stream;
     private boolean clientWantsUsage;
@@ -40,12 +45,13 @@ public final class CompletionRequest {
     private boolean hasInput;
     /** The fields that can name the customer (user, litellm_metadata, metadata), as a small tree. */
     private final ObjectNode identity = Json.MAPPER.createObjectNode();
+
     private JsonNode tree;
 
     private CompletionRequest(Kind kind, byte[] bytes) {
         this.kind = kind;
         this.bytes = bytes;
-        this.fields = new RequestFields(bytes);
+        this.fields = new MemberOffsets(bytes);
     }
 
     /** Parses and validates; malformed JSON or a non-object body is a 400. */
@@ -61,11 +67,13 @@ public final class CompletionRequest {
             r.readFields(p);
             JsonToken trailing = p.nextToken();
             if (trailing != null) {
-                throw new TollgateException(ErrorKind.INVALID_REQUEST,
+                throw new TollgateException(
+                        ErrorKind.INVALID_REQUEST,
                         "Request body is not valid JSON: Trailing token (of type " + trailing + ") found after value");
             }
         } catch (IOException e) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body is not valid JSON: " + firstLine(e.getMessage()));
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST, "Request body is not valid JSON: " + firstLine(e.getMessage()));
         }
         r.validate();
         return r;
@@ -89,7 +97,8 @@ public final class CompletionRequest {
                 case "stream_options" -> {
                     JsonNode opts = Json.valueTree(p);
                     streamOptions = opts instanceof ObjectNode o ? o : null;
-                    clientWantsUsage = opts != null && opts.path("include_usage").asBoolean(false);
+                    clientWantsUsage =
+                            opts != null && opts.path("include_usage").asBoolean(false);
                 }
                 case "max_tokens", "max_completion_tokens" -> readMaxTokens(name, v, p);
                 case "mock_response" -> mockResponse = v == JsonToken.VALUE_STRING ? p.getText() : skip(p);
@@ -155,11 +164,15 @@ public final class CompletionRequest {
         if (v == JsonToken.VALUE_NULL) {
             return;
         }
-        boolean positiveInt = v == JsonToken.VALUE_NUMBER_INT && p.getNumberType() == JsonParser.NumberType.INT && p.getIntValue() >= 1;
+        boolean positiveInt = v == JsonToken.VALUE_NUMBER_INT
+                && p.getNumberType() == JsonParser.NumberType.INT
+                && p.getIntValue() >= 1;
         if (!positiveInt) {
             p.skipChildren();
-            throw new TollgateException(ErrorKind.INVALID_REQUEST,
-                    "'" + field + "' must be a positive integer of at most " + Integer.MAX_VALUE + ".", field);
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST,
+                    "'" + field + "' must be a positive integer of at most " + Integer.MAX_VALUE + ".",
+                    field);
         }
         if (maxTokensField == null || field.equals("max_completion_tokens")) {
             maxTokensField = field;
@@ -175,7 +188,8 @@ public final class CompletionRequest {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "'model' must be a non-empty string.", "model");
         }
         if (kind == Kind.CHAT && !hasMessages) {
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'messages'.", "messages");
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST, "Missing required parameter: 'messages'.", "messages");
         }
         if (kind == Kind.EMBEDDING && !hasInput) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'input'.", "input");
@@ -206,7 +220,7 @@ public final class CompletionRequest {
         } else if (askUsage) {
             ObjectNode opts = streamOptions.deepCopy();
             opts.put("include_usage", true);
-            streamOptionsField = RequestFields.member("stream_options", Json.bytes(opts));
+            streamOptionsField = MemberOffsets.member("stream_options", Json.bytes(opts));
         }
         return fields.splice(modelField, streamOptionsField);
     }
@@ -272,6 +286,7 @@ public final class CompletionRequest {
 
     @Override
     public String toString() {
-        return "CompletionRequest[" + kind + ", model=" + model + ", " + bytes.length + " bytes, fields=" + Arrays.toString(fields.names()) + "]";
+        return "CompletionRequest[" + kind + ", model=" + model + ", " + bytes.length + " bytes, fields="
+                + Arrays.toString(fields.names()) + "]";
     }
 }

@@ -23,8 +23,14 @@ public final class CompletionRoute implements Route {
     private final boolean enforceUserParam;
     private final boolean trackCustomers;
 
-    CompletionRoute(CompletionRequest.Kind kind, MasterKeyAuth auth, CustomerIdResolver customers, DeploymentSelector deployments,
-            ProxyContext context, boolean enforceUserParam, boolean trackCustomers) {
+    CompletionRoute(
+            CompletionRequest.Kind kind,
+            MasterKeyAuth auth,
+            CustomerIdResolver customers,
+            DeploymentSelector deployments,
+            ProxyContext context,
+            boolean enforceUserParam,
+            boolean trackCustomers) {
         this.kind = kind;
         this.auth = auth;
         this.customers = customers;
@@ -46,8 +52,12 @@ public final class CompletionRoute implements Route {
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
         if (enforceUserParam && !request.hasUser()) {
             context.admission().refused("auth");
-            throw new TollgateException(ErrorKind.AUTHENTICATION,
-                    "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True", "None", 401, Map.of());
+            throw new TollgateException(
+                    ErrorKind.AUTHENTICATION,
+                    "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True",
+                    "None",
+                    401,
+                    Map.of());
         }
         String customerId = trackCustomers ? customers.resolve(http.headers()::get, request.identityFields()) : null;
         ResolvedDeployment deployment = deployments.select(request.model());

@@ -35,8 +35,10 @@ public final class DeploymentSelector {
     public ResolvedDeployment select(String modelName) {
         Group g = groups.get(modelName);
         if (g == null) {
-            throw new TollgateException(ErrorKind.MODEL_NOT_FOUND, "The model '" + modelName
-                    + "' does not exist on this proxy. Available models: " + groups.keySet(), "model");
+            throw new TollgateException(
+                    ErrorKind.MODEL_NOT_FOUND,
+                    "The model '" + modelName + "' does not exist on this proxy. Available models: " + groups.keySet(),
+                    "model");
         }
         List<ResolvedDeployment> m = g.members;
         if (m.size() == 1) {

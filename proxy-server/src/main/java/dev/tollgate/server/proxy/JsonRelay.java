@@ -7,7 +7,6 @@ import dev.tollgate.core.usage.Usage;
 import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Headers;
-import dev.tollgate.server.upstream.UpstreamListener;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.CompositeByteBuf;
@@ -17,6 +16,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Optional;
 
 /**
@@ -66,7 +66,8 @@ final class JsonRelay implements Relay {
             body.release();
             body = null;
         }
-        call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(UpstreamErrors.of(cause)));
+        call.finish(
+                Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(UpstreamErrors.of(cause)));
     }
 
     @Override
@@ -75,7 +76,7 @@ final class JsonRelay implements Relay {
             body.release();
             body = null;
         }
-        call.finish(call.estimate(""), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> { });
+        call.finish(call.estimate(""), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> {});
     }
 
     private void complete() {
@@ -87,8 +88,8 @@ final class JsonRelay implements Relay {
             return;
         }
         Usage usage = readUsage(content);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), content, Headers.OUTGOING,
-                Headers.OUTGOING_TRAILERS);
+        FullHttpResponse res = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, head.status(), content, Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
         ResponseHeaders.copyUpstream(head.headers(), res.headers());
         HttpHeaders ours = call.responseHeaders(usage);
         res.headers().setAll(ours);
@@ -107,7 +108,7 @@ final class JsonRelay implements Relay {
         // No usage reported (rare): count the answer's text locally, which needs the whole tree.
         JsonNode root;
         try (ByteBufInputStream in = new ByteBufInputStream(content.duplicate())) {
-            root = Json.MAPPER.readTree((java.io.InputStream) in);
+            root = Json.MAPPER.readTree((InputStream) in);
         } catch (IOException e) {
             return call.estimate("");
         }

@@ -14,8 +14,7 @@ import java.util.List;
  * budgets and limits behave exactly as with a real provider.
  */
 final class MockResponder {
-    private MockResponder() {
-    }
+    private MockResponder() {}
 
     static byte[] completion(String model, String text, Usage usage) {
         ObjectNode root = Json.MAPPER.createObjectNode();
@@ -58,10 +57,12 @@ final class MockResponder {
         String id = "chatcmpl-" + CallIds.next();
         long created = System.currentTimeMillis() / 1000;
         List<byte[]> events = new ArrayList<>();
-        ObjectNode delta = Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");
+        ObjectNode delta =
+                Json.MAPPER.createObjectNode().put("role", "assistant").put("content", "");
         events.add(event(chunk(id, created, model, delta, null, includeUsage)));
         for (String piece : pieces(text)) {
-            events.add(event(chunk(id, created, model, Json.MAPPER.createObjectNode().put("content", piece), null, includeUsage)));
+            events.add(event(chunk(
+                    id, created, model, Json.MAPPER.createObjectNode().put("content", piece), null, includeUsage)));
         }
         events.add(event(chunk(id, created, model, Json.MAPPER.createObjectNode(), "stop", includeUsage)));
         if (includeUsage) {
@@ -78,7 +79,8 @@ final class MockResponder {
         return events;
     }
 
-    private static ObjectNode chunk(String id, long created, String model, ObjectNode delta, String finish, boolean includeUsage) {
+    private static ObjectNode chunk(
+            String id, long created, String model, ObjectNode delta, String finish, boolean includeUsage) {
         ObjectNode c = Json.MAPPER.createObjectNode();
         c.put("id", id);
         c.put("object", "chat.completion.chunk");

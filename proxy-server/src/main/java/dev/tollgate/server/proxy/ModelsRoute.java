@@ -20,7 +20,11 @@ final class ModelsRoute implements Route {
         ArrayNode data = root.putArray("data");
         long created = System.currentTimeMillis() / 1000;
         for (String name : deployments.modelNames()) {
-            data.addObject().put("id", name).put("object", "model").put("created", created).put("owned_by", "tollgate");
+            data.addObject()
+                    .put("id", name)
+                    .put("object", "model")
+                    .put("created", created)
+                    .put("owned_by", "tollgate");
         }
         this.body = Json.bytes(root);
     }

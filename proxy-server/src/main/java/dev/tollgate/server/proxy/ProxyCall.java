@@ -1,8 +1,8 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.limits.SettleResult;
-import dev.tollgate.core.money.Money;
 import dev.tollgate.core.money.ModelPrice;
+import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.http.Exchange;
@@ -23,6 +23,8 @@ import io.netty.util.AsciiString;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One proxied call from admission to settlement. All state changes happen on the client
@@ -30,7 +32,7 @@ import java.util.function.BiConsumer;
  * way the call ends (success, upstream failure, client gone), it settles exactly once.
  */
 final class ProxyCall {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ProxyCall.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyCall.class);
     private static final AsciiString RESPONSE_COST = AsciiString.cached("x-litellm-response-cost");
     private static final AsciiString MODEL_ID = AsciiString.cached("x-litellm-model-id");
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
@@ -53,7 +55,12 @@ final class ProxyCall {
     private boolean settled;
     private ChannelFutureListener clientGone;
 
-    ProxyCall(ProxyContext env, Exchange exchange, CompletionRequest request, ResolvedDeployment deployment, String customerId,
+    ProxyCall(
+            ProxyContext env,
+            Exchange exchange,
+            CompletionRequest request,
+            ResolvedDeployment deployment,
+            String customerId,
             String apiKeyHash) {
         this.env = env;
         this.exchange = exchange;
@@ -71,9 +78,11 @@ final class ProxyCall {
         }
         ModelPrice price = deployment.config().price();
         long promptEstimate = request.bodyBytes() / 3 + 1;
-        long maxOut = request.maxTokens() > 0 ? request.maxTokens()
+        long maxOut = request.maxTokens() > 0
+                ? request.maxTokens()
                 : price.maxOutputTokens() > 0 ? price.maxOutputTokens() : env.defaultReserveTokens();
-        long reserveNanos = request.kind() == CompletionRequest.Kind.EMBEDDING ? price.cost(promptEstimate, 0, 0)
+        long reserveNanos = request.kind() == CompletionRequest.Kind.EMBEDDING
+                ? price.cost(promptEstimate, 0, 0)
                 : price.cost(promptEstimate, maxOut, 0);
         long reserveTokens = switch (env.tokenRateLimitType()) {
             case "input" -> promptEstimate;
@@ -92,10 +101,12 @@ final class ProxyCall {
     private void dispatch(Ticket granted) {
         this.ticket = granted;
         if (!exchange.channel().isActive()) {
-            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> { });
+            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> {});
             return;
         }
-        String mockText = request.mockResponse() != null ? request.mockResponse() : deployment.config().mockResponse();
+        String mockText = request.mockResponse() != null
+                ? request.mockResponse()
+                : deployment.config().mockResponse();
         if (mockText != null) {
             respondWithMock(mockText);
             return;
@@ -106,8 +117,14 @@ final class ProxyCall {
         FullHttpRequest upstreamRequest = buildUpstreamRequest();
         relay = request.stream() ? new SseRelay(this, exchange, request) : new JsonRelay(this, exchange);
         upstreamStartedNanos = System.nanoTime();
-        upstream = env.upstreams().send(loop, deployment.target(), upstreamRequest, relay, env.firstByteTimeout(),
-                deployment.config().timeout());
+        upstream = env.upstreams()
+                .send(
+                        loop,
+                        deployment.target(),
+                        upstreamRequest,
+                        relay,
+                        env.firstByteTimeout(),
+                        deployment.config().timeout());
     }
 
     UpstreamCall upstream() {
@@ -124,8 +141,13 @@ final class ProxyCall {
     private FullHttpRequest buildUpstreamRequest() {
         // Ask for exact usage on streams; the relay drops the usage-only chunk the client did not ask for.
         byte[] bytes = request.upstreamBody(deployment.modelMember(), request.stream() && !request.clientWantsUsage());
-        FullHttpRequest r = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, deployment.path(request.kind()),
-                Unpooled.wrappedBuffer(bytes), Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
+        FullHttpRequest r = new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1,
+                HttpMethod.POST,
+                deployment.path(request.kind()),
+                Unpooled.wrappedBuffer(bytes),
+                Headers.OUTGOING,
+                Headers.OUTGOING_TRAILERS);
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.HOST, deployment.target().hostHeader());
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
@@ -203,7 +225,8 @@ final class ProxyCall {
     /** Estimated usage when the upstream never reported it (stream cut, usage missing). */
     Usage estimate(String completionText) {
         String model = request.model();
-        long prompt = request.kind() == CompletionRequest.Kind.CHAT ? Tokens.prompt(model, request.messages())
+        long prompt = request.kind() == CompletionRequest.Kind.CHAT
+                ? Tokens.prompt(model, request.messages())
                 : Tokens.text(model, String.valueOf(request.input()));
         return new Usage(prompt, Tokens.text(model, completionText), 0, true);
     }
@@ -225,17 +248,36 @@ final class ProxyCall {
         long costNanos = cost(usage);
         boolean success = outcome == CallRecord.Outcome.OK;
         long upstreamEnded = System.nanoTime();
-        CompletionStage<SettleResult> recorded = env.settlement().settle(ticket, request.model(), usage, costNanos, success);
+        CompletionStage<SettleResult> recorded =
+                env.settlement().settle(ticket, request.model(), usage, costNanos, success);
         onLoop(recorded, (settle, err) -> {
             sendFinal.run();
             long now = System.nanoTime();
             long upstreamNanos = upstream != null ? upstreamEnded - upstreamStartedNanos : 0;
-            long firstByte = upstream != null && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0;
-            long maxBudget = ticket != null && ticket.limits() != null ? ticket.limits().maxBudgetNanos() : -1;
-            env.settlement().publish(new CallRecord(requestId, customerId, request.model(), deployment.config().upstreamModel(),
-                    request.kind() == CompletionRequest.Kind.CHAT ? "/chat/completions" : "/embeddings", request.stream(), usage,
-                    costNanos, outcome, status, startedNanos, upstreamNanos, now - startedNanos, apiKeyHash, firstByte, maxBudget,
-                    settle != null ? settle.spentNanos() : -1, settle != null ? settle.periodEndMs() : 0));
+            long firstByte =
+                    upstream != null && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0;
+            long maxBudget =
+                    ticket != null && ticket.limits() != null ? ticket.limits().maxBudgetNanos() : -1;
+            env.settlement()
+                    .publish(new CallRecord(
+                            requestId,
+                            customerId,
+                            request.model(),
+                            deployment.config().upstreamModel(),
+                            request.kind() == CompletionRequest.Kind.CHAT ? "/chat/completions" : "/embeddings",
+                            request.stream(),
+                            usage,
+                            costNanos,
+                            outcome,
+                            status,
+                            startedNanos,
+                            upstreamNanos,
+                            now - startedNanos,
+                            apiKeyHash,
+                            firstByte,
+                            maxBudget,
+                            settle != null ? settle.spentNanos() : -1,
+                            settle != null ? settle.periodEndMs() : 0));
         });
     }
 

@@ -4,6 +4,10 @@ import dev.tollgate.server.upstream.UpstreamClient;
 import java.time.Duration;
 
 /** The shared services a call needs, wired once at start. */
-record ProxyContext(Admission admission, Settlement settlement, UpstreamClient upstreams, Duration firstByteTimeout,
-        long defaultReserveTokens, String tokenRateLimitType) {
-}
+record ProxyContext(
+        Admission admission,
+        Settlement settlement,
+        UpstreamClient upstreams,
+        Duration firstByteTimeout,
+        long defaultReserveTokens,
+        String tokenRateLimitType) {}

@@ -9,20 +9,30 @@ import io.netty.handler.codec.http.HttpMethod;
 
 /** Registers the OpenAI-compatible routes. */
 public final class ProxyRoutes {
-    private ProxyRoutes() {
-    }
+    private ProxyRoutes() {}
 
-    public static void register(Router router, TollgateConfig config, MasterKeyAuth auth, DeploymentSelector deployments,
-            Admission admission, Settlement settlement, UpstreamClient upstreams) {
+    public static void register(
+            Router router,
+            TollgateConfig config,
+            MasterKeyAuth auth,
+            DeploymentSelector deployments,
+            Admission admission,
+            Settlement settlement,
+            UpstreamClient upstreams) {
         var general = config.general();
-        ProxyContext ctx = new ProxyContext(admission, settlement, upstreams, general.readTimeout(), general.defaultReserveTokens(),
+        ProxyContext ctx = new ProxyContext(
+                admission,
+                settlement,
+                upstreams,
+                general.readTimeout(),
+                general.defaultReserveTokens(),
                 general.tokenRateLimitType());
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders());
         boolean track = !config.litellm().disableEndUserCostTracking();
-        CompletionRoute chat = new CompletionRoute(CompletionRequest.Kind.CHAT, auth, resolver, deployments, ctx,
-                general.enforceUserParam(), track);
-        CompletionRoute embeddings = new CompletionRoute(CompletionRequest.Kind.EMBEDDING, auth, resolver, deployments, ctx,
-                general.enforceUserParam(), track);
+        CompletionRoute chat = new CompletionRoute(
+                CompletionRequest.Kind.CHAT, auth, resolver, deployments, ctx, general.enforceUserParam(), track);
+        CompletionRoute embeddings = new CompletionRoute(
+                CompletionRequest.Kind.EMBEDDING, auth, resolver, deployments, ctx, general.enforceUserParam(), track);
         for (String prefix : new String[] {"", "/v1"}) {
             router.add(HttpMethod.POST, prefix + "/chat/completions", chat);
             router.add(HttpMethod.POST, prefix + "/embeddings", embeddings);

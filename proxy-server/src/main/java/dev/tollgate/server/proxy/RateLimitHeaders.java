@@ -12,7 +12,8 @@ import java.util.function.BiConsumer;
 final class RateLimitHeaders {
     // AsciiString names: their bytes and hash codes are computed once, not on every response.
     static final AsciiString END_USER_LIMIT_REQUESTS = AsciiString.cached("x-ratelimit-end_user-limit-requests");
-    static final AsciiString END_USER_REMAINING_REQUESTS = AsciiString.cached("x-ratelimit-end_user-remaining-requests");
+    static final AsciiString END_USER_REMAINING_REQUESTS =
+            AsciiString.cached("x-ratelimit-end_user-remaining-requests");
     static final AsciiString LIMIT_REQUESTS = AsciiString.cached("x-ratelimit-limit-requests");
     static final AsciiString REMAINING_REQUESTS = AsciiString.cached("x-ratelimit-remaining-requests");
     static final AsciiString RESET_REQUESTS = AsciiString.cached("x-ratelimit-reset-requests");
@@ -22,8 +23,7 @@ final class RateLimitHeaders {
     static final AsciiString REMAINING_TOKENS = AsciiString.cached("x-ratelimit-remaining-tokens");
     static final AsciiString RESET_TOKENS = AsciiString.cached("x-ratelimit-reset-tokens");
 
-    private RateLimitHeaders() {
-    }
+    private RateLimitHeaders() {}
 
     static void put(BiConsumer<AsciiString, String> out, CustomerLimits limits, AdmitDecision d, long nowMs) {
         String reset = goDuration(Math.max(0, d.windowResetMs() - nowMs));

@@ -13,18 +13,19 @@ import java.util.Map;
 
 /** LiteLLM's refusal texts and headers, built in one place. */
 final class Refusals {
-    private static final DateTimeFormatter RESET_FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter RESET_FORMAT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
-    private Refusals() {
-    }
+    private Refusals() {}
 
     static TollgateException blocked(String customerId) {
-        return new TollgateException(ErrorKind.CUSTOMER_BLOCKED, "User blocked from making LLM API Calls. User=" + customerId, "user");
+        return new TollgateException(
+                ErrorKind.CUSTOMER_BLOCKED, "User blocked from making LLM API Calls. User=" + customerId, "user");
     }
 
     static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status) {
-        String message = "ExceededBudget: End User=" + customerId + " over budget. Spend=" + PythonFloat.of(d.spentNanos())
-                + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
+        String message = "ExceededBudget: End User=" + customerId + " over budget. Spend="
+                + PythonFloat.of(d.spentNanos()) + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
         Map<String, String> headers = new LinkedHashMap<>();
         // The budget will not come back within any retry window: tell the SDKs not to retry.
         headers.put("x-should-retry", "false");
@@ -40,8 +41,9 @@ final class Refusals {
         long limit = requests ? limits.rpmLimit() : limits.tpmLimit();
         long remaining = Math.max(0, requests ? d.remainingRequests() : d.remainingTokens());
         String resetAt = RESET_FORMAT.format(Instant.ofEpochMilli(d.windowResetMs()));
-        String message = "Rate limit exceeded for end_user: " + customerId + ". Limit type: " + (requests ? "requests" : "tokens")
-                + ". Current limit: " + limit + ", Remaining: " + remaining + ". Limit resets at: " + resetAt + " UTC";
+        String message = "Rate limit exceeded for end_user: " + customerId + ". Limit type: "
+                + (requests ? "requests" : "tokens") + ". Current limit: " + limit + ", Remaining: " + remaining
+                + ". Limit resets at: " + resetAt + " UTC";
         long waitMs = Math.max(1, d.windowResetMs() - nowMs);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("retry-after", Long.toString((waitMs + 999) / 1000));
@@ -53,8 +55,11 @@ final class Refusals {
     }
 
     static TollgateException storeUnavailable() {
-        return new TollgateException(ErrorKind.SERVICE_UNAVAILABLE,
-                "Budget enforcement is temporarily unavailable (limit store unreachable); retry shortly.", null, 503,
+        return new TollgateException(
+                ErrorKind.SERVICE_UNAVAILABLE,
+                "Budget enforcement is temporarily unavailable (limit store unreachable); retry shortly.",
+                null,
+                503,
                 Map.of("retry-after", "1"));
     }
 }

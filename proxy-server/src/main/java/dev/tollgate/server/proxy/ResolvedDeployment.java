@@ -1,7 +1,10 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.ModelDeployment;
+import dev.tollgate.core.json.Json;
 import dev.tollgate.server.upstream.UpstreamTarget;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -19,15 +22,20 @@ public final class ResolvedDeployment {
     /** {@code "model":"<upstream model>"}, spliced into every request body sent upstream. */
     private final byte[] modelMember;
 
-    ResolvedDeployment(ModelDeployment config, UpstreamTarget target, String chatPath, String embeddingsPath,
-            String authHeader, String authValue) {
+    ResolvedDeployment(
+            ModelDeployment config,
+            UpstreamTarget target,
+            String chatPath,
+            String embeddingsPath,
+            String authHeader,
+            String authValue) {
         this.config = config;
         this.target = target;
         this.chatPath = chatPath;
         this.embeddingsPath = embeddingsPath;
         this.authHeader = authHeader;
         this.authValue = authValue;
-        this.modelMember = RequestFields.member("model", dev.tollgate.core.json.Json.bytes(config.upstreamModel()));
+        this.modelMember = MemberOffsets.member("model", Json.bytes(config.upstreamModel()));
     }
 
     /** Builds the routing data of one config entry; a provider that needs an api_base without one is a config error. */
@@ -35,31 +43,43 @@ public final class ResolvedDeployment {
         if (d.isMock()) {
             return new ResolvedDeployment(d, null, null, null, null, null);
         }
-        String provider = d.provider().toLowerCase(java.util.Locale.ROOT);
+        String provider = d.provider().toLowerCase(Locale.ROOT);
         String base = d.apiBase();
         if (base == null || base.isBlank()) {
             base = switch (provider) {
                 case "openai", "text-completion-openai" -> "https://api.openai.com/v1";
                 case "mistral" -> "https://api.mistral.ai/v1";
-                default -> throw new dev.tollgate.core.config.ConfigException("model_list[" + index + "].litellm_params.api_base: required for provider '"
-                        + d.provider() + "' (Tollgate relays to OpenAI-compatible endpoints; set api_base to one)");
+                default ->
+                    throw new ConfigException(
+                            "model_list[" + index + "].litellm_params.api_base: required for provider '" + d.provider()
+                                    + "' (Tollgate relays to OpenAI-compatible endpoints; set api_base to one)");
             };
         }
         UpstreamTarget target;
         try {
             target = UpstreamTarget.of(base);
         } catch (IllegalArgumentException e) {
-            throw new dev.tollgate.core.config.ConfigException("model_list[" + index + "].litellm_params.api_base: " + e.getMessage());
+            throw new ConfigException("model_list[" + index + "].litellm_params.api_base: " + e.getMessage());
         }
         if (provider.equals("azure")) {
             String version = d.apiVersion() == null ? "2024-10-21" : d.apiVersion();
             String prefix = target.basePath() + "/openai/deployments/" + d.upstreamModel();
-            return new ResolvedDeployment(d, target, prefix + "/chat/completions?api-version=" + version,
-                    prefix + "/embeddings?api-version=" + version, "api-key", d.apiKey());
+            return new ResolvedDeployment(
+                    d,
+                    target,
+                    prefix + "/chat/completions?api-version=" + version,
+                    prefix + "/embeddings?api-version=" + version,
+                    "api-key",
+                    d.apiKey());
         }
         String bearer = d.apiKey() == null ? null : "Bearer " + d.apiKey();
-        return new ResolvedDeployment(d, target, target.basePath() + "/chat/completions",
-                target.basePath() + "/embeddings", "authorization", bearer);
+        return new ResolvedDeployment(
+                d,
+                target,
+                target.basePath() + "/chat/completions",
+                target.basePath() + "/embeddings",
+                "authorization",
+                bearer);
     }
 
     public ModelDeployment config() {

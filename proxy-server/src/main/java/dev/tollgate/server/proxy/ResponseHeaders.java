@@ -7,8 +7,7 @@ import java.util.Map;
 
 /** Which upstream response headers reach the client. */
 final class ResponseHeaders {
-    private ResponseHeaders() {
-    }
+    private ResponseHeaders() {}
 
     /**
      * Copies end-to-end headers; drops hop-by-hop ones (the proxy frames its own response) and the
@@ -17,9 +16,15 @@ final class ResponseHeaders {
     static void copyUpstream(HttpHeaders from, HttpHeaders to) {
         for (Map.Entry<String, String> e : from) {
             String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (name.startsWith("x-ratelimit-") || name.equals("connection") || name.equals("keep-alive")
-                    || name.equals("transfer-encoding") || name.equals("content-length") || name.equals("set-cookie")
-                    || name.equals("proxy-connection") || name.equals("trailer") || name.equals("upgrade")) {
+            if (name.startsWith("x-ratelimit-")
+                    || name.equals("connection")
+                    || name.equals("keep-alive")
+                    || name.equals("transfer-encoding")
+                    || name.equals("content-length")
+                    || name.equals("set-cookie")
+                    || name.equals("proxy-connection")
+                    || name.equals("trailer")
+                    || name.equals("upgrade")) {
                 continue;
             }
             to.add(e.getKey(), e.getValue());

@@ -13,6 +13,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,8 @@ public final class Settlement {
     private final AtomicLong settleFailures = new AtomicLong();
     private final SpendJournal journal;
     /** Settle ids: this instance's random id plus a counter, unique across the fleet. */
-    private final String instanceId = Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 1, 36);
+    private final String instanceId = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
+
     private final AtomicLong settleSeq = new AtomicLong();
 
     public Settlement(LimitStore store, String tokenRateLimitType, List<CallListener> listeners) {
@@ -51,35 +53,56 @@ public final class Settlement {
     }
 
     /**
-     * Completes when the spend is recorded (or recording failed and was logged); never fails.
-     * Yields the customer's period spend after the settle, or null when unknown.
-     */
-    /**
      * A settle id makes a journaled settle safe to replay. A store that always answers (the
      * in-process one) never has a settle replayed, so it is spared keeping the ids.
      */
     private String settleId() {
-        return journal == null || !store.outcomeCanBeUnknown() ? null : instanceId + "-" + Long.toString(settleSeq.incrementAndGet(), 36);
+        return journal == null || !store.outcomeCanBeUnknown()
+                ? null
+                : instanceId + "-" + Long.toString(settleSeq.incrementAndGet(), 36);
     }
 
-    public CompletionStage<SettleResult> settle(Ticket ticket, String model, Usage usage, long costNanos, boolean success) {
+    /**
+     * Completes when the spend is recorded (or recording failed and was logged); never fails.
+     * Yields the customer's period spend after the settle, or null when unknown.
+     */
+    public CompletionStage<SettleResult> settle(
+            Ticket ticket, String model, Usage usage, long costNanos, boolean success) {
         if (ticket == null || ticket.customerId() == null) {
             return CompletableFuture.completedFuture(null);
         }
         long nowMs = System.currentTimeMillis();
         long windowStart = ticket.reserved() ? ticket.decision().windowStartMs() : nowMs - nowMs % 60_000;
-        SettleRequest request = new SettleRequest(ticket.customerId(), ticket.reserveNanos(), ticket.reserveTokens(), windowStart,
-                costNanos, rateTokens(usage), DAY.format(Instant.ofEpochMilli(nowMs)), model, usage.promptTokens(),
-                usage.completionTokens(), success, settleId(), false);
+        SettleRequest request = new SettleRequest(
+                ticket.customerId(),
+                ticket.reserveNanos(),
+                ticket.reserveTokens(),
+                windowStart,
+                costNanos,
+                rateTokens(usage),
+                DAY.format(Instant.ofEpochMilli(nowMs)),
+                model,
+                usage.promptTokens(),
+                usage.completionTokens(),
+                success,
+                settleId(),
+                false);
         return store.settle(request).handle((r, err) -> {
             if (err != null) {
                 settleFailures.incrementAndGet();
                 if (journal != null) {
                     // Maybe applied, maybe not (a timeout): the settle id makes the replay safe.
                     journal.add(request, ticket.limits().periodEndMs());
-                    LOG.debug("Spend of {} nano-USD for customer {} journaled: {}", costNanos, ticket.customerId(), err.toString());
+                    LOG.debug(
+                            "Spend of {} nano-USD for customer {} journaled: {}",
+                            costNanos,
+                            ticket.customerId(),
+                            err.toString());
                 } else {
-                    LOG.error("Could not record spend of {} nano-USD for customer {}: {}", costNanos, ticket.customerId(),
+                    LOG.error(
+                            "Could not record spend of {} nano-USD for customer {}: {}",
+                            costNanos,
+                            ticket.customerId(),
                             err.toString());
                 }
                 return null;

@@ -5,8 +5,8 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.sse.SseEvent;
 import dev.tollgate.core.sse.SseRunSplitter;
-import dev.tollgate.core.usage.ChunkView;
 import dev.tollgate.core.usage.CallRecord;
+import dev.tollgate.core.usage.ChunkView;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
@@ -40,6 +40,7 @@ final class SseRelay implements Relay {
     private HttpResponse errorHead;
     /** Kept until usage arrives, for a local count if it never does. */
     private StreamText text = new StreamText();
+
     private Usage reported;
     private ChannelFuture lastWrite;
     /** The events relayed during the current upstream read, written as one chunk when the read completes. */
@@ -245,13 +246,18 @@ final class SseRelay implements Relay {
             errorBody = null;
         }
         if (splitter == null) {
-            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(UpstreamErrors.of(cause)));
+            call.finish(
+                    Usage.ZERO,
+                    CallRecord.Outcome.UPSTREAM_FAILED,
+                    502,
+                    () -> exchange.error(UpstreamErrors.of(cause)));
             return;
         }
         splitter.close();
         splitter = null;
         writePending(); // what the upstream sent before failing still reaches the client
-        ByteBuf event = Unpooled.wrappedBuffer(ErrorBody.sseEvent(ErrorKind.UPSTREAM_ERROR,
+        ByteBuf event = Unpooled.wrappedBuffer(ErrorBody.sseEvent(
+                ErrorKind.UPSTREAM_ERROR,
                 "Upstream stream failed: " + UpstreamErrors.of(cause).getMessage()));
         call.finish(usage(), CallRecord.Outcome.UPSTREAM_FAILED, 200, () -> exchange.abortStream(event));
     }
@@ -267,7 +273,7 @@ final class SseRelay implements Relay {
             splitter = null;
         }
         dropPending();
-        call.finish(usage(), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> { });
+        call.finish(usage(), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> {});
     }
 
     /** Reported usage when the upstream sent it, else counted from what was produced so far. */

@@ -5,8 +5,7 @@ import dev.tollgate.core.usage.TokenEstimator;
 
 /** Local token counts, used when the upstream reports no usage and for the mock provider. */
 final class Tokens {
-    private Tokens() {
-    }
+    private Tokens() {}
 
     static long prompt(String model, JsonNode messages) {
         return TokenEstimator.countPromptTokens(model, messages);

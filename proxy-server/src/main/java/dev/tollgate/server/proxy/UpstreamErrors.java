@@ -4,18 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.core.usage.CallRecord;
+import dev.tollgate.core.usage.Usage;
+import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.upstream.UpstreamFailure;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
 /** Maps upstream failures to what the client sees. */
 final class UpstreamErrors {
-    private UpstreamErrors() {
-    }
+    private UpstreamErrors() {}
 
     static TollgateException of(Throwable cause) {
         if (cause instanceof UpstreamFailure f) {
-            return new TollgateException(f.isTimeout() ? ErrorKind.UPSTREAM_TIMEOUT : ErrorKind.UPSTREAM_ERROR, f.getMessage());
+            return new TollgateException(
+                    f.isTimeout() ? ErrorKind.UPSTREAM_TIMEOUT : ErrorKind.UPSTREAM_ERROR, f.getMessage());
         }
         return new TollgateException(ErrorKind.UPSTREAM_ERROR, "Upstream call failed: " + cause);
     }
@@ -40,20 +46,16 @@ final class UpstreamErrors {
      * Answers a non-200 upstream response (takes ownership of {@code body}): an OpenAI-shaped
      * error passes through with its status; anything else becomes a 502 quoting the start of it.
      */
-    static void answer(ProxyCall call, dev.tollgate.server.http.Exchange exchange, io.netty.handler.codec.http.HttpResponse head,
-            ByteBuf body) {
+    static void answer(ProxyCall call, Exchange exchange, HttpResponse head, ByteBuf body) {
         int status = head.status().code();
         if (isOpenAiError(body)) {
-            var res = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    head.status(), body);
+            var res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), body);
             ResponseHeaders.copyUpstream(head.headers(), res.headers());
-            call.finish(dev.tollgate.core.usage.Usage.ZERO, dev.tollgate.core.usage.CallRecord.Outcome.UPSTREAM_FAILED, status,
-                    () -> exchange.full(res));
+            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
         } else {
             TollgateException error = wrap(status, body);
             body.release();
-            call.finish(dev.tollgate.core.usage.Usage.ZERO, dev.tollgate.core.usage.CallRecord.Outcome.UPSTREAM_FAILED, 502,
-                    () -> exchange.error(error));
+            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         }
     }
 

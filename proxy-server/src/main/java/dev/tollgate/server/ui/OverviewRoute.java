@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 
 /**
@@ -39,10 +40,18 @@ public final class OverviewRoute implements Route {
     private static final String PROBE_ID = "\u0000tollgate-health-probe";
 
     /** Where the overview's parts come from. */
-    public record Sources(OverviewRepository repository, JdbcExecutor jdbc, String databaseKind, LimitStore store,
-            String storeKind, LongSupplier lastFlushMs, LongSupplier failedFlushBatches, Duration flushInterval,
-            MeterRegistry registry, Clock clock, String version) {
-    }
+    public record Sources(
+            OverviewRepository repository,
+            JdbcExecutor jdbc,
+            String databaseKind,
+            LimitStore store,
+            String storeKind,
+            LongSupplier lastFlushMs,
+            LongSupplier failedFlushBatches,
+            Duration flushInterval,
+            MeterRegistry registry,
+            Clock clock,
+            String version) {}
 
     private final MasterKeyAuth auth;
     private final Sources src;
@@ -59,22 +68,26 @@ public final class OverviewRoute implements Route {
         auth.check(request.headers());
         var loop = exchange.channel().eventLoop();
         long dbStart = System.nanoTime();
-        CompletableFuture<SpendOverview> db = src.jdbc().submit(src.repository()::read)
-                .orTimeout(PROBE_TIMEOUT_MS * 3, TimeUnit.MILLISECONDS);
+        CompletableFuture<SpendOverview> db =
+                src.jdbc().submit(src.repository()::read).orTimeout(PROBE_TIMEOUT_MS * 3, TimeUnit.MILLISECONDS);
         CompletableFuture<Long> dbDone = db.handle((v, e) -> System.nanoTime() - dbStart);
         long storeStart = System.nanoTime();
-        CompletableFuture<Long> store = src.store().pendingNanos(PROBE_ID).toCompletableFuture()
+        CompletableFuture<Long> store = src.store()
+                .pendingNanos(PROBE_ID)
+                .toCompletableFuture()
                 .orTimeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         CompletableFuture<Long> storeDone = store.handle((v, e) -> System.nanoTime() - storeStart);
-        CompletableFuture.allOf(dbDone, storeDone).whenComplete((ignored, err) -> loop.execute(() -> {
-            ObjectNode body = render(db, dbDone.join(), store, storeDone.join());
-            DefaultHttpHeaders h = new DefaultHttpHeaders();
-            h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-            exchange.json(200, Json.bytes(body), h);
-        }));
+        CompletableFuture.allOf(dbDone, storeDone)
+                .whenComplete((ignored, err) -> loop.execute(() -> {
+                    ObjectNode body = render(db, dbDone.join(), store, storeDone.join());
+                    DefaultHttpHeaders h = new DefaultHttpHeaders();
+                    h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+                    exchange.json(200, Json.bytes(body), h);
+                }));
     }
 
-    private ObjectNode render(CompletableFuture<SpendOverview> db, long dbNanos, CompletableFuture<Long> store, long storeNanos) {
+    private ObjectNode render(
+            CompletableFuture<SpendOverview> db, long dbNanos, CompletableFuture<Long> store, long storeNanos) {
         long now = src.clock().millis();
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("generated_at", Instant.ofEpochMilli(now).toString());
@@ -93,14 +106,24 @@ public final class OverviewRoute implements Route {
             spend.set("month", totals(s.monthTotals()));
             ArrayNode daily = o.putArray("daily");
             for (SpendOverview.Day d : s.daily()) {
-                daily.addObject().put("date", d.date()).put("spend", usd(d.spendNanos())).put("requests", d.requests());
+                daily.addObject()
+                        .put("date", d.date())
+                        .put("spend", usd(d.spendNanos()))
+                        .put("requests", d.requests());
             }
             ArrayNode top = o.putArray("top_customers");
             for (SpendOverview.TopCustomer t : s.topCustomers()) {
-                top.addObject().put("user_id", t.userId()).put("alias", t.alias()).put("budget_id", t.budgetId())
-                        .put("blocked", t.blocked()).put("spend", usd(t.spendNanos())).put("requests", t.requests());
+                top.addObject()
+                        .put("user_id", t.userId())
+                        .put("alias", t.alias())
+                        .put("budget_id", t.budgetId())
+                        .put("blocked", t.blocked())
+                        .put("spend", usd(t.spendNanos()))
+                        .put("requests", t.requests());
             }
-            o.putObject("counts").put("customers", s.customers()).put("blocked_customers", s.blockedCustomers())
+            o.putObject("counts")
+                    .put("customers", s.customers())
+                    .put("blocked_customers", s.blockedCustomers())
                     .put("budgets", s.budgets());
         }
         o.set("refusals", refusals());
@@ -176,7 +199,7 @@ public final class OverviewRoute implements Route {
             return null;
         } catch (Exception e) {
             Throwable t = e.getCause() != null ? e.getCause() : e;
-            if (t instanceof java.util.concurrent.TimeoutException) {
+            if (t instanceof TimeoutException) {
                 return "no answer within the probe timeout";
             }
             String msg = t.getMessage();

@@ -38,11 +38,11 @@ import java.util.Map;
 public final class StaticUiRoute implements Route {
     /** The page's policy. The admin page is never framed, so clickjacking is ruled out too. */
     public static final String CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
     private static final String ROOT = "ui/";
     private static final List<String> FILES = List.of("index.html", "app.js", "app.css", "favicon.svg");
 
-    private record Asset(byte[] body, String contentType, String etag) {
-    }
+    private record Asset(byte[] body, String contentType, String etag) {}
 
     private final Map<String, Asset> assets = new LinkedHashMap<>();
 
@@ -66,18 +66,24 @@ public final class StaticUiRoute implements Route {
     public void handle(FullHttpRequest request, Exchange exchange) {
         HttpMethod method = request.method();
         if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-            throw new TollgateException(ErrorKind.METHOD_NOT_ALLOWED, "Method " + method + " is not allowed on the admin page; use GET.",
-                    null, ErrorKind.METHOD_NOT_ALLOWED.status(), Map.of("allow", "GET, HEAD"));
+            throw new TollgateException(
+                    ErrorKind.METHOD_NOT_ALLOWED,
+                    "Method " + method + " is not allowed on the admin page; use GET.",
+                    null,
+                    ErrorKind.METHOD_NOT_ALLOWED.status(),
+                    Map.of("allow", "GET, HEAD"));
         }
         String path = new QueryStringDecoder(request.uri()).path();
         String name = path.equals("/ui") || path.equals("/ui/") ? "index.html" : path.substring("/ui/".length());
         Asset asset = assets.get(name);
         if (asset == null) {
-            throw new TollgateException(ErrorKind.ROUTE_NOT_FOUND, "Not found: " + path + ". The admin page is at /ui/.");
+            throw new TollgateException(
+                    ErrorKind.ROUTE_NOT_FOUND, "Not found: " + path + ". The admin page is at /ui/.");
         }
         boolean notModified = asset.etag().equals(request.headers().get(HttpHeaderNames.IF_NONE_MATCH));
         boolean withBody = !notModified && method.equals(HttpMethod.GET);
-        FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+        FullHttpResponse res = new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1,
                 notModified ? HttpResponseStatus.NOT_MODIFIED : HttpResponseStatus.OK,
                 withBody ? Unpooled.wrappedBuffer(asset.body()) : Unpooled.EMPTY_BUFFER);
         HttpHeaders h = res.headers();

@@ -37,10 +37,18 @@ public final class UpstreamCall {
     }
 
     void armTimers(Duration firstByte, Duration total) {
-        firstByteTimer = loop.schedule(() -> fail(new UpstreamFailure(UpstreamFailure.Kind.FIRST_BYTE_TIMEOUT,
-                "Upstream did not answer within " + firstByte.toSeconds() + " s")), firstByte.toMillis(), TimeUnit.MILLISECONDS);
-        totalTimer = loop.schedule(() -> fail(new UpstreamFailure(UpstreamFailure.Kind.TOTAL_TIMEOUT,
-                "Upstream call exceeded the total timeout of " + total.toSeconds() + " s")), total.toMillis(), TimeUnit.MILLISECONDS);
+        firstByteTimer = loop.schedule(
+                () -> fail(new UpstreamFailure(
+                        UpstreamFailure.Kind.FIRST_BYTE_TIMEOUT,
+                        "Upstream did not answer within " + firstByte.toSeconds() + " s")),
+                firstByte.toMillis(),
+                TimeUnit.MILLISECONDS);
+        totalTimer = loop.schedule(
+                () -> fail(new UpstreamFailure(
+                        UpstreamFailure.Kind.TOTAL_TIMEOUT,
+                        "Upstream call exceeded the total timeout of " + total.toSeconds() + " s")),
+                total.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     void attach(ChannelPool pool, Channel channel) {

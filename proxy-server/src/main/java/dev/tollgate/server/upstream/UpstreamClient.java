@@ -4,6 +4,7 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
@@ -54,8 +55,13 @@ public final class UpstreamClient {
      * Sends {@code request} (ownership taken) and reports the response to {@code listener}.
      * Must be called on {@code loop}.
      */
-    public UpstreamCall send(EventLoop loop, UpstreamTarget target, FullHttpRequest request, UpstreamListener listener,
-            Duration firstByteTimeout, Duration totalTimeout) {
+    public UpstreamCall send(
+            EventLoop loop,
+            UpstreamTarget target,
+            FullHttpRequest request,
+            UpstreamListener listener,
+            Duration firstByteTimeout,
+            Duration totalTimeout) {
         UpstreamCall call = new UpstreamCall(loop, listener);
         call.armTimers(firstByteTimeout, totalTimeout);
         ChannelPool pool = pools.get().computeIfAbsent(target.poolKey(), k -> newPool(loop, target));
@@ -76,7 +82,8 @@ public final class UpstreamClient {
             UpstreamHandler.attach(ch, call);
             ch.writeAndFlush(request).addListener(w -> {
                 if (!w.isSuccess()) {
-                    call.fail(new UpstreamFailure(UpstreamFailure.Kind.RESET, "Could not send the request upstream: " + w.cause()));
+                    call.fail(new UpstreamFailure(
+                            UpstreamFailure.Kind.RESET, "Could not send the request upstream: " + w.cause()));
                 }
             });
         });
@@ -84,13 +91,18 @@ public final class UpstreamClient {
     }
 
     private static UpstreamFailure connectFailure(UpstreamTarget target, Throwable cause) {
-        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
-            return new UpstreamFailure(UpstreamFailure.Kind.CONNECT_TIMEOUT, "Timed out connecting to upstream " + target.hostHeader());
+        if (cause instanceof ConnectTimeoutException) {
+            return new UpstreamFailure(
+                    UpstreamFailure.Kind.CONNECT_TIMEOUT, "Timed out connecting to upstream " + target.hostHeader());
         }
         if (cause instanceof ConnectException) {
-            return new UpstreamFailure(UpstreamFailure.Kind.CONNECT_REFUSED, "Upstream " + target.hostHeader() + " refused the connection");
+            return new UpstreamFailure(
+                    UpstreamFailure.Kind.CONNECT_REFUSED,
+                    "Upstream " + target.hostHeader() + " refused the connection");
         }
-        return new UpstreamFailure(UpstreamFailure.Kind.CONNECT_REFUSED, "Cannot connect to upstream " + target.hostHeader() + ": " + cause.getMessage());
+        return new UpstreamFailure(
+                UpstreamFailure.Kind.CONNECT_REFUSED,
+                "Cannot connect to upstream " + target.hostHeader() + ": " + cause.getMessage());
     }
 
     private ChannelPool newPool(EventLoop loop, UpstreamTarget target) {
@@ -101,16 +113,21 @@ public final class UpstreamClient {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .remoteAddress(target.host(), target.port());
-        return new SimpleChannelPool(b, new AbstractChannelPoolHandler() {
-            @Override
-            public void channelCreated(Channel ch) {
-                ChannelPipeline p = ch.pipeline();
-                if (target.tls()) {
-                    p.addLast("tls", sslContext.newHandler(ch.alloc(), target.host(), target.port()));
-                }
-                p.addLast("codec", new HttpClientCodec());
-                p.addLast("upstream", new UpstreamHandler());
-            }
-        }, ChannelHealthChecker.ACTIVE, true, true);
+        return new SimpleChannelPool(
+                b,
+                new AbstractChannelPoolHandler() {
+                    @Override
+                    public void channelCreated(Channel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (target.tls()) {
+                            p.addLast("tls", sslContext.newHandler(ch.alloc(), target.host(), target.port()));
+                        }
+                        p.addLast("codec", new HttpClientCodec());
+                        p.addLast("upstream", new UpstreamHandler());
+                    }
+                },
+                ChannelHealthChecker.ACTIVE,
+                true,
+                true);
     }
 }

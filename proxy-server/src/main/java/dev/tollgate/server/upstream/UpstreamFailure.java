@@ -4,7 +4,14 @@ package dev.tollgate.server.upstream;
 public final class UpstreamFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public enum Kind { CONNECT_REFUSED, CONNECT_TIMEOUT, FIRST_BYTE_TIMEOUT, TOTAL_TIMEOUT, RESET, PROTOCOL }
+    public enum Kind {
+        CONNECT_REFUSED,
+        CONNECT_TIMEOUT,
+        FIRST_BYTE_TIMEOUT,
+        TOTAL_TIMEOUT,
+        RESET,
+        PROTOCOL
+    }
 
     private final Kind kind;
 

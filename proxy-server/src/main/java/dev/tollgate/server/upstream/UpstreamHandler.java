@@ -35,7 +35,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof HttpResponse head) {
             if (head.decoderResult().isFailure()) {
                 ReferenceCountUtil.release(msg);
-                call.fail(new UpstreamFailure(UpstreamFailure.Kind.PROTOCOL, "Upstream sent a malformed HTTP response"));
+                call.fail(
+                        new UpstreamFailure(UpstreamFailure.Kind.PROTOCOL, "Upstream sent a malformed HTTP response"));
                 return;
             }
             call.onHead(head);
@@ -61,7 +62,8 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         UpstreamCall call = ctx.channel().attr(CALL).get();
         if (call != null && !call.isDone()) {
-            call.fail(new UpstreamFailure(UpstreamFailure.Kind.RESET, "Upstream closed the connection before the response ended"));
+            call.fail(new UpstreamFailure(
+                    UpstreamFailure.Kind.RESET, "Upstream closed the connection before the response ended"));
         }
         ctx.fireChannelInactive();
     }
@@ -70,8 +72,11 @@ final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         UpstreamCall call = ctx.channel().attr(CALL).get();
         if (call != null && !call.isDone()) {
-            call.fail(new UpstreamFailure(UpstreamFailure.Kind.RESET,
-                    cause instanceof IOException ? "Upstream connection reset: " + cause.getMessage() : "Upstream connection failed: " + cause));
+            call.fail(new UpstreamFailure(
+                    UpstreamFailure.Kind.RESET,
+                    cause instanceof IOException
+                            ? "Upstream connection reset: " + cause.getMessage()
+                            : "Upstream connection failed: " + cause));
         }
         ctx.close();
     }

@@ -19,6 +19,5 @@ public interface UpstreamListener {
      * The upstream connection finished one read (which may have carried several
      * {@link #onContent} parts): the moment to flush what was relayed, once.
      */
-    default void onReadComplete() {
-    }
+    default void onReadComplete() {}
 }

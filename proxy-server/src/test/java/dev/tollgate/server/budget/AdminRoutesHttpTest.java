@@ -3,9 +3,9 @@ package dev.tollgate.server.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.money.PythonFloat;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +25,7 @@ class AdminRoutesHttpTest {
     }
 
     private static String config() {
-        return "model_list:\n" + Configs.mockModel("m", "ok")
-                + "general_settings:\n  master_key: " + Api.KEY + "\n";
+        return "model_list:\n" + Configs.mockModel("m", "ok") + "general_settings:\n  master_key: " + Api.KEY + "\n";
     }
 
     @AfterAll
@@ -37,10 +36,13 @@ class AdminRoutesHttpTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Mode.class)
     void everyRouteFamily(Mode mode) throws Exception {
-        try (Backend backend = Backend.create(mode); TestProxy proxy = backend.start(config())) {
+        try (Backend backend = Backend.create(mode);
+                TestProxy proxy = backend.start(config())) {
             Api api = new Api(proxy);
             // budgets
-            JsonNode b = api.ok("/budget/new", "{\"budget_id\": \"gold\", \"max_budget\": 25.5, \"rpm_limit\": 100, \"budget_duration\": \"30d\"}");
+            JsonNode b = api.ok(
+                    "/budget/new",
+                    "{\"budget_id\": \"gold\", \"max_budget\": 25.5, \"rpm_limit\": 100, \"budget_duration\": \"30d\"}");
             assertThat(b.get("budget_reset_at").asText()).endsWith("-01T00:00:00Z");
             assertThat(b.get("created_by").asText()).isEqualTo("default_user_id");
             JsonNode upd = api.ok("/budget/update", "{\"budget_id\": \"gold\", \"tpm_limit\": 5000}");
@@ -56,27 +58,32 @@ class AdminRoutesHttpTest {
             assertThat(Api.nanos(settings.get(0).get("field_value"))).isEqualTo(25_500_000_000L);
 
             // customers
-            JsonNode c = api.ok("/customer/new", "{\"user_id\": \"adm-1\", \"alias\": \"Ada\", \"budget_id\": \"gold\"}");
+            JsonNode c =
+                    api.ok("/customer/new", "{\"user_id\": \"adm-1\", \"alias\": \"Ada\", \"budget_id\": \"gold\"}");
             assertThat(c.get("budget_id").asText()).isEqualTo("gold");
             long cost = Api.cost(WalkthroughTest.okCall(api, "m", "adm-1"));
             JsonNode info = api.info("adm-1");
             assertThat(info.get("alias").asText()).isEqualTo("Ada");
             assertThat(Api.nanos(info.get("spend"))).isEqualTo(cost);
-            assertThat(info.get("litellm_budget_table").get("budget_id").asText()).isEqualTo("gold");
+            assertThat(info.get("litellm_budget_table").get("budget_id").asText())
+                    .isEqualTo("gold");
             JsonNode alias = api.okGet("/end_user/info?end_user_id=adm-1");
             assertThat(alias).isEqualTo(info);
             JsonNode updated = api.ok("/customer/update", "{\"user_id\": \"adm-1\", \"alias\": \"Ada L.\"}");
             assertThat(updated.get("alias").asText()).isEqualTo("Ada L.");
             assertThat(ids(api.okGet("/customer/list"), "user_id")).contains("adm-1");
             JsonNode blocked = api.ok("/customer/block", "{\"user_ids\": [\"adm-1\"]}");
-            assertThat(blocked.get("blocked_users").get(0).get("blocked").asBoolean()).isTrue();
+            assertThat(blocked.get("blocked_users").get(0).get("blocked").asBoolean())
+                    .isTrue();
             JsonNode unblocked = api.ok("/customer/unblock", "{\"user_ids\": [\"adm-1\"]}");
-            assertThat(unblocked.get("unblocked_users").get(0).get("blocked").asBoolean()).isFalse();
+            assertThat(unblocked.get("unblocked_users").get(0).get("blocked").asBoolean())
+                    .isFalse();
 
             proxy.server().flusher().flushNow().get(30, TimeUnit.SECONDS);
             JsonNode activity = api.okGet("/customer/daily/activity?end_user_ids=adm-1");
             assertThat(Api.nanos(activity.get("metadata").get("total_spend"))).isEqualTo(cost);
-            assertThat(activity.get("metadata").get("total_api_requests").asLong()).isEqualTo(1);
+            assertThat(activity.get("metadata").get("total_api_requests").asLong())
+                    .isEqualTo(1);
 
             // a budget in use cannot be deleted; once unused it can
             HttpResponse<String> inUse = api.post("/budget/delete", "{\"id\": \"gold\"}");
@@ -85,15 +92,28 @@ class AdminRoutesHttpTest {
             assertThat(deleted.get("deleted_customers").asInt()).isEqualTo(1);
             assertThat(deleted.get("message").asText()).isEqualTo("Successfully deleted customers with ids: ['adm-1']");
             assertThat(api.get("/customer/info?end_user_id=adm-1").statusCode()).isEqualTo(404);
-            assertThat(api.ok("/budget/delete", "{\"id\": \"gold\"}").get("budget_id").asText()).isEqualTo("gold");
-            assertThat(api.ok("/budget/info", "{\"budgets\": [\"gold\"]}").size()).isZero();
+            assertThat(api.ok("/budget/delete", "{\"id\": \"gold\"}")
+                            .get("budget_id")
+                            .asText())
+                    .isEqualTo("gold");
+            assertThat(api.ok("/budget/info", "{\"budgets\": [\"gold\"]}").size())
+                    .isZero();
 
             // no key, wrong key: 401 on every admin family
-            for (String[] route : new String[][] {{"GET", "/customer/info?end_user_id=x"}, {"GET", "/end_user/info?end_user_id=x"},
-                    {"POST", "/customer/new"}, {"GET", "/customer/list"}, {"POST", "/customer/block"},
-                    {"GET", "/customer/daily/activity"}, {"GET", "/budget/list"}, {"POST", "/budget/new"},
-                    {"POST", "/budget/delete"}, {"GET", "/budget/settings?budget_id=x"}}) {
-                HttpResponse<String> r = api.anonymous(route[0], route[1], route[0].equals("POST") ? "{\"user_id\":\"x\"}" : null);
+            for (String[] route : new String[][] {
+                {"GET", "/customer/info?end_user_id=x"},
+                {"GET", "/end_user/info?end_user_id=x"},
+                {"POST", "/customer/new"},
+                {"GET", "/customer/list"},
+                {"POST", "/customer/block"},
+                {"GET", "/customer/daily/activity"},
+                {"GET", "/budget/list"},
+                {"POST", "/budget/new"},
+                {"POST", "/budget/delete"},
+                {"GET", "/budget/settings?budget_id=x"}
+            }) {
+                HttpResponse<String> r =
+                        api.anonymous(route[0], route[1], route[0].equals("POST") ? "{\"user_id\":\"x\"}" : null);
                 assertThat(r.statusCode()).as(route[1] + " " + r.body()).isEqualTo(401);
                 assertThat(Api.parse(r.body()).get("error").get("message").asText())
                         .isEqualTo("Authentication Error, No api key passed in.");
@@ -105,7 +125,8 @@ class AdminRoutesHttpTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Mode.class)
     void adminWritesAreEnforcedAtOnce(Mode mode) throws Exception {
-        try (Backend backend = Backend.create(mode); TestProxy proxy = backend.start(config())) {
+        try (Backend backend = Backend.create(mode);
+                TestProxy proxy = backend.start(config())) {
             Api api = new Api(proxy);
             WalkthroughTest.awayFromMinuteEnd();
             // A customer without a budget is cached as unlimited; giving it a zero budget applies now.

@@ -7,9 +7,11 @@ import dev.tollgate.server.TestProxy;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
@@ -20,8 +22,10 @@ import java.util.Map;
 public final class Api {
     public static final String KEY = "sk-1234";
     static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
 
     private final TestProxy proxy;
 
@@ -37,23 +41,31 @@ public final class Api {
         return post(path, json, Map.of());
     }
 
-    public HttpResponse<String> post(String path, String json, Map<String, String> headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(proxy.base() + path)).timeout(Duration.ofSeconds(60))
-                .header("Content-Type", "application/json").header("Authorization", "Bearer " + KEY)
+    public HttpResponse<String> post(String path, String json, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(proxy.base() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + KEY)
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         headers.forEach(b::setHeader);
         return CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        HttpRequest r = HttpRequest.newBuilder(URI.create(proxy.base() + path)).timeout(Duration.ofSeconds(30))
-                .header("Authorization", "Bearer " + KEY).GET().build();
+        HttpRequest r = HttpRequest.newBuilder(URI.create(proxy.base() + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + KEY)
+                .GET()
+                .build();
         return CLIENT.send(r, HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request without any key. */
-    public HttpResponse<String> anonymous(String method, String path, String json) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(proxy.base() + path)).timeout(Duration.ofSeconds(30));
+    public HttpResponse<String> anonymous(String method, String path, String json)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(proxy.base() + path)).timeout(Duration.ofSeconds(30));
         if (json == null) {
             b.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
@@ -81,7 +93,7 @@ public final class Api {
     }
 
     public JsonNode info(String customer) throws IOException, InterruptedException {
-        return okGet("/customer/info?end_user_id=" + java.net.URLEncoder.encode(customer, java.nio.charset.StandardCharsets.UTF_8));
+        return okGet("/customer/info?end_user_id=" + URLEncoder.encode(customer, StandardCharsets.UTF_8));
     }
 
     /** A customer's current spend from /customer/info, in nano-dollars. */
@@ -125,8 +137,10 @@ public final class Api {
 
     /** The cost header of a successful non-streaming call, in nano-dollars. */
     public static long cost(HttpResponse<String> r) {
-        String h = r.headers().firstValue("x-litellm-response-cost")
-                .orElseThrow(() -> new AssertionError("no x-litellm-response-cost: " + r.headers().map()));
+        String h = r.headers()
+                .firstValue("x-litellm-response-cost")
+                .orElseThrow(() -> new AssertionError(
+                        "no x-litellm-response-cost: " + r.headers().map()));
         return nanos(h);
     }
 }

@@ -46,7 +46,8 @@ public final class Backend implements AutoCloseable {
         }
         String rnd = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         String name = "tg_e2ebudget_" + rnd;
-        try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(PG_ADMIN);
+                Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
         return new Backend(mode, dir, name, "tgtest-" + rnd + ":");
@@ -80,7 +81,8 @@ public final class Backend implements AutoCloseable {
         if (at < 0) {
             throw new IllegalArgumentException("config needs a block-style general_settings section");
         }
-        String full = yaml.substring(0, at + marker.length()) + generalSettings() + yaml.substring(at + marker.length());
+        String full =
+                yaml.substring(0, at + marker.length()) + generalSettings() + yaml.substring(at + marker.length());
         for (int attempt = 1; ; attempt++) {
             try {
                 return TestProxy.start(full, dataDir, Map.of());
@@ -100,16 +102,19 @@ public final class Backend implements AutoCloseable {
         if (mode == Mode.EMBEDDED) {
             // Same URL and settings as the server's pool: in one JVM, H2 shares the open database.
             Path file = dataDir.toAbsolutePath().resolve("tollgate");
-            return DriverManager.getConnection("jdbc:h2:file:" + file
-                    + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH", "sa", "");
+            return DriverManager.getConnection(
+                    "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
+                    "sa",
+                    "");
         }
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + pgName + "?user=postgres");
     }
 
     /** Sum and count of customer rows' spend_nanos, read straight from the database. */
     public long[] persistedSpend() throws Exception {
-        try (Connection c = jdbc(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT COALESCE(SUM(spend_nanos), 0), COUNT(*) FROM tg_customer")) {
+        try (Connection c = jdbc();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COALESCE(SUM(spend_nanos), 0), COUNT(*) FROM tg_customer")) {
             rs.next();
             return new long[] {rs.getLong(1), rs.getLong(2)};
         }
@@ -118,7 +123,8 @@ public final class Backend implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (pgName != null) {
-            try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(PG_ADMIN);
+                    Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + pgName + " WITH (FORCE)");
             }
         }

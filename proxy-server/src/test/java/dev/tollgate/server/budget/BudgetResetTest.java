@@ -3,8 +3,9 @@ package dev.tollgate.server.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
+import dev.tollgate.core.money.PythonFloat;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -52,7 +53,9 @@ class BudgetResetTest {
         }
 
         long rowSpend(String id) throws Exception {
-            try (Connection c = backend.jdbc(); PreparedStatement ps = c.prepareStatement("SELECT spend_nanos FROM tg_customer WHERE user_id = ?")) {
+            try (Connection c = backend.jdbc();
+                    PreparedStatement ps =
+                            c.prepareStatement("SELECT spend_nanos FROM tg_customer WHERE user_id = ?")) {
                 ps.setString(1, id);
                 try (ResultSet rs = ps.executeQuery()) {
                     assertThat(rs.next()).as("row of " + id).isTrue();
@@ -91,29 +94,41 @@ class BudgetResetTest {
             long boundary = nextBoundaryMs(System.currentTimeMillis());
             for (Run r : runs) {
                 String max = Api.usd(r.cost);
-                r.api.ok("/budget/new", "{\"budget_id\": \"reset-default\", \"max_budget\": " + max + ", \"budget_duration\": \"30s\"}");
-                JsonNode tier = r.api.ok("/budget/new", "{\"budget_id\": \"reset-tier\", \"max_budget\": " + max + ", \"budget_duration\": \"30s\"}");
-                assertThat(Instant.parse(tier.get("budget_reset_at").asText()).toEpochMilli()).isEqualTo(boundary);
+                r.api.ok(
+                        "/budget/new",
+                        "{\"budget_id\": \"reset-default\", \"max_budget\": " + max
+                                + ", \"budget_duration\": \"30s\"}");
+                JsonNode tier = r.api.ok(
+                        "/budget/new",
+                        "{\"budget_id\": \"reset-tier\", \"max_budget\": " + max + ", \"budget_duration\": \"30s\"}");
+                assertThat(Instant.parse(tier.get("budget_reset_at").asText()).toEpochMilli())
+                        .isEqualTo(boundary);
                 r.api.ok("/customer/new", "{\"user_id\": \"rs-tier\", \"budget_id\": \"reset-tier\"}");
                 for (String c : List.of("rs-tier", "rs-default")) {
                     WalkthroughTest.okCall(r.api, "m", c);
-                    WalkthroughTest.assertBudgetExceeded(r.api.chat("m", c), c, dev.tollgate.core.money.PythonFloat.of(r.cost),
-                            dev.tollgate.core.money.PythonFloat.of(r.cost));
+                    WalkthroughTest.assertBudgetExceeded(
+                            r.api.chat("m", c), c, PythonFloat.of(r.cost), PythonFloat.of(r.cost));
                     assertThat(r.api.spendNanos(c)).isEqualTo(r.cost);
                 }
                 r.proxy.server().flusher().flushNow().get(30, TimeUnit.SECONDS);
                 assertThat(r.rowSpend("rs-tier")).isEqualTo(r.cost);
                 assertThat(r.rowSpend("rs-default")).isEqualTo(r.cost);
             }
-            assertThat(System.currentTimeMillis()).as("set-up finished inside the period").isLessThan(boundary);
+            assertThat(System.currentTimeMillis())
+                    .as("set-up finished inside the period")
+                    .isLessThan(boundary);
 
             sleepUntil(boundary + 500);
             for (Run r : runs) {
                 for (String c : List.of("rs-tier", "rs-default")) {
-                    assertThat(r.api.spendNanos(c)).as(r.backend.mode() + " " + c + " after the boundary").isZero();
+                    assertThat(r.api.spendNanos(c))
+                            .as(r.backend.mode() + " " + c + " after the boundary")
+                            .isZero();
                     WalkthroughTest.okCall(r.api, "m", c);
                     assertThat(r.api.spendNanos(c)).isEqualTo(r.cost);
-                    assertThat(r.api.chat("m", c).statusCode()).as("the new period's budget holds").isEqualTo(400);
+                    assertThat(r.api.chat("m", c).statusCode())
+                            .as("the new period's budget holds")
+                            .isEqualTo(400);
                 }
             }
             // The job (every 10 s) moves budget_reset_at on in the database; spend of the new period stays.
@@ -121,20 +136,29 @@ class BudgetResetTest {
             for (Run r : runs) {
                 while (true) {
                     JsonNode table = r.api.info("rs-tier").get("litellm_budget_table");
-                    long resetAt = Instant.parse(table.get("budget_reset_at").asText()).toEpochMilli();
-                    JsonNode def = r.api.ok("/budget/info", "{\"budgets\": [\"reset-default\"]}").get(0);
-                    long defResetAt = Instant.parse(def.get("budget_reset_at").asText()).toEpochMilli();
+                    long resetAt =
+                            Instant.parse(table.get("budget_reset_at").asText()).toEpochMilli();
+                    JsonNode def = r.api.ok("/budget/info", "{\"budgets\": [\"reset-default\"]}")
+                            .get(0);
+                    long defResetAt =
+                            Instant.parse(def.get("budget_reset_at").asText()).toEpochMilli();
                     if (resetAt > boundary && defResetAt > boundary) {
-                        assertThat(resetAt).isEqualTo(nextBoundaryMs(boundary + 1)).isGreaterThan(System.currentTimeMillis() - 30_000);
+                        assertThat(resetAt)
+                                .isEqualTo(nextBoundaryMs(boundary + 1))
+                                .isGreaterThan(System.currentTimeMillis() - 30_000);
                         assertThat(defResetAt).isEqualTo(resetAt);
                         break;
                     }
-                    assertThat(System.currentTimeMillis()).as(r.backend.mode() + ": budget_reset_at moved forward").isLessThan(deadline);
+                    assertThat(System.currentTimeMillis())
+                            .as(r.backend.mode() + ": budget_reset_at moved forward")
+                            .isLessThan(deadline);
                     Thread.sleep(500);
                 }
                 r.proxy.server().flusher().flushNow().get(30, TimeUnit.SECONDS);
                 for (String c : List.of("rs-tier", "rs-default")) {
-                    assertThat(r.rowSpend(c)).as(r.backend.mode() + " " + c + " persisted new-period spend").isEqualTo(r.cost);
+                    assertThat(r.rowSpend(c))
+                            .as(r.backend.mode() + " " + c + " persisted new-period spend")
+                            .isEqualTo(r.cost);
                     assertThat(r.api.spendNanos(c)).isEqualTo(r.cost);
                 }
             }

@@ -3,8 +3,9 @@ package dev.tollgate.server.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
+import dev.tollgate.core.money.PythonFloat;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +41,8 @@ class ConcurrentBudgetTest {
     @EnumSource(Mode.class)
     void burstStaysWithinBudget(Mode mode) throws Exception {
         try (Backend backend = Backend.create(mode);
-             TestProxy proxy = backend.start("model_list:\n" + Configs.mockModel("fixed", "Sure, here it is.")
-                     + "general_settings:\n  master_key: " + Api.KEY + "\n  fail_open: false\n")) {
+                TestProxy proxy = backend.start("model_list:\n" + Configs.mockModel("fixed", "Sure, here it is.")
+                        + "general_settings:\n  master_key: " + Api.KEY + "\n  fail_open: false\n")) {
             Api api = new Api(proxy);
             String body = Api.chatBody("fixed", "burst", 16);
             // Every call of this body costs the same: measure it on another customer.
@@ -82,12 +83,14 @@ class ConcurrentBudgetTest {
                     // refused, never admitted unchecked. Such a refusal may still have reserved in
                     // Redis (the script ran, the reply came late), which can only lower what is admitted.
                     unavailable++;
-                    assertThat(Api.parse(r.body()).get("error").get("type").asText()).isEqualTo("service_unavailable");
+                    assertThat(Api.parse(r.body()).get("error").get("type").asText())
+                            .isEqualTo("service_unavailable");
                 } else {
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
                     JsonNode err = Api.parse(r.body()).get("error");
                     assertThat(err.get("type").asText()).isEqualTo("budget_exceeded");
-                    assertThat(err.get("message").asText()).startsWith("ExceededBudget: End User=burst over budget. Spend=");
+                    assertThat(err.get("message").asText())
+                            .startsWith("ExceededBudget: End User=burst over budget. Spend=");
                     assertThat(r.headers().firstValue("x-should-retry")).hasValue("false");
                 }
             }
@@ -104,8 +107,8 @@ class ConcurrentBudgetTest {
                     continue;
                 }
                 if (r.statusCode() != 200) {
-                    WalkthroughTest.assertBudgetExceeded(r, "burst", dev.tollgate.core.money.PythonFloat.of(admitted * cost + more * cost),
-                            dev.tollgate.core.money.PythonFloat.of(max));
+                    WalkthroughTest.assertBudgetExceeded(
+                            r, "burst", PythonFloat.of(admitted * cost + more * cost), PythonFloat.of(max));
                     break;
                 }
                 more++;
@@ -114,7 +117,8 @@ class ConcurrentBudgetTest {
             if (unavailable == 0) {
                 assertThat(admitted + more).isEqualTo(BUDGET_CALLS);
             } else {
-                System.err.println("ConcurrentBudgetTest: " + unavailable + " limit-store timeouts on this host; admitted " + (admitted + more));
+                System.err.println("ConcurrentBudgetTest: " + unavailable
+                        + " limit-store timeouts on this host; admitted " + (admitted + more));
                 assertThat(admitted + more).isBetween(1, BUDGET_CALLS);
             }
             max = (admitted + more) * cost; // equals max_budget unless a timed-out admit left a reservation behind
@@ -122,8 +126,9 @@ class ConcurrentBudgetTest {
 
             // Persisted exactly as well.
             proxy.server().flusher().flushNow().get(30, TimeUnit.SECONDS);
-            try (var c = backend.jdbc(); var ps = c.prepareStatement("SELECT spend_nanos FROM tg_customer WHERE user_id = 'burst'");
-                 var rs = ps.executeQuery()) {
+            try (var c = backend.jdbc();
+                    var ps = c.prepareStatement("SELECT spend_nanos FROM tg_customer WHERE user_id = 'burst'");
+                    var rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getLong(1)).isEqualTo(max);
             }

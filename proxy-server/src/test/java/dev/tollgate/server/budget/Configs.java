@@ -4,10 +4,10 @@ package dev.tollgate.server.budget;
 final class Configs {
     /** USD per token: 2,000 nano-dollars in, 4,000 out. */
     static final long IN_NANOS = 2_000;
+
     static final long OUT_NANOS = 4_000;
 
-    private Configs() {
-    }
+    private Configs() {}
 
     /** A built-in mock model answering {@code reply}, with this file's prices. */
     static String mockModel(String name, String reply) {

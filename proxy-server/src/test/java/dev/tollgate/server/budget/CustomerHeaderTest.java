@@ -2,8 +2,8 @@ package dev.tollgate.server.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -51,7 +51,8 @@ class CustomerHeaderTest {
 
     @Test
     void customerIdHeaderWinsOverEndUserHeaderAndBody() throws Exception {
-        long c = call("body-user-1", Map.of("x-litellm-customer-id", "hdr-cust-1", "x-litellm-end-user-id", "hdr-end-1"));
+        long c = call(
+                "body-user-1", Map.of("x-litellm-customer-id", "hdr-cust-1", "x-litellm-end-user-id", "hdr-end-1"));
         assertThat(api.spendNanos("hdr-cust-1")).isEqualTo(c);
         assertUnknown("hdr-end-1");
         assertUnknown("body-user-1");
@@ -84,7 +85,9 @@ class CustomerHeaderTest {
     @Test
     void headerCustomerIsHeldToItsBudget() throws Exception {
         api.ok("/customer/new", "{\"user_id\": \"hdr-broke\", \"max_budget\": 0}");
-        HttpResponse<String> r = api.post("/chat/completions", Api.chatBody("m", "someone-else", null),
+        HttpResponse<String> r = api.post(
+                "/chat/completions",
+                Api.chatBody("m", "someone-else", null),
                 Map.of("x-litellm-customer-id", "hdr-broke"));
         WalkthroughTest.assertBudgetExceeded(r, "hdr-broke", "0.0", "0.0");
         assertUnknown("someone-else");
@@ -92,15 +95,16 @@ class CustomerHeaderTest {
 
     @Test
     void invalidIdsAreRefused() throws Exception {
-        HttpResponse<String> tooLong = api.post("/chat/completions", Api.chatBody("m", null, null),
-                Map.of("x-litellm-customer-id", "x".repeat(300)));
+        HttpResponse<String> tooLong = api.post(
+                "/chat/completions", Api.chatBody("m", null, null), Map.of("x-litellm-customer-id", "x".repeat(300)));
         assertThat(tooLong.statusCode()).as(tooLong.body()).isEqualTo(400);
         assertThat(Api.parse(tooLong.body()).get("error").get("type").asText()).isEqualTo("invalid_request_error");
         HttpResponse<String> longBody = api.post("/chat/completions", Api.chatBody("m", "y".repeat(300), null));
         assertThat(longBody.statusCode()).as(longBody.body()).isEqualTo(400);
         HttpResponse<String> control = api.post("/chat/completions", Api.chatBody("m", "bad\\u0007id", null));
         assertThat(control.statusCode()).as(control.body()).isEqualTo(400);
-        assertThat(Api.parse(control.body()).get("error").get("message").asText()).contains("control characters");
+        assertThat(Api.parse(control.body()).get("error").get("message").asText())
+                .contains("control characters");
         // 256 characters is the documented maximum and still accepted.
         long c = call(null, Map.of("x-litellm-customer-id", "z".repeat(256)));
         assertThat(api.spendNanos("z".repeat(256))).isEqualTo(c);

@@ -3,8 +3,8 @@ package dev.tollgate.server.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,8 +24,8 @@ class RestartPersistenceTest {
     private static final List<String> CUSTOMERS = List.of("rp-a", "rp-b", "rp-c", "rp-d", "rp-e");
 
     private static String config() {
-        return "model_list:\n" + Configs.mockModel("m", "persisted")
-                + "general_settings:\n  master_key: " + Api.KEY + "\n  proxy_batch_write_at: 3600\n";
+        return "model_list:\n" + Configs.mockModel("m", "persisted") + "general_settings:\n  master_key: " + Api.KEY
+                + "\n  proxy_batch_write_at: 3600\n";
     }
 
     @AfterAll
@@ -42,10 +42,14 @@ class RestartPersistenceTest {
             long aSpend = 0;
             try (TestProxy proxy = backend.start(config())) {
                 Api api = new Api(proxy);
-                api.ok("/budget/new", "{\"budget_id\": \"rp-tier\", \"max_budget\": 7.25, \"rpm_limit\": 50, "
-                        + "\"tpm_limit\": 90000, \"budget_duration\": \"30d\", \"soft_budget\": 5}");
-                api.ok("/customer/new", "{\"user_id\": \"rp-a\", \"alias\": \"Alpha\", \"budget_id\": \"rp-tier\", "
-                        + "\"allowed_model_region\": \"eu\", \"default_model\": \"m\"}");
+                api.ok(
+                        "/budget/new",
+                        "{\"budget_id\": \"rp-tier\", \"max_budget\": 7.25, \"rpm_limit\": 50, "
+                                + "\"tpm_limit\": 90000, \"budget_duration\": \"30d\", \"soft_budget\": 5}");
+                api.ok(
+                        "/customer/new",
+                        "{\"user_id\": \"rp-a\", \"alias\": \"Alpha\", \"budget_id\": \"rp-tier\", "
+                                + "\"allowed_model_region\": \"eu\", \"default_model\": \"m\"}");
                 api.ok("/customer/new", "{\"user_id\": \"rp-b\", \"max_budget\": 3}");
                 api.ok("/customer/new", "{\"user_id\": \"rp-e\", \"spend\": 0.5}");
                 api.ok("/customer/block", "{\"user_ids\": [\"rp-d\"]}");

@@ -3,10 +3,10 @@ package dev.tollgate.server.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -44,7 +44,9 @@ class SpendEqualityTest {
 
     @BeforeAll
     static void startUpstream() throws Exception {
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().promptTokens(PROMPT_TOKENS).chunkCount(CHUNKS)
+        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults()
+                .promptTokens(PROMPT_TOKENS)
+                .chunkCount(CHUNKS)
                 .maxRecordedRequests(10));
     }
 
@@ -57,7 +59,8 @@ class SpendEqualityTest {
     /** One call's body and the cost it must have: the fake reports 10 prompt tokens and min(5, max_tokens) completion tokens. */
     private record Plan(String customer, boolean stream, boolean includeUsage, int maxTokens) {
         String body() {
-            return "{\"model\":\"up\",\"user\":\"" + customer + "\",\"max_tokens\":" + maxTokens + ",\"stream\":" + stream
+            return "{\"model\":\"up\",\"user\":\"" + customer + "\",\"max_tokens\":" + maxTokens + ",\"stream\":"
+                    + stream
                     + (includeUsage ? ",\"stream_options\":{\"include_usage\":true}" : "")
                     + ",\"messages\":[{\"role\":\"user\",\"content\":\"count for me\"}]}";
         }
@@ -70,9 +73,10 @@ class SpendEqualityTest {
     @ParameterizedTest(name = "{0}")
     @EnumSource(Mode.class)
     void spendAddsUpExactly(Mode mode) throws Exception {
-        try (StoreFailures failures = new StoreFailures(); Backend backend = Backend.create(mode);
-             TestProxy proxy = backend.start("model_list:\n" + Configs.upstreamModel("up", upstream.baseUrl())
-                     + "general_settings:\n  master_key: " + Api.KEY + "\n  proxy_batch_write_at: 3600\n")) {
+        try (StoreFailures failures = new StoreFailures();
+                Backend backend = Backend.create(mode);
+                TestProxy proxy = backend.start("model_list:\n" + Configs.upstreamModel("up", upstream.baseUrl())
+                        + "general_settings:\n  master_key: " + Api.KEY + "\n  proxy_batch_write_at: 3600\n")) {
             Api api = new Api(proxy);
             List<Plan> plans = new ArrayList<>();
             for (int i = 0; i < CALLS; i++) {
@@ -92,7 +96,8 @@ class SpendEqualityTest {
                 pool.shutdownNow();
             }
             long total = expected.values().stream().mapToLong(Long::longValue).sum();
-            assertThat(total).isEqualTo(plans.stream().mapToLong(Plan::expectedCost).sum());
+            assertThat(total)
+                    .isEqualTo(plans.stream().mapToLong(Plan::expectedCost).sum());
 
             Map<String, Long> live = new TreeMap<>();
             for (String c : expected.keySet()) {
@@ -116,13 +121,17 @@ class SpendEqualityTest {
             Map<String, Long> rows = new TreeMap<>();
             long daily;
             long dailyRequests;
-            try (Connection c = backend.jdbc(); Statement s = c.createStatement()) {
+            try (Connection c = backend.jdbc();
+                    Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("SELECT user_id, spend_nanos FROM tg_customer")) {
                     while (rs.next()) {
-                        assertThat(rows.put(rs.getString(1), rs.getLong(2))).as("duplicate row").isNull();
+                        assertThat(rows.put(rs.getString(1), rs.getLong(2)))
+                                .as("duplicate row")
+                                .isNull();
                     }
                 }
-                try (ResultSet rs = s.executeQuery("SELECT COALESCE(SUM(spend_nanos), 0), COALESCE(SUM(requests), 0) FROM tg_daily_customer_spend")) {
+                try (ResultSet rs = s.executeQuery(
+                        "SELECT COALESCE(SUM(spend_nanos), 0), COALESCE(SUM(requests), 0) FROM tg_daily_customer_spend")) {
                     rs.next();
                     daily = rs.getLong(1);
                     dailyRequests = rs.getLong(2);
@@ -164,7 +173,9 @@ class SpendEqualityTest {
             }
             if (p.includeUsage()) {
                 assertThat(usage).as("usage chunk requested by the client").isNotNull();
-                cost = Configs.cost(usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong());
+                cost = Configs.cost(
+                        usage.get("prompt_tokens").asLong(),
+                        usage.get("completion_tokens").asLong());
             } else {
                 assertThat(usage).as("usage chunk the client did not ask for").isNull();
                 cost = p.expectedCost(); // the fake's deterministic usage

@@ -24,8 +24,10 @@ final class StoreFailures extends AppenderBase<ILoggingEvent> implements AutoClo
 
     @Override
     protected void append(ILoggingEvent e) {
-        if (e.getLevel().isGreaterOrEqual(Level.WARN) && (e.getLoggerName().endsWith(".Settlement")
-                || e.getLoggerName().endsWith(".Admission") || e.getLoggerName().endsWith(".RedisLimitStore"))) {
+        if (e.getLevel().isGreaterOrEqual(Level.WARN)
+                && (e.getLoggerName().endsWith(".Settlement")
+                        || e.getLoggerName().endsWith(".Admission")
+                        || e.getLoggerName().endsWith(".RedisLimitStore"))) {
             count.incrementAndGet();
         }
     }

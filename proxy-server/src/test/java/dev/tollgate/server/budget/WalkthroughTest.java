@@ -3,8 +3,8 @@ package dev.tollgate.server.budget;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.net.http.HttpResponse;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
@@ -53,11 +53,19 @@ class WalkthroughTest {
                 JsonNode info = api.info("ishaan3");
                 assertThat(info.get("user_id").asText()).isEqualTo("ishaan3");
                 assertThat(info.get("blocked").asBoolean()).isFalse();
-                assertThat(info.has("alias") && info.get("alias").isNull()).as(info.toString()).isTrue();
+                assertThat(info.has("alias") && info.get("alias").isNull())
+                        .as(info.toString())
+                        .isTrue();
                 assertThat(Api.nanos(info.get("spend"))).isEqualTo(c1);
-                assertThat(info.has("allowed_model_region") && info.get("allowed_model_region").isNull()).isTrue();
-                assertThat(info.has("default_model") && info.get("default_model").isNull()).isTrue();
-                assertThat(info.has("litellm_budget_table") && info.get("litellm_budget_table").isNull()).isTrue();
+                assertThat(info.has("allowed_model_region")
+                                && info.get("allowed_model_region").isNull())
+                        .isTrue();
+                assertThat(info.has("default_model")
+                                && info.get("default_model").isNull())
+                        .isTrue();
+                assertThat(info.has("litellm_budget_table")
+                                && info.get("litellm_budget_table").isNull())
+                        .isTrue();
 
                 HttpResponse<String> second = api.chat("azure-gpt-3.5", "ishaan3");
                 assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
@@ -81,13 +89,16 @@ class WalkthroughTest {
                 assertThat(tier.get("budget_id").asText()).isEqualTo("my-free-tier");
                 api.ok("/customer/new", "{\"user_id\": \"free-1\", \"budget_id\": \"my-free-tier\"}");
                 api.ok("/customer/new", "{\"user_id\": \"free-2\", \"budget_id\": \"my-free-tier\"}");
-                long f1 = Api.cost(okCall(api, "gpt-3.5-turbo", "free-1")) + Api.cost(okCall(api, "gpt-3.5-turbo", "free-1"));
+                long f1 = Api.cost(okCall(api, "gpt-3.5-turbo", "free-1"))
+                        + Api.cost(okCall(api, "gpt-3.5-turbo", "free-1"));
                 long f2 = Api.cost(okCall(api, "gpt-3.5-turbo", "free-2"));
                 JsonNode free1 = api.info("free-1");
                 assertThat(Api.nanos(free1.get("spend"))).isEqualTo(f1);
                 assertThat(api.spendNanos("free-2")).isEqualTo(f2);
-                assertThat(free1.get("litellm_budget_table").get("budget_id").asText()).isEqualTo("my-free-tier");
-                assertThat(Api.nanos(free1.get("litellm_budget_table").get("max_budget"))).isEqualTo(4_000_000_000L);
+                assertThat(free1.get("litellm_budget_table").get("budget_id").asText())
+                        .isEqualTo("my-free-tier");
+                assertThat(Api.nanos(free1.get("litellm_budget_table").get("max_budget")))
+                        .isEqualTo(4_000_000_000L);
 
                 // Blocking: refused at once, unblock restores.
                 api.ok("/customer/block", "{\"user_ids\": [\"ishaan3\"]}");
@@ -106,23 +117,30 @@ class WalkthroughTest {
                 HttpResponse<String> r1 = okCall(api, "gpt-3.5-turbo", "never-seen-customer");
                 HttpResponse<String> r2 = okCall(api, "gpt-3.5-turbo", "never-seen-customer");
                 HttpResponse<String> r3 = api.chat("gpt-3.5-turbo", "never-seen-customer");
-                assertThat(r1.headers().firstValue("x-ratelimit-end_user-limit-requests")).hasValue("2");
-                assertThat(r1.headers().firstValue("x-ratelimit-end_user-remaining-requests")).hasValue("1");
-                assertThat(r2.headers().firstValue("x-ratelimit-end_user-remaining-requests")).hasValue("0");
-                assertThat(r1.headers().firstValue("x-ratelimit-end_user-limit-tokens")).hasValue("1000");
+                assertThat(r1.headers().firstValue("x-ratelimit-end_user-limit-requests"))
+                        .hasValue("2");
+                assertThat(r1.headers().firstValue("x-ratelimit-end_user-remaining-requests"))
+                        .hasValue("1");
+                assertThat(r2.headers().firstValue("x-ratelimit-end_user-remaining-requests"))
+                        .hasValue("0");
+                assertThat(r1.headers().firstValue("x-ratelimit-end_user-limit-tokens"))
+                        .hasValue("1000");
                 assertThat(r3.statusCode()).as(r3.body()).isEqualTo(429);
                 JsonNode err = Api.parse(r3.body()).get("error");
-                assertThat(err.get("message").asText()).startsWith(
-                        "Rate limit exceeded for end_user: never-seen-customer. Limit type: requests. Current limit: 2, Remaining: 0. Limit resets at: ")
+                assertThat(err.get("message").asText())
+                        .startsWith(
+                                "Rate limit exceeded for end_user: never-seen-customer. Limit type: requests. Current limit: 2, Remaining: 0. Limit resets at: ")
                         .endsWith(" UTC");
                 assertThat(err.get("code").asText()).isEqualTo("429");
                 assertThat(r3.headers().firstValue("retry-after")).isPresent();
-                assertThat(Long.parseLong(r3.headers().firstValue("retry-after").get())).isBetween(1L, 60L);
+                assertThat(Long.parseLong(r3.headers().firstValue("retry-after").get()))
+                        .isBetween(1L, 60L);
 
                 // A customer with an explicit budget is not affected by the default one.
                 for (int i = 0; i < 4; i++) {
                     HttpResponse<String> r = okCall(api, "gpt-3.5-turbo", "free-2");
-                    assertThat(r.headers().firstValue("x-ratelimit-end_user-limit-requests")).isEmpty();
+                    assertThat(r.headers().firstValue("x-ratelimit-end_user-limit-requests"))
+                            .isEmpty();
                 }
                 // What was there before the restart still holds.
                 assertThat(api.spendNanos("ishaan3")).isEqualTo(ishaanSpend);
@@ -140,7 +158,9 @@ class WalkthroughTest {
     /** The cost from the response's usage and the configured prices. */
     static long costFromUsage(HttpResponse<String> r) {
         JsonNode usage = Api.parse(r.body()).get("usage");
-        return Configs.cost(usage.get("prompt_tokens").asLong(), usage.get("completion_tokens").asLong());
+        return Configs.cost(
+                usage.get("prompt_tokens").asLong(),
+                usage.get("completion_tokens").asLong());
     }
 
     static void assertBudgetExceeded(HttpResponse<String> r, String id, String spend, String budget) {

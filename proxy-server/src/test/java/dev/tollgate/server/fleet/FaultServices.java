@@ -1,7 +1,7 @@
 package dev.tollgate.server.fleet;
 
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 
 /**
  * A fault test class's own Redis, PostgreSQL and fake upstream on free loopback ports (never the

@@ -44,7 +44,8 @@ final class Fleet implements AutoCloseable {
         return b.toString();
     }
 
-    static Fleet start(int n, String upstream, String redisUrl, String databaseUrl, String extraGeneral) throws Exception {
+    static Fleet start(int n, String upstream, String redisUrl, String databaseUrl, String extraGeneral)
+            throws Exception {
         Fleet f = new Fleet();
         try {
             for (int i = 0; i < n; i++) {
@@ -75,7 +76,9 @@ final class Fleet implements AutoCloseable {
 
     /** {@code x-litellm-response-cost} of a response in whole nano-dollars (exact decimal). */
     static long costNanos(HttpResponse<?> r) {
-        String c = r.headers().firstValue("x-litellm-response-cost").orElseThrow(() -> new AssertionError("no cost header"));
+        String c = r.headers()
+                .firstValue("x-litellm-response-cost")
+                .orElseThrow(() -> new AssertionError("no cost header"));
         return new BigDecimal(c).movePointRight(9).longValueExact();
     }
 

@@ -2,9 +2,9 @@ package dev.tollgate.server.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +55,8 @@ class FleetLimitsTest {
     @Test
     void oneRpmWindowAcrossTheFleetAndExactSpend() throws Exception {
         String customer = "fleet-rpm";
-        HttpResponse<String> created = fleet.get(0).post("/customer/new",
-                "{\"user_id\":\"" + customer + "\",\"rpm_limit\":30,\"max_budget\":1000}");
+        HttpResponse<String> created = fleet.get(0)
+                .post("/customer/new", "{\"user_id\":\"" + customer + "\",\"rpm_limit\":30,\"max_budget\":1000}");
         assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
         awaitRoomInMinute(15_000);
 
@@ -95,14 +95,20 @@ class FleetLimitsTest {
                 assertThat(r.headers().firstValue("retry-after-ms")).isPresent();
             }
         }
-        long expected = responses.stream().filter(r -> r.statusCode() == 200).mapToLong(Fleet::costNanos).sum();
+        long expected = responses.stream()
+                .filter(r -> r.statusCode() == 200)
+                .mapToLong(Fleet::costNanos)
+                .sum();
         assertThat(expected).isPositive();
 
         fleet.flushAll();
-        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer)).isEqualTo(expected);
-        assertThat(postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer))
+                .isEqualTo(expected);
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
                 .isEqualTo(30);
-        assertThat(postgres.queryLong("SELECT SUM(spend_nanos) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(spend_nanos) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
                 .isEqualTo(expected);
         assertThat(upstream.requestCount()).isGreaterThanOrEqualTo(30);
     }
@@ -110,7 +116,9 @@ class FleetLimitsTest {
     @Test
     void anAdminChangeThroughOneInstanceIsEnforcedByAllWithinOneSecond() throws Exception {
         String customer = "fleet-admin";
-        assertThat(fleet.get(0).post("/customer/new", "{\"user_id\":\"" + customer + "\",\"max_budget\":1000}").statusCode())
+        assertThat(fleet.get(0)
+                        .post("/customer/new", "{\"user_id\":\"" + customer + "\",\"max_budget\":1000}")
+                        .statusCode())
                 .isEqualTo(200);
         // Every instance caches the customer's policy.
         for (int i = 0; i < 3; i++) {
@@ -118,12 +126,15 @@ class FleetLimitsTest {
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
 
-        HttpResponse<String> update = fleet.get(0).post("/customer/update", "{\"user_id\":\"" + customer + "\",\"max_budget\":0}");
+        HttpResponse<String> update =
+                fleet.get(0).post("/customer/update", "{\"user_id\":\"" + customer + "\",\"max_budget\":0}");
         assertThat(update.statusCode()).as(update.body()).isEqualTo(200);
         long changed = System.nanoTime();
         for (int i = 1; i < 3; i++) {
             long refusedAfterMs = untilRefused(fleet.get(i), customer, changed);
-            assertThat(refusedAfterMs).as("instance %d refused after %d ms", i, refusedAfterMs).isLessThan(1_000);
+            assertThat(refusedAfterMs)
+                    .as("instance %d refused after %d ms", i, refusedAfterMs)
+                    .isLessThan(1_000);
         }
 
         HttpResponse<String> block = fleet.get(2).post("/customer/block", "{\"user_ids\":[\"" + customer + "\"]}");

@@ -1,6 +1,7 @@
 package dev.tollgate.server.fleet;
 
 import dev.tollgate.server.TestProxy;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,8 +23,7 @@ final class Load {
         }
     }
 
-    private Load() {
-    }
+    private Load() {}
 
     static List<Call> run(List<TestProxy> targets, String customer, int rps, Duration duration) throws Exception {
         List<Call> calls = Collections.synchronizedList(new ArrayList<>());
@@ -48,12 +48,23 @@ final class Load {
                         try {
                             HttpResponse<String> r = p.post("/v1/chat/completions", Fleet.chat(customer));
                             long cost = r.statusCode() == 200 ? Fleet.costNanos(r) : 0;
-                            calls.add(new Call(target, startMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
-                                    r.statusCode(), cost, r.headers().firstValue("retry-after").orElse(null),
+                            calls.add(new Call(
+                                    target,
+                                    startMs,
+                                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+                                    r.statusCode(),
+                                    cost,
+                                    r.headers().firstValue("retry-after").orElse(null),
                                     r.body().length() > 300 ? r.body().substring(0, 300) : r.body()));
-                        } catch (java.io.IOException e) {
-                            calls.add(new Call(target, startMs, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
-                                    -1, 0, null, e.toString()));
+                        } catch (IOException e) {
+                            calls.add(new Call(
+                                    target,
+                                    startMs,
+                                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
+                                    -1,
+                                    0,
+                                    null,
+                                    e.toString()));
                         }
                         next += intervalNanos;
                     }

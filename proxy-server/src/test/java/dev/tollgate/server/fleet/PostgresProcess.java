@@ -34,8 +34,19 @@ final class PostgresProcess implements AutoCloseable {
             Processes.run(List.of("chown", "postgres", dir.toString()), 10);
         }
         PostgresProcess pg = new PostgresProcess(dir, Processes.freePort(), bin);
-        String out = pg.runAs(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-A", "trust",
-                "-U", "tollgate", "--no-sync", "-E", "UTF8"), 120);
+        String out = pg.runAs(
+                List.of(
+                        bin.resolve("initdb").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-A",
+                        "trust",
+                        "-U",
+                        "tollgate",
+                        "--no-sync",
+                        "-E",
+                        "UTF8"),
+                120);
         if (!Files.exists(dir.resolve("data/PG_VERSION"))) {
             pg.close();
             throw new IllegalStateException("initdb failed:\n" + out);
@@ -50,8 +61,11 @@ final class PostgresProcess implements AutoCloseable {
 
     private static Path findBin() throws Exception {
         try (var dirs = Files.list(Path.of("/usr/lib/postgresql"))) {
-            return dirs.sorted().map(d -> d.resolve("bin")).filter(d -> Files.isExecutable(d.resolve("pg_ctl")))
-                    .reduce((a, b) -> b).orElseThrow(() -> new IllegalStateException("no /usr/lib/postgresql/*/bin/pg_ctl"));
+            return dirs.sorted()
+                    .map(d -> d.resolve("bin"))
+                    .filter(d -> Files.isExecutable(d.resolve("pg_ctl")))
+                    .reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalStateException("no /usr/lib/postgresql/*/bin/pg_ctl"));
         }
     }
 
@@ -70,7 +84,8 @@ final class PostgresProcess implements AutoCloseable {
 
     /** First column of the first row of a query, as a long (0 when no row or NULL). */
     long queryLong(String sql, Object... args) throws SQLException {
-        try (Connection c = connect(); var ps = c.prepareStatement(sql)) {
+        try (Connection c = connect();
+                var ps = c.prepareStatement(sql)) {
             for (int i = 0; i < args.length; i++) {
                 ps.setObject(i + 1, args[i]);
             }
@@ -81,10 +96,22 @@ final class PostgresProcess implements AutoCloseable {
     }
 
     void startAgain() throws Exception {
-        String out = runAs(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-l",
-                dir.resolve("log").toString(), "-w", "-t", "60", "-o",
-                "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-                        + " -c full_page_writes=off -c max_connections=100", "start"), 90);
+        String out = runAs(
+                List.of(
+                        bin.resolve("pg_ctl").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-l",
+                        dir.resolve("log").toString(),
+                        "-w",
+                        "-t",
+                        "60",
+                        "-o",
+                        "-p " + port + " -k " + dir
+                                + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                                + " -c full_page_writes=off -c max_connections=100",
+                        "start"),
+                90);
         if (!out.contains("server started")) {
             throw new IllegalStateException("pg_ctl start failed:\n" + out);
         }
@@ -92,8 +119,16 @@ final class PostgresProcess implements AutoCloseable {
 
     /** Stops the server at once (connections are cut; committed data survives). */
     void stop() throws Exception {
-        runAs(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "immediate", "-w",
-                "stop"), 60);
+        runAs(
+                List.of(
+                        bin.resolve("pg_ctl").toString(),
+                        "-D",
+                        dir.resolve("data").toString(),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "stop"),
+                60);
     }
 
     private String runAs(List<String> cmd, int timeoutSeconds) throws Exception {

@@ -3,9 +3,9 @@ package dev.tollgate.server.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("fault")
 class ProcessLifecycleTest {
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static FaultServices services;
     static RedisProcess redis;
     static PostgresProcess postgres;
@@ -40,8 +41,8 @@ class ProcessLifecycleTest {
     @BeforeAll
     static void start() throws Exception {
         // Streams of 10 chunks, 150 ms apart: 1.5 s each.
-        services = FaultServices.start(FakeUpstreamOptions.defaults().promptTokens(10).chunkCount(10)
-                .chunkInterval(Duration.ofMillis(150)));
+        services = FaultServices.start(
+                FakeUpstreamOptions.defaults().promptTokens(10).chunkCount(10).chunkInterval(Duration.ofMillis(150)));
         redis = services.redis;
         postgres = services.postgres;
         upstream = services.upstream;
@@ -68,15 +69,34 @@ class ProcessLifecycleTest {
     static Instance launch(String prefix) throws Exception {
         int port = Processes.freePort();
         Path config = dir.resolve("config-" + port + ".yaml");
-        Files.writeString(config, Fleet.config(upstream.baseUrl(), redis.url(), postgres.url(), prefix,
-                "redis_command_timeout_ms: 3000\nshutdown_drain_timeout: 20").replace("proxy_batch_write_at: 1",
-                "proxy_batch_write_at: 3600"));
+        Files.writeString(
+                config,
+                Fleet.config(
+                                upstream.baseUrl(),
+                                redis.url(),
+                                postgres.url(),
+                                prefix,
+                                "redis_command_timeout_ms: 3000\nshutdown_drain_timeout: 20")
+                        .replace("proxy_batch_write_at: 1", "proxy_batch_write_at: 3600"));
         Path log = dir.resolve("tollgate-" + port + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "dev.tollgate.server.Main", "--config", config.toString(), "--host", "127.0.0.1", "--port",
-                String.valueOf(port), "--data-dir", dir.resolve("data-" + port).toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = new ProcessBuilder(
+                        java,
+                        "-Xmx256m",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.tollgate.server.Main",
+                        "--config",
+                        config.toString(),
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        String.valueOf(port),
+                        "--data-dir",
+                        dir.resolve("data-" + port).toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         Instance inst = new Instance(p, port, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
@@ -96,14 +116,21 @@ class ProcessLifecycleTest {
     }
 
     static HttpResponse<String> get(Instance i, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(i.base() + path)).timeout(Duration.ofSeconds(5)).GET().build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create(i.base() + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpRequest post(Instance i, String path, String body) {
-        return HttpRequest.newBuilder(URI.create(i.base() + path)).timeout(Duration.ofSeconds(60))
-                .header("Authorization", "Bearer " + TestProxy.KEY).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return HttpRequest.newBuilder(URI.create(i.base() + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", "Bearer " + TestProxy.KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build();
     }
 
     static String stream(String customer) {
@@ -122,8 +149,8 @@ class ProcessLifecycleTest {
         long expected = 0;
         try {
             for (int i = 0; i < 25; i++) {
-                HttpResponse<String> r = HTTP.send(post(a, "/v1/chat/completions", Fleet.chat(customer)),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> r = HTTP.send(
+                        post(a, "/v1/chat/completions", Fleet.chat(customer)), HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 expected += Fleet.costNanos(r);
             }
@@ -138,7 +165,8 @@ class ProcessLifecycleTest {
             b.server().flusher().flushNow().get(30, TimeUnit.SECONDS);
         }
         assertThat(dbSpend(customer)).isEqualTo(expected);
-        assertThat(postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
                 .isEqualTo(25);
     }
 
@@ -149,20 +177,23 @@ class ProcessLifecycleTest {
         Instance a = launch(prefix);
         // A reference: the same stream once, flushed, gives the exact cost of one stream.
         assertThat(HTTP.send(post(a, "/v1/chat/completions", stream("reference")), HttpResponse.BodyHandlers.ofString())
-                .statusCode()).isEqualTo(200);
+                        .statusCode())
+                .isEqualTo(200);
 
         int before = upstream.requestCount();
         List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            streams.add(HTTP.sendAsync(post(a, "/v1/chat/completions", stream(customer)), HttpResponse.BodyHandlers.ofString()));
+            streams.add(HTTP.sendAsync(
+                    post(a, "/v1/chat/completions", stream(customer)), HttpResponse.BodyHandlers.ofString()));
         }
         assertThat(upstream.awaitRequests(before + 5, Duration.ofSeconds(10))).isTrue();
         long signalled = System.nanoTime();
         a.process().destroy(); // SIGTERM
         Thread.sleep(300);
         // No new connections once the listener is closed.
-        assertThatThrownBy(() -> HTTP.send(post(a, "/v1/chat/completions", Fleet.chat(customer)),
-                HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> HTTP.send(
+                        post(a, "/v1/chat/completions", Fleet.chat(customer)), HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
 
         for (CompletableFuture<HttpResponse<String>> f : streams) {
             HttpResponse<String> r = f.get(30, TimeUnit.SECONDS);
@@ -178,7 +209,8 @@ class ProcessLifecycleTest {
         long reference = dbSpend("reference");
         assertThat(reference).isPositive();
         assertThat(dbSpend(customer)).isEqualTo(5 * reference);
-        assertThat(postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
                 .isEqualTo(5);
     }
 }

@@ -12,8 +12,7 @@ import java.util.stream.Stream;
 
 /** Small helpers for tests that run real processes on loopback. */
 final class Processes {
-    private Processes() {
-    }
+    private Processes() {}
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {

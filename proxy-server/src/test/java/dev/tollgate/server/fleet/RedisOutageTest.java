@@ -2,9 +2,10 @@ package dev.tollgate.server.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
+import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +30,7 @@ class RedisOutageTest {
     static final long COMMAND_TIMEOUT_MS = 250;
     /** Lettuce's default would be 60 s per command; we allow the timeout plus scheduling noise. */
     static final long LATENCY_BOUND_MS = COMMAND_TIMEOUT_MS + 1_250;
+
     static FaultServices services;
     static RedisProcess redis;
     static PostgresProcess postgres;
@@ -62,7 +64,8 @@ class RedisOutageTest {
     }
 
     private static void createCustomer(TestProxy p, String customer, String budget) throws Exception {
-        HttpResponse<String> r = p.post("/customer/new", "{\"user_id\":\"" + customer + "\",\"max_budget\":" + budget + "}");
+        HttpResponse<String> r =
+                p.post("/customer/new", "{\"user_id\":\"" + customer + "\",\"max_budget\":" + budget + "}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
@@ -70,7 +73,10 @@ class RedisOutageTest {
     private List<Load.Call> loadWithFrozenRedis(String customer) throws Exception {
         // Warm up both instances (catalogue cache, account seeded, scripts loaded).
         for (int i = 0; i < 2; i++) {
-            assertThat(fleet.get(i).post("/v1/chat/completions", Fleet.chat(customer)).statusCode()).isEqualTo(200);
+            assertThat(fleet.get(i)
+                            .post("/v1/chat/completions", Fleet.chat(customer))
+                            .statusCode())
+                    .isEqualTo(200);
         }
         CompletableFuture<Void> fault = CompletableFuture.runAsync(() -> {
             try {
@@ -101,7 +107,9 @@ class RedisOutageTest {
     }
 
     private long journaled() {
-        return fleet.instances.stream().mapToLong(p -> p.server().journal().journaled()).sum();
+        return fleet.instances.stream()
+                .mapToLong(p -> p.server().journal().journaled())
+                .sum();
     }
 
     @Test
@@ -116,8 +124,15 @@ class RedisOutageTest {
         long ok = Load.okCount(calls);
         long during = calls.size();
         long maxLatency = calls.stream().mapToLong(Load.Call::latencyMs).max().orElse(0);
-        System.out.printf("fail-open: %d calls, %d ok, max latency %d ms, journaled %d, persisted %d%n", calls.size(), ok,
-                maxLatency, journaled(), fleet.instances.stream().mapToLong(p -> p.server().journal().persistedEntries()).sum());
+        System.out.printf(
+                "fail-open: %d calls, %d ok, max latency %d ms, journaled %d, persisted %d%n",
+                calls.size(),
+                ok,
+                maxLatency,
+                journaled(),
+                fleet.instances.stream()
+                        .mapToLong(p -> p.server().journal().persistedEntries())
+                        .sum());
 
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isEqualTo(200));
         assertThat(during).isGreaterThan(250);
@@ -126,13 +141,15 @@ class RedisOutageTest {
         assertThat(maxLatency).isLessThan(LATENCY_BOUND_MS);
         assertThat(journaled()).isPositive();
 
-        long requests = postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer);
+        long requests =
+                postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer);
         long spend = postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer);
         long perCall = calls.get(0).costNanos();
         assertThat(calls).allSatisfy(c -> assertThat(c.costNanos()).isEqualTo(perCall));
         assertThat(requests).isEqualTo(ok + 2); // + the two warm-up calls
         assertThat(spend).isEqualTo(okCost + 2 * perCall);
-        assertThat(postgres.queryLong("SELECT SUM(spend_nanos) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(spend_nanos) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
                 .isEqualTo(spend);
     }
 
@@ -148,17 +165,21 @@ class RedisOutageTest {
         long ok = Load.okCount(calls);
         long refused = calls.stream().filter(c -> c.status() == 503).count();
         long maxLatency = calls.stream().mapToLong(Load.Call::latencyMs).max().orElse(0);
-        System.out.printf("fail-closed: %d calls, %d ok, %d x 503, max latency %d ms, journaled %d%n", calls.size(), ok,
-                refused, maxLatency, journaled());
+        System.out.printf(
+                "fail-closed: %d calls, %d ok, %d x 503, max latency %d ms, journaled %d%n",
+                calls.size(), ok, refused, maxLatency, journaled());
 
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isIn(200, 503));
         assertThat(refused).isGreaterThan(10); // sequential clients: each refusal waits one command timeout
-        assertThat(calls.stream().filter(c -> c.status() == 503)).allSatisfy(c -> assertThat(c.retryAfter()).isNotNull());
+        assertThat(calls.stream().filter(c -> c.status() == 503))
+                .allSatisfy(c -> assertThat(c.retryAfter()).isNotNull());
         assertThat(maxLatency).isLessThan(LATENCY_BOUND_MS);
         // Only admitted calls reached the provider, and every one of them is charged once.
         assertThat(upstream.requestCount() - upstreamBefore).isEqualTo(ok + 2);
-        long perCall = calls.stream().filter(Load.Call::ok).findFirst().orElseThrow().costNanos();
-        assertThat(postgres.queryLong("SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+        long perCall =
+                calls.stream().filter(Load.Call::ok).findFirst().orElseThrow().costNanos();
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
                 .isEqualTo(ok + 2);
         assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer))
                 .isEqualTo(Load.okCost(calls) + 2 * perCall);
@@ -172,15 +193,18 @@ class RedisOutageTest {
         createCustomer(fleet.get(0), customer, "1000");
         HttpResponse<String> probe = fleet.get(0).post("/v1/chat/completions", Fleet.chat(customer));
         long perCall = Fleet.costNanos(probe);
-        String budget = java.math.BigDecimal.valueOf(20 * perCall).movePointLeft(9).toPlainString();
-        assertThat(fleet.get(0).post("/customer/update", "{\"user_id\":\"" + customer + "\",\"max_budget\":" + budget + "}")
-                .statusCode()).isEqualTo(200);
+        String budget = BigDecimal.valueOf(20 * perCall).movePointLeft(9).toPlainString();
+        assertThat(fleet.get(0)
+                        .post("/customer/update", "{\"user_id\":\"" + customer + "\",\"max_budget\":" + budget + "}")
+                        .statusCode())
+                .isEqualTo(200);
         for (int i = 1; i < 19; i++) {
             HttpResponse<String> r = fleet.get(i % 2).post("/v1/chat/completions", Fleet.chat(customer));
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         }
         fleet.flushAll();
-        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer)).isEqualTo(19 * perCall);
+        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer))
+                .isEqualTo(19 * perCall);
 
         int clientsBefore = connectedClients();
         redis.stop();
@@ -188,11 +212,13 @@ class RedisOutageTest {
         assertThat(redis.cli("dbsize")).isEqualTo("0");
         // Lettuce reconnects in the background; until every instance is back, fail-open would
         // admit the probe calls unchecked and the test would measure the outage, not the re-seed.
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (connectedClients() < clientsBefore && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(connectedClients()).as("instances reconnected to the restarted Redis").isGreaterThanOrEqualTo(clientsBefore);
+        assertThat(connectedClients())
+                .as("instances reconnected to the restarted Redis")
+                .isGreaterThanOrEqualTo(clientsBefore);
 
         // 19 of 20 calls' worth spent (95 %): exactly one more call fits, on whichever instance.
         HttpResponse<String> last = fleet.get(1).post("/v1/chat/completions", Fleet.chat(customer));
@@ -201,7 +227,8 @@ class RedisOutageTest {
         assertThat(over.statusCode()).as(over.body()).isEqualTo(400);
         assertThat(over.body()).contains("ExceededBudget");
         fleet.flushAll();
-        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer)).isEqualTo(20 * perCall);
+        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer))
+                .isEqualTo(20 * perCall);
     }
 
     @Test
@@ -233,8 +260,12 @@ class RedisOutageTest {
         assertThat(flushes.get()).isGreaterThan(20);
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isEqualTo(200));
         fleet.flushAll();
-        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer)).isEqualTo(Load.okCost(calls));
-        assertThat(fleet.instances.stream().mapToLong(p -> p.server().journal().journaled()).sum()).isZero();
+        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer))
+                .isEqualTo(Load.okCost(calls));
+        assertThat(fleet.instances.stream()
+                        .mapToLong(p -> p.server().journal().journaled())
+                        .sum())
+                .isZero();
     }
 
     /** Client connections Redis sees, not counting the redis-cli asking. */
@@ -242,7 +273,9 @@ class RedisOutageTest {
         String info = redis.cli("info", "clients");
         for (String line : info.split("\\R")) {
             if (line.startsWith("connected_clients:")) {
-                return Integer.parseInt(line.substring("connected_clients:".length()).trim()) - 1;
+                return Integer.parseInt(
+                                line.substring("connected_clients:".length()).trim())
+                        - 1;
             }
         }
         throw new IllegalStateException("no connected_clients in INFO: " + info);

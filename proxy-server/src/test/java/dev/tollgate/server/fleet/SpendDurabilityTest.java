@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.admin.db.Database;
 import dev.tollgate.admin.spend.SpendRepository;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.core.limits.PendingBatch;
-import dev.tollgate.core.limits.RedisLimitStore;
+import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -55,7 +55,8 @@ class SpendDurabilityTest {
     }
 
     private static void create(String customer) throws Exception {
-        HttpResponse<String> r = fleet.get(0).post("/customer/new", "{\"user_id\":\"" + customer + "\",\"max_budget\":1000}");
+        HttpResponse<String> r =
+                fleet.get(0).post("/customer/new", "{\"user_id\":\"" + customer + "\",\"max_budget\":1000}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     }
 
@@ -71,8 +72,14 @@ class SpendDurabilityTest {
     void aThirtySecondDatabaseOutageLosesAndDuplicatesNothing() throws Exception {
         String customer = "pg-outage";
         create(customer);
-        assertThat(fleet.get(1).post("/v1/chat/completions", Fleet.chat(customer)).statusCode()).isEqualTo(200);
-        assertThat(fleet.get(2).post("/v1/chat/completions", Fleet.chat(customer)).statusCode()).isEqualTo(200);
+        assertThat(fleet.get(1)
+                        .post("/v1/chat/completions", Fleet.chat(customer))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(fleet.get(2)
+                        .post("/v1/chat/completions", Fleet.chat(customer))
+                        .statusCode())
+                .isEqualTo(200);
         long perCall = Fleet.costNanos(fleet.get(0).post("/v1/chat/completions", Fleet.chat(customer)));
         long pendingEarly;
         long pendingLate;
@@ -83,9 +90,11 @@ class SpendDurabilityTest {
                     Thread.sleep(2_000);
                     postgres.stop();
                     Thread.sleep(5_000);
-                    long early = store.pendingNanos(customer).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    long early =
+                            store.pendingNanos(customer).toCompletableFuture().get(5, TimeUnit.SECONDS);
                     Thread.sleep(24_000);
-                    long late = store.pendingNanos(customer).toCompletableFuture().get(5, TimeUnit.SECONDS);
+                    long late =
+                            store.pendingNanos(customer).toCompletableFuture().get(5, TimeUnit.SECONDS);
                     Thread.sleep(1_000);
                     postgres.startAgain();
                     return new long[] {early, late};
@@ -100,14 +109,16 @@ class SpendDurabilityTest {
 
             // Drains by itself (flush interval 1 s) once the database is back.
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline && store.pendingNanos(customer).toCompletableFuture().get() > 0) {
+            while (System.nanoTime() < deadline
+                    && store.pendingNanos(customer).toCompletableFuture().get() > 0) {
                 Thread.sleep(200);
             }
             assertThat(store.pendingNanos(customer).toCompletableFuture().get()).isZero();
         }
         long maxLatency = calls.stream().mapToLong(Load.Call::latencyMs).max().orElse(0);
-        System.out.printf("pg-outage: %d calls, %d ok, pending %d then %d nanos, max latency %d ms%n", calls.size(),
-                Load.okCount(calls), pendingEarly, pendingLate, maxLatency);
+        System.out.printf(
+                "pg-outage: %d calls, %d ok, pending %d then %d nanos, max latency %d ms%n",
+                calls.size(), Load.okCount(calls), pendingEarly, pendingLate, maxLatency);
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isEqualTo(200));
         assertThat(pendingEarly).isPositive();
         assertThat(pendingLate).isGreaterThan(pendingEarly);
@@ -130,14 +141,16 @@ class SpendDurabilityTest {
         // first; the claim then hands out that batch again, which is exactly the replay case.)
         try (RedisLimitStore store = RedisLimitStore.connect(redis.url(), Duration.ofSeconds(5), fleet.prefix);
                 Database db = Database.open(postgres.url(), Files.createTempDirectory("tg-db-"), 2)) {
-            PendingBatch batch = store.claimPending(customer).toCompletableFuture().get();
+            PendingBatch batch =
+                    store.claimPending(customer).toCompletableFuture().get();
             if (!batch.isEmpty()) {
                 new SpendRepository(db.dataSource()).applyBatch(batch, System.currentTimeMillis());
             }
         }
         fleet.flushAll(); // re-claims the unacknowledged batch: the database says "applied", nothing is added
         long afterDeadFlusher = dbSpend(customer);
-        assertThat(afterDeadFlusher).isEqualTo(costs.stream().mapToLong(Long::longValue).sum());
+        assertThat(afterDeadFlusher)
+                .isEqualTo(costs.stream().mapToLong(Long::longValue).sum());
 
         // More calls while all three instances flush in a tight loop, racing for the same customer.
         AtomicBoolean racing = new AtomicBoolean(true);
@@ -166,6 +179,7 @@ class SpendDurabilityTest {
         assertThat(calls).allSatisfy(c -> assertThat(c.status()).isEqualTo(200));
         assertThat(dbSpend(customer)).isEqualTo(afterDeadFlusher + Load.okCost(calls));
         assertThat(dbRequests(customer)).isEqualTo(9 + Load.okCount(calls));
-        assertThat(postgres.queryLong("SELECT COUNT(*) FROM tg_spend_batch WHERE customer_id = ?", customer)).isPositive();
+        assertThat(postgres.queryLong("SELECT COUNT(*) FROM tg_spend_batch WHERE customer_id = ?", customer))
+                .isPositive();
     }
 }

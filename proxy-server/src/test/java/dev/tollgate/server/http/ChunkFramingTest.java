@@ -26,7 +26,9 @@ class ChunkFramingTest {
             body[n - 1] = 'z';
             ByteBuf ours = ChunkFraming.frame(ByteBufAllocator.DEFAULT, Unpooled.wrappedBuffer(body));
             try {
-                assertThat(ours.toString(StandardCharsets.ISO_8859_1)).as("size %d", n).isEqualTo(encoded(body));
+                assertThat(ours.toString(StandardCharsets.ISO_8859_1))
+                        .as("size %d", n)
+                        .isEqualTo(encoded(body));
             } finally {
                 ours.release();
             }

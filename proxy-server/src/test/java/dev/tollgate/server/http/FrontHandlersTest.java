@@ -3,10 +3,10 @@ package dev.tollgate.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.testing.LeakGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -46,8 +46,10 @@ class FrontHandlersTest {
     }
 
     private static EmbeddedChannel front() {
-        return new EmbeddedChannel(new HttpServerCodec(ServerInitializer.MAX_INITIAL_LINE, ServerInitializer.MAX_HEADER_SIZE, 65536),
-                new DecoderFailureHandler(), new JsonBodyAggregator(MAX_BODY));
+        return new EmbeddedChannel(
+                new HttpServerCodec(ServerInitializer.MAX_INITIAL_LINE, ServerInitializer.MAX_HEADER_SIZE, 65536),
+                new DecoderFailureHandler(),
+                new JsonBodyAggregator(MAX_BODY));
     }
 
     private static void writeByteByByte(EmbeddedChannel ch, String s) {
@@ -80,7 +82,9 @@ class FrontHandlersTest {
         JsonNode root = Json.MAPPER.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
         JsonNode e = root.get("error");
         assertThat(e).as(response).isNotNull();
-        assertThat(e.has("message") && e.has("type") && e.has("param") && e.has("code")).as(response).isTrue();
+        assertThat(e.has("message") && e.has("type") && e.has("param") && e.has("code"))
+                .as(response)
+                .isTrue();
         return e;
     }
 
@@ -88,7 +92,10 @@ class FrontHandlersTest {
     void validRequestFedByteByBytePassesAsOneFullRequest() {
         EmbeddedChannel ch = front();
         String body = "{\"model\":\"m\"}";
-        writeByteByByte(ch, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
+        writeByteByByte(
+                ch,
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                        + body);
         FullHttpRequest req = ch.readInbound();
         assertThat(req).isNotNull();
         assertThat(req.uri()).isEqualTo("/v1/chat/completions");
@@ -103,8 +110,10 @@ class FrontHandlersTest {
     @Test
     void crlfAndChunkedBodyFedByteByByteIsAggregated() {
         EmbeddedChannel ch = front();
-        writeByteByByte(ch, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "5\r\n{\"a\":\r\n3\r\n12}\r\n0\r\n\r\n");
+        writeByteByByte(
+                ch,
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "5\r\n{\"a\":\r\n3\r\n12}\r\n0\r\n\r\n");
         FullHttpRequest req = ch.readInbound();
         assertThat(req.content().toString(StandardCharsets.UTF_8)).isEqualTo("{\"a\":12}");
         req.release();
@@ -127,8 +136,9 @@ class FrontHandlersTest {
     @Test
     void tooLargeHeadersAreJson431() throws Exception {
         EmbeddedChannel ch = front();
-        ch.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nX-A: " + "b".repeat(ServerInitializer.MAX_HEADER_SIZE)
-                + "\r\n\r\n", StandardCharsets.ISO_8859_1));
+        ch.writeInbound(Unpooled.copiedBuffer(
+                "GET / HTTP/1.1\r\nX-A: " + "b".repeat(ServerInitializer.MAX_HEADER_SIZE) + "\r\n\r\n",
+                StandardCharsets.ISO_8859_1));
         String res = outbound(ch);
         assertThat(status(res)).isEqualTo(431);
         assertThat(errorOf(res).get("code").asText()).isEqualTo("headers_too_large");
@@ -140,7 +150,8 @@ class FrontHandlersTest {
     @Test
     void garbageFramingIsJson400AndTheRestIsIgnored() throws Exception {
         EmbeddedChannel ch = front();
-        ch.writeInbound(Unpooled.copiedBuffer("POST / HTTP/1.1\r\nContent-Length: twelve\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        ch.writeInbound(Unpooled.copiedBuffer(
+                "POST / HTTP/1.1\r\nContent-Length: twelve\r\n\r\nGET / HTTP/1.1\r\n\r\n",
                 StandardCharsets.ISO_8859_1));
         String res = outbound(ch);
         assertThat(status(res)).isEqualTo(400);
@@ -154,13 +165,16 @@ class FrontHandlersTest {
     void decoderFailuresAreClassified() {
         TollgateException frame = DecoderFailureHandler.classify(new TooLongFrameException("x"));
         assertThat(frame.kind()).isEqualTo(ErrorKind.HEADERS_TOO_LARGE);
-        assertThat(DecoderFailureHandler.classify(new IllegalArgumentException("x")).status()).isEqualTo(400);
+        assertThat(DecoderFailureHandler.classify(new IllegalArgumentException("x"))
+                        .status())
+                .isEqualTo(400);
     }
 
     @Test
     void contentLengthOverLimitIsJson413BeforeAnyBodyByte() throws Exception {
         EmbeddedChannel ch = front();
-        writeByteByByte(ch, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + (MAX_BODY + 1) + "\r\n\r\n");
+        writeByteByByte(
+                ch, "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: " + (MAX_BODY + 1) + "\r\n\r\n");
         String res = outbound(ch);
         assertThat(status(res)).isEqualTo(413);
         assertThat(errorOf(res).get("code").asText()).isEqualTo("request_too_large");
@@ -181,8 +195,12 @@ class FrontHandlersTest {
         ch.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[60])));
         FullHttpResponse res = ch.readOutbound();
         assertThat(res.status().code()).isEqualTo(413);
-        assertThat(res.headers().getInt(HttpHeaderNames.CONTENT_LENGTH)).isEqualTo(res.content().readableBytes());
-        assertThat(Json.MAPPER.readTree(res.content().toString(StandardCharsets.UTF_8)).at("/error/code").asText())
+        assertThat(res.headers().getInt(HttpHeaderNames.CONTENT_LENGTH))
+                .isEqualTo(res.content().readableBytes());
+        assertThat(Json.MAPPER
+                        .readTree(res.content().toString(StandardCharsets.UTF_8))
+                        .at("/error/code")
+                        .asText())
                 .isEqualTo("request_too_large");
         res.release();
         // Nothing was passed on, and the connection is closed: the rest of the body is never read.
@@ -199,7 +217,10 @@ class FrontHandlersTest {
         ch.writeInbound(big);
         FullHttpResponse refused = ch.readOutbound();
         assertThat(refused.status().code()).isIn(413, 417);
-        assertThat(Json.MAPPER.readTree(refused.content().toString(StandardCharsets.UTF_8)).has("error")).isTrue();
+        assertThat(Json.MAPPER
+                        .readTree(refused.content().toString(StandardCharsets.UTF_8))
+                        .has("error"))
+                .isTrue();
         refused.release();
         assertThat((Object) ch.readInbound()).isNull();
         assertThat(ch.finishAndReleaseAll()).isFalse();

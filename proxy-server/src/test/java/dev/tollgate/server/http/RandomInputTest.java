@@ -5,15 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
 import dev.tollgate.server.proxy.E2e;
 import dev.tollgate.server.proxy.RawHttp;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -47,15 +48,24 @@ class RandomInputTest {
                 + "\"function\":{\"name\":\"f\",\"parameters\":{}}}],\"n\":1,\"temperature\":0.5}",
         "{\"model\":\"mock\",\"input\":[\"a\",\"b\"]}",
     };
-    private static final String[] PATHS = {"/v1/chat/completions", "/chat/completions", "/v1/chat/completions",
-        "/v1/embeddings", "/v1/models", "/v1/chat/completions?x=1", "/nope", "/customer/info?end_user_id=fz-1"};
+    private static final String[] PATHS = {
+        "/v1/chat/completions",
+        "/chat/completions",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/models",
+        "/v1/chat/completions?x=1",
+        "/nope",
+        "/customer/info?end_user_id=fz-1"
+    };
 
     static FakeUpstream upstream;
     static TestProxy proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).chunkCount(3).maxRecordedRequests(10));
+        upstream = FakeUpstream.start(
+                FakeUpstreamOptions.defaults().ioThreads(1).chunkCount(3).maxRecordedRequests(10));
         proxy = TestProxy.start("""
                 model_list:
                   - {model_name: fake, litellm_params: {model: openai/gpt-4o, api_base: "%s", api_key: k}, model_info: %s}
@@ -119,7 +129,8 @@ class RandomInputTest {
 
     private static byte[] request(String method, String path, List<String> headers, byte[] body) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        StringBuilder head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: localhost\r\n");
+        StringBuilder head =
+                new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: localhost\r\n");
         for (String h : headers) {
             head.append(h).append("\r\n");
         }
@@ -132,7 +143,7 @@ class RandomInputTest {
     private static List<String> headers(Random rnd) {
         List<String> h = new ArrayList<>();
         switch (rnd.nextInt(12)) {
-            case 0 -> { }
+            case 0 -> {}
             case 1 -> h.add("Authorization: Bearer sk-wrong");
             case 2 -> h.add("Authorization: Basic " + TestProxy.KEY);
             case 3 -> h.add("Authorization: Bearer ");
@@ -142,7 +153,7 @@ class RandomInputTest {
             default -> h.add("Authorization: Bearer " + TestProxy.KEY);
         }
         switch (rnd.nextInt(6)) {
-            case 0 -> { }
+            case 0 -> {}
             case 1 -> h.add("Content-Type: text/plain");
             case 2 -> h.add("Content-Type: application/json; charset=utf-8");
             case 3 -> h.add("Content-Type: " + randomToken(rnd, 12));
@@ -192,8 +203,23 @@ class RandomInputTest {
         List<String> names = new ArrayList<>();
         target.fieldNames().forEachRemaining(names::add);
         String field = names.isEmpty() || rnd.nextInt(4) == 0
-                ? new String[] {"model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "user",
-                    "n", "mock_response", "input", "content", "role", "include_usage", "x"}[rnd.nextInt(14)]
+                ? new String[] {
+                            "model",
+                            "messages",
+                            "stream",
+                            "stream_options",
+                            "max_tokens",
+                            "max_completion_tokens",
+                            "user",
+                            "n",
+                            "mock_response",
+                            "input",
+                            "content",
+                            "role",
+                            "include_usage",
+                            "x"
+                        }
+                        [rnd.nextInt(14)]
                 : names.get(rnd.nextInt(names.size()));
         if (rnd.nextInt(5) == 0) {
             target.remove(field);
@@ -221,10 +247,12 @@ class RandomInputTest {
             case 2 -> f.numberNode(rnd.nextInt(5) - 1);
             case 3 -> f.numberNode(Long.MAX_VALUE - rnd.nextInt(3));
             case 4 -> f.numberNode(Long.MIN_VALUE);
-            case 5 -> f.numberNode(new java.math.BigInteger("123456789012345678901234567890"));
+            case 5 -> f.numberNode(new BigInteger("123456789012345678901234567890"));
             case 6 -> f.numberNode(rnd.nextDouble() * 1e20);
             case 7 -> f.textNode("");
-            case 8 -> f.textNode(new String[] {"mock", "fake", "gpt-4o", "user", "assistant", "\u0000", "\u2603", "[DONE]"}[rnd.nextInt(8)]);
+            case 8 ->
+                f.textNode(new String[] {"mock", "fake", "gpt-4o", "user", "assistant", "\u0000", "\u2603", "[DONE]"}
+                        [rnd.nextInt(8)]);
             case 9 -> f.textNode(randomValue(rnd));
             case 10 -> f.numberNode(Integer.MAX_VALUE + (long) rnd.nextInt(1000));
             case 11 -> {
@@ -243,7 +271,9 @@ class RandomInputTest {
             }
             default -> {
                 ObjectNode o = f.objectNode();
-                o.set(new String[] {"include_usage", "content", "type", "x"}[rnd.nextInt(4)], randomJson(rnd, depth - 1));
+                o.set(
+                        new String[] {"include_usage", "content", "type", "x"}[rnd.nextInt(4)],
+                        randomJson(rnd, depth - 1));
                 yield o;
             }
         };

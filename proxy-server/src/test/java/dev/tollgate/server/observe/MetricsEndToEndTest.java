@@ -3,12 +3,12 @@ package dev.tollgate.server.observe;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.testing.WebhookReceiver;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.WebhookReceiver;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +42,8 @@ class MetricsEndToEndTest {
     static void start() throws Exception {
         upstream = FakeUpstream.start(FakeUpstreamOptions.defaults());
         receiver = new WebhookReceiver();
-        proxy = TestProxy.start(config(3, true), Files.createTempDirectory("tg-metrics-"), Map.of("WEBHOOK_URL", receiver.url()));
+        proxy = TestProxy.start(
+                config(3, true), Files.createTempDirectory("tg-metrics-"), Map.of("WEBHOOK_URL", receiver.url()));
     }
 
     @AfterAll
@@ -82,48 +83,106 @@ class MetricsEndToEndTest {
     @Test
     void valuesMoveAsCallsHappen() throws Exception {
         Scrape before = scrape(proxy);
-        assertThat(proxy.post("/customer/new", "{\"user_id\":\"m-budget\",\"max_budget\":0.0000001}").statusCode()).isEqualTo(200);
-        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "m-a", false)).statusCode()).isEqualTo(200);
-        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "m-a", true)).statusCode()).isEqualTo(200);
-        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("mock", "m-b", false)).statusCode()).isEqualTo(200);
-        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("mock", "m-budget", false)).statusCode()).isEqualTo(200);
+        assertThat(proxy.post("/customer/new", "{\"user_id\":\"m-budget\",\"max_budget\":0.0000001}")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "m-a", false))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "m-a", true))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("mock", "m-b", false))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("mock", "m-budget", false))
+                        .statusCode())
+                .isEqualTo(200);
         HttpResponse<String> overBudget = proxy.post("/v1/chat/completions", TestProxy.chat("mock", "m-budget", false));
         assertThat(overBudget.statusCode()).as(overBudget.body()).isEqualTo(400);
-        HttpResponse<String> badKey = proxy.post("/v1/chat/completions", TestProxy.chat("mock", "m-b", false),
+        HttpResponse<String> badKey = proxy.post(
+                "/v1/chat/completions",
+                TestProxy.chat("mock", "m-b", false),
                 Map.of("Authorization", "Bearer sk-wrong"));
         assertThat(badKey.statusCode()).isEqualTo(401);
         Scrape after = scrape(proxy);
 
         String[] nonStream = {"model", "gpt-4o", "route", "/chat/completions", "status", "200", "stream", "false"};
-        assertThat(after.value("tollgate_requests_total", nonStream) - before.value("tollgate_requests_total", nonStream)).isEqualTo(1);
-        assertThat(delta(before, after, "tollgate_requests_total", "model", "mock", "route", "/chat/completions", "status", "200",
-                "stream", "false")).isEqualTo(2);
-        assertThat(delta(before, after, "tollgate_refusals_total", "reason", "auth")).isEqualTo(1);
-        assertThat(delta(before, after, "tollgate_refusals_total", "reason", "budget")).isEqualTo(1);
-        assertThat(delta(before, after, "tollgate_refusals_total", "reason", "rpm")).isZero();
-        assertThat(delta(before, after, "tollgate_tokens_total", "model", "gpt-4o", "direction", "input")).isPositive();
-        assertThat(delta(before, after, "tollgate_tokens_total", "model", "gpt-4o", "direction", "output")).isPositive();
-        assertThat(delta(before, after, "tollgate_spend_usd_total", "model", "gpt-4o")).isPositive();
-        assertThat(delta(before, after, "tollgate_spend_usd_total", "model", "mock")).isPositive();
-        assertThat(delta(before, after, "tollgate_request_duration_seconds_count", "model", "gpt-4o", "stream", "true")).isEqualTo(1);
-        assertThat(delta(before, after, "tollgate_upstream_duration_seconds_count", "model", "gpt-4o", "stream", "false")).isEqualTo(1);
-        assertThat(delta(before, after, "tollgate_upstream_duration_seconds_count", "model", "mock", "stream", "false")).isZero();
-        assertThat(delta(before, after, "tollgate_proxy_overhead_seconds_count", "model", "mock", "stream", "false")).isEqualTo(2);
-        assertThat(delta(before, after, "tollgate_stream_time_to_first_byte_seconds_count", "model", "gpt-4o", "stream", "true"))
+        assertThat(after.value("tollgate_requests_total", nonStream)
+                        - before.value("tollgate_requests_total", nonStream))
+                .isEqualTo(1);
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_requests_total",
+                        "model",
+                        "mock",
+                        "route",
+                        "/chat/completions",
+                        "status",
+                        "200",
+                        "stream",
+                        "false"))
+                .isEqualTo(2);
+        assertThat(delta(before, after, "tollgate_refusals_total", "reason", "auth"))
+                .isEqualTo(1);
+        assertThat(delta(before, after, "tollgate_refusals_total", "reason", "budget"))
+                .isEqualTo(1);
+        assertThat(delta(before, after, "tollgate_refusals_total", "reason", "rpm"))
+                .isZero();
+        assertThat(delta(before, after, "tollgate_tokens_total", "model", "gpt-4o", "direction", "input"))
+                .isPositive();
+        assertThat(delta(before, after, "tollgate_tokens_total", "model", "gpt-4o", "direction", "output"))
+                .isPositive();
+        assertThat(delta(before, after, "tollgate_spend_usd_total", "model", "gpt-4o"))
+                .isPositive();
+        assertThat(delta(before, after, "tollgate_spend_usd_total", "model", "mock"))
+                .isPositive();
+        assertThat(delta(before, after, "tollgate_request_duration_seconds_count", "model", "gpt-4o", "stream", "true"))
+                .isEqualTo(1);
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_upstream_duration_seconds_count",
+                        "model",
+                        "gpt-4o",
+                        "stream",
+                        "false"))
+                .isEqualTo(1);
+        assertThat(delta(before, after, "tollgate_upstream_duration_seconds_count", "model", "mock", "stream", "false"))
+                .isZero();
+        assertThat(delta(before, after, "tollgate_proxy_overhead_seconds_count", "model", "mock", "stream", "false"))
+                .isEqualTo(2);
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_stream_time_to_first_byte_seconds_count",
+                        "model",
+                        "gpt-4o",
+                        "stream",
+                        "true"))
                 .isEqualTo(1);
         // Overhead never exceeds the total.
         assertThat(after.value("tollgate_proxy_overhead_seconds_sum", "model", "gpt-4o", "stream", "false"))
-                .isLessThanOrEqualTo(after.value("tollgate_request_duration_seconds_sum", "model", "gpt-4o", "stream", "false"));
+                .isLessThanOrEqualTo(
+                        after.value("tollgate_request_duration_seconds_sum", "model", "gpt-4o", "stream", "false"));
         // Per customer (enabled here, cap 3).
         assertThat(after.value("litellm_spend_metric_total", "end_user", "m-a")).isPositive();
-        assertThat(after.value("litellm_requests_metric_total", "end_user", "m-a")).isGreaterThanOrEqualTo(2);
-        assertThat(after.value("litellm_total_tokens_metric_total", "end_user", "m-a")).isPositive();
-        assertThat(after.has("tollgate_end_user_remaining_budget_usd", "end_user", "m-budget")).isTrue();
-        assertThat(after.value("tollgate_end_user_remaining_budget_usd", "end_user", "m-budget")).isZero();
+        assertThat(after.value("litellm_requests_metric_total", "end_user", "m-a"))
+                .isGreaterThanOrEqualTo(2);
+        assertThat(after.value("litellm_total_tokens_metric_total", "end_user", "m-a"))
+                .isPositive();
+        assertThat(after.has("tollgate_end_user_remaining_budget_usd", "end_user", "m-budget"))
+                .isTrue();
+        assertThat(after.value("tollgate_end_user_remaining_budget_usd", "end_user", "m-budget"))
+                .isZero();
         // Webhook pipeline, JVM and Netty.
-        Observe.await("spend_tracked deliveries", () -> receiver.events("spend_tracked").size() >= 4);
+        Observe.await(
+                "spend_tracked deliveries",
+                () -> receiver.events("spend_tracked").size() >= 4);
         Scrape later = scrape(proxy);
-        assertThat(later.value("tollgate_webhook_deliveries_total", "result", "delivered")).isGreaterThanOrEqualTo(4);
+        assertThat(later.value("tollgate_webhook_deliveries_total", "result", "delivered"))
+                .isGreaterThanOrEqualTo(4);
         assertThat(later.hasMetric("tollgate_webhook_queue_depth")).isTrue();
         assertThat(later.hasMetric("jvm_memory_used_bytes")).isTrue();
         assertThat(later.hasMetric("netty_allocator_memory_used")).isTrue();
@@ -143,15 +202,21 @@ class MetricsEndToEndTest {
             Scrape warm = scrape(p);
             callDistinctCustomers(p, "card-", 10_000);
             Scrape after = scrape(p);
-            for (String name : List.of("litellm_spend_metric_total", "litellm_requests_metric_total", "litellm_total_tokens_metric_total")) {
+            for (String name : List.of(
+                    "litellm_spend_metric_total",
+                    "litellm_requests_metric_total",
+                    "litellm_total_tokens_metric_total")) {
                 assertThat(after.count(name)).as(name).isEqualTo(6);
                 assertThat(after.has(name, "end_user", "__other__")).isTrue();
             }
             assertThat(after.countPrefix("tollgate_")).isEqualTo(warm.countPrefix("tollgate_"));
             assertThat(after.countPrefix("litellm_")).isEqualTo(warm.countPrefix("litellm_"));
-            assertThat(after.value("litellm_requests_metric_total", "end_user", "__other__")).isGreaterThanOrEqualTo(10_100 - 5);
-            double perCustomer = after.series.entrySet().stream().filter(e -> e.getKey().startsWith("litellm_requests_metric_total{"))
-                    .mapToDouble(Map.Entry::getValue).sum();
+            assertThat(after.value("litellm_requests_metric_total", "end_user", "__other__"))
+                    .isGreaterThanOrEqualTo(10_100 - 5);
+            double perCustomer = after.series.entrySet().stream()
+                    .filter(e -> e.getKey().startsWith("litellm_requests_metric_total{"))
+                    .mapToDouble(Map.Entry::getValue)
+                    .sum();
             assertThat(perCustomer).isEqualTo(10_100);
         }
         // Off by default: no per-customer series at all.
@@ -159,21 +224,35 @@ class MetricsEndToEndTest {
             callDistinctCustomers(p, "off-", 50);
             Scrape s = scrape(p);
             assertThat(s.text).doesNotContain("end_user=").doesNotContain("litellm_spend_metric");
-            assertThat(s.value("tollgate_requests_total", "model", "mock", "route", "/chat/completions", "status", "200", "stream",
-                    "false")).isEqualTo(50);
+            assertThat(s.value(
+                            "tollgate_requests_total",
+                            "model",
+                            "mock",
+                            "route",
+                            "/chat/completions",
+                            "status",
+                            "200",
+                            "stream",
+                            "false"))
+                    .isEqualTo(50);
         }
     }
 
     private static void callDistinctCustomers(TestProxy p, String prefix, int n) throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Semaphore window = new Semaphore(16);
         List<CompletableFuture<Integer>> all = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             window.acquire();
-            HttpRequest r = HttpRequest.newBuilder(URI.create(p.base() + "/v1/chat/completions")).timeout(Duration.ofSeconds(30))
-                    .header("Authorization", "Bearer " + TestProxy.KEY).header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(TestProxy.chat("mock", prefix + i, false))).build();
-            all.add(client.sendAsync(r, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode)
+            HttpRequest r = HttpRequest.newBuilder(URI.create(p.base() + "/v1/chat/completions"))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Authorization", "Bearer " + TestProxy.KEY)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(TestProxy.chat("mock", prefix + i, false)))
+                    .build();
+            all.add(client.sendAsync(r, HttpResponse.BodyHandlers.discarding())
+                    .thenApply(HttpResponse::statusCode)
                     .whenComplete((s, e) -> window.release()));
         }
         for (CompletableFuture<Integer> f : all) {
@@ -197,14 +276,28 @@ class MetricsEndToEndTest {
                 }
             }
         }
-        assertThat(names).contains("tollgate_spend_usd_total", "litellm_spend_metric_total", "tollgate_refusals_total",
-                "tollgate_proxy_overhead_seconds_bucket", "tollgate_spend_flush_lag_seconds", "tollgate_webhook_retries_total");
-        assertThat(proxy.post("/customer/new", "{\"user_id\":\"d-budget\",\"max_budget\":100}").statusCode()).isEqualTo(200);
-        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "d-budget", true)).statusCode()).isEqualTo(200);
-        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "d-a", false)).statusCode()).isEqualTo(200);
+        assertThat(names)
+                .contains(
+                        "tollgate_spend_usd_total",
+                        "litellm_spend_metric_total",
+                        "tollgate_refusals_total",
+                        "tollgate_proxy_overhead_seconds_bucket",
+                        "tollgate_spend_flush_lag_seconds",
+                        "tollgate_webhook_retries_total");
+        assertThat(proxy.post("/customer/new", "{\"user_id\":\"d-budget\",\"max_budget\":100}")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "d-budget", true))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "d-a", false))
+                        .statusCode())
+                .isEqualTo(200);
         Scrape s = scrape(proxy);
         for (String name : names) {
-            assertThat(s.hasMetric(name)).as("dashboard metric %s on /metrics", name).isTrue();
+            assertThat(s.hasMetric(name))
+                    .as("dashboard metric %s on /metrics", name)
+                    .isTrue();
         }
     }
 }

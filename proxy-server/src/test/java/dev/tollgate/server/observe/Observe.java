@@ -14,8 +14,7 @@ import java.util.function.BooleanSupplier;
 final class Observe {
     static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
 
-    private Observe() {
-    }
+    private Observe() {}
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -28,14 +27,17 @@ final class Observe {
     }
 
     static String sha256(String s) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        return HexFormat.of()
+                .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A fresh PostgreSQL database, dropped on close. */
     record Pg(String name) implements AutoCloseable {
         static Pg create() throws Exception {
-            String name = "tg_obs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
+            String name =
+                    "tg_obs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+            try (Connection c = DriverManager.getConnection(PG_ADMIN);
+                    Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + name);
             }
             return new Pg(name);
@@ -46,7 +48,8 @@ final class Observe {
         }
 
         long count(String sql) throws Exception {
-            try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement();
+            try (Connection c = DriverManager.getConnection(url());
+                    Statement s = c.createStatement();
                     var rs = s.executeQuery(sql)) {
                 rs.next();
                 return rs.getLong(1);
@@ -55,7 +58,8 @@ final class Observe {
 
         @Override
         public void close() throws Exception {
-            try (Connection c = DriverManager.getConnection(PG_ADMIN); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(PG_ADMIN);
+                    Statement s = c.createStatement()) {
                 s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
             }
         }

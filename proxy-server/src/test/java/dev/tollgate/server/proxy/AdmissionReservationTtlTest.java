@@ -8,6 +8,7 @@ import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -30,12 +31,10 @@ class AdmissionReservationTtlTest {
         }
 
         @Override
-        public void invalidate(String customerId) {
-        }
+        public void invalidate(String customerId) {}
 
         @Override
-        public void invalidateAll() {
-        }
+        public void invalidateAll() {}
     }
 
     private static boolean admitted(Admission a, long nowMs) throws Exception {
@@ -43,7 +42,7 @@ class AdmissionReservationTtlTest {
         try {
             t.get(5, TimeUnit.SECONDS);
             return true;
-        } catch (java.util.concurrent.ExecutionException refused) {
+        } catch (ExecutionException refused) {
             return false;
         }
     }
@@ -52,10 +51,12 @@ class AdmissionReservationTtlTest {
     void anUnsettledReservationHoldsTheBudgetForTheConfiguredTtlOnly() throws Exception {
         long ttlMs = 120_000;
         try (InProcessLimitStore store = new InProcessLimitStore()) {
-            Admission admission = new Admission(new FixedCatalog(), store, true, 400, reason -> { }, ttlMs);
+            Admission admission = new Admission(new FixedCatalog(), store, true, 400, reason -> {}, ttlMs);
 
             assertThat(admitted(admission, T0)).isTrue(); // reserves the whole budget, never settled
-            assertThat(admitted(admission, T0 + 60_000 + ttlMs - 1)).as("still held").isFalse();
+            assertThat(admitted(admission, T0 + 60_000 + ttlMs - 1))
+                    .as("still held")
+                    .isFalse();
             assertThat(admitted(admission, T0 + 60_000 + ttlMs)).as("expired").isTrue();
         }
     }

@@ -5,10 +5,10 @@ import static dev.tollgate.server.proxy.E2e.spend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +42,10 @@ class ConcurrentCallsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(2).promptTokens(PROMPT).chunkCount(COMPLETION)
+        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults()
+                .ioThreads(2)
+                .promptTokens(PROMPT)
+                .chunkCount(COMPLETION)
                 .latency(Duration.ofMillis(20)));
         proxy = TestProxy.start("""
                 model_list:
@@ -59,14 +62,16 @@ class ConcurrentCallsTest {
         LeakGuard.assertNoLeaks();
     }
 
-    private record Call(int i, String model, String customer, boolean stream) {
-    }
+    private record Call(int i, String model, String customer, boolean stream) {}
 
     @Test
     void twoHundredConcurrentMixedCallsAllSucceedWithCorrectBodies() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(8);
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(pool)
-                .connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(pool)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
         try {
             List<Call> calls = new ArrayList<>();
             Map<String, Integer> fakeCallsPerCustomer = new TreeMap<>();
@@ -82,9 +87,11 @@ class ConcurrentCallsTest {
             List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
             for (Call c : calls) {
                 HttpRequest r = HttpRequest.newBuilder(URI.create(proxy.base() + "/v1/chat/completions"))
-                        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + TestProxy.KEY)
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Authorization", "Bearer " + TestProxy.KEY)
                         .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(TestProxy.chat(c.model(), c.customer(), c.stream()))).build();
+                        .POST(HttpRequest.BodyPublishers.ofString(TestProxy.chat(c.model(), c.customer(), c.stream())))
+                        .build();
                 futures.add(client.sendAsync(r, HttpResponse.BodyHandlers.ofString()));
             }
             CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -94,11 +101,16 @@ class ConcurrentCallsTest {
                 assertThat(r.statusCode()).as(c + " " + r.body()).isEqualTo(200);
                 String expected = c.model().equals("fake") ? E2e.fakeText(COMPLETION) : "hello there, friend";
                 if (c.stream()) {
-                    assertThat(r.body()).as(c.toString()).endsWith("data: [DONE]\n\n").doesNotContain("\"choices\":[]");
+                    assertThat(r.body())
+                            .as(c.toString())
+                            .endsWith("data: [DONE]\n\n")
+                            .doesNotContain("\"choices\":[]");
                     assertThat(streamedText(r.body())).as(c.toString()).isEqualTo(expected);
                 } else {
                     JsonNode body = json(r.body());
-                    assertThat(body.at("/choices/0/message/content").asText()).as(c.toString()).isEqualTo(expected);
+                    assertThat(body.at("/choices/0/message/content").asText())
+                            .as(c.toString())
+                            .isEqualTo(expected);
                 }
             }
             assertThat(upstream.requestCount()).isEqualTo(CALLS / 2);

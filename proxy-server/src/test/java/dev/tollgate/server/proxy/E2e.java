@@ -16,11 +16,11 @@ import java.util.concurrent.Callable;
 public final class E2e {
     /** Prices every test config puts in {@code model_info}: USD per token. */
     public static final BigDecimal IN = new BigDecimal("0.000001");
+
     public static final BigDecimal OUT = new BigDecimal("0.000002");
     public static final String PRICES = "{input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}";
 
-    private E2e() {
-    }
+    private E2e() {}
 
     public static JsonNode json(String s) {
         try {
@@ -43,15 +43,21 @@ public final class E2e {
         assertThat(e.get("message").isTextual()).as(body).isTrue();
         assertThat(e.get("message").asText()).as(body).isNotBlank();
         assertThat(e.get("type").isTextual()).as(body).isTrue();
-        assertThat(e.get("param").isTextual() || e.get("param").isNull()).as(body).isTrue();
+        assertThat(e.get("param").isTextual() || e.get("param").isNull())
+                .as(body)
+                .isTrue();
         assertThat(e.get("code").isTextual() || e.get("code").isNull()).as(body).isTrue();
         assertNoStackTrace(body);
         return e;
     }
 
     public static void assertNoStackTrace(String body) {
-        assertThat(body).doesNotContain("\tat ").doesNotContain("at dev.tollgate.").doesNotContain("at io.netty.")
-                .doesNotContain("Exception:").doesNotContain(".java:");
+        assertThat(body)
+                .doesNotContain("\tat ")
+                .doesNotContain("at dev.tollgate.")
+                .doesNotContain("at io.netty.")
+                .doesNotContain("Exception:")
+                .doesNotContain(".java:");
     }
 
     /** The customer's spend as {@code /customer/info} reports it (USD). */
@@ -105,6 +111,7 @@ public final class E2e {
 
     /** Replaces the per-call values of the fake's answers (id and created) with fixed ones. */
     public static String normalizeIds(String body) {
-        return body.replaceAll("\"id\":\"chatcmpl-fake-\\d+\"", "\"id\":\"ID\"").replaceAll("\"created\":\\d+", "\"created\":0");
+        return body.replaceAll("\"id\":\"chatcmpl-fake-\\d+\"", "\"id\":\"ID\"")
+                .replaceAll("\"created\":\\d+", "\"created\":0");
     }
 }

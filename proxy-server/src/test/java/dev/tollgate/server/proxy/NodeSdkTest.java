@@ -5,10 +5,10 @@ import static dev.tollgate.server.proxy.E2e.spend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.io.File;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,8 @@ class NodeSdkTest {
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).promptTokens(PROMPT).chunkCount(COMPLETION));
+        upstream = FakeUpstream.start(
+                FakeUpstreamOptions.defaults().ioThreads(1).promptTokens(PROMPT).chunkCount(COMPLETION));
         proxy = TestProxy.start("""
                 model_list:
                   - {model_name: gpt-4o-mini, litellm_params: {model: openai/gpt-4o-mini, api_base: "%s", api_key: k}, model_info: %s}
@@ -59,8 +60,11 @@ class NodeSdkTest {
     private static String run(List<String> command, long timeoutSeconds) throws Exception {
         File log = Files.createTempFile("tollgate-node-", ".log").toFile();
         try {
-            Process p = new ProcessBuilder(command).directory(NODE_DIR.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(NODE_DIR.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log)
+                    .start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(command + " did not finish within " + timeoutSeconds + " s:\n"
@@ -77,15 +81,19 @@ class NodeSdkTest {
     }
 
     private static void ensureSdkInstalled() throws Exception {
-        assertThat(NODE_DIR.resolve("sdk-test.mjs")).as("run from the proxy-server module directory").exists();
+        assertThat(NODE_DIR.resolve("sdk-test.mjs"))
+                .as("run from the proxy-server module directory")
+                .exists();
         if (Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
             return;
         }
         try {
             run(List.of("npm", "install", "--no-audit", "--no-fund", "openai@6"), 180);
         } catch (Exception | AssertionError e) {
-            throw new AssertionError("Cannot install the openai npm SDK (is npm and its registry reachable?). "
-                    + "Run `npm install` in proxy-server/src/test/node. Cause: " + e.getMessage(), e);
+            throw new AssertionError(
+                    "Cannot install the openai npm SDK (is npm and its registry reachable?). "
+                            + "Run `npm install` in proxy-server/src/test/node. Cause: " + e.getMessage(),
+                    e);
         }
         assertThat(NODE_DIR.resolve("node_modules/openai")).isDirectory();
     }
@@ -93,7 +101,8 @@ class NodeSdkTest {
     @Test
     void officialNodeSdkCallsStreamsAndIsCharged() throws Exception {
         ensureSdkInstalled();
-        String out = run(List.of("node", "sdk-test.mjs", proxy.base() + "/v1", TestProxy.KEY, "gpt-4o-mini", "sdk-cust"), 60);
+        String out = run(
+                List.of("node", "sdk-test.mjs", proxy.base() + "/v1", TestProxy.KEY, "gpt-4o-mini", "sdk-cust"), 60);
         String lastLine = out.strip().lines().reduce((a, b) -> b).orElseThrow();
         JsonNode result = json(lastLine);
         String expectedText = E2e.fakeText(COMPLETION);
@@ -112,7 +121,8 @@ class NodeSdkTest {
         assertThat(result.get("errorType").asText()).isEqualTo("NotFoundError");
 
         // Both successful calls carried user=sdk-cust; the 404 never reached admission.
-        assertThat(spend(proxy, "sdk-cust")).isEqualByComparingTo(E2e.cost(PROMPT, COMPLETION).multiply(BigDecimal.valueOf(2)));
+        assertThat(spend(proxy, "sdk-cust"))
+                .isEqualByComparingTo(E2e.cost(PROMPT, COMPLETION).multiply(BigDecimal.valueOf(2)));
         assertThat(upstream.requestCount()).isEqualTo(2);
         assertThat(json(upstream.requests().get(0).body()).get("user").asText()).isEqualTo("sdk-cust");
     }

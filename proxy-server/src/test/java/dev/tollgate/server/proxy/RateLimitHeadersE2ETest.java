@@ -3,9 +3,9 @@ package dev.tollgate.server.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,19 +40,28 @@ class RateLimitHeadersE2ETest {
         JsonNode usage = Json.MAPPER.readTree(first.body()).get("usage");
         long completion = usage.get("completion_tokens").asLong();
         assertThat(completion).isPositive();
-        assertThat(first.headers().firstValue("x-ratelimit-end_user-limit-tokens")).hasValue("1000");
-        assertThat(first.headers().firstValue("x-ratelimit-end_user-remaining-tokens")).hasValue(Long.toString(1000 - completion));
-        assertThat(first.headers().firstValue("x-ratelimit-remaining-tokens")).hasValue(Long.toString(1000 - completion));
-        assertThat(first.headers().firstValue("x-ratelimit-end_user-limit-requests")).hasValue("5");
-        assertThat(first.headers().firstValue("x-ratelimit-end_user-remaining-requests")).hasValue("4");
-        assertThat(first.headers().firstValue("x-ratelimit-reset-requests")).hasValueSatisfying(v -> assertThat(v).matches("\\d+(ms|s|m\\d+s)"));
+        assertThat(first.headers().firstValue("x-ratelimit-end_user-limit-tokens"))
+                .hasValue("1000");
+        assertThat(first.headers().firstValue("x-ratelimit-end_user-remaining-tokens"))
+                .hasValue(Long.toString(1000 - completion));
+        assertThat(first.headers().firstValue("x-ratelimit-remaining-tokens"))
+                .hasValue(Long.toString(1000 - completion));
+        assertThat(first.headers().firstValue("x-ratelimit-end_user-limit-requests"))
+                .hasValue("5");
+        assertThat(first.headers().firstValue("x-ratelimit-end_user-remaining-requests"))
+                .hasValue("4");
+        assertThat(first.headers().firstValue("x-ratelimit-reset-requests"))
+                .hasValueSatisfying(v -> assertThat(v).matches("\\d+(ms|s|m\\d+s)"));
 
         HttpResponse<String> second = proxy.post("/chat/completions", TestProxy.chat("mock", "hdr-cust", false));
         // Both calls fall into one clock minute unless the test straddles a boundary.
-        String remaining = second.headers().firstValue("x-ratelimit-end_user-remaining-requests").orElseThrow();
+        String remaining = second.headers()
+                .firstValue("x-ratelimit-end_user-remaining-requests")
+                .orElseThrow();
         assertThat(remaining).isIn("3", "4");
         if (remaining.equals("3")) {
-            assertThat(second.headers().firstValue("x-ratelimit-end_user-remaining-tokens")).hasValue(Long.toString(1000 - 2 * completion));
+            assertThat(second.headers().firstValue("x-ratelimit-end_user-remaining-tokens"))
+                    .hasValue(Long.toString(1000 - 2 * completion));
         }
     }
 }

@@ -107,7 +107,9 @@ public final class RawHttp implements AutoCloseable {
         String line;
         while ((line = readLine()) != null && !line.isEmpty()) {
             int colon = line.indexOf(':');
-            headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+            headers.put(
+                    line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                    line.substring(colon + 1).trim());
         }
         return new Head(Integer.parseInt(parts[1]), headers);
     }
@@ -143,7 +145,8 @@ public final class RawHttp implements AutoCloseable {
             while ((chunk = readChunk()) != null) {
                 body.writeBytes(chunk);
             }
-            throw new IllegalStateException("stream ended with a terminating chunk: " + body.toString(StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "stream ended with a terminating chunk: " + body.toString(StandardCharsets.UTF_8));
         } catch (EOFException | SocketException closed) {
             return body.toByteArray();
         }

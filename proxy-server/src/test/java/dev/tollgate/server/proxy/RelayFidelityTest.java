@@ -9,11 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
-import dev.tollgate.bench.upstream.RecordedRequest;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
+import dev.tollgate.testing.upstream.RecordedRequest;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,16 +41,20 @@ class RelayFidelityTest {
 
     private static final int PROMPT_TOKENS = 7;
     private static final int COMPLETION_TOKENS = 5;
-    private static final HttpClient DIRECT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient DIRECT =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     static FakeUpstream upstream;
     static TestProxy proxy;
 
     @BeforeAll
     static void start() throws Exception {
-        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).promptTokens(PROMPT_TOKENS)
+        upstream = FakeUpstream.start(FakeUpstreamOptions.defaults()
+                .ioThreads(1)
+                .promptTokens(PROMPT_TOKENS)
                 .chunkCount(COMPLETION_TOKENS));
-        proxy = TestProxy.start("""
+        proxy = TestProxy.start(
+                """
                 model_list:
                   - model_name: gpt-4o
                     litellm_params: {model: openai/gpt-4o-2024-08-06, api_base: "%s", api_key: sk-upstream-1}
@@ -76,8 +81,10 @@ class RelayFidelityTest {
     /** Sends {@code body} straight to the fake: what the upstream answers to exactly that request. */
     private static String direct(RecordedRequest rec) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + upstream.port() + rec.uri()))
-                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(rec.body())).build();
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(rec.body()))
+                .build();
         HttpResponse<String> res = DIRECT.send(r, HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
         return res.body();
@@ -92,11 +99,13 @@ class RelayFidelityTest {
         RecordedRequest rec = upstream.lastRequest();
         String fromUpstream = direct(rec);
         // id and created differ per call; everything else, including field order and spacing, must not.
-        assertThat(r.body()).matches("\\{\"id\":\"chatcmpl-fake-\\d+\",\"object\":\"chat.completion\",\"created\":\\d+,.*");
+        assertThat(r.body())
+                .matches("\\{\"id\":\"chatcmpl-fake-\\d+\",\"object\":\"chat.completion\",\"created\":\\d+,.*");
         assertThat(normalizeIds(r.body())).isEqualTo(normalizeIds(fromUpstream));
         assertThat(json(r.body()).at("/choices/0/message/content").asText()).isEqualTo(E2e.fakeText(COMPLETION_TOKENS));
 
-        assertThat(r.headers().firstValue("x-litellm-response-cost")).hasValue(cost(PROMPT_TOKENS, COMPLETION_TOKENS).toPlainString());
+        assertThat(r.headers().firstValue("x-litellm-response-cost"))
+                .hasValue(cost(PROMPT_TOKENS, COMPLETION_TOKENS).toPlainString());
         assertThat(spend(proxy, "relay-json")).isEqualByComparingTo(cost(PROMPT_TOKENS, COMPLETION_TOKENS));
     }
 
@@ -131,7 +140,9 @@ class RelayFidelityTest {
 
         RecordedRequest rec = upstream.lastRequest();
         JsonNode sent = json(rec.body());
-        assertThat(sent.at("/stream_options/include_usage").asBoolean()).as(rec.body()).isTrue();
+        assertThat(sent.at("/stream_options/include_usage").asBoolean())
+                .as(rec.body())
+                .isTrue();
         assertThat(sent.get("model").asText()).isEqualTo("gpt-4o-2024-08-06");
         assertThat(rec.header("authorization")).isEqualTo("Bearer sk-upstream-1");
 
@@ -147,27 +158,34 @@ class RelayFidelityTest {
         List<String> got = events(r.body());
         assertThat(got.stream().map(E2e::normalizeIds).toList()).containsExactlyElementsOf(withoutUsage);
         assertThat(got).hasSize(1 + COMPLETION_TOKENS + 1 + 1);
-        assertThat(r.body()).endsWith("data: [DONE]\n\n").doesNotContain("\"choices\":[]").doesNotContain("prompt_tokens");
+        assertThat(r.body())
+                .endsWith("data: [DONE]\n\n")
+                .doesNotContain("\"choices\":[]")
+                .doesNotContain("prompt_tokens");
         assertThat(spend(proxy, "relay-stream")).isEqualByComparingTo(cost(PROMPT_TOKENS, COMPLETION_TOKENS));
     }
 
     @Test
     void streamWithIncludeUsageGetsExactlyOneUsageChunkBeforeDone() throws Exception {
-        String body = "{\"model\":\"gpt-4o\",\"user\":\"relay-usage\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
-                + "\"messages\":[{\"role\":\"user\",\"content\":\"what time is it\"}]}";
+        String body =
+                "{\"model\":\"gpt-4o\",\"user\":\"relay-usage\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"what time is it\"}]}";
         HttpResponse<String> r = proxy.post("/v1/chat/completions", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
 
         RecordedRequest rec = upstream.lastRequest();
-        List<String> upstreamEvents = events(direct(rec)).stream().map(E2e::normalizeIds).toList();
+        List<String> upstreamEvents =
+                events(direct(rec)).stream().map(E2e::normalizeIds).toList();
         List<String> got = events(r.body());
         assertThat(got.stream().map(E2e::normalizeIds).toList()).containsExactlyElementsOf(upstreamEvents);
 
-        List<String> usageChunks = got.stream().filter(e -> e.contains("\"choices\":[]")).toList();
+        List<String> usageChunks =
+                got.stream().filter(e -> e.contains("\"choices\":[]")).toList();
         assertThat(usageChunks).hasSize(1);
         assertThat(got.get(got.size() - 2)).isEqualTo(usageChunks.get(0));
         assertThat(got.get(got.size() - 1)).isEqualTo("data: [DONE]\n\n");
-        JsonNode usage = json(usageChunks.get(0).substring("data: ".length()).trim()).get("usage");
+        JsonNode usage =
+                json(usageChunks.get(0).substring("data: ".length()).trim()).get("usage");
         assertThat(usage.get("prompt_tokens").asInt()).isEqualTo(PROMPT_TOKENS);
         assertThat(usage.get("completion_tokens").asInt()).isEqualTo(COMPLETION_TOKENS);
         assertThat(usage.get("total_tokens").asInt()).isEqualTo(PROMPT_TOKENS + COMPLETION_TOKENS);
@@ -178,8 +196,8 @@ class RelayFidelityTest {
     void azureDeploymentUsesDeploymentPathApiVersionAndApiKeyHeader() throws Exception {
         for (boolean stream : new boolean[] {false, true}) {
             upstream.reset();
-            HttpResponse<String> r = proxy.post("/chat/completions", TestProxy.chat("azure-gpt", "relay-azure", stream),
-                    Map.of());
+            HttpResponse<String> r =
+                    proxy.post("/chat/completions", TestProxy.chat("azure-gpt", "relay-azure", stream), Map.of());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             RecordedRequest rec = upstream.lastRequest();
             assertThat(rec.path()).isEqualTo("/openai/deployments/my-deploy/chat/completions");
@@ -195,8 +213,8 @@ class RelayFidelityTest {
                 assertThat(normalizeIds(r.body())).isEqualTo(normalizeIds(direct(rec)));
             }
         }
-        assertThat(spend(proxy, "relay-azure")).isEqualByComparingTo(cost(PROMPT_TOKENS, COMPLETION_TOKENS).multiply(
-                java.math.BigDecimal.valueOf(2)));
+        assertThat(spend(proxy, "relay-azure"))
+                .isEqualByComparingTo(cost(PROMPT_TOKENS, COMPLETION_TOKENS).multiply(BigDecimal.valueOf(2)));
     }
 
     private static List<String> fieldNames(JsonNode n) {

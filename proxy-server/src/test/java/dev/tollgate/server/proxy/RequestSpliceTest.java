@@ -15,78 +15,100 @@ import org.junit.jupiter.api.Test;
  * proxy rewrites must arrive exactly as sent (same bytes, same order), whatever the whitespace.
  */
 class RequestSpliceTest {
-    private static final byte[] MODEL = RequestFields.member("model", Json.bytes("gpt-4o-2024"));
+    private static final byte[] MODEL = MemberOffsets.member("model", Json.bytes("gpt-4o-2024"));
 
     private static CompletionRequest parse(String body) {
-        return CompletionRequest.parse(CompletionRequest.Kind.CHAT, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        return CompletionRequest.parse(
+                CompletionRequest.Kind.CHAT, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
     }
 
     private static String upstream(String body, boolean askUsage) {
         CompletionRequest r = parse(body);
-        return new String(r.upstreamBody(MODEL, askUsage && r.stream() && !r.clientWantsUsage()), StandardCharsets.UTF_8);
+        return new String(
+                r.upstreamBody(MODEL, askUsage && r.stream() && !r.clientWantsUsage()), StandardCharsets.UTF_8);
     }
 
     @Test
     void compactBodyKeepsEveryOtherFieldByteForByte() {
-        String body = "{\"model\":\"my-group\",\"user\":\"c1\",\"temperature\":0.70,\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9 \\\"q\\\"\"}],\"tools\":[{\"a\":[1,2,{}]}]}";
-        assertThat(upstream(body, true)).isEqualTo(
-                "{\"model\":\"gpt-4o-2024\",\"user\":\"c1\",\"temperature\":0.70,\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9 \\\"q\\\"\"}],\"tools\":[{\"a\":[1,2,{}]}]}");
+        String body =
+                "{\"model\":\"my-group\",\"user\":\"c1\",\"temperature\":0.70,\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9 \\\"q\\\"\"}],\"tools\":[{\"a\":[1,2,{}]}]}";
+        assertThat(upstream(body, true))
+                .isEqualTo(
+                        "{\"model\":\"gpt-4o-2024\",\"user\":\"c1\",\"temperature\":0.70,\"messages\":[{\"role\":\"user\",\"content\":\"h\\u00e9 \\\"q\\\"\"}],\"tools\":[{\"a\":[1,2,{}]}]}");
     }
 
     @Test
     void prettyPrintedBodyIsSplicedAtMemberBoundaries() throws Exception {
-        String body = "{\n  \"messages\" : [ {\"role\": \"user\", \"content\": \"x\"} ] ,\n  \"model\" :\t\"my-group\"\r\n,\"n\" : 1\n}\n";
+        String body =
+                "{\n  \"messages\" : [ {\"role\": \"user\", \"content\": \"x\"} ] ,\n  \"model\" :\t\"my-group\"\r\n,\"n\" : 1\n}\n";
         String out = upstream(body, true);
-        assertThat(out).isEqualTo("{\"messages\" : [ {\"role\": \"user\", \"content\": \"x\"} ],\"model\":\"gpt-4o-2024\",\"n\" : 1}");
+        assertThat(out)
+                .isEqualTo(
+                        "{\"messages\" : [ {\"role\": \"user\", \"content\": \"x\"} ],\"model\":\"gpt-4o-2024\",\"n\" : 1}");
         assertThat(Json.MAPPER.readTree(out).get("n").asInt()).isEqualTo(1);
     }
 
     @Test
     void streamsAskForUsageKeepingTheClientsOtherStreamOptions() throws Exception {
         JsonNode out = Json.MAPPER.readTree(upstream(
-                "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":1},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", true));
+                "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":1},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                true));
         assertThat(out.get("stream_options").toString()).isEqualTo("{\"include_usage\":true,\"x\":1}");
         assertThat(out.get("model").asText()).isEqualTo("gpt-4o-2024");
-        JsonNode added = Json.MAPPER.readTree(upstream("{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", true));
+        JsonNode added = Json.MAPPER.readTree(upstream(
+                "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", true));
         assertThat(added.get("stream_options").toString()).isEqualTo("{\"include_usage\":true}");
     }
 
     @Test
     void clientThatAskedForUsageKeepsItsBytes() {
-        String body = "{\"model\":\"m\",\"stream\":true,\"stream_options\": {\"include_usage\": true},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        String body =
+                "{\"model\":\"m\",\"stream\":true,\"stream_options\": {\"include_usage\": true},\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
         assertThat(upstream(body, true)).contains("\"stream_options\": {\"include_usage\": true}");
     }
 
     @Test
     void mockResponseAndDuplicateModelsAreDropped() throws Exception {
-        String out = upstream("{\"model\":\"a\",\"mock_response\":\"hi\",\"model\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", false);
+        String out = upstream(
+                "{\"model\":\"a\",\"mock_response\":\"hi\",\"model\":\"b\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                false);
         assertThat(out).isEqualTo("{\"model\":\"gpt-4o-2024\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
         // As a JSON tree reads it, the last duplicate wins.
-        assertThat(parse("{\"model\":\"a\",\"model\":\"b\",\"messages\":[1]}").model()).isEqualTo("b");
+        assertThat(parse("{\"model\":\"a\",\"model\":\"b\",\"messages\":[1]}").model())
+                .isEqualTo("b");
     }
 
     @Test
     void malformedOrTrailingJsonIsRefused() {
         assertThatThrownBy(() -> parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]} {}"))
-                .isInstanceOf(TollgateException.class).hasMessageStartingWith("Request body is not valid JSON");
+                .isInstanceOf(TollgateException.class)
+                .hasMessageStartingWith("Request body is not valid JSON");
         assertThatThrownBy(() -> parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"]}"))
-                .isInstanceOf(TollgateException.class).hasMessageStartingWith("Request body is not valid JSON");
+                .isInstanceOf(TollgateException.class)
+                .hasMessageStartingWith("Request body is not valid JSON");
         assertThatThrownBy(() -> parse("{\"model\":\"m\",\"x\":\"unterminated}"))
-                .isInstanceOf(TollgateException.class).hasMessageStartingWith("Request body is not valid JSON");
-        assertThatThrownBy(() -> parse("[1]")).isInstanceOf(TollgateException.class).hasMessage("Request body must be a JSON object.");
+                .isInstanceOf(TollgateException.class)
+                .hasMessageStartingWith("Request body is not valid JSON");
+        assertThatThrownBy(() -> parse("[1]"))
+                .isInstanceOf(TollgateException.class)
+                .hasMessage("Request body must be a JSON object.");
     }
 
     @Test
     void customerFieldsAndLimitsAreRead() {
-        CompletionRequest r = parse("{\"user\":\"c-9\",\"metadata\":{\"user_id\":\"m\"},\"model\":\"m\",\"max_tokens\":5,\"max_completion_tokens\":7,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
+        CompletionRequest r = parse(
+                "{\"user\":\"c-9\",\"metadata\":{\"user_id\":\"m\"},\"model\":\"m\",\"max_tokens\":5,\"max_completion_tokens\":7,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}");
         assertThat(r.identityFields().get("user").asText()).isEqualTo("c-9");
         assertThat(r.identityFields().get("metadata").get("user_id").asText()).isEqualTo("m");
         assertThat(r.hasUser()).isTrue();
         assertThat(r.maxTokens()).isEqualTo(7);
         assertThat(r.messages().get(0).get("content").asText()).isEqualTo("x");
-        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"max_tokens\":1.5,\"messages\":[1]}")).hasMessageContaining("'max_tokens' must be a positive integer");
-        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"messages\":[]}")).hasMessage("'messages' must be a non-empty array.");
-        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[1]}")).hasMessage("'stream' must be a boolean.");
+        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"max_tokens\":1.5,\"messages\":[1]}"))
+                .hasMessageContaining("'max_tokens' must be a positive integer");
+        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"messages\":[]}"))
+                .hasMessage("'messages' must be a non-empty array.");
+        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[1]}"))
+                .hasMessage("'stream' must be a boolean.");
         assertThatThrownBy(() -> parse("{\"messages\":[1]}")).hasMessage("Missing required parameter: 'model'.");
     }
 }

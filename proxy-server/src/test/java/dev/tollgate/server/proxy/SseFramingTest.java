@@ -2,11 +2,12 @@ package dev.tollgate.server.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.sse.SseEvent;
 import dev.tollgate.core.sse.SseRunSplitter;
+import dev.tollgate.testing.LeakGuard;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -60,7 +61,9 @@ class SseFramingTest {
             }
             try {
                 String text = run.toString(StandardCharsets.UTF_8);
-                assertThat(text.endsWith("\n\n") || text.endsWith("\r\n\r\n")).as("a run ends on an event boundary: %s", text).isTrue();
+                assertThat(text.endsWith("\n\n") || text.endsWith("\r\n\r\n"))
+                        .as("a run ends on an event boundary: %s", text)
+                        .isTrue();
                 SseRunSplitter.forEachEvent(run, e -> ctx.fireChannelRead(e.retain()));
             } finally {
                 run.release();
@@ -149,7 +152,7 @@ class SseFramingTest {
 
     @Test
     void aReadEndingOnAnEventBoundaryIsPassedOnAsItIs() {
-        try (SseRunSplitter splitter = new SseRunSplitter(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)) {
+        try (SseRunSplitter splitter = new SseRunSplitter(UnpooledByteBufAllocator.DEFAULT)) {
             ByteBuf whole = Unpooled.copiedBuffer("data: 1\n\ndata: 2\n\n", StandardCharsets.UTF_8);
             ByteBuf run = splitter.feed(whole);
             assertThat(run).as("no copy for the common case").isSameAs(whole);
@@ -158,7 +161,9 @@ class SseFramingTest {
             ByteBuf first = splitter.feed(part);
             assertThat(first.toString(StandardCharsets.UTF_8)).isEqualTo("data: 3\n\n");
             first.release();
-            assertThat(part.refCnt()).as("the rest was copied aside, the received buffer released").isZero();
+            assertThat(part.refCnt())
+                    .as("the rest was copied aside, the received buffer released")
+                    .isZero();
             ByteBuf second = splitter.feed(Unpooled.copiedBuffer("\n\n", StandardCharsets.UTF_8));
             assertThat(second.toString(StandardCharsets.UTF_8)).isEqualTo("data: 4\n\n");
             second.release();

@@ -6,14 +6,16 @@ import static dev.tollgate.server.proxy.RawHttp.bearer;
 import static dev.tollgate.server.proxy.RawHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.bench.testing.LeakGuard;
-import dev.tollgate.bench.upstream.FakeUpstream;
-import dev.tollgate.bench.upstream.FakeUpstreamOptions;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.upstream.FakeUpstream;
+import dev.tollgate.testing.upstream.FakeUpstreamOptions;
+import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,18 +45,31 @@ class StreamLifecycleTest {
 
     @BeforeAll
     static void start() throws Exception {
-        slow = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).chunkCount(50).chunkInterval(Duration.ofMillis(100))
+        slow = FakeUpstream.start(FakeUpstreamOptions.defaults()
+                .ioThreads(1)
+                .chunkCount(50)
+                .chunkInterval(Duration.ofMillis(100))
                 .promptTokens(7));
         big = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).chunkCount(BIG_CHUNKS));
-        many = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).chunkCount(MANY_CHUNKS).promptTokens(3));
+        many = FakeUpstream.start(FakeUpstreamOptions.defaults()
+                .ioThreads(1)
+                .chunkCount(MANY_CHUNKS)
+                .promptTokens(3));
         proxy = TestProxy.start("""
                 model_list:
                   - {model_name: slow, litellm_params: {model: openai/gpt-4o, api_base: "%s", api_key: k}, model_info: %s}
                   - {model_name: big, litellm_params: {model: openai/%s, api_base: "%s", api_key: k}, model_info: %s}
                   - {model_name: many, litellm_params: {model: openai/gpt-4o, api_base: "%s", api_key: k}, model_info: %s}
                 general_settings: {master_key: %s}
-                """.formatted(slow.baseUrl(), E2e.PRICES, LONG_MODEL, big.baseUrl(), E2e.PRICES, many.baseUrl(), E2e.PRICES,
-                TestProxy.KEY));
+                """.formatted(
+                        slow.baseUrl(),
+                        E2e.PRICES,
+                        LONG_MODEL,
+                        big.baseUrl(),
+                        E2e.PRICES,
+                        many.baseUrl(),
+                        E2e.PRICES,
+                        TestProxy.KEY));
     }
 
     @AfterAll
@@ -79,11 +94,14 @@ class StreamLifecycleTest {
         }
         long closedAt = System.nanoTime();
         assertThat(eventually(Duration.ofSeconds(1), () -> slow.connectionsClosedByPeerDuringStream() > closedBefore))
-                .as("the upstream connection is closed within 1 s of the client leaving").isTrue();
+                .as("the upstream connection is closed within 1 s of the client leaving")
+                .isTrue();
         assertThat((System.nanoTime() - closedAt) / 1_000_000).isLessThan(1_000);
 
-        assertThat(eventually(Duration.ofSeconds(5), () -> spend(proxy, "hangs-up").signum() > 0))
-                .as("the cut stream is charged (estimated tokens)").isTrue();
+        assertThat(eventually(
+                        Duration.ofSeconds(5), () -> spend(proxy, "hangs-up").signum() > 0))
+                .as("the cut stream is charged (estimated tokens)")
+                .isTrue();
         BigDecimal charged = spend(proxy, "hangs-up");
         // Prompt plus the few chunks it got: less than the full 50-chunk answer would cost.
         assertThat(charged).isLessThan(E2e.cost(7, 50));
@@ -97,7 +115,8 @@ class StreamLifecycleTest {
     void aClientThatStopsReadingHoldsTheUpstreamBackAndOthersAreStillServed() throws Exception {
         int closedBefore = big.connectionsClosedByPeerDuringStream();
         try (RawHttp reader = RawHttp.connect(proxy.server().port(), 8192)) {
-            reader.send(post("/v1/chat/completions", TestProxy.chat("big", "slow-reader", true), bearer(TestProxy.KEY)));
+            reader.send(
+                    post("/v1/chat/completions", TestProxy.chat("big", "slow-reader", true), bearer(TestProxy.KEY)));
             assertThat(reader.readHead().status()).isEqualTo(200);
             assertThat(reader.readChunk()).isNotNull();
             long started = System.nanoTime();
@@ -120,8 +139,11 @@ class StreamLifecycleTest {
         }
         // The stream was still in progress at the fake: the proxy had stopped reading it.
         assertThat(eventually(Duration.ofSeconds(2), () -> big.connectionsClosedByPeerDuringStream() > closedBefore))
-                .as("the fake was still mid-stream when the slow reader left").isTrue();
-        assertThat(eventually(Duration.ofSeconds(5), () -> spend(proxy, "slow-reader").signum() > 0)).isTrue();
+                .as("the fake was still mid-stream when the slow reader left")
+                .isTrue();
+        assertThat(eventually(
+                        Duration.ofSeconds(5), () -> spend(proxy, "slow-reader").signum() > 0))
+                .isTrue();
     }
 
     @Test
@@ -132,18 +154,20 @@ class StreamLifecycleTest {
             // While this reader sleeps, events pile up in the proxy's outbound buffer (the case where
             // a relayed event is written later, not at once).
             Thread.sleep(300);
-            java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
             byte[] chunk;
             while ((chunk = reader.readChunk()) != null) {
                 all.writeBytes(chunk);
             }
             String body = all.toString(StandardCharsets.UTF_8);
-            java.util.List<String> events = E2e.events(body);
+            List<String> events = E2e.events(body);
             assertThat(events).hasSize(1 + MANY_CHUNKS + 1 + 1);
             StringBuilder text = new StringBuilder();
             for (String e : events.subList(0, events.size() - 1)) {
                 assertThat(e).startsWith("data: {\"id\":\"chatcmpl-fake-").endsWith("}\n\n");
-                text.append(E2e.json(e.substring(6).trim()).at("/choices/0/delta/content").asText(""));
+                text.append(E2e.json(e.substring(6).trim())
+                        .at("/choices/0/delta/content")
+                        .asText(""));
             }
             assertThat(text.toString()).isEqualTo(E2e.fakeText(MANY_CHUNKS));
             assertThat(events.get(events.size() - 1)).isEqualTo("data: [DONE]\n\n");

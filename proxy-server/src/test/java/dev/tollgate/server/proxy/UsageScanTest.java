@@ -11,12 +11,18 @@ import org.junit.jupiter.api.Test;
 class UsageScanTest {
     @Test
     void findsUsageObjectsAndIgnoresNullUsage() {
-        assertThat(SseRelay.carriesUsage("{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}")).isTrue();
-        assertThat(SseRelay.carriesUsage("{\"choices\":[], \"usage\" : {\"prompt_tokens\":1}}")).isTrue();
-        assertThat(SseRelay.carriesUsage("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}")).isFalse();
-        assertThat(SseRelay.carriesUsage("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}")).isFalse();
+        assertThat(SseRelay.carriesUsage("{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}"))
+                .isTrue();
+        assertThat(SseRelay.carriesUsage("{\"choices\":[], \"usage\" : {\"prompt_tokens\":1}}"))
+                .isTrue();
+        assertThat(SseRelay.carriesUsage("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}"))
+                .isFalse();
+        assertThat(SseRelay.carriesUsage("{\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}"))
+                .isFalse();
         // A content that merely mentions "usage" before the real usage object.
-        assertThat(SseRelay.carriesUsage("{\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\" is\"}}],\"usage\":{\"total_tokens\":3}}"))
+        assertThat(
+                        SseRelay.carriesUsage(
+                                "{\"choices\":[{\"delta\":{\"content\":\"\\\"usage\\\" is\"}}],\"usage\":{\"total_tokens\":3}}"))
                 .isTrue();
         assertThat(SseRelay.carriesUsage("{\"usage\"")).isFalse();
     }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tollgate.bench.testing.LeakGuard;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.LeakGuard;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -108,17 +108,26 @@ class AdminUiBrowserTest {
         try {
             report = Json.MAPPER.readTree(last);
         } catch (Exception e) {
-            throw new AssertionError("ui.test.mjs printed no JSON report (exit " + p.exitValue() + ").\nstdout: " + stdout + "\nstderr: " + err);
+            throw new AssertionError("ui.test.mjs printed no JSON report (exit " + p.exitValue() + ").\nstdout: "
+                    + stdout + "\nstderr: " + err);
         }
         List<String> failures = new ArrayList<>();
-        report.path("failed").forEach(f -> failures.add(f.path("name").asText() + ": " + f.path("error").asText()));
+        report.path("failed")
+                .forEach(f -> failures.add(
+                        f.path("name").asText() + ": " + f.path("error").asText()));
         assertThat(failures).as("failed browser checks (stderr: %s)", err).isEmpty();
-        assertThat(p.exitValue()).as("ui.test.mjs exit code; stdout: %s; stderr: %s", stdout, err).isZero();
+        assertThat(p.exitValue())
+                .as("ui.test.mjs exit code; stdout: %s; stderr: %s", stdout, err)
+                .isZero();
         List<String> passed = new ArrayList<>();
         report.path("passed").forEach(n -> passed.add(n.asText()));
-        assertThat(passed).as("browser checks that passed").hasSize(13)
-                .anyMatch(n -> n.startsWith("(a)")).anyMatch(n -> n.startsWith("(b)"))
-                .anyMatch(n -> n.startsWith("(c)")).anyMatch(n -> n.startsWith("(d)"));
+        assertThat(passed)
+                .as("browser checks that passed")
+                .hasSize(13)
+                .anyMatch(n -> n.startsWith("(a)"))
+                .anyMatch(n -> n.startsWith("(b)"))
+                .anyMatch(n -> n.startsWith("(c)"))
+                .anyMatch(n -> n.startsWith("(d)"));
         assertThat(report.path("dialogs")).as("browser dialogs").isEmpty();
         assertThat(SCREENSHOTS.resolve("00-overview.png")).isNotEmptyFile();
         assertThat(SCREENSHOTS.resolve("03-customers.png")).isNotEmptyFile();
@@ -130,10 +139,13 @@ class AdminUiBrowserTest {
                 && Files.isDirectory(UI_TEST_DIR.resolve("node_modules/openai"))) {
             return;
         }
-        for (List<String> cmd : List.of(List.of("npm", "ci", "--no-audit", "--no-fund"),
+        for (List<String> cmd : List.of(
+                List.of("npm", "ci", "--no-audit", "--no-fund"),
                 List.of("npm", "install", "--no-audit", "--no-fund"))) {
             File log = Files.createTempFile("npm-", ".log").toFile();
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(UI_TEST_DIR.toFile()).redirectErrorStream(true)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .directory(UI_TEST_DIR.toFile())
+                    .redirectErrorStream(true)
                     .redirectOutput(log);
             pb.environment().putAll(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1"));
             Process p = pb.start();

@@ -1,0 +1,55 @@
+package dev.tollgate.core.limits.redis;
+
+import dev.tollgate.core.limits.LimitStore;
+
+/**
+ * Key names of the Redis store. Every per-customer key carries the hash tag {@code {c:<id>}},
+ * so all keys of one customer live in one Redis Cluster slot and each script stays single-slot.
+ * A customer id containing '}' only shortens the tag; it is the same for all of that customer's
+ * keys, and since every suffix is free of '}', two customers' keys can never collide.
+ */
+final class RedisKeys {
+    private final String prefix;
+
+    RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    String account(String customerId) {
+        return tag(customerId) + ":acct";
+    }
+
+    String window(String customerId, long windowStartMs) {
+        return tag(customerId) + ":w:" + windowStartMs;
+    }
+
+    String pending(String customerId) {
+        return tag(customerId) + ":pend";
+    }
+
+    String claimed(String customerId) {
+        return tag(customerId) + ":claimed";
+    }
+
+    /** Ids of settles applied for calls of one admission window (kept {@link LimitStore#SETTLE_ID_RETENTION_MS}). */
+    String settleIds(String customerId, long windowStartMs) {
+        return tag(customerId) + ":sid:" + windowStartMs;
+    }
+
+    /**
+     * Customers with pending spend; a key of its own slot, so only the settle script on a single
+     * Redis touches it (a Redis Cluster would refuse a script across slots).
+     */
+    String dirty() {
+        return prefix + "dirty";
+    }
+
+    /** Pub/sub channel of catalogue invalidations. */
+    String events() {
+        return prefix + "events";
+    }
+
+    private String tag(String customerId) {
+        return prefix + "{c:" + customerId + "}";
+    }
+}

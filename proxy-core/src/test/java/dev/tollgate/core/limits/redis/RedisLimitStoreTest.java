@@ -1,0 +1,230 @@
+package dev.tollgate.core.limits.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import dev.tollgate.core.limits.AccountSnapshot;
+import dev.tollgate.core.limits.AdmitDecision;
+import dev.tollgate.core.limits.AdmitDecision.Outcome;
+import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.LimitStoreContractTest;
+import dev.tollgate.core.limits.PendingBatch;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.SlotHash;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The contract against the shared Redis on 127.0.0.1:6379, each test under its own random key
+ * prefix (deleted afterwards), plus what only Redis has: the script cache, hash slots, pub/sub
+ * and a Redis that dies.
+ */
+class RedisLimitStoreTest extends LimitStoreContractTest {
+    static final String REDIS_URL = "redis://127.0.0.1:6379";
+
+    static RedisClient client;
+    static StatefulRedisConnection<String, String> connection;
+    static StatefulRedisConnection<String, String> testConnection;
+    static RedisCommands<String, String> sync;
+    String prefix;
+
+    @BeforeAll
+    static void connect() {
+        // Without a logback-test.xml the root logger is DEBUG, and Lettuce/Netty log every command.
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+        // Generous timeout: two cores are shared with other builds.
+        client = RedisClients.failFast(REDIS_URL, Duration.ofSeconds(5));
+        connection = client.connect();
+        testConnection = client.connect();
+        sync = testConnection.sync();
+    }
+
+    @AfterAll
+    static void disconnect() {
+        connection.close();
+        testConnection.close();
+        client.shutdown();
+    }
+
+    @Override
+    protected LimitStore newStore() {
+        prefix = "tgtest:" + UUID.randomUUID() + ":";
+        return new RedisLimitStore(connection, prefix);
+    }
+
+    @AfterEach
+    void deleteKeys() {
+        List<String> keys = keysMatching(prefix + "*");
+        if (!keys.isEmpty()) {
+            sync.del(keys.toArray(String[]::new));
+        }
+    }
+
+    static List<String> keysMatching(String pattern) {
+        List<String> keys = new ArrayList<>();
+        ScanCursor cursor = ScanCursor.INITIAL;
+        do {
+            KeyScanCursor<String> page =
+                    sync.scan(cursor, ScanArgs.Builder.matches(pattern).limit(1_000));
+            keys.addAll(page.getKeys());
+            cursor = page;
+        } while (!cursor.isFinished());
+        return keys;
+    }
+
+    @Test
+    void scriptFlushDoesNotBreakAnyCall() {
+        seed(100, PERIOD_END);
+        AdmitDecision a = admit(limits(10_000, 5, -1), T0, 10, 0);
+        assertThat(a.outcome()).isEqualTo(Outcome.ADMITTED);
+
+        sync.scriptFlush();
+        AdmitDecision b = admit(limits(10_000, 5, -1), T0, 10, 0);
+        sync.scriptFlush();
+        settle(b, 10, 0, 7, 0, "m");
+        sync.scriptFlush();
+        await(store.seed(customer, 0, PERIOD_END));
+        sync.scriptFlush();
+        PendingBatch batch = await(store.claimPending(customer));
+        sync.scriptFlush();
+        long pending = await(store.pendingNanos(customer));
+        sync.scriptFlush();
+        await(store.ackPending(customer, batch.batchId()));
+        sync.scriptFlush();
+        await(store.resetSpend(customer, PERIOD_END + 1));
+
+        assertThat(b.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(b.remainingRequests()).isEqualTo(3);
+        assertThat(batch.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 7));
+        assertThat(pending).isEqualTo(7);
+        assertThat(await(store.pendingNanos(customer))).isZero();
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 10, PERIOD_END + 1));
+    }
+
+    @Test
+    void allKeysOfOneCustomerShareOneSlot() {
+        customer = "odd{id}:|x"; // braces and separators in a client-controlled id
+        seed(0, PERIOD_END);
+        AdmitDecision a = admit(limits(1_000, -1, -1), T0, 40, 5);
+        admit(limits(1_000, -1, -1), T0 + 60_000, 2, 0); // a reservation in a second minute
+        settle(a, 40, 5, 1, 5, "m");
+        await(store.claimPending(customer));
+        settle(a, 0, 0, 1, 0, "m"); // a new pending hash next to the claimed one
+
+        RedisKeys keys = new RedisKeys(prefix);
+        List<String> stored = keysMatching(prefix + "{c:*");
+        assertThat(stored)
+                .containsExactlyInAnyOrder(
+                        keys.account(customer),
+                        keys.window(customer, T0),
+                        keys.window(customer, T0 + 60_000),
+                        keys.pending(customer),
+                        keys.claimed(customer));
+        // Reservations are kept per admission minute as fields of the account hash, not in keys of their own.
+        assertThat(sync.hgetall(keys.account(customer)))
+                .containsEntry("r:" + (T0 + 60_000), "2")
+                .doesNotContainKey("r:" + T0)
+                .containsEntry("reserved", "2");
+        int slot = SlotHash.getSlot(keys.account(customer));
+        assertThat(stored).allSatisfy(k -> assertThat(SlotHash.getSlot(k)).isEqualTo(slot));
+        assertThat(SlotHash.getSlot(keys.account("someone-else"))).isNotEqualTo(slot);
+    }
+
+    @Test
+    void windowKeysExpire() {
+        seed(0, PERIOD_END);
+        admit(limits(-1, 10, -1), T0, 0, 0);
+        long ttl = sync.pttl(new RedisKeys(prefix).window(customer, T0));
+        assertThat(ttl).isBetween(60_000L, 120_000L);
+        assertThat(sync.pttl(new RedisKeys(prefix).account(customer))).isEqualTo(-1);
+    }
+
+    @Test
+    void invalidationBusDeliversToAnotherConnection() throws Exception {
+        try (RedisInvalidationBus sender = new RedisInvalidationBus(client, prefix);
+                RedisInvalidationBus receiver = new RedisInvalidationBus(client, prefix)) {
+            CompletableFuture<String> got = new CompletableFuture<>();
+            receiver.subscribe(got::complete);
+            receiver.ready().toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            sender.publish(customer);
+
+            assertThat(got.get(5, TimeUnit.SECONDS)).isEqualTo(customer);
+        }
+    }
+
+    @Test
+    void connectFactoryReachesRedis() {
+        // Default prefix on the shared Redis: read-only on a random customer.
+        try (RedisLimitStore s = RedisLimitStore.connect(REDIS_URL, Duration.ofMillis(250))) {
+            assertThat(await(s.snapshot("absent-" + UUID.randomUUID()))).isEqualTo(AccountSnapshot.ABSENT);
+        }
+    }
+
+    @Test
+    void aDeadRedisFailsCallsFast() throws Exception {
+        int port = freePort();
+        Process redis = new ProcessBuilder(
+                        "redis-server", "--port", String.valueOf(port), "--save", "", "--appendonly", "no")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            RedisLimitStore s = connectWhenUp("redis://127.0.0.1:" + port);
+            try {
+                AdmitRequest r = new AdmitRequest(customer, limits(-1, -1, -1), T0, 0, 0);
+                assertThat(await(s.admit(r)).outcome()).isEqualTo(Outcome.NEEDS_SEED);
+
+                redis.destroy();
+                assertThat(redis.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+                long started = System.nanoTime();
+                assertThatThrownBy(() -> s.admit(r).toCompletableFuture().get(5, TimeUnit.SECONDS))
+                        .hasRootCauseInstanceOf(Exception.class);
+                assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+            } finally {
+                s.close();
+            }
+        } finally {
+            redis.destroyForcibly();
+        }
+    }
+
+    private static RedisLimitStore connectWhenUp(String url) throws InterruptedException {
+        RuntimeException last = null;
+        for (int i = 0; i < 50; i++) {
+            try {
+                return RedisLimitStore.connect(url, Duration.ofMillis(250));
+            } catch (RuntimeException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        throw last;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

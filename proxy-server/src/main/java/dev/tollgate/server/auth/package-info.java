@@ -1,0 +1,4 @@
+/**
+ * The master key check, in constant time.
+ */
+package dev.tollgate.server.auth;
