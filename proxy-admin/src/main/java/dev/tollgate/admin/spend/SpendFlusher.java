@@ -50,6 +50,8 @@ public final class SpendFlusher implements AutoCloseable {
     private final AtomicLong lastSuccessfulFlushMs = new AtomicLong();
     private final AtomicLong pendingBatchesFailed = new AtomicLong();
     private final AtomicLong lastPassDirty = new AtomicLong();
+    /** Whether the last pass met a failure (or, after {@link #close()}, the final pass did not finish). */
+    private volatile boolean lastPassFailed;
     // Touched only on the flusher thread.
     private long failuresSinceLog;
     private long lastFailureLogMs = Long.MIN_VALUE / 2;
@@ -111,6 +113,14 @@ public final class SpendFlusher implements AutoCloseable {
         return lastPassDirty.get();
     }
 
+    /**
+     * Whether the last pass met a failure. After {@link #close()}: whether the final pass failed or
+     * did not finish, i.e. whether pending spend may be left in the limit store.
+     */
+    public boolean lastPassFailed() {
+        return lastPassFailed;
+    }
+
     /** Stops the schedule after a final pass, so a graceful shutdown persists what it can. */
     @Override
     public void close() {
@@ -128,7 +138,9 @@ public final class SpendFlusher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Final spend flush failed; the pending spend stays in the limit store", e);
+            lastPassFailed = true;
+            LOG.warn("Final spend flush failed; the pending spend stays in the limit store: {}", e.toString());
+            LOG.debug("Final spend flush failure", e);
         }
         thread.shutdown();
         try {
@@ -173,6 +185,7 @@ public final class SpendFlusher implements AutoCloseable {
             }
         }
         lastPassDirty.set(seen);
+        lastPassFailed = failed > 0;
         if (failed == 0) {
             lastSuccessfulFlushMs.set(clock.millis());
         }

@@ -125,6 +125,19 @@ public final class SpendJournal implements AutoCloseable {
         return persistedEntries.get();
     }
 
+    /** Settles written neither to the store nor to the database (after {@link #close()}: lost). */
+    public long unpersistedSettles() {
+        return queue.stream().filter(e -> !e.request.persisted()).count();
+    }
+
+    /** The cost, in nano-dollars, of {@link #unpersistedSettles()}. */
+    public long unpersistedNanos() {
+        return queue.stream()
+                .filter(e -> !e.request.persisted())
+                .mapToLong(e -> e.request.costNanos())
+                .sum();
+    }
+
     /** Runs one pass now on the journal thread; completes with the queue size after it. */
     public CompletableFuture<Integer> drainNow() {
         return CompletableFuture.supplyAsync(
@@ -257,7 +270,7 @@ public final class SpendJournal implements AutoCloseable {
             LOG.warn("Final spend journal pass failed", e);
         }
         thread.shutdownNow();
-        long unpersisted = queue.stream().filter(e -> !e.request.persisted()).count();
+        long unpersisted = unpersistedSettles();
         if (unpersisted > 0) {
             LOG.error(
                     "{} settle(s) could reach neither the limit store nor the database and are lost at shutdown",
