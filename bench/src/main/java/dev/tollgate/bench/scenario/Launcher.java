@@ -240,12 +240,36 @@ final class Launcher {
             cfg.append("  redis_url: redis://127.0.0.1:").append(redisPort).append('\n');
             cfg.append("  redis_key_prefix: \"tgbench-").append(runId).append(":\"\n");
         }
-        cfg.append("litellm_settings:\n  max_end_user_budget_id: ")
-                .append(DEFAULT_BUDGET)
-                .append('\n');
         Path config = dir.resolve("config.yaml");
-        Files.writeString(config, cfg);
-        int port = freePort();
+        String base = cfg.toString();
+        String describe = redisPg
+                ? "Redis limit store (Lua) + PostgreSQL ledger, default budget with RPM/TPM"
+                : "embedded default: in-process limit store + H2, default budget with RPM/TPM";
+        // Tollgate refuses to start on a default budget that does not exist: the first start
+        // creates it (limits high enough never to refuse, so every call is admitted and settled),
+        // the second names it, as an operator does.
+        Files.writeString(config, base);
+        int setupPort = freePort();
+        Target setup = launchTollgate(name, jar, dir, config, models, describe, setupPort, "tollgate-setup.log");
+        try {
+            createDefaultBudget(name, setupPort);
+        } finally {
+            setup.close();
+        }
+        Files.writeString(config, base + "litellm_settings:\n  max_end_user_budget_id: " + DEFAULT_BUDGET + "\n");
+        return launchTollgate(name, jar, dir, config, models, describe, freePort(), "tollgate.log");
+    }
+
+    private Target launchTollgate(
+            String name,
+            Path jar,
+            Path dir,
+            Path config,
+            Map<Upstream, String> models,
+            String describe,
+            int port,
+            String logName)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(
                 javaBin,
                 "-Xms512m",
@@ -262,7 +286,7 @@ final class Launcher {
                 String.valueOf(port),
                 "--data-dir",
                 dir.resolve("data").toString()));
-        ChildProcess p = ChildProcess.start(name, cmd, dir.resolve("tollgate.log"));
+        ChildProcess p = ChildProcess.start(name, cmd, dir.resolve(logName));
         Map<Upstream, Integer> ports = new EnumMap<>(Upstream.class);
         for (Upstream u : Upstream.values()) {
             ports.put(u, port);
@@ -274,23 +298,19 @@ final class Launcher {
                 models,
                 Map.of("Authorization", "Bearer " + MASTER_KEY),
                 p,
-                redisPg
-                        ? "Redis limit store (Lua) + PostgreSQL ledger, default budget with RPM/TPM"
-                        : "embedded default: in-process limit store + H2, default budget with RPM/TPM");
-        HttpClient http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+                describe);
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
             if (!p.isAlive()) {
                 throw new IOException(name + " exited at start; see " + p.log() + ":\n" + tail(p.log()));
             }
             try {
-                HttpResponse<String> r = http.send(
+                HttpResponse<String> r = HTTP.send(
                         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/readiness"))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
-                    break;
+                    return t;
                 }
             } catch (IOException e) {
                 // not yet listening
@@ -301,8 +321,11 @@ final class Launcher {
             }
             Thread.sleep(200);
         }
-        // The default budget: limits high enough never to refuse, so every call is admitted and settled.
-        HttpResponse<String> r = http.send(
+    }
+
+    /** The default budget, unless a previous run (same PostgreSQL database) already made it. */
+    private static void createDefaultBudget(String name, int port) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/budget/new"))
                         .header("Authorization", "Bearer " + MASTER_KEY)
                         .header("Content-Type", "application/json")
@@ -310,12 +333,13 @@ final class Launcher {
                                 + "\",\"max_budget\":1000000000,\"rpm_limit\":1000000000,\"tpm_limit\":1000000000000}"))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            t.close();
+        if (r.statusCode() != 200 && !r.body().contains("already exists")) {
             throw new IOException(name + ": POST /budget/new answered " + r.statusCode() + " " + r.body());
         }
-        return t;
     }
+
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     static String which(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {

@@ -40,10 +40,18 @@ class BudgetResetTest {
 
         Run(Mode mode) throws Exception {
             backend = Backend.create(mode);
-            proxy = backend.start("model_list:\n" + Configs.mockModel("m", "tick tock")
-                    + "litellm_settings:\n  max_end_user_budget_id: reset-default\n"
-                    + "general_settings:\n  master_key: " + Api.KEY + "\n");
+            // A default budget must exist before the config names it: created on a first start, as
+            // an operator does; its limit is set once the cost of a call is known.
+            try (TestProxy first = backend.start(config(""))) {
+                new Api(first).ok("/budget/new", "{\"budget_id\": \"reset-default\", \"budget_duration\": \"30s\"}");
+            }
+            proxy = backend.start(config("litellm_settings:\n  max_end_user_budget_id: reset-default\n"));
             api = new Api(proxy);
+        }
+
+        private static String config(String litellmSettings) {
+            return "model_list:\n" + Configs.mockModel("m", "tick tock") + litellmSettings
+                    + "general_settings:\n  master_key: " + Api.KEY + "\n";
         }
 
         @Override
@@ -84,7 +92,7 @@ class BudgetResetTest {
                 runs.add(new Run(m));
             }
             for (Run r : runs) {
-                // Measured before the default budget exists (until then nobody has limits).
+                // Measured while the default budget has no limit yet.
                 r.cost = Api.cost(WalkthroughTest.okCall(r.api, "m", "rs-probe"));
             }
             // Leave enough of the period for the set-up, or start in the next one.
@@ -95,7 +103,7 @@ class BudgetResetTest {
             for (Run r : runs) {
                 String max = Api.usd(r.cost);
                 r.api.ok(
-                        "/budget/new",
+                        "/budget/update",
                         "{\"budget_id\": \"reset-default\", \"max_budget\": " + max
                                 + ", \"budget_duration\": \"30s\"}");
                 JsonNode tier = r.api.ok(
