@@ -140,6 +140,11 @@ public final class Database implements AutoCloseable {
         return -1;
     }
 
+    private int openConnections() {
+        var pool = dataSource.getHikariPoolMXBean();
+        return pool == null ? 0 : pool.getTotalConnections();
+    }
+
     private void shutDownEmbedded() {
         Connection c;
         try {
@@ -180,7 +185,8 @@ public final class Database implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (embedded && !dataSource.isClosed()) {
+        // No open connection: the embedded database is not open in this process (e.g. it could not be).
+        if (embedded && !dataSource.isClosed() && openConnections() > 0) {
             shutDownEmbedded();
         }
         dataSource.close();
