@@ -100,7 +100,7 @@ final class AdminFields {
         return s == null || s.isBlank() ? s : fits(s, field, BUDGET_ID_UNITS, true);
     }
 
-    /** A list of customer ids (block, unblock, delete); each must obey the id rule. */
+    /** A list of customer ids that may create customers ({@code /customer/block}); each must obey the id rule. */
     static List<String> customerIds(ObjectNode body, String field) {
         List<String> ids = stringList(body, field);
         if (ids != null) {

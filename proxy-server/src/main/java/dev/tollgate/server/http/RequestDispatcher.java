@@ -75,9 +75,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 }
                 Object next = waiting.poll();
                 if (next == null) {
-                    if (ctx.channel().isActive()) {
-                        ctx.channel().config().setAutoRead(true);
-                    }
+                    ctx.channel().config().setAutoRead(true);
                     return;
                 }
                 dispatch(next);
