@@ -2,6 +2,7 @@ package dev.tollgate.admin.db;
 
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
@@ -19,9 +20,17 @@ public final class EmbeddedShutdownProbe {
         Path dir = Path.of(args[0]);
         long hookDelayMs = Long.parseLong(args[1]);
         Database db = Database.open(null, dir, 2);
-        try (Connection c = db.dataSource().getConnection();
-                Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE IF NOT EXISTS probe (v INTEGER)");
+        // The first open creates the file: on a loaded machine it can outlast the pool's connection timeout.
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = db.dataSource().getConnection();
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS probe (v INTEGER)");
+                break;
+            } catch (SQLException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
         }
         Thread busy = new Thread(() -> {
             while (true) {
