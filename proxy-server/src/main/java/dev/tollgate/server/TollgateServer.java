@@ -8,6 +8,7 @@ import dev.tollgate.admin.db.Database;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.Migrations;
 import dev.tollgate.admin.overview.OverviewRepository;
+import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.admin.spend.BudgetResetJob;
 import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.spend.SpendJournal;
@@ -26,6 +27,7 @@ import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.limits.redis.RedisLoopResources;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
+import dev.tollgate.server.admin.ReconcileRoute;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.HealthRoutes;
 import dev.tollgate.server.http.InFlight;
@@ -82,6 +84,7 @@ public final class TollgateServer implements AutoCloseable {
 
     private final SpendFlusher flusher;
     private final SpendJournal journal;
+    private final SpendReconciler reconciler;
     private final BudgetResetJob resetJob;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -154,8 +157,15 @@ public final class TollgateServer implements AutoCloseable {
                 clock);
         SpendRepository spendRepository = new SpendRepository(database.dataSource());
         this.flusher = new SpendFlusher(store, spendRepository, general.batchWriteInterval());
+        this.reconciler = new SpendReconciler(catalog, store, general.spendReconcileInterval(), clock);
         this.journal = new SpendJournal(
-                store, spendRepository, JOURNAL_CAPACITY, Duration.ofMillis(250), JOURNAL_PERSIST_AFTER, clock);
+                store,
+                spendRepository,
+                reconciler,
+                JOURNAL_CAPACITY,
+                Duration.ofMillis(250),
+                JOURNAL_PERSIST_AFTER,
+                clock);
         this.resetJob = new BudgetResetJob(
                 database.dataSource(), bus, defaultBudget, litellm.timezone(), clock, Duration.ofSeconds(10));
 
@@ -166,6 +176,7 @@ public final class TollgateServer implements AutoCloseable {
         Admission admission = new Admission(
                 catalog,
                 store,
+                reconciler,
                 general.failOpen(),
                 general.budgetExceededStatus(),
                 metrics::refusal,
@@ -178,6 +189,7 @@ public final class TollgateServer implements AutoCloseable {
         ProxyRoutes.register(router, config, auth, deployments, admission, settlement, upstreams);
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
+        router.add(HttpMethod.POST, "/tollgate/reconcile", new ReconcileRoute(auth, reconciler));
         router.addOwner(AdminApi::handles, new AdminRoute(auth, adminApi, jdbc));
         router.addOwner(path -> path.equals("/ui") || path.startsWith("/ui/"), new StaticUiRoute());
         router.add(
@@ -214,7 +226,9 @@ public final class TollgateServer implements AutoCloseable {
                 .childHandler(initializer);
         this.serverChannel = b.bind(new InetSocketAddress(host, port)).sync().channel();
         metrics.bindRuntime(new ProxyMetrics.Runtime(store, flusher, settlement, admission, webhooks, workers, jdbc));
+        metrics.bindReconciliation(reconciler);
         flusher.start();
+        reconciler.start();
         resetJob.start();
         if (webhooks != null) {
             webhooks.start();
@@ -249,6 +263,11 @@ public final class TollgateServer implements AutoCloseable {
 
     public SpendFlusher flusher() {
         return flusher;
+    }
+
+    /** Keeps the limit store's spend equal to the ledger plus pending spend. */
+    public SpendReconciler reconciler() {
+        return reconciler;
     }
 
     /** Settles the limit store did not confirm (Redis outage), replayed or persisted by the journal. */
@@ -288,6 +307,7 @@ public final class TollgateServer implements AutoCloseable {
         clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         resetJob.close();
         catalog.close();
+        reconciler.close();
         journal.close();
         flusher.close();
         if (webhooks != null) {

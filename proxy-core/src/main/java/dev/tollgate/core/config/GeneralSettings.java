@@ -21,6 +21,9 @@ import java.util.List;
  * @param reservationTtl        {@code reservation_ttl_seconds}: how long an unsettled budget reservation
  *                              keeps counting; null when not configured (then
  *                              {@link TollgateConfig#reservationTtl()} derives it from the timeouts)
+ * @param spendReconcileInterval {@code spend_reconcile_interval} (default 60 s): how often each instance
+ *                              compares the limit store's spend of the customers it served with the
+ *                              ledger plus pending spend, and repairs a drift
  */
 public record GeneralSettings(
         String masterKey,
@@ -47,7 +50,8 @@ public record GeneralSettings(
         Duration shutdownDrainTimeout,
         WebhookOptions webhook,
         Duration redisCommandTimeout,
-        Duration reservationTtl) {
+        Duration reservationTtl,
+        Duration spendReconcileInterval) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

@@ -46,6 +46,7 @@ final class GeneralSettingsReader {
             "webhook_timeout",
             "redis_command_timeout_ms",
             "reservation_ttl_seconds",
+            "spend_reconcile_interval",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time",
             "proxy_budget_rescheduler_max_time",
@@ -105,7 +106,8 @@ final class GeneralSettingsReader {
                 g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)),
                 webhook(g),
                 Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)),
-                g.seconds("reservation_ttl_seconds", null));
+                g.seconds("reservation_ttl_seconds", null),
+                g.seconds("spend_reconcile_interval", Duration.ofSeconds(60)));
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

@@ -104,6 +104,7 @@ class ConfigLoaderTest {
               request_timeout: 300
               client_idle_timeout: 15
               shutdown_drain_timeout: 10
+              spend_reconcile_interval: 15
               webhook_thresholds: [0.95, 0.5]
               webhook_retry_base_ms: 250
               webhook_max_attempts: 4
@@ -223,7 +224,8 @@ class ConfigLoaderTest {
                                 100,
                                 Duration.ofSeconds(3)),
                         Duration.ofMillis(250),
-                        null));
+                        null,
+                        Duration.ofSeconds(15)));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -257,7 +259,8 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(30),
                         WebhookOptions.DEFAULTS,
                         Duration.ofMillis(250),
-                        null));
+                        null,
+                        Duration.ofSeconds(60)));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
