@@ -52,6 +52,9 @@ final class TollgateProcess implements Load.Target, AutoCloseable {
         process = new ProcessBuilder(
                         java,
                         "-Xmx256m",
+                        // Starts faster on a busy machine; these processes serve tests, not benchmarks.
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
                         "-cp",
                         System.getProperty("java.class.path"),
                         "dev.tollgate.server.Main",
