@@ -18,11 +18,16 @@ if redis.call('EXISTS', acct) == 0 then
     return {4, '0', '0', 0, 0}
   end
   redis.call('HSET', acct, 'spent', '0', 'reserved', '0', 'pe', ARGV[5])
-  local field = 's:' .. ARGV[5]
+  local fields = {'s:' .. ARGV[5]}
+  if ARGV[5] ~= '0' then
+    fields[2] = 's:0'
+  end
   for i = 3, 4 do
-    local pending = redis.call('HGET', KEYS[i], field)
-    if pending then
-      redis.call('HINCRBY', acct, 'spent', pending)
+    for _, field in ipairs(fields) do
+      local pending = redis.call('HGET', KEYS[i], field)
+      if pending then
+        redis.call('HINCRBY', acct, 'spent', pending)
+      end
     end
   end
 end

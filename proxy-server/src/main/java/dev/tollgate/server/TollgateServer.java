@@ -8,6 +8,7 @@ import dev.tollgate.admin.catalog.JdbcCustomerCatalog;
 import dev.tollgate.admin.db.Database;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.overview.OverviewRepository;
+import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.admin.spend.BudgetResetJob;
 import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.spend.SpendJournal;
@@ -29,6 +30,7 @@ import dev.tollgate.core.limits.redis.RedisLoopResources;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
+import dev.tollgate.server.admin.ReconcileRoute;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.HealthRoutes;
 import dev.tollgate.server.http.InFlight;
@@ -140,8 +142,12 @@ public final class TollgateServer implements AutoCloseable {
     /** Counters and the invalidation bus, in-process or on Redis; {@code description} for the log. */
     private record Limits(LimitStore store, InvalidationBus bus, boolean redis, String description) {}
 
-    /** Spend on its way to the database: the flusher, the outage journal, the budget reset job. */
-    private record SpendPipeline(SpendFlusher flusher, SpendJournal journal, BudgetResetJob resetJob) {}
+    /**
+     * Spend on its way to the database: the flusher, the reconciler that keeps the store's spend
+     * equal to the ledger plus pending, the outage journal, the budget reset job.
+     */
+    private record SpendPipeline(
+            SpendFlusher flusher, SpendReconciler reconciler, SpendJournal journal, BudgetResetJob resetJob) {}
 
     /** What a start needs besides the config. */
     public record Options(String host, int port, Path dataDir, String configSource) {}
@@ -296,11 +302,15 @@ public final class TollgateServer implements AutoCloseable {
         SpendRepository repository = new SpendRepository(storage.database().dataSource());
         SpendFlusher flusher =
                 opened.add("spend flusher", new SpendFlusher(limits.store(), repository, general.batchWriteInterval()));
+        SpendReconciler reconciler = opened.add(
+                "spend reconciler",
+                new SpendReconciler(catalog, limits.store(), general.spendReconcileInterval(), clock));
         SpendJournal journal = opened.add(
                 "spend journal",
                 new SpendJournal(
                         limits.store(),
                         repository,
+                        reconciler,
                         JOURNAL_CAPACITY,
                         JOURNAL_RETRY_INTERVAL,
                         JOURNAL_PERSIST_AFTER,
@@ -314,7 +324,7 @@ public final class TollgateServer implements AutoCloseable {
                         litellm.timezone(),
                         clock,
                         BUDGET_RESET_INTERVAL));
-        return new SpendPipeline(flusher, journal, resetJob);
+        return new SpendPipeline(flusher, reconciler, journal, resetJob);
     }
 
     /** The webhook outbox and delivery, or null when webhook alerting is off. */
@@ -340,6 +350,7 @@ public final class TollgateServer implements AutoCloseable {
         Admission admission = new Admission(
                 catalog,
                 limits.store(),
+                spend.reconciler(),
                 general.failOpen(),
                 general.budgetExceededStatus(),
                 metrics::refusal,
@@ -370,6 +381,7 @@ public final class TollgateServer implements AutoCloseable {
                 parts.upstreams());
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
+        router.add(HttpMethod.POST, "/tollgate/reconcile", new ReconcileRoute(parts.auth(), spend.reconciler()));
         AdminApi adminApi = new AdminApi(
                 database.dataSource(),
                 limits.store(),
@@ -439,7 +451,9 @@ public final class TollgateServer implements AutoCloseable {
                 webhooks,
                 loops.workers(),
                 storage.jdbc()));
+        metrics.bindReconciliation(spend.reconciler());
         spend.flusher().start();
+        spend.reconciler().start();
         spend.resetJob().start();
         if (webhooks != null) {
             webhooks.start();
@@ -468,6 +482,11 @@ public final class TollgateServer implements AutoCloseable {
     /** Settles the limit store did not confirm (Redis outage), replayed or persisted by the journal. */
     public SpendJournal journal() {
         return spend.journal();
+    }
+
+    /** Keeps the limit store's spend equal to the ledger plus pending spend. */
+    public SpendReconciler reconciler() {
+        return spend.reconciler();
     }
 
     private boolean masterKeySet() {
@@ -567,6 +586,9 @@ public final class TollgateServer implements AutoCloseable {
     private StopReport finalFlush() {
         SpendJournal journal = spend.journal();
         SpendFlusher flusher = spend.flusher();
+        // The journal asks the reconciler to re-check the customers it replays: stop the periodic
+        // passes first, so the last replays run against a reconciler that no longer schedules work.
+        spend.reconciler().close();
         journal.close();
         if (!limits.redis()) {
             // Calls are drained: this is exactly what the flush must persist (on Redis, other

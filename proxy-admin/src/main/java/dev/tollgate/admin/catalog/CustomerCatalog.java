@@ -12,14 +12,20 @@ public interface CustomerCatalog {
     CompletionStage<CustomerPolicy> policy(String customerId, long nowMs);
 
     /**
-     * The customer's persisted period spend, read fresh from the database, used to seed a limit
-     * store that holds no account (first sight, or Redis restarted empty).
+     * The customer's ledger, read fresh from the database (never from a cache or the directory of
+     * known customers): its persisted spend of the period in force at {@code nowMs}, and whether
+     * the batch {@code batchId} (null: none) is committed, both from one snapshot. What a limit
+     * store's account is seeded and reconciled from.
      */
-    CompletionStage<SeedSpend> persistedSpend(String customerId, long nowMs);
+    CompletionStage<Ledger> ledger(String customerId, String batchId, long nowMs);
 
     void invalidate(String customerId);
 
     void invalidateAll();
 
-    record SeedSpend(long spentNanos, long periodEndMs) {}
+    /**
+     * @param spentNanos   persisted spend of the period ending {@code periodEndMs} (0 = never ends)
+     * @param batchApplied whether the batch asked about is committed (false when none was asked)
+     */
+    record Ledger(long spentNanos, long periodEndMs, boolean batchApplied) {}
 }

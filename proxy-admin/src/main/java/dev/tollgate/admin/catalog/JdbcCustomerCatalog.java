@@ -145,14 +145,10 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     }
 
     @Override
-    public CompletionStage<SeedSpend> persistedSpend(String customerId, long nowMs) {
-        if (!known.mightExist(customerId)) {
-            // No row, so nothing persisted: the account starts at zero in the default budget's period.
-            return defaultEntry(nowMs)
-                    .thenApply(d -> new SeedSpend(
-                            0, current(DEFAULT_KEY, d, nowMs).policy().limits().periodEndMs()));
-        }
-        return executor.submit(() -> loader.persistedSpend(customerId, nowMs));
+    public CompletionStage<Ledger> ledger(String customerId, String batchId, long nowMs) {
+        // Always the database: the directory of known customers lags by a sync, and a row a flush
+        // created meanwhile must count.
+        return executor.submit(() -> loader.ledger(customerId, batchId, nowMs));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.tollgate.admin.catalog;
 
-import dev.tollgate.admin.catalog.CustomerCatalog.SeedSpend;
+import dev.tollgate.admin.catalog.CustomerCatalog.Ledger;
 import dev.tollgate.core.budget.BudgetDuration;
 import dev.tollgate.core.limits.CustomerLimits;
 import java.sql.Connection;
@@ -72,20 +72,21 @@ final class PolicyLoader {
      * force now, otherwise 0 because the period rolled over before the reset job zeroed the row.
      * Read exactly as {@code SpendRepository} applies spend: a period-less row carries over into a
      * budget that just got a duration, and a row whose period is still running carries over into a
-     * budget that just lost its duration.
+     * budget that just lost its duration. The row and the batch are read by one statement, so they
+     * come from one snapshot: a flush committing in between is seen in both or in neither.
      */
-    SeedSpend persistedSpend(String customerId, long nowMs) throws SQLException {
+    Ledger ledger(String customerId, String batchId, long nowMs) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            CustomerRow row = customer(c, customerId);
-            String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
+            LedgerRow row = ledgerRow(c, customerId, batchId);
+            String budgetId = row.exists() && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
             BudgetRow budget = budgetId == null ? null : budget(c, budgetId);
             long current = budget == null ? 0 : periodEnd(duration(budget), budget.resetAtMs(), nowMs);
-            if (row == null) {
-                return new SeedSpend(0, current);
+            if (!row.exists()) {
+                return new Ledger(0, current, row.batchApplied());
             }
             long stored = row.spendPeriodEnd();
             boolean samePeriod = stored == current || stored == 0 || (current == 0 && nowMs < stored);
-            return new SeedSpend(samePeriod ? row.spendNanos() : 0, current);
+            return new Ledger(samePeriod ? row.spendNanos() : 0, current, row.batchApplied());
         }
     }
 
@@ -106,6 +107,28 @@ final class PolicyLoader {
     private record CustomerRow(boolean blocked, String budgetId, long spendNanos, long spendPeriodEnd) {}
 
     private record BudgetRow(String id, Long maxBudgetNanos, Long rpm, Long tpm, String duration, Long resetAtMs) {}
+
+    private record LedgerRow(
+            boolean exists, String budgetId, long spendNanos, long spendPeriodEnd, boolean batchApplied) {}
+
+    private static LedgerRow ledgerRow(Connection c, String customerId, String batchId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT"
+                + " (SELECT COUNT(*) FROM tg_customer WHERE user_id = ?),"
+                + " (SELECT budget_id FROM tg_customer WHERE user_id = ?),"
+                + " (SELECT spend_nanos FROM tg_customer WHERE user_id = ?),"
+                + " (SELECT spend_period_end FROM tg_customer WHERE user_id = ?),"
+                + " (SELECT COUNT(*) FROM tg_spend_batch WHERE batch_id = ?)")) {
+            for (int i = 1; i <= 4; i++) {
+                ps.setString(i, customerId);
+            }
+            ps.setString(5, batchId == null ? "" : batchId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new LedgerRow(
+                        rs.getLong(1) > 0, rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5) > 0);
+            }
+        }
+    }
 
     private static CustomerRow customer(Connection c, String customerId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(

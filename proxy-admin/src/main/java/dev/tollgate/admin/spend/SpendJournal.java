@@ -1,5 +1,6 @@
 package dev.tollgate.admin.spend;
 
+import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.SettleRequest;
@@ -7,8 +8,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +42,13 @@ import org.slf4j.LoggerFactory;
  * An instance killed during an outage loses only what it had not yet persisted (at most
  * {@code persistAfter} of its calls); what it persisted is in the database, which re-seeds the
  * store's counters. Entries that could not even be persisted stay in memory and are retried.
+ *
+ * <p>The counters of a persisted entry replayed later cannot be exact by themselves: adding its
+ * cost to the store's spend is right when the account survived the outage, and counts it twice
+ * when the account was re-seeded from a database that already held it (Redis restarted empty).
+ * So after a pass that replayed persisted entries, the journal has their customers
+ * {@linkplain SpendReconciler#reconcile reconciled}: the store's spend is set to the ledger plus
+ * pending, which holds either way.
  */
 public final class SpendJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SpendJournal.class);
@@ -46,6 +56,9 @@ public final class SpendJournal implements AutoCloseable {
 
     private final LimitStore store;
     private final SpendRepository repo;
+    /** Reconciles the customers of replayed persisted entries; null when there is none (tests). */
+    private final SpendReconciler reconciler;
+
     private final int capacity;
     private final Duration persistAfter;
     private final Clock clock;
@@ -79,8 +92,21 @@ public final class SpendJournal implements AutoCloseable {
             Duration retryInterval,
             Duration persistAfter,
             Clock clock) {
+        this(store, repo, null, capacity, retryInterval, persistAfter, clock);
+    }
+
+    /** As above, reconciling the customers of replayed persisted entries with {@code reconciler}. */
+    public SpendJournal(
+            LimitStore store,
+            SpendRepository repo,
+            SpendReconciler reconciler,
+            int capacity,
+            Duration retryInterval,
+            Duration persistAfter,
+            Clock clock) {
         this.store = store;
         this.repo = repo;
+        this.reconciler = reconciler;
         this.capacity = capacity;
         this.persistAfter = persistAfter;
         this.clock = clock;
@@ -175,21 +201,50 @@ public final class SpendJournal implements AutoCloseable {
         }
     }
 
-    /** Re-sends queued settles in order; the first failure ends the pass (the store is still away). */
+    /**
+     * Re-sends queued settles in order; the first failure ends the pass (the store is still away).
+     * Then reconciles the customers whose persisted entries were replayed.
+     */
     private void replay() {
+        Set<String> persistedCustomers = new LinkedHashSet<>();
         Entry head;
         while ((head = queue.peek()) != null) {
             try {
                 store.settle(head.request).toCompletableFuture().get(STORE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             } catch (Exception e) {
-                return;
+                break;
             }
             queue.poll();
             size.decrementAndGet();
             replayed.incrementAndGet();
+            if (head.request.persisted()) {
+                persistedCustomers.add(head.request.customerId());
+            }
+        }
+        reconcile(persistedCustomers);
+    }
+
+    private void reconcile(Set<String> customers) {
+        if (reconciler == null) {
+            return;
+        }
+        for (String customer : customers) {
+            try {
+                reconciler.reconcile(customer).toCompletableFuture().get(STORE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (Exception e) {
+                // The periodic reconciliation covers it: the customer made calls, so it is active.
+                reconciler.noteActive(customer);
+                LOG.warn(
+                        "Could not reconcile customer {} after replaying its journaled spend: {}",
+                        customer,
+                        e.toString());
+            }
         }
     }
 

@@ -3,8 +3,11 @@ package dev.tollgate.admin.api;
 import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
+import dev.tollgate.core.limits.ReconcileRequest;
+import dev.tollgate.core.limits.Reconciliation;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
 import java.util.List;
@@ -67,6 +70,16 @@ final class StubLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<Void> ackPending(String customerId, String batchId) {
+        return unsupported();
+    }
+
+    @Override
+    public CompletionStage<FlushState> flushState(String customerId) {
+        return unsupported();
+    }
+
+    @Override
+    public CompletionStage<Reconciliation> reconcile(ReconcileRequest request) {
         return unsupported();
     }
 

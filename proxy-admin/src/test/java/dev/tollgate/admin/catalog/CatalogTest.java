@@ -3,7 +3,7 @@ package dev.tollgate.admin.catalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.tollgate.admin.catalog.CustomerCatalog.SeedSpend;
+import dev.tollgate.admin.catalog.CustomerCatalog.Ledger;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.TestDatabases;
 import dev.tollgate.core.limits.CustomerLimits;
@@ -386,7 +386,7 @@ class CatalogTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
-    void persistedSpendIsReadFreshAndZeroAfterARollover(String kind) throws Exception {
+    void ledgerIsReadFreshAndZeroAfterARollover(String kind) throws Exception {
         try (TestDatabases.Handle h = TestDatabases.create(kind);
                 JdbcExecutor jdbc = new JdbcExecutor(2)) {
             DataSource ds = h.db().dataSource();
@@ -397,24 +397,51 @@ class CatalogTest {
             JdbcCustomerCatalog noDefault =
                     new JdbcCustomerCatalog(ds, jdbc, null, ZoneOffset.UTC, clock, Duration.ofSeconds(30));
 
-            assertThat(seed(catalog, "plain", NOW)).isEqualTo(new SeedSpend(500, MAY_2));
+            assertThat(seed(catalog, "plain", NOW)).isEqualTo(new Ledger(500, MAY_2, false));
             exec(ds, "UPDATE tg_customer SET spend_nanos = 700 WHERE user_id = 'plain'");
-            assertThat(seed(catalog, "plain", NOW)).as("never cached").isEqualTo(new SeedSpend(700, MAY_2));
+            assertThat(seed(catalog, "plain", NOW)).as("never cached").isEqualTo(new Ledger(700, MAY_2, false));
             // The period ended and the reset job has not run yet: the stored spend belongs to the old period.
-            assertThat(seed(catalog, "plain", Instant.ofEpochMilli(MAY_2 + 1))).isEqualTo(new SeedSpend(0, MAY_3));
+            assertThat(seed(catalog, "plain", Instant.ofEpochMilli(MAY_2 + 1))).isEqualTo(new Ledger(0, MAY_3, false));
 
-            assertThat(seed(catalog, "vip", NOW)).isEqualTo(new SeedSpend(3, 0));
-            assertThat(seed(catalog, "stranger", NOW)).isEqualTo(new SeedSpend(0, MAY_2));
-            assertThat(seed(noDefault, "stranger", NOW)).isEqualTo(new SeedSpend(0, 0));
+            assertThat(seed(catalog, "vip", NOW)).isEqualTo(new Ledger(3, 0, false));
+            assertThat(seed(catalog, "stranger", NOW)).isEqualTo(new Ledger(0, MAY_2, false));
+            assertThat(seed(noDefault, "stranger", NOW)).isEqualTo(new Ledger(0, 0, false));
             // No budget any more: the row's period still runs, so its spend carries over; after it, it restarts.
-            assertThat(seed(noDefault, "plain", NOW)).isEqualTo(new SeedSpend(700, 0));
-            assertThat(seed(noDefault, "plain", Instant.ofEpochMilli(MAY_2))).isEqualTo(new SeedSpend(0, 0));
+            assertThat(seed(noDefault, "plain", NOW)).isEqualTo(new Ledger(700, 0, false));
+            assertThat(seed(noDefault, "plain", Instant.ofEpochMilli(MAY_2))).isEqualTo(new Ledger(0, 0, false));
         }
     }
 
-    private static SeedSpend seed(CustomerCatalog catalog, String id, Instant at) {
-        return catalog.persistedSpend(id, at.toEpochMilli())
-                .toCompletableFuture()
-                .join();
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void ledgerSaysWhetherABatchIsCommitted(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2)) {
+            DataSource ds = h.db().dataSource();
+            fixtures(ds);
+            JdbcCustomerCatalog catalog = new JdbcCustomerCatalog(
+                    ds, jdbc, "free", ZoneOffset.UTC, new MutableClock(NOW), Duration.ofSeconds(30));
+            exec(
+                    ds,
+                    "INSERT INTO tg_spend_batch (batch_id, customer_id, spend_nanos, applied_at)"
+                            + " VALUES ('b-1', 'plain', 500, 0)");
+
+            assertThat(catalog.ledger("plain", "b-1", NOW.toEpochMilli())
+                            .toCompletableFuture()
+                            .join())
+                    .isEqualTo(new Ledger(500, MAY_2, true));
+            assertThat(catalog.ledger("plain", "b-2", NOW.toEpochMilli())
+                            .toCompletableFuture()
+                            .join())
+                    .isEqualTo(new Ledger(500, MAY_2, false));
+            assertThat(catalog.ledger("stranger", "b-1", NOW.toEpochMilli())
+                            .toCompletableFuture()
+                            .join())
+                    .isEqualTo(new Ledger(0, MAY_2, true));
+        }
+    }
+
+    private static Ledger seed(CustomerCatalog catalog, String id, Instant at) {
+        return catalog.ledger(id, null, at.toEpochMilli()).toCompletableFuture().join();
     }
 }

@@ -2,7 +2,7 @@ package dev.tollgate.admin.catalog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tollgate.admin.catalog.CustomerCatalog.SeedSpend;
+import dev.tollgate.admin.catalog.CustomerCatalog.Ledger;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.db.TestDatabases;
 import dev.tollgate.core.limits.CustomerLimits;
@@ -77,11 +77,11 @@ class CustomerDirectoryTest {
                     assertThat(p)
                             .isEqualTo(new CustomerPolicy(
                                     "new-" + i, false, false, "free", new CustomerLimits(USD, 2, 100, MAY_2)));
-                    SeedSpend seed = catalog.persistedSpend("new-" + i, NOW.toEpochMilli())
-                            .toCompletableFuture()
-                            .join();
-                    assertThat(seed).isEqualTo(new SeedSpend(0, MAY_2));
                 }
+                assertThat(catalog.ledger("new-0", null, NOW.toEpochMilli())
+                                .toCompletableFuture()
+                                .join())
+                        .isEqualTo(new Ledger(0, MAY_2, false));
                 // One load of the shared default policy, none per caller, and no cache entry per caller.
                 assertThat(catalog.loadCount() - before).isEqualTo(1);
                 assertThat(catalog.size()).isZero();
@@ -92,30 +92,36 @@ class CustomerDirectoryTest {
                                 .join()
                                 .limits())
                         .isEqualTo(new CustomerLimits(10 * USD, 5, -1, 0));
-                assertThat(catalog.persistedSpend("vip", NOW.toEpochMilli())
+                assertThat(catalog.ledger("vip", null, NOW.toEpochMilli())
                                 .toCompletableFuture()
                                 .join()
                                 .spentNanos())
                         .isEqualTo(7);
 
-                // A row created after the load (another instance's flusher) is known after the next sync.
+                // A row created after the load (another instance's flusher) is known after the next sync;
+                // its ledger counts at once, since a seed or reconciliation must never read it as empty.
                 insertCustomer(
                         ds,
                         "late",
                         "gold",
                         11L,
                         System.currentTimeMillis()); // stamped by the writer's clock, as the flusher does
-                assertThat(catalog.persistedSpend("late", NOW.toEpochMilli())
+                assertThat(catalog.policy("late", NOW.toEpochMilli())
                                 .toCompletableFuture()
                                 .join()
-                                .spentNanos())
-                        .isZero();
-                syncNow(catalog);
-                assertThat(catalog.persistedSpend("late", NOW.toEpochMilli())
+                                .known())
+                        .isFalse();
+                assertThat(catalog.ledger("late", null, NOW.toEpochMilli())
                                 .toCompletableFuture()
                                 .join()
                                 .spentNanos())
                         .isEqualTo(11);
+                syncNow(catalog);
+                assertThat(catalog.policy("late", NOW.toEpochMilli())
+                                .toCompletableFuture()
+                                .join()
+                                .known())
+                        .isTrue();
 
                 // An admin write announced on the bus makes the id known at once, before any sync.
                 insertCustomer(ds, "created-by-admin", "gold", 0L, NOW.toEpochMilli());

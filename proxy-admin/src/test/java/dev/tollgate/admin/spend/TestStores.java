@@ -11,13 +11,13 @@ import java.util.List;
 import java.util.UUID;
 
 /** Limit stores for the flusher tests: in-process, or Redis under a throw-away key prefix. */
-final class TestStores {
-    static final String REDIS_URL = System.getProperty("tollgate.test.redis", "redis://127.0.0.1:6379");
+public final class TestStores {
+    public static final String REDIS_URL = System.getProperty("tollgate.test.redis", "redis://127.0.0.1:6379");
 
     private TestStores() {}
 
     /** A store and what to clean up after it. */
-    record Handle(
+    public record Handle(
             LimitStore store, RedisClient client, StatefulRedisConnection<String, String> connection, String prefix)
             implements AutoCloseable {
         @Override
@@ -35,7 +35,7 @@ final class TestStores {
         }
     }
 
-    static Handle create(String kind) {
+    public static Handle create(String kind) {
         if (kind.equals("inprocess")) {
             return new Handle(new InProcessLimitStore(), null, null, null);
         }

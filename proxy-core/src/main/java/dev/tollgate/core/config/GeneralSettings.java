@@ -24,6 +24,9 @@ import java.util.List;
  *                              {@link TollgateConfig#reservationTtl()} derives it from the timeouts)
  * @param customerIdSources     {@code customer_id_sources}: where a call's customer id is looked for, in order
  * @param requireCustomerId     {@code require_customer_id}: refuse a call that names no customer (400)
+ * @param spendReconcileInterval {@code spend_reconcile_interval} (default 60 s): how often each instance
+ *                              compares the limit store's spend of the customers it served with the
+ *                              ledger plus pending spend, and repairs a drift
  */
 public record GeneralSettings(
         String masterKey,
@@ -52,7 +55,8 @@ public record GeneralSettings(
         Duration redisCommandTimeout,
         Duration reservationTtl,
         List<CustomerIdSource> customerIdSources,
-        boolean requireCustomerId) {
+        boolean requireCustomerId,
+        Duration spendReconcileInterval) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

@@ -50,6 +50,7 @@ final class GeneralSettingsReader {
             "reservation_ttl_seconds",
             "customer_id_sources",
             "require_customer_id",
+            "spend_reconcile_interval",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time",
             "proxy_budget_rescheduler_max_time",
@@ -111,7 +112,8 @@ final class GeneralSettingsReader {
                 Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)),
                 g.seconds("reservation_ttl_seconds", null),
                 customerIdSources(g),
-                g.bool("require_customer_id", false));
+                g.bool("require_customer_id", false),
+                g.seconds("spend_reconcile_interval", Duration.ofSeconds(60)));
     }
 
     /** {@code customer_id_sources}: a non-empty list of distinct source names; absent = the default order. */

@@ -4,6 +4,7 @@ import dev.tollgate.core.limits.AdmitDecision.Outcome;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -30,6 +31,8 @@ final class CustomerState {
     private Map<String, Long> pending = new HashMap<>();
     private Map<String, Long> claimed;
     private String claimedId;
+    /** Changes at every claim and acknowledgement (see reconcile.lua); "" before the first. */
+    private String flushToken = "";
     /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded. */
     private final Map<String, String> settleIds = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -128,8 +131,57 @@ final class CustomerState {
         reserved = 0;
         reservedByMinute.clear();
         periodEnd = periodEndMs;
-        String field = PendingFields.periodField(periodEndMs);
-        spent = spentNanos + pending.getOrDefault(field, 0L) + (claimed == null ? 0 : claimed.getOrDefault(field, 0L));
+        spent = spentNanos + pendingOfPeriod(pending, periodEndMs) + pendingOfPeriod(claimed, periodEndMs);
+    }
+
+    /**
+     * Pending spend that lands in the period ending {@code periodEndMs} once flushed: its own
+     * field, plus spend queued while no account existed (period 0), which the database adds to the
+     * running period.
+     */
+    private static long pendingOfPeriod(Map<String, Long> fields, long periodEndMs) {
+        if (fields == null) {
+            return 0;
+        }
+        long sum = fields.getOrDefault(PendingFields.periodField(periodEndMs), 0L);
+        if (periodEndMs != 0) {
+            sum += fields.getOrDefault(PendingFields.periodField(0), 0L);
+        }
+        return sum;
+    }
+
+    FlushState flushState() {
+        return new FlushState(flushToken, claimedId);
+    }
+
+    /** See {@link LimitStore#reconcile} and reconcile.lua, whose steps this follows. */
+    Reconciliation reconcile(ReconcileRequest r) {
+        FlushState seen = r.seen();
+        if (!flushToken.equals(seen.token()) || !Objects.equals(claimedId, seen.claimedBatchId())) {
+            return new Reconciliation(Reconciliation.Outcome.FLUSH_MOVED, 0, 0);
+        }
+        if (!present && !r.createIfAbsent()) {
+            return new Reconciliation(Reconciliation.Outcome.ABSENT, 0, 0);
+        }
+        long pe = r.periodEndMs();
+        long before = present ? spent : 0;
+        if (present && (periodEnd != pe || (pe != 0 && r.nowMs() + Reconciliation.PERIOD_MARGIN_MS >= pe))) {
+            return new Reconciliation(Reconciliation.Outcome.OTHER_PERIOD, before, before);
+        }
+        long target = r.ledgerNanos()
+                + pendingOfPeriod(pending, pe)
+                + (r.claimedApplied() ? 0 : pendingOfPeriod(claimed, pe));
+        if (!present) {
+            present = true;
+            reserved = 0;
+            reservedByMinute.clear();
+            periodEnd = pe;
+            spent = target;
+            return new Reconciliation(Reconciliation.Outcome.CREATED, 0, target);
+        }
+        spent = target;
+        return new Reconciliation(
+                target == before ? Reconciliation.Outcome.IN_STEP : Reconciliation.Outcome.REPAIRED, before, target);
     }
 
     SettleResult settle(SettleRequest r) {
@@ -186,6 +238,7 @@ final class CustomerState {
             }
             claimed = pending;
             claimedId = UUID.randomUUID().toString();
+            flushToken = claimedId;
             pending = new HashMap<>();
         }
         return PendingFields.toBatch(customerId, claimedId, claimed);
@@ -195,6 +248,7 @@ final class CustomerState {
         if (claimedId != null && claimedId.equals(batchId)) {
             claimed = null;
             claimedId = null;
+            flushToken = "acked:" + batchId;
         }
     }
 

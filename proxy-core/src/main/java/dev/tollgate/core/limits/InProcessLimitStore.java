@@ -27,14 +27,18 @@ import java.util.function.Function;
  * period reset and the dropping of expired reservations. Spent and reserved are
  * reported as before the call; remaining quota after it (0 for the limit exceeded, −1 for none).
  * <li><b>seed</b>: creates the account only when absent, adding the spend still pending (or
- * claimed and not acknowledged) for the same period end.
+ * claimed and not acknowledged) for the same period end and the spend queued without an account.
+ * <li><b>reconcile</b>: when the flush state is the one the caller read before the ledger, sets
+ * (or creates) the account's spent to ledger + pending of the period (+ claimed unless committed);
+ * see {@link LimitStore#reconcile}.
  * <li><b>settle</b>: releases the reservation from the bucket of its admission minute
  * ({@code windowStartMs}), at most what that bucket still holds (nothing once it expired), and
  * spent += cost, only when the account exists; the window's tokens are corrected by {@code rateTokens − reserveTokens} (floor 0) when
  * the window is still kept; the cost goes to pending spend of the account's period end (0 without
  * account) with the day/model aggregate; the customer is marked dirty.
  * <li><b>claimPending / ackPending</b>: a claimed batch is handed out again until acknowledged
- * with its id; an empty claim clears the dirty mark.
+ * with its id; an empty claim clears the dirty mark; a new claim and an acknowledgement change the
+ * flush token.
  * </ul>
  * Windows older than the previous minute are dropped at the customer's next admission, so memory
  * stays bounded to about two windows per customer.
@@ -114,6 +118,16 @@ public final class InProcessLimitStore implements LimitStore {
     @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return withState(customerId, CustomerState::pendingNanos);
+    }
+
+    @Override
+    public CompletionStage<FlushState> flushState(String customerId) {
+        return withState(customerId, CustomerState::flushState);
+    }
+
+    @Override
+    public CompletionStage<Reconciliation> reconcile(ReconcileRequest request) {
+        return withState(request.customerId(), s -> s.reconcile(request));
     }
 
     /** Every call completes in the caller's thread with a definite result. */

@@ -40,8 +40,9 @@ public interface LimitStore extends AutoCloseable {
     CompletionStage<AdmitDecision> admit(AdmitRequest request);
 
     /**
-     * Seeds the account from the database if (and only if) the store holds none, then the
-     * caller retries admit. Never overwrites an existing account.
+     * Creates the account with {@code spentNanos} plus the spend pending for that period if (and
+     * only if) the store holds none; never overwrites. It cannot tell whether a flush moved pending
+     * spend into {@code spentNanos} meanwhile: the proxy seeds with {@link #reconcile}, which can.
      */
     CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs);
 
@@ -67,6 +68,30 @@ public interface LimitStore extends AutoCloseable {
 
     /** Pending spend (claimed or not) of one customer, in nano-dollars, for read-your-writes views. */
     CompletionStage<Long> pendingNanos(String customerId);
+
+    /**
+     * The customer's flush state, to read before the ledger when reconciling (see
+     * {@link #reconcile}). The token changes at every claim of pending spend and at every
+     * acknowledgement of a committed batch.
+     */
+    CompletionStage<FlushState> flushState(String customerId);
+
+    /**
+     * Makes the enforced spend equal the ledger plus the spend pending persistence, atomically, or
+     * creates the account that way ({@link ReconcileRequest#createIfAbsent()}).
+     *
+     * <p>The caller reads {@link #flushState} first, then the ledger and whether the claimed batch
+     * is committed, in one database snapshot. If a flush claimed or acknowledged spend since,
+     * nothing changes and the outcome is {@link Reconciliation.Outcome#FLUSH_MOVED}: read again.
+     * Otherwise the enforced spend becomes {@code ledger + pending of the period + claimed (unless
+     * committed)}, where pending of the period is the spend queued under the account's period end
+     * and the spend queued without an account (which the database adds to the running period).
+     * Settles in between are counted (they raise spent and pending together), reservations are
+     * untouched. An account in another period than the ledger figure, or whose period ends within
+     * {@link Reconciliation#PERIOD_MARGIN_MS}, is left alone. Safe to run from several instances
+     * at once: each run sets the same figure or changes nothing.
+     */
+    CompletionStage<Reconciliation> reconcile(ReconcileRequest request);
 
     @Override
     void close();

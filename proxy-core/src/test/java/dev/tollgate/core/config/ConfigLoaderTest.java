@@ -105,6 +105,7 @@ class ConfigLoaderTest {
               request_timeout: 300
               client_idle_timeout: 15
               shutdown_drain_timeout: 10
+              spend_reconcile_interval: 15
               webhook_thresholds: [0.95, 0.5]
               webhook_retry_base_ms: 250
               webhook_max_attempts: 4
@@ -226,7 +227,8 @@ class ConfigLoaderTest {
                         Duration.ofMillis(250),
                         null,
                         CustomerIdSource.DEFAULT_ORDER,
-                        false));
+                        false,
+                        Duration.ofSeconds(15)));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -262,7 +264,8 @@ class ConfigLoaderTest {
                         Duration.ofMillis(250),
                         null,
                         CustomerIdSource.DEFAULT_ORDER,
-                        false));
+                        false,
+                        Duration.ofSeconds(60)));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));

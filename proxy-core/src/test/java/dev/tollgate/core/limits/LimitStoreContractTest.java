@@ -89,13 +89,141 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     }
 
     @Test
-    void seedAddsOnlyPendingSpendOfTheSamePeriod() {
+    void seedCountsSpendQueuedWithoutAccountInAnyPeriod() {
         AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1, 0);
-        settle(d, 0, 0, 70, 0, "m"); // recorded under period 0
+        settle(d, 0, 0, 70, 0, "m"); // queued under period 0: the database adds it to the running period
 
         seed(1_000, PERIOD_END);
 
-        assertThat(snapshot().spentNanos()).isEqualTo(1_000);
+        assertThat(snapshot().spentNanos()).isEqualTo(1_070);
+    }
+
+    // ---- reconciliation ------------------------------------------------------------------
+
+    private Reconciliation reconcile(long ledger, long periodEnd, FlushState seen, boolean claimedApplied, long now) {
+        return await(
+                store.reconcile(new ReconcileRequest(customer, ledger, periodEnd, seen, claimedApplied, now, true)));
+    }
+
+    private FlushState flushState() {
+        return await(store.flushState(customer));
+    }
+
+    @Test
+    void reconcileSetsTheEnforcedSpendToLedgerPlusPending() {
+        seed(500, PERIOD_END);
+        AdmitDecision d = admit(limits(10_000, -1, -1), T0, 100, 0);
+        settle(d, 100, 0, 30, 0, "m");
+        assertThat(snapshot().spentNanos()).isEqualTo(530);
+
+        Reconciliation same = reconcile(500, PERIOD_END, flushState(), false, T0);
+        assertThat(same).isEqualTo(new Reconciliation(Reconciliation.Outcome.IN_STEP, 530, 530));
+
+        // The ledger holds 100 more than the store believed (e.g. a write the store never saw).
+        Reconciliation repaired = reconcile(600, PERIOD_END, flushState(), false, T0);
+        assertThat(repaired).isEqualTo(new Reconciliation(Reconciliation.Outcome.REPAIRED, 530, 630));
+        assertThat(repaired.driftNanos()).isEqualTo(-100);
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 630, 0, PERIOD_END));
+        assertThat(await(store.pendingNanos(customer))).as("pending untouched").isEqualTo(30);
+    }
+
+    @Test
+    void reconcileKeepsReservationsAndCountsSettlesThatLandAfterTheStateWasRead() {
+        seed(0, PERIOD_END);
+        AdmitDecision held = admit(limits(10_000, -1, -1), T0, 100, 0);
+        AdmitDecision d = admit(limits(10_000, -1, -1), T0, 100, 0);
+        FlushState seen = flushState();
+        settle(d, 100, 0, 40, 0, "m");
+
+        Reconciliation r = reconcile(1_000, PERIOD_END, seen, false, T0);
+
+        assertThat(held.outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(r.spentAfter()).isEqualTo(1_040);
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 1_040, 100, PERIOD_END));
+    }
+
+    @Test
+    void reconcileCreatesAMissingAccountFromLedgerPlusPendingOnlyWhenAsked() {
+        AdmitDecision d = new AdmitDecision(Outcome.ADMITTED, 0, 0, T0, T0 + 60_000, -1, -1, 0);
+        settle(d, 0, 0, 70, 0, "m"); // settled while the store had no account
+
+        Reconciliation left = await(
+                store.reconcile(new ReconcileRequest(customer, 1_000, PERIOD_END, flushState(), false, T0, false)));
+        assertThat(left.outcome()).isEqualTo(Reconciliation.Outcome.ABSENT);
+        assertThat(snapshot().present()).isFalse();
+
+        Reconciliation created = reconcile(1_000, PERIOD_END, flushState(), false, T0);
+        assertThat(created).isEqualTo(new Reconciliation(Reconciliation.Outcome.CREATED, 0, 1_070));
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 1_070, 0, PERIOD_END));
+    }
+
+    @Test
+    void reconcileChangesNothingWhenAFlushClaimedOrAcknowledgedSinceTheStateWasRead() {
+        seed(0, PERIOD_END);
+        AdmitDecision d = admit(limits(10_000, -1, -1), T0, 0, 0);
+        settle(d, 0, 0, 70, 0, "m");
+        FlushState beforeClaim = flushState();
+        PendingBatch batch = await(store.claimPending(customer));
+        FlushState claimed = flushState();
+        assertThat(claimed.claimedBatchId()).isEqualTo(batch.batchId());
+        assertThat(claimed).isNotEqualTo(beforeClaim);
+
+        assertThat(reconcile(0, PERIOD_END, beforeClaim, false, T0).outcome())
+                .isEqualTo(Reconciliation.Outcome.FLUSH_MOVED);
+        await(store.ackPending(customer, batch.batchId()));
+        assertThat(reconcile(70, PERIOD_END, claimed, true, T0).outcome())
+                .isEqualTo(Reconciliation.Outcome.FLUSH_MOVED);
+        // Claimed and acknowledged in between: no batch is claimed, as before, yet the token moved.
+        assertThat(flushState().claimedBatchId()).isNull();
+        assertThat(reconcile(0, PERIOD_END, beforeClaim, false, T0).outcome())
+                .isEqualTo(Reconciliation.Outcome.FLUSH_MOVED);
+        assertThat(snapshot().spentNanos()).isEqualTo(70);
+
+        assertThat(reconcile(70, PERIOD_END, flushState(), false, T0).outcome())
+                .isEqualTo(Reconciliation.Outcome.IN_STEP);
+    }
+
+    @Test
+    void reconcileCountsTheClaimedBatchUnlessTheLedgerHoldsIt() {
+        seed(0, PERIOD_END);
+        AdmitDecision d = admit(limits(10_000, -1, -1), T0, 0, 0);
+        settle(d, 0, 0, 70, 0, "m");
+        await(store.claimPending(customer));
+        settle(d, 0, 0, 30, 0, "m");
+        FlushState seen = flushState();
+
+        // The snapshot without the batch: 0 in the ledger, 70 claimed, 30 pending.
+        assertThat(reconcile(0, PERIOD_END, seen, false, T0).spentAfter()).isEqualTo(100);
+        // The snapshot with it committed (not yet acknowledged): 70 in the ledger, 30 pending.
+        assertThat(reconcile(70, PERIOD_END, seen, true, T0))
+                .isEqualTo(new Reconciliation(Reconciliation.Outcome.IN_STEP, 100, 100));
+        // Erring high (counting the committed batch twice) is exactly what it must not do.
+        assertThat(reconcile(70, PERIOD_END, seen, false, T0))
+                .isEqualTo(new Reconciliation(Reconciliation.Outcome.REPAIRED, 100, 170));
+    }
+
+    @Test
+    void reconcileCountsOnlyPendingSpendOfTheLedgerPeriod() {
+        long firstEnd = T0 + 10_000;
+        seed(0, firstEnd);
+        settle(admit(new CustomerLimits(-1, -1, -1, firstEnd), T0, 0, 0), 0, 0, 10, 0, "m");
+        settle(admit(new CustomerLimits(-1, -1, -1, PERIOD_END), firstEnd, 0, 0), 0, 0, 20, 0, "m");
+
+        Reconciliation r = reconcile(5, PERIOD_END, flushState(), false, firstEnd);
+
+        assertThat(r).isEqualTo(new Reconciliation(Reconciliation.Outcome.REPAIRED, 20, 25));
+    }
+
+    @Test
+    void reconcileLeavesAnAccountOfAnotherOrEndingPeriodAlone() {
+        seed(100, PERIOD_END);
+
+        assertThat(reconcile(0, PERIOD_END + 1, flushState(), false, T0))
+                .isEqualTo(new Reconciliation(Reconciliation.Outcome.OTHER_PERIOD, 100, 100));
+        assertThat(reconcile(0, PERIOD_END, flushState(), false, PERIOD_END - 1_000)
+                        .outcome())
+                .isEqualTo(Reconciliation.Outcome.OTHER_PERIOD);
+        assertThat(snapshot().spentNanos()).isEqualTo(100);
     }
 
     // ---- budget --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.tollgate.server.metrics;
 
 import dev.tollgate.admin.db.JdbcExecutor;
+import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.webhook.WebhookStats;
 import dev.tollgate.admin.webhook.Webhooks;
@@ -156,6 +157,40 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
                 .description("Seconds since the last flush pass that met no failure")
                 .register(registry);
         bindWebhooks(rt.webhooks());
+    }
+
+    /** Counters of the reconciliation of enforced spend with the ledger plus pending spend. */
+    public void bindReconciliation(SpendReconciler r) {
+        FunctionCounter.builder("tollgate_reconcile_customers_checked", r, SpendReconciler::customersChecked)
+                .description("Customers whose limit store spend was compared with the ledger plus pending spend")
+                .register(registry);
+        FunctionCounter.builder("tollgate_reconcile_customers_repaired", r, SpendReconciler::customersRepaired)
+                .description("Customers whose limit store spend had drifted and was set to the ledger plus pending")
+                .register(registry);
+        counter(
+                "tollgate_reconcile_drift_nanos",
+                r,
+                SpendReconciler::driftOverNanos,
+                "direction",
+                "over",
+                "Drift repaired, in nano-USD: over = the store held a customer too high, under = too low");
+        counter(
+                "tollgate_reconcile_drift_nanos",
+                r,
+                SpendReconciler::driftUnderNanos,
+                "direction",
+                "under",
+                "Drift repaired, in nano-USD: over = the store held a customer too high, under = too low");
+        Gauge.builder("tollgate_reconcile_last_pass_drift_nanos", r, SpendReconciler::lastPassDriftNanos)
+                .description("Sum of the absolute drifts the last reconciliation pass repaired, in nano-USD")
+                .register(registry);
+        FunctionCounter.builder("tollgate_reconcile_accounts_recreated", r, SpendReconciler::accountsRecreatedWithSpend)
+                .description("Limit store accounts re-created from the ledger for customers with persisted spend"
+                        + " (the store lost its data or is new)")
+                .register(registry);
+        FunctionCounter.builder("tollgate_reconcile_failures", r, SpendReconciler::failures)
+                .description("Customers a reconciliation pass could not reach (store or database down)")
+                .register(registry);
     }
 
     private void bindWebhooks(Webhooks webhooks) {

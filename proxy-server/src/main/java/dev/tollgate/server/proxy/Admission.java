@@ -2,6 +2,7 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.admin.catalog.CustomerCatalog;
 import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
@@ -17,14 +18,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Decides, before any upstream byte is sent, whether a customer's call may go: blocked flag,
  * then one atomic admit in the limit store (budget with reservations, RPM, TPM). A store that
- * holds no account is seeded from the database once and asked again. When the store cannot be
- * reached the configured policy decides: fail open (admit, unchecked) or closed (503).
+ * holds no account is seeded once (from the ledger plus pending spend, by the reconciler) and
+ * asked again. When the store cannot be reached the configured policy decides: fail open (admit,
+ * unchecked) or closed (503).
  */
 public final class Admission {
     private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
 
     private final CustomerCatalog catalog;
     private final LimitStore store;
+    private final SpendReconciler reconciler;
     private final boolean failOpen;
     private final int budgetStatus;
     private final Consumer<String> refusalCounter;
@@ -34,12 +37,14 @@ public final class Admission {
     private final AtomicLong unattributed = new AtomicLong();
 
     /**
+     * @param reconciler       seeds a missing account; notes the customers admitted for its passes
      * @param reservationTtlMs how long an unsettled reservation keeps holding budget (see
      *                         {@link AdmitRequest#reservationTtlMs()})
      */
     public Admission(
             CustomerCatalog catalog,
             LimitStore store,
+            SpendReconciler reconciler,
             boolean failOpen,
             int budgetStatus,
             Consumer<String> refusalCounter,
@@ -47,6 +52,7 @@ public final class Admission {
         this.reservationTtlMs = reservationTtlMs;
         this.catalog = catalog;
         this.store = store;
+        this.reconciler = reconciler;
         this.failOpen = failOpen;
         this.budgetStatus = budgetStatus;
         this.refusalCounter = refusalCounter;
@@ -108,6 +114,7 @@ public final class Admission {
         // account at zero in the same script instead of a NEEDS_SEED → seed → admit round trip.
         AdmitRequest request = new AdmitRequest(
                 id, limits, nowMs, reserve, reserveTokens, reservationTtlMs, !policy.known() && mayRetryAfterSeed);
+        reconciler.noteActive(id);
         return store.admit(request)
                 .handle((decision, err) -> {
                     if (err != null) {
@@ -127,8 +134,8 @@ public final class Admission {
                             }
                             // A failed seed (database or store unreachable) falls under the failure policy like
                             // a failed admit, instead of escaping as a 500.
-                            return catalog.persistedSpend(id, nowMs)
-                                    .thenCompose(seed -> store.seed(id, seed.spentNanos(), seed.periodEndMs()))
+                            return reconciler
+                                    .seed(id, nowMs)
                                     .handle((v, seedErr) -> seedErr != null
                                             ? degraded(id, limits, seedErr)
                                             : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))

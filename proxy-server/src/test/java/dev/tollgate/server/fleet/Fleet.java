@@ -16,9 +16,13 @@ final class Fleet implements AutoCloseable {
     final List<TestProxy> instances = new ArrayList<>();
     final String prefix = "tgfleet-" + UUID.randomUUID() + ":";
 
-    /** Prices: $1 per million input tokens, $2 per million output tokens. */
+    /**
+     * Prices: $1 per million input tokens, $2 per million output tokens. Spend is flushed every
+     * second unless {@code extraGeneral} sets {@code proxy_batch_write_at}.
+     */
     static String config(String upstream, String redisUrl, String databaseUrl, String prefix, String extraGeneral) {
-        return """
+        String yaml =
+                """
                 model_list:
                   - model_name: %s
                     litellm_params: {model: openai/gpt-4o, api_base: "%s", api_key: sk-upstream,
@@ -31,6 +35,9 @@ final class Fleet implements AutoCloseable {
                   proxy_batch_write_at: 1
                 %s
                 """.formatted(MODEL, upstream, TestProxy.KEY, redisUrl, databaseUrl, prefix, indent(extraGeneral));
+        return extraGeneral != null && extraGeneral.contains("proxy_batch_write_at:")
+                ? yaml.replace("  proxy_batch_write_at: 1\n", "")
+                : yaml;
     }
 
     private static String indent(String extra) {

@@ -17,15 +17,54 @@ import java.util.concurrent.TimeUnit;
  * for {@code duration}, then stopping by itself. Every call's outcome is recorded.
  */
 final class Load {
-    record Call(int target, long startMs, long latencyMs, int status, long costNanos, String retryAfter, String body) {
+    record Call(
+            int target,
+            String customer,
+            long startMs,
+            long latencyMs,
+            int status,
+            long costNanos,
+            String retryAfter,
+            String body) {
         boolean ok() {
             return status == 200;
+        }
+    }
+
+    /** Where a call goes: an in-JVM proxy or a separate process (master key sent). */
+    interface Target {
+        HttpResponse<String> post(String path, String json) throws IOException, InterruptedException;
+
+        HttpResponse<String> get(String path) throws IOException, InterruptedException;
+
+        static Target of(TestProxy p) {
+            return new Target() {
+                @Override
+                public HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+                    return p.post(path, json);
+                }
+
+                @Override
+                public HttpResponse<String> get(String path) throws IOException, InterruptedException {
+                    return p.get(path);
+                }
+            };
         }
     }
 
     private Load() {}
 
     static List<Call> run(List<TestProxy> targets, String customer, int rps, Duration duration) throws Exception {
+        List<Target> t = new ArrayList<>();
+        for (TestProxy p : targets) {
+            t.add(Target.of(p));
+        }
+        return run(t, List.of(customer), rps, duration);
+    }
+
+    /** As above, each target's thread sending to {@code customers} in turn. */
+    static List<Call> run(List<? extends Target> targets, List<String> customers, int rps, Duration duration)
+            throws Exception {
         List<Call> calls = Collections.synchronizedList(new ArrayList<>());
         ExecutorService pool = Executors.newFixedThreadPool(targets.size());
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / rps;
@@ -35,10 +74,12 @@ final class Load {
             List<Future<?>> fs = new ArrayList<>();
             for (int t = 0; t < targets.size(); t++) {
                 int target = t;
-                TestProxy p = targets.get(t);
+                Target p = targets.get(t);
                 fs.add(pool.submit(() -> {
                     long next = System.nanoTime();
+                    int sent = target; // spreads the targets' first calls over different customers
                     while (next < end) {
+                        String customer = customers.get(sent++ % customers.size());
                         long now = System.nanoTime();
                         if (now < next) {
                             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(next - now), (int) ((next - now) % 1_000_000));
@@ -50,6 +91,7 @@ final class Load {
                             long cost = r.statusCode() == 200 ? Fleet.costNanos(r) : 0;
                             calls.add(new Call(
                                     target,
+                                    customer,
                                     startMs,
                                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
                                     r.statusCode(),
@@ -59,6 +101,7 @@ final class Load {
                         } catch (IOException e) {
                             calls.add(new Call(
                                     target,
+                                    customer,
                                     startMs,
                                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began),
                                     -1,

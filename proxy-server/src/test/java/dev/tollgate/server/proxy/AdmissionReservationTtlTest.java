@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.admin.catalog.CustomerCatalog;
 import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.InProcessLimitStore;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -26,8 +29,8 @@ class AdmissionReservationTtlTest {
         }
 
         @Override
-        public CompletionStage<SeedSpend> persistedSpend(String customerId, long nowMs) {
-            return CompletableFuture.completedFuture(new SeedSpend(0, PERIOD_END));
+        public CompletionStage<Ledger> ledger(String customerId, String batchId, long nowMs) {
+            return CompletableFuture.completedFuture(new Ledger(0, PERIOD_END, false));
         }
 
         @Override
@@ -51,7 +54,9 @@ class AdmissionReservationTtlTest {
     void anUnsettledReservationHoldsTheBudgetForTheConfiguredTtlOnly() throws Exception {
         long ttlMs = 120_000;
         try (InProcessLimitStore store = new InProcessLimitStore()) {
-            Admission admission = new Admission(new FixedCatalog(), store, true, 400, reason -> {}, ttlMs);
+            FixedCatalog catalog = new FixedCatalog();
+            SpendReconciler reconciler = new SpendReconciler(catalog, store, Duration.ofHours(1), Clock.systemUTC());
+            Admission admission = new Admission(catalog, store, reconciler, true, 400, reason -> {}, ttlMs);
 
             assertThat(admitted(admission, T0)).isTrue(); // reserves the whole budget, never settled
             assertThat(admitted(admission, T0 + 60_000 + ttlMs - 1))

@@ -31,6 +31,11 @@ final class RedisKeys {
         return tag(customerId) + ":claimed";
     }
 
+    /** Token changed by every claim and acknowledgement of pending spend (see reconcile.lua). */
+    String flushToken(String customerId) {
+        return tag(customerId) + ":flush";
+    }
+
     /** Ids of settles applied for calls of one admission window (kept {@link LimitStore#SETTLE_ID_RETENTION_MS}). */
     String settleIds(String customerId, long windowStartMs) {
         return tag(customerId) + ":sid:" + windowStartMs;

@@ -5,10 +5,13 @@ import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitDecisions;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.PendingFields;
+import dev.tollgate.core.limits.ReconcileRequest;
+import dev.tollgate.core.limits.Reconciliation;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.limits.Windows;
@@ -46,6 +49,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s.
  * <li>{@code <prefix>{c:<id>}:pend} and {@code :claimed} hashes: spend not yet persisted,
  * fields as in {@link PendingFields}; the claimed one also holds the batch {@code id}.
+ * <li>{@code <prefix>{c:<id>}:flush} string: a token set by every claim (to the batch id) and
+ * every acknowledgement ({@code acked:<batch id>}), so a reconciliation can tell whether spend
+ * moved to the database while it read the ledger; expires a day after its last change.
  * <li>{@code <prefix>{c:<id>}:sid:<windowStart>} hash: ids of settles applied for calls admitted
  * in that window, so a settle re-sent after a timeout is not counted twice; expires
  * {@link LimitStore#SETTLE_ID_RETENTION_MS} after its last write.
@@ -65,6 +71,11 @@ public final class RedisLimitStore implements LimitStore {
     public static final String DEFAULT_PREFIX = "tg:";
     private static final Logger log = LoggerFactory.getLogger(RedisLimitStore.class);
     private static final long WINDOW_TTL_MS = Windows.RETENTION_MS;
+    /**
+     * Lifetime of a flush token after its last change. A reconciliation compares tokens read
+     * seconds apart; one that expired reads as "" and still differs from any batch's token.
+     */
+    private static final long FLUSH_TOKEN_TTL_MS = 24 * 3_600_000L;
 
     private final LoopConnections connections;
     /** True on a single Redis: the settle script adds the dirty mark (see the class comment). */
@@ -79,6 +90,8 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript ack;
     private final LuaScript pending;
     private final LuaScript reset;
+    private final LuaScript flushState;
+    private final LuaScript reconcile;
 
     /**
      * Uses a connection the caller owns (and closes). Configure its client with
@@ -111,6 +124,8 @@ public final class RedisLimitStore implements LimitStore {
         this.ack = script("ack");
         this.pending = script("pending");
         this.reset = script("reset");
+        this.flushState = script("flushstate");
+        this.reconcile = script("reconcile");
     }
 
     /**
@@ -303,13 +318,14 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<PendingBatch> claimPending(String customerId) {
-        String[] k = {keys.pending(customerId), keys.claimed(customerId)};
+        String[] k = {keys.pending(customerId), keys.claimed(customerId), keys.flushToken(customerId)};
         return scripts.<List<Object>>run(
                         connections.commands(),
                         claim,
                         ScriptOutputType.MULTI,
                         k,
-                        UUID.randomUUID().toString())
+                        UUID.randomUUID().toString(),
+                        str(FLUSH_TOKEN_TTL_MS))
                 .thenCompose(flat -> flat.isEmpty()
                         ? clearDirty(customerId).thenApply(x -> PendingFields.empty(customerId))
                         : CompletableFuture.completedFuture(toBatch(customerId, flat)));
@@ -352,8 +368,9 @@ public final class RedisLimitStore implements LimitStore {
                         connections.commands(),
                         ack,
                         ScriptOutputType.INTEGER,
-                        new String[] {keys.claimed(customerId)},
-                        batchId)
+                        new String[] {keys.claimed(customerId), keys.flushToken(customerId)},
+                        batchId,
+                        str(FLUSH_TOKEN_TTL_MS))
                 .thenApply(x -> null);
     }
 
@@ -369,6 +386,45 @@ public final class RedisLimitStore implements LimitStore {
                     return sum;
                 });
     }
+
+    @Override
+    public CompletionStage<FlushState> flushState(String customerId) {
+        String[] k = {keys.claimed(customerId), keys.flushToken(customerId)};
+        return scripts.<List<Object>>run(connections.commands(), flushState, ScriptOutputType.MULTI, k)
+                .thenApply(out -> new FlushState(String.valueOf(out.get(0)), String.valueOf(out.get(1))));
+    }
+
+    @Override
+    public CompletionStage<Reconciliation> reconcile(ReconcileRequest r) {
+        String id = r.customerId();
+        String[] k = {keys.account(id), keys.pending(id), keys.claimed(id), keys.flushToken(id)};
+        String claimedId = r.seen().claimedBatchId();
+        return scripts.<List<Object>>run(
+                        connections.commands(),
+                        reconcile,
+                        ScriptOutputType.MULTI,
+                        k,
+                        str(r.ledgerNanos()),
+                        str(r.periodEndMs()),
+                        r.seen().token(),
+                        claimedId == null ? "" : claimedId,
+                        r.claimedApplied() ? "1" : "0",
+                        str(r.nowMs()),
+                        str(Reconciliation.PERIOD_MARGIN_MS),
+                        r.createIfAbsent() ? "1" : "0")
+                .thenApply(out -> new Reconciliation(
+                        RECONCILE_OUTCOMES[(int) num(out.get(0))], num(out.get(1)), num(out.get(2))));
+    }
+
+    /** reconcile.lua's outcome codes, in order. */
+    private static final Reconciliation.Outcome[] RECONCILE_OUTCOMES = {
+        Reconciliation.Outcome.IN_STEP,
+        Reconciliation.Outcome.REPAIRED,
+        Reconciliation.Outcome.CREATED,
+        Reconciliation.Outcome.FLUSH_MOVED,
+        Reconciliation.Outcome.ABSENT,
+        Reconciliation.Outcome.OTHER_PERIOD
+    };
 
     /** Scripts re-sent with EVAL after NOSCRIPT (Redis restarted or flushed its script cache). */
     public long scriptFallbacks() {

@@ -8,9 +8,12 @@ import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitDecision.Outcome;
 import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LimitStoreContractTest;
 import dev.tollgate.core.limits.PendingBatch;
+import dev.tollgate.core.limits.ReconcileRequest;
+import dev.tollgate.core.limits.Reconciliation;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -110,12 +113,19 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
         sync.scriptFlush();
         await(store.ackPending(customer, batch.batchId()));
         sync.scriptFlush();
+        FlushState state = await(store.flushState(customer));
+        sync.scriptFlush();
+        Reconciliation reconciled =
+                await(store.reconcile(new ReconcileRequest(customer, 107, PERIOD_END, state, false, T0, false)));
+        sync.scriptFlush();
         await(store.resetSpend(customer, PERIOD_END + 1));
 
         assertThat(b.outcome()).isEqualTo(Outcome.ADMITTED);
         assertThat(b.remainingRequests()).isEqualTo(3);
         assertThat(batch.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 7));
         assertThat(pending).isEqualTo(7);
+        assertThat(state.token()).isEqualTo("acked:" + batch.batchId());
+        assertThat(reconciled).isEqualTo(new Reconciliation(Reconciliation.Outcome.IN_STEP, 107, 107));
         assertThat(await(store.pendingNanos(customer))).isZero();
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 0, 10, PERIOD_END + 1));
     }
@@ -138,7 +148,8 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
                         keys.window(customer, T0),
                         keys.window(customer, T0 + 60_000),
                         keys.pending(customer),
-                        keys.claimed(customer));
+                        keys.claimed(customer),
+                        keys.flushToken(customer));
         // Reservations are kept per admission minute as fields of the account hash, not in keys of their own.
         assertThat(sync.hgetall(keys.account(customer)))
                 .containsEntry("r:" + (T0 + 60_000), "2")
