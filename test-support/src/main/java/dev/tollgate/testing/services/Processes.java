@@ -1,6 +1,5 @@
 package dev.tollgate.testing.services;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -23,26 +22,15 @@ public final class Processes {
         }
     }
 
-    /**
-     * Runs a command to completion and returns its merged output. The output goes through a file,
-     * so a command that leaves a child holding the stream (pg_ctl's server) cannot hang the caller.
-     */
+    /** Runs a command to completion (bounded) and returns its merged output. */
     public static String run(List<String> cmd, int timeoutSeconds) throws IOException, InterruptedException {
-        File out = File.createTempFile("tg-run-", ".log");
-        try {
-            Process p = new ProcessBuilder(cmd)
-                    .redirectErrorStream(true)
-                    .redirectOutput(out)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                    .start();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("timed out after " + timeoutSeconds + " s: " + cmd);
-            }
-            return Files.readString(out.toPath(), StandardCharsets.UTF_8);
-        } finally {
-            out.delete();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out after " + timeoutSeconds + " s: " + cmd);
         }
+        return new String(out, StandardCharsets.UTF_8);
     }
 
     /** {@code kill -SIGNAL pid}. */
