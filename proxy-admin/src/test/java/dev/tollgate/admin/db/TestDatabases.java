@@ -1,51 +1,35 @@
 package dev.tollgate.admin.db;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
-import java.util.UUID;
+import dev.tollgate.testing.services.TestDatabase;
 
 /**
- * Fresh, isolated databases for tests: a throw-away PostgreSQL database on the local server
- * (created and dropped per test class) or a throw-away embedded H2 file.
+ * Fresh, migrated databases for tests: a throw-away PostgreSQL database on the tests' server or a
+ * throw-away embedded H2 one ({@link TestDatabase}), opened as Tollgate opens its own.
  */
 public final class TestDatabases {
-    public static final String PG_ADMIN_URL =
-            System.getProperty("tollgate.test.pg", "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
-
     private TestDatabases() {}
 
     /** A migrated database; {@code kind} is "postgres" or "h2". Close it with {@link Handle#close()}. */
     public static Handle create(String kind) throws Exception {
-        if (kind.equals("h2")) {
-            Path dir = Files.createTempDirectory("tollgate-h2-");
-            Database db = Database.open(null, dir, 4);
+        TestDatabase database = TestDatabase.create(kind);
+        try {
+            Database db = database.embedded()
+                    ? Database.open(null, database.dataDir(), 4)
+                    : Database.open(database.jdbcUrl(), null, 4);
             Migrations.run(db.dataSource());
-            return new Handle(db, null);
+            return new Handle(db, database);
+        } catch (Exception | Error e) {
+            database.close();
+            throw e;
         }
-        String name = "tg_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        try (Connection c = DriverManager.getConnection(PG_ADMIN_URL);
-                Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        Database db = Database.open("jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres", null, 4);
-        Migrations.run(db.dataSource());
-        return new Handle(db, name);
     }
 
     /** A test database and how to drop it. */
-    public record Handle(Database db, String pgName) implements AutoCloseable {
+    public record Handle(Database db, TestDatabase database) implements AutoCloseable {
         @Override
         public void close() throws Exception {
             db.close();
-            if (pgName != null) {
-                try (Connection c = DriverManager.getConnection(PG_ADMIN_URL);
-                        Statement s = c.createStatement()) {
-                    s.execute("DROP DATABASE IF EXISTS " + pgName + " WITH (FORCE)");
-                }
-            }
+            database.close();
         }
     }
 }

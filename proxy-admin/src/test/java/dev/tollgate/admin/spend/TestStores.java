@@ -4,16 +4,15 @@ import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisClients;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
+import dev.tollgate.testing.services.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
-/** Limit stores for the flusher tests: in-process, or Redis under a throw-away key prefix. */
+/** Limit stores for the flusher tests: in-process, or the tests' Redis under a throw-away key prefix. */
 public final class TestStores {
-    public static final String REDIS_URL = System.getProperty("tollgate.test.redis", "redis://127.0.0.1:6379");
-
     private TestStores() {}
 
     /** A store and what to clean up after it. */
@@ -39,7 +38,7 @@ public final class TestStores {
         if (kind.equals("inprocess")) {
             return new Handle(new InProcessLimitStore(), null, null, null);
         }
-        RedisClient client = RedisClients.failFast(REDIS_URL, Duration.ofSeconds(2));
+        RedisClient client = RedisClients.failFast(TestServices.redis().url(), Duration.ofSeconds(2));
         StatefulRedisConnection<String, String> connection = client.connect();
         String prefix = "tgtest:" + UUID.randomUUID().toString().substring(0, 8) + ":";
         return new Handle(new RedisLimitStore(connection, prefix), client, connection, prefix);

@@ -2,6 +2,10 @@ package dev.tollgate.server.budget;
 
 import dev.tollgate.server.StartupException;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Processes;
+import dev.tollgate.testing.services.TestDatabase;
+import dev.tollgate.testing.services.TestServices;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
@@ -12,46 +16,53 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The storage behind a test server, kept across restarts: a data directory (embedded H2 lives
- * there), and in {@link Mode#REDIS_POSTGRES} a throw-away PostgreSQL database plus a private
- * Redis key prefix. {@link #start} starts a real proxy on it; {@link #close} drops the database and
- * deletes the Redis keys. (proxy-admin's TestDatabases is not visible from here.)
+ * The storage behind a test server, kept across restarts: a data directory, and a throw-away
+ * database ({@link TestDatabase}): embedded H2 in that directory, or in {@link Mode#REDIS_POSTGRES}
+ * a PostgreSQL database on the tests' server plus a private key prefix on the tests' Redis
+ * ({@link TestServices}; without them that mode's tests are skipped). {@link #start} starts a real
+ * proxy on it; {@link #close} drops the database and deletes the Redis keys.
  */
 public final class Backend implements AutoCloseable {
-    static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
-    static final String REDIS = "redis://127.0.0.1:6379";
-
     private final Mode mode;
     private final Path dataDir;
-    private final String pgName;
+    private final TestDatabase database;
+    private final String redisUrl;
     private final String redisPrefix;
 
-    private Backend(Mode mode, Path dataDir, String pgName, String redisPrefix) {
+    private Backend(Mode mode, Path dataDir, TestDatabase database, String redisUrl, String redisPrefix) {
         this.mode = mode;
         this.dataDir = dataDir;
-        this.pgName = pgName;
+        this.database = database;
+        this.redisUrl = redisUrl;
         this.redisPrefix = redisPrefix;
     }
 
     public static Backend create(Mode mode) throws Exception {
-        Path dir = Files.createTempDirectory("tollgate-e2ebudget-");
         if (mode == Mode.EMBEDDED) {
-            return new Backend(mode, dir, null, null);
+            TestDatabase h2 = TestDatabase.h2();
+            return new Backend(mode, h2.dataDir(), h2, null, null);
         }
+        String redisUrl = TestServices.redis().url();
+        TestDatabase pg = TestDatabase.postgres("tg_e2ebudget_");
         String rnd = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        String name = "tg_e2ebudget_" + rnd;
-        try (Connection c = DriverManager.getConnection(PG_ADMIN);
-                Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + name);
-        }
-        return new Backend(mode, dir, name, "tgtest-" + rnd + ":");
+        return new Backend(mode, Files.createTempDirectory("tollgate-e2ebudget-"), pg, redisUrl, "tgtest-" + rnd + ":");
+    }
+
+    /**
+     * The modes this machine can run, for a test that runs every mode in one go: {@link
+     * Mode#EMBEDDED} always, {@link Mode#REDIS_POSTGRES} when there are Redis and PostgreSQL (else
+     * the skip line is printed, or under requireServices the test fails).
+     */
+    public static List<Mode> availableModes() {
+        boolean fleet = TestServices.available(Need.REDIS) && TestServices.available(Need.POSTGRES);
+        return fleet ? List.of(Mode.values()) : List.of(Mode.EMBEDDED);
     }
 
     public Mode mode() {
@@ -67,8 +78,8 @@ public final class Backend implements AutoCloseable {
         if (mode == Mode.EMBEDDED) {
             return "";
         }
-        return "  database_url: \"postgresql://postgres@127.0.0.1:5432/" + pgName + "\"\n"
-                + "  redis_url: \"" + REDIS + "\"\n"
+        return "  database_url: \"" + database.databaseUrl() + "\"\n"
+                + "  redis_url: \"" + redisUrl + "\"\n"
                 + "  redis_key_prefix: \"" + redisPrefix + "\"\n";
     }
 
@@ -107,17 +118,12 @@ public final class Backend implements AutoCloseable {
         return false;
     }
 
-    /** A JDBC connection straight to this backend's database, for row checks. */
+    /**
+     * A JDBC connection straight to this backend's database, for row checks (embedded: the same
+     * URL and settings as the server's pool; in one JVM, H2 shares the open database).
+     */
     public Connection jdbc() throws Exception {
-        if (mode == Mode.EMBEDDED) {
-            // Same URL and settings as the server's pool: in one JVM, H2 shares the open database.
-            Path file = dataDir.toAbsolutePath().resolve("tollgate");
-            return DriverManager.getConnection(
-                    "jdbc:h2:file:" + file + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
-                    "sa",
-                    "");
-        }
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + pgName + "?user=postgres");
+        return database.connect();
     }
 
     /** Sum and count of customer rows' spend_nanos, read straight from the database. */
@@ -132,28 +138,31 @@ public final class Backend implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        if (pgName != null) {
-            try (Connection c = DriverManager.getConnection(PG_ADMIN);
-                    Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + pgName + " WITH (FORCE)");
+        try {
+            database.close();
+        } finally {
+            if (redisPrefix != null) {
+                deleteRedisKeys();
+                Processes.deleteTree(dataDir);
             }
         }
-        if (redisPrefix != null) {
-            RedisClient client = RedisClient.create(REDIS);
-            try (StatefulRedisConnection<String, String> conn = client.connect()) {
-                RedisCommands<String, String> cmd = conn.sync();
-                ScanCursor cursor = ScanCursor.INITIAL;
-                ScanArgs args = ScanArgs.Builder.matches(redisPrefix + "*").limit(500);
-                do {
-                    KeyScanCursor<String> page = cmd.scan(cursor, args);
-                    if (!page.getKeys().isEmpty()) {
-                        cmd.del(page.getKeys().toArray(new String[0]));
-                    }
-                    cursor = page;
-                } while (!cursor.isFinished());
-            } finally {
-                client.shutdown();
-            }
+    }
+
+    private void deleteRedisKeys() {
+        RedisClient client = RedisClient.create(redisUrl);
+        try (StatefulRedisConnection<String, String> conn = client.connect()) {
+            RedisCommands<String, String> cmd = conn.sync();
+            ScanCursor cursor = ScanCursor.INITIAL;
+            ScanArgs args = ScanArgs.Builder.matches(redisPrefix + "*").limit(500);
+            do {
+                KeyScanCursor<String> page = cmd.scan(cursor, args);
+                if (!page.getKeys().isEmpty()) {
+                    cmd.del(page.getKeys().toArray(new String[0]));
+                }
+                cursor = page;
+            } while (!cursor.isFinished());
+        } finally {
+            client.shutdown();
         }
     }
 }

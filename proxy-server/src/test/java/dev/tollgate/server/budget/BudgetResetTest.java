@@ -88,7 +88,7 @@ class BudgetResetTest {
     void thirtySecondBudgetsResetAtTheBoundary() throws Exception {
         List<Run> runs = new ArrayList<>();
         try {
-            for (Mode m : Mode.values()) {
+            for (Mode m : Backend.availableModes()) {
                 runs.add(new Run(m));
             }
             for (Run r : runs) {

@@ -5,7 +5,9 @@ import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 
 /**
  * A fault test class's own Redis, PostgreSQL and fake upstream on free loopback ports (never the
- * shared 6379/5432), closed together; a failed start closes what did start.
+ * shared 6379/5432), closed together; a failed start closes what did start. The servers come from
+ * the installed programs; without them the calling test is skipped (annotate the class with
+ * {@code @Needs({Need.REDIS_SERVER, Need.POSTGRES_SERVER})} so the skip covers all its tests).
  */
 final class FaultServices implements AutoCloseable {
     final RedisProcess redis;

@@ -3,6 +3,8 @@ package dev.tollgate.server.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.net.http.HttpResponse;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
  * costs, and apply an admin change made through one instance on all of them within 1 s.
  */
 @Tag("fault")
+@Needs({Need.REDIS_SERVER, Need.POSTGRES_SERVER})
 class FleetLimitsTest {
     static FaultServices services;
     static RedisProcess redis;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.io.IOException;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * exits 0; {@code kill -9} loses no settled spend, because another instance's flusher persists it.
  */
 @Tag("fault")
+@Needs({Need.REDIS_SERVER, Need.POSTGRES_SERVER})
 class ProcessLifecycleTest {
     static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

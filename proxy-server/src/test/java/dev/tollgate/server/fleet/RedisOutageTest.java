@@ -3,6 +3,8 @@ package dev.tollgate.server.fleet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.math.BigDecimal;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
  * when it thaws (a timed-out settle may have been applied after all).
  */
 @Tag("fault")
+@Needs({Need.REDIS_SERVER, Need.POSTGRES_SERVER})
 class RedisOutageTest {
     static final long COMMAND_TIMEOUT_MS = 250;
     /** Lettuce's default would be 60 s per command; we allow the timeout plus scheduling noise. */

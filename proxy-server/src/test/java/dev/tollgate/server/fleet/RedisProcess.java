@@ -1,105 +1,57 @@
 package dev.tollgate.server.fleet;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import dev.tollgate.testing.services.RedisServer;
+import dev.tollgate.testing.services.TestServices;
 
 /**
- * A throw-away {@code redis-server} on a free loopback port, never persisted. Can be stopped
- * (the process dies, its data with it), started again on the same port (empty), frozen with
- * SIGSTOP (commands hang: the network-partition case) and thawed with SIGCONT.
+ * A fault test's own {@code redis-server} on a free loopback port ({@link RedisServer}), never
+ * persisted. Can be stopped (the process dies, its data with it), started again on the same port
+ * (empty), frozen with SIGSTOP (commands hang: the network-partition case) and thawed with SIGCONT.
  */
 final class RedisProcess implements AutoCloseable {
-    private final int port;
-    private final Path dir;
-    private Process process;
+    private final RedisServer server;
 
-    private RedisProcess(int port, Path dir) {
-        this.port = port;
-        this.dir = dir;
+    private RedisProcess(RedisServer server) {
+        this.server = server;
     }
 
+    /** Starts one; the calling test is skipped when redis-server is not installed. */
     static RedisProcess start() throws Exception {
-        RedisProcess r = new RedisProcess(Processes.freePort(), Files.createTempDirectory("tg-redis-"));
-        r.startAgain();
-        return r;
+        return new RedisProcess(TestServices.startRedisServer());
     }
 
     String url() {
-        return "redis://127.0.0.1:" + port;
+        return server.url();
     }
 
     int port() {
-        return port;
+        return server.port();
     }
 
     /** Starts the server (empty) on the same port. */
-    synchronized void startAgain() throws Exception {
-        if (process != null && process.isAlive()) {
-            throw new IllegalStateException("already running");
-        }
-        process = new ProcessBuilder(
-                        "redis-server",
-                        "--port",
-                        String.valueOf(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        dir.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(
-                        ProcessBuilder.Redirect.appendTo(dir.resolve("log").toFile()))
-                .start();
-        for (int i = 0; i < 200; i++) {
-            if (cli("ping").contains("PONG")) {
-                return;
-            }
-            Thread.sleep(25);
-        }
-        throw new IllegalStateException("redis-server on " + port + " did not start");
+    void startAgain() throws Exception {
+        server.startAgain();
     }
 
     /** Kills the server; its data is gone. */
-    synchronized void stop() throws Exception {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+    void stop() throws Exception {
+        server.stop();
     }
 
     void freeze() throws Exception {
-        Processes.signal(process.pid(), "STOP");
+        server.freeze();
     }
 
     void thaw() throws Exception {
-        Processes.signal(process.pid(), "CONT");
+        server.thaw();
     }
 
     String cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(port)));
-        cmd.addAll(List.of(args));
-        return Processes.run(cmd, 10).trim();
+        return server.cli(args);
     }
 
     @Override
-    public synchronized void close() {
-        if (process != null) {
-            try {
-                Processes.signal(process.pid(), "CONT");
-            } catch (Exception ignored) {
-                // not frozen, or already gone
-            }
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        Processes.deleteTree(dir);
+    public void close() {
+        server.close();
     }
 }

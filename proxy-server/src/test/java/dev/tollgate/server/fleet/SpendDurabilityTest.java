@@ -7,6 +7,8 @@ import dev.tollgate.admin.spend.SpendRepository;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.server.TestProxy;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.net.http.HttpResponse;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  * PostgreSQL are started by the test on free ports.
  */
 @Tag("fault")
+@Needs({Need.REDIS_SERVER, Need.POSTGRES_SERVER})
 class SpendDurabilityTest {
     static FaultServices services;
     static RedisProcess redis;

@@ -1,19 +1,16 @@
 package dev.tollgate.server.observe;
 
+import dev.tollgate.testing.services.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
-/** Test helpers of the observability tests: a webhook receiver, throw-away PostgreSQL databases, waiting. */
+/** Test helpers of the observability tests: throw-away PostgreSQL databases, waiting, hashing. */
 final class Observe {
-    static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
-
     private Observe() {}
 
     static void await(String what, BooleanSupplier condition) throws InterruptedException {
@@ -31,24 +28,19 @@ final class Observe {
                 .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** A fresh PostgreSQL database, dropped on close. */
-    record Pg(String name) implements AutoCloseable {
+    /** A fresh database on the tests' PostgreSQL, dropped on close (skips the test when there is none). */
+    record Pg(TestDatabase database) implements AutoCloseable {
         static Pg create() throws Exception {
-            String name =
-                    "tg_obs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            try (Connection c = DriverManager.getConnection(PG_ADMIN);
-                    Statement s = c.createStatement()) {
-                s.execute("CREATE DATABASE " + name);
-            }
-            return new Pg(name);
+            return new Pg(TestDatabase.postgres("tg_obs_"));
         }
 
+        /** JDBC URL with its credentials: for DriverManager and for {@code database_url} alike. */
         String url() {
-            return "jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres";
+            return database.jdbcUrl();
         }
 
         long count(String sql) throws Exception {
-            try (Connection c = DriverManager.getConnection(url());
+            try (Connection c = database.connect();
                     Statement s = c.createStatement();
                     var rs = s.executeQuery(sql)) {
                 rs.next();
@@ -58,10 +50,7 @@ final class Observe {
 
         @Override
         public void close() throws Exception {
-            try (Connection c = DriverManager.getConnection(PG_ADMIN);
-                    Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            }
+            database.close();
         }
     }
 }

@@ -7,6 +7,7 @@ import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
 import dev.tollgate.testing.LeakGuard;
 import dev.tollgate.testing.WebhookReceiver;
+import dev.tollgate.testing.services.TestServices;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.math.BigDecimal;
@@ -201,9 +202,9 @@ class WebhookEndToEndTest {
         String prefix = "tgobs" + UUID.randomUUID().toString().substring(0, 8) + ":";
         try (Observe.Pg pg = Observe.Pg.create();
                 WebhookReceiver receiver = new WebhookReceiver()) {
-            String shared =
-                    "database_url: \"" + pg.url() + "\"\nredis_url: redis://127.0.0.1:6379\nredis_key_prefix: \""
-                            + prefix + "\"\nwebhook_thresholds: [0.85]\nalert_types: [budget_alerts]";
+            String shared = "database_url: \"" + pg.url() + "\"\nredis_url: \""
+                    + TestServices.redis().url() + "\"\nredis_key_prefix: \"" + prefix
+                    + "\"\nwebhook_thresholds: [0.85]\nalert_types: [budget_alerts]";
             Map<String, String> env = Map.of("WEBHOOK_URL", receiver.url());
             try (TestProxy a = TestProxy.start(config(shared), Files.createTempDirectory("tg-a-"), env);
                     TestProxy b = TestProxy.start(config(shared), Files.createTempDirectory("tg-b-"), env)) {

@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.server.TestProxy;
 import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.io.File;
@@ -24,9 +26,11 @@ import org.junit.jupiter.api.Test;
  * The official {@code openai} npm SDK (v6) as a real client: a plain call, a stream with
  * {@code stream_options.include_usage}, and an unknown model, all with {@code user} set and no
  * retries. The SDK must parse everything the proxy sends, and the customer's spend must show it.
- * Needs Node and npm; installs the SDK from {@code package-lock.json} when {@code node_modules}
- * is missing, and fails (never skips) when that is impossible.
+ * Needs Node and npm (skipped without them, a failure under
+ * {@code -Dtollgate.tests.requireServices=true}); installs the SDK from {@code package-lock.json}
+ * when {@code node_modules} is missing, and fails when that is impossible.
  */
+@Needs(Need.NODE)
 class NodeSdkTest {
     static {
         LeakGuard.install();

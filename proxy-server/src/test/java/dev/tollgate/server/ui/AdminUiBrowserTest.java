@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.TestProxy;
 import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
+import dev.tollgate.testing.services.TestServices;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,14 +28,15 @@ import org.junit.jupiter.api.Test;
  * chromium with playwright-core against a real Tollgate (Redis limit store, 1 s spend flush) and
  * sends real calls with the openai SDK. See that script for the checks; this test starts the
  * proxy, runs it, and fails with its report. Screenshots land in {@code target/ui-screenshots/}.
+ * Without chromium, node or Redis it is skipped (.ci/run installs chromium when it is missing).
  */
+@Needs({Need.CHROMIUM, Need.NODE, Need.REDIS})
 class AdminUiBrowserTest {
     static {
         // Before any Netty buffer class loads (also for test classes that run after this one in the JVM).
         LeakGuard.install();
     }
 
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path UI_TEST_DIR = Path.of("src/test/ui").toAbsolutePath();
     static final Path SCREENSHOTS = Path.of("target/ui-screenshots").toAbsolutePath();
     static final long SCRIPT_TIMEOUT_S = 120;
@@ -41,10 +45,6 @@ class AdminUiBrowserTest {
 
     @BeforeAll
     static void start() throws Exception {
-        if (!Files.isExecutable(CHROMIUM)) {
-            fail("The admin page browser test needs Debian's chromium at " + CHROMIUM
-                    + ": install it with `apt-get install -y chromium` (.ci/run does this when it is missing).");
-        }
         installNodeModules();
         String prefix = "tg-uitest-" + UUID.randomUUID().toString().substring(0, 8) + ":";
         String yaml = """
@@ -58,9 +58,9 @@ class AdminUiBrowserTest {
                 general_settings:
                   master_key: %s
                   proxy_batch_write_at: 1
-                  redis_url: redis://127.0.0.1:6379
+                  redis_url: "%s"
                   redis_key_prefix: "%s"
-                """.formatted(TestProxy.KEY, prefix);
+                """.formatted(TestProxy.KEY, TestServices.redis().url(), prefix);
         // The Redis client's connection handshake has a short timeout; on a loaded machine the
         // first attempt can miss it, so starting is retried a few times.
         for (int attempt = 1; ; attempt++) {

@@ -14,6 +14,10 @@ import dev.tollgate.core.limits.LimitStoreContractTest;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.ReconcileRequest;
 import dev.tollgate.core.limits.Reconciliation;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
+import dev.tollgate.testing.services.RedisServer;
+import dev.tollgate.testing.services.TestServices;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
@@ -21,8 +25,6 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.SlotHash;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,13 +39,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The contract against the shared Redis on 127.0.0.1:6379, each test under its own random key
- * prefix (deleted afterwards), plus what only Redis has: the script cache, hash slots, pub/sub
- * and a Redis that dies.
+ * The contract against the tests' Redis ({@link TestServices#redis()}), each test under its own
+ * random key prefix (deleted afterwards), plus what only Redis has: the script cache, hash slots,
+ * pub/sub and a Redis that dies.
  */
+@Needs(Need.REDIS)
 class RedisLimitStoreTest extends LimitStoreContractTest {
-    static final String REDIS_URL = "redis://127.0.0.1:6379";
-
+    static String redisUrl;
     static RedisClient client;
     static StatefulRedisConnection<String, String> connection;
     static StatefulRedisConnection<String, String> testConnection;
@@ -54,8 +56,9 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
     static void connect() {
         // Without a logback-test.xml the root logger is DEBUG, and Lettuce/Netty log every command.
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
+        redisUrl = TestServices.redis().url();
         // Generous timeout: two cores are shared with other builds.
-        client = RedisClients.failFast(REDIS_URL, Duration.ofSeconds(5));
+        client = RedisClients.failFast(redisUrl, Duration.ofSeconds(5));
         connection = client.connect();
         testConnection = client.connect();
         sync = testConnection.sync();
@@ -185,28 +188,21 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
 
     @Test
     void connectFactoryReachesRedis() {
-        // Default prefix on the shared Redis: read-only on a random customer.
-        try (RedisLimitStore s = RedisLimitStore.connect(REDIS_URL, Duration.ofMillis(250))) {
+        // Default prefix on the tests' Redis: read-only on a random customer.
+        try (RedisLimitStore s = RedisLimitStore.connect(redisUrl, Duration.ofMillis(250))) {
             assertThat(await(s.snapshot("absent-" + UUID.randomUUID()))).isEqualTo(AccountSnapshot.ABSENT);
         }
     }
 
     @Test
     void aDeadRedisFailsCallsFast() throws Exception {
-        int port = freePort();
-        Process redis = new ProcessBuilder(
-                        "redis-server", "--port", String.valueOf(port), "--save", "", "--appendonly", "no")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
-            RedisLimitStore s = connectWhenUp("redis://127.0.0.1:" + port);
+        try (RedisServer redis = TestServices.startRedisServer()) {
+            RedisLimitStore s = connectWhenUp(redis.url());
             try {
                 AdmitRequest r = new AdmitRequest(customer, limits(-1, -1, -1), T0, 0, 0);
                 assertThat(await(s.admit(r)).outcome()).isEqualTo(Outcome.NEEDS_SEED);
 
-                redis.destroy();
-                assertThat(redis.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                redis.stop();
 
                 long started = System.nanoTime();
                 assertThatThrownBy(() -> s.admit(r).toCompletableFuture().get(5, TimeUnit.SECONDS))
@@ -215,8 +211,6 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
             } finally {
                 s.close();
             }
-        } finally {
-            redis.destroyForcibly();
         }
     }
 
@@ -231,11 +225,5 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
             }
         }
         throw last;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -10,14 +10,16 @@ import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
+import dev.tollgate.testing.services.RedisServer;
+import dev.tollgate.testing.services.TestServices;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.EventExecutor;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,19 +35,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Redis store on borrowed event loops (as the proxy server runs it), against the Redis on
- * 127.0.0.1:6379: a command issued on a loop is answered on that same loop, other threads still
+ * The Redis store on borrowed event loops (as the proxy server runs it), against the tests' Redis
+ * ({@link TestServices#redis()}): a command issued on a loop is answered on that same loop, other threads still
  * get answers, host names resolve, closing the store leaves the loops to their owner, and a dead Redis still fails
  * calls fast without stalling the loops, then is reconnected in the background.
  */
+@Needs(Need.REDIS)
 class RedisLoopConnectionsTest {
-    static final String REDIS_URL = "redis://127.0.0.1:6379";
     static final long T0 = 1_700_000_000_000L;
 
     MultiThreadIoEventLoopGroup group;
     RedisLoopResources resources;
     List<EventLoop> loops;
     String prefix;
+    String redisUrl;
 
     @BeforeEach
     void startLoops() {
@@ -57,11 +60,12 @@ class RedisLoopConnectionsTest {
             loops.add((EventLoop) e);
         }
         prefix = "tgloops:" + UUID.randomUUID() + ":";
+        redisUrl = TestServices.redis().url();
     }
 
     @AfterEach
     void stopLoops() {
-        try (RedisClient client = RedisClient.create(REDIS_URL);
+        try (RedisClient client = RedisClient.create(redisUrl);
                 StatefulRedisConnection<String, String> c = client.connect()) {
             List<String> keys = c.sync().keys(prefix + "*");
             if (!keys.isEmpty()) {
@@ -103,7 +107,7 @@ class RedisLoopConnectionsTest {
 
     @Test
     void admitAndSettleIssuedOnALoopCompleteOnThatLoop() throws Exception {
-        try (RedisLimitStore store = RedisLimitStore.connect(REDIS_URL, Duration.ofSeconds(5), prefix, resources)) {
+        try (RedisLimitStore store = RedisLimitStore.connect(redisUrl, Duration.ofSeconds(5), prefix, resources)) {
             assertThat(store.connectionCount()).isEqualTo(loops.size());
             for (EventLoop loop : loops) {
                 Thread loopThread = threadOf(loop);
@@ -143,7 +147,7 @@ class RedisLoopConnectionsTest {
 
     @Test
     void callersOffTheLoopsStillGetAnswers() throws Exception {
-        try (RedisLimitStore store = RedisLimitStore.connect(REDIS_URL, Duration.ofSeconds(5), prefix, resources)) {
+        try (RedisLimitStore store = RedisLimitStore.connect(redisUrl, Duration.ofSeconds(5), prefix, resources)) {
             // Round robin over the loops' connections: every one of them answers.
             for (int i = 0; i < 2 * loops.size(); i++) {
                 assertThat(store.admit(admitNew("c-" + UUID.randomUUID()))
@@ -158,7 +162,7 @@ class RedisLoopConnectionsTest {
     @Test
     void hostNamesResolveWithChannelsThatFitTheLoops() throws Exception {
         try (RedisLimitStore store =
-                RedisLimitStore.connect("redis://localhost:6379", Duration.ofSeconds(5), prefix, resources)) {
+                RedisLimitStore.connect(byHostName(redisUrl), Duration.ofSeconds(5), prefix, resources)) {
             assertThat(onLoop(loops.get(0), () -> store.admit(admitNew("c-" + UUID.randomUUID())))
                             .value()
                             .outcome())
@@ -168,7 +172,7 @@ class RedisLoopConnectionsTest {
 
     @Test
     void closingTheStoreAndResourcesLeavesTheLoopsRunning() throws Exception {
-        RedisLimitStore store = RedisLimitStore.connect(REDIS_URL, Duration.ofSeconds(5), prefix, resources);
+        RedisLimitStore store = RedisLimitStore.connect(redisUrl, Duration.ofSeconds(5), prefix, resources);
         store.admit(admitNew("c-" + UUID.randomUUID())).toCompletableFuture().get(5, TimeUnit.SECONDS);
         store.close();
         resources.close();
@@ -180,17 +184,14 @@ class RedisLoopConnectionsTest {
 
     @Test
     void aDeadRedisFailsFastWithoutStallingTheLoopsAndIsReconnected() throws Exception {
-        int port = freePort();
-        Process redis = startRedis(port);
-        try {
-            RedisLimitStore store = connectWhenUp("redis://127.0.0.1:" + port);
+        try (RedisServer redis = TestServices.startRedisServer()) {
+            RedisLimitStore store = connectWhenUp(redis.url());
             try {
                 EventLoop loop = loops.get(0);
                 assertThat(onLoop(loop, () -> store.admit(admitNew("c-1"))).error())
                         .isNull();
 
-                redis.destroy();
-                assertThat(redis.waitFor(10, TimeUnit.SECONDS)).isTrue();
+                redis.stop();
                 long started = System.nanoTime();
                 Completion<AdmitDecision> failed = onLoop(loop, () -> store.admit(admitNew("c-1")));
                 assertThat(failed.error()).isNotNull();
@@ -200,7 +201,7 @@ class RedisLoopConnectionsTest {
                 loop.submit(() -> {}).get(1, TimeUnit.SECONDS);
                 assertThat(Duration.ofNanos(System.nanoTime() - before)).isLessThan(Duration.ofMillis(500));
 
-                redis = startRedis(port);
+                redis.startAgain();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 Completion<AdmitDecision> again;
                 do {
@@ -212,9 +213,12 @@ class RedisLoopConnectionsTest {
             } finally {
                 store.close();
             }
-        } finally {
-            redis.destroyForcibly();
         }
+    }
+
+    /** The same Redis by the name {@code localhost} when the URL names it by its loopback address. */
+    private static String byHostName(String url) {
+        return url.replace("//127.0.0.1:", "//localhost:");
     }
 
     private RedisLimitStore connectWhenUp(String url) throws InterruptedException {
@@ -228,18 +232,5 @@ class RedisLoopConnectionsTest {
             }
         }
         throw last;
-    }
-
-    private static Process startRedis(int port) throws IOException {
-        return new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--save", "", "--appendonly", "no")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -16,6 +16,10 @@ import dev.tollgate.core.limits.redis.RedisEndpoint;
 import dev.tollgate.core.limits.redis.RedisInvalidationBus;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.limits.redis.RedisLoopResources;
+import dev.tollgate.testing.services.Need;
+import dev.tollgate.testing.services.Needs;
+import dev.tollgate.testing.services.RedisCluster;
+import dev.tollgate.testing.services.TestServices;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -41,15 +45,16 @@ import org.slf4j.LoggerFactory;
  * would fail the contract tests), the dirty set and pub/sub working across nodes.
  */
 @Tag("fault")
+@Needs(Need.REDIS_SERVER)
 class RedisClusterLimitStoreTest extends LimitStoreContractTest {
-    static RedisClusterProcess cluster;
+    static RedisCluster cluster;
     static RedisEndpoint endpoint;
     static RedisEndpoint.Connection connection;
 
     @BeforeAll
     static void startCluster() throws Exception {
         ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.INFO);
-        cluster = RedisClusterProcess.start(3);
+        cluster = TestServices.startRedisCluster(3);
         // Generous timeout: two cores are shared with other builds.
         endpoint = RedisEndpoint.failFast(cluster.url(), Duration.ofSeconds(5));
         assertThat(endpoint.isCluster()).isTrue();
