@@ -2,7 +2,9 @@ package dev.tollgate.server;
 
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.ConfigLoader;
+import dev.tollgate.core.config.LoadedConfig;
 import dev.tollgate.core.config.TollgateConfig;
+import dev.tollgate.server.logging.LogFormat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -56,13 +58,17 @@ public final class Main {
         if (!Files.isRegularFile(configPath)) {
             fail("Config file not found: " + configPath.toAbsolutePath());
         }
-        TollgateConfig cfg;
+        LoadedConfig loaded;
         try {
-            cfg = ConfigLoader.load(configPath, System.getenv());
+            loaded = ConfigLoader.read(configPath, System.getenv());
         } catch (ConfigException e) {
             fail("Invalid config " + configPath + ": " + e.getMessage());
             return;
         }
+        TollgateConfig cfg = loaded.config();
+        // Before the first log line, so that every line of a JSON-logging process is JSON.
+        LogFormat.apply(cfg.litellm().jsonLogs());
+        ConfigLoader.logFindings(loaded, configPath.toString());
         TollgateServer server;
         try {
             server = TollgateServer.start(cfg, host, port, Path.of(dataDir));

@@ -40,25 +40,37 @@ public final class ConfigLoader {
 
     /** Reads and validates {@code file}, logging unknown keys and warnings. */
     public static TollgateConfig load(Path file, Map<String, String> env) {
+        LoadedConfig loaded = read(file, env);
+        logFindings(loaded, file.toString());
+        return loaded.config();
+    }
+
+    /** Reads and validates {@code file}; returns the findings instead of logging them. */
+    public static LoadedConfig read(Path file, Map<String, String> env) {
         String yaml;
         try {
             yaml = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new ConfigException(file + ": cannot read config: " + e.getMessage(), e);
         }
-        return parse(yaml, env, file.toString());
+        return read(yaml, env, file.toString());
     }
 
     /** Parses and validates a config text, logging unknown keys and warnings. */
     public static TollgateConfig parse(String yaml, Map<String, String> env, String sourceName) {
         LoadedConfig loaded = read(yaml, env, sourceName);
+        logFindings(loaded, sourceName);
+        return loaded.config();
+    }
+
+    /** Logs the non-fatal findings of a loaded config (one WARN line each). */
+    public static void logFindings(LoadedConfig loaded, String sourceName) {
         if (!loaded.unknownKeys().isEmpty()) {
             LOG.warn("{}: ignoring unknown config keys: {}", sourceName, String.join(", ", loaded.unknownKeys()));
         }
         for (String warning : loaded.warnings()) {
             LOG.warn("{}: {}", sourceName, warning);
         }
-        return loaded.config();
     }
 
     /** Parses and validates a config text; returns the findings instead of logging them. */

@@ -15,6 +15,7 @@ final class LitellmSettingsReader {
             "prometheus_end_user_cap",
             "max_end_user_budget",
             "request_timeout",
+            "json_logs",
             // Known LiteLLM settings without effect in Tollgate.
             "callbacks",
             "success_callback",
@@ -25,7 +26,6 @@ final class LitellmSettingsReader {
             "drop_params",
             "num_retries",
             "set_verbose",
-            "json_logs",
             "cache",
             "cache_params",
             "turn_off_message_logging",
@@ -47,7 +47,17 @@ final class LitellmSettingsReader {
                 timezone(s),
                 s.bool("enable_end_user_cost_tracking_prometheus_only", false),
                 s.bool("disable_end_user_cost_tracking", false),
-                (int) Math.min(Integer.MAX_VALUE, cap));
+                (int) Math.min(Integer.MAX_VALUE, cap),
+                jsonLogs(s));
+    }
+
+    /** {@code json_logs}, else LiteLLM's {@code JSON_LOGS} variable ({@code true}, {@code True} or {@code 1}). */
+    private static boolean jsonLogs(ConfigNode s) {
+        if (s.has("json_logs")) {
+            return s.bool("json_logs", false);
+        }
+        String env = s.env().get("JSON_LOGS");
+        return env != null && ("1".equals(env.trim()) || "true".equalsIgnoreCase(env.trim()));
     }
 
     private static ZoneId timezone(ConfigNode s) {
