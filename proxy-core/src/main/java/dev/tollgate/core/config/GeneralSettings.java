@@ -21,6 +21,8 @@ import java.util.List;
  * @param reservationTtl        {@code reservation_ttl_seconds}: how long an unsettled budget reservation
  *                              keeps counting; null when not configured (then
  *                              {@link TollgateConfig#reservationTtl()} derives it from the timeouts)
+ * @param priceCatalogue        {@code price_catalogue}: file or URL of the price catalogue in use instead of
+ *                              the bundled one; null for the bundled one
  */
 public record GeneralSettings(
         String masterKey,
@@ -47,7 +49,8 @@ public record GeneralSettings(
         Duration shutdownDrainTimeout,
         WebhookOptions webhook,
         Duration redisCommandTimeout,
-        Duration reservationTtl) {
+        Duration reservationTtl,
+        String priceCatalogue) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();
