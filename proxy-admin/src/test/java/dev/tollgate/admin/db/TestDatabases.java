@@ -19,20 +19,23 @@ public final class TestDatabases {
 
     /** A migrated database; {@code kind} is "postgres" or "h2". Close it with {@link Handle#close()}. */
     public static Handle create(String kind) throws Exception {
+        Handle h = createEmpty(kind);
+        Migrations.run(h.db().dataSource());
+        return h;
+    }
+
+    /** An empty database, not migrated; {@code kind} is "postgres" or "h2". */
+    public static Handle createEmpty(String kind) throws Exception {
         if (kind.equals("h2")) {
             Path dir = Files.createTempDirectory("tollgate-h2-");
-            Database db = Database.open(null, dir, 4);
-            Migrations.run(db.dataSource());
-            return new Handle(db, null);
+            return new Handle(Database.open(null, dir, 4), null);
         }
         String name = "tg_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         try (Connection c = DriverManager.getConnection(PG_ADMIN_URL);
                 Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name);
         }
-        Database db = Database.open("jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres", null, 4);
-        Migrations.run(db.dataSource());
-        return new Handle(db, name);
+        return new Handle(Database.open("jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres", null, 8), name);
     }
 
     /** A test database and how to drop it. */
