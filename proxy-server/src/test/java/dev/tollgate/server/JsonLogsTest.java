@@ -34,7 +34,7 @@ class JsonLogsTest {
                     litellm_params: {model: openai/gpt-4o-mini, mock_response: hi}
                 litellm_settings:
                   json_logs: true
-                  set_verbose: false
+                  set_verbose: true
                 general_settings: {master_key: sk-json-logs}
                 """);
         int port;

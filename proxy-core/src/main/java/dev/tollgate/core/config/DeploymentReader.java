@@ -75,20 +75,20 @@ final class DeploymentReader {
         if (provider.isBlank() || upstreamModel.isBlank()) {
             throw params.error("model", "expected <provider>/<model>, got \"" + model + "\"");
         }
+        String mockResponse = params.string("mock_response");
+        if (mockResponse == null && !Providers.speaks(provider)) {
+            throw params.error(
+                    "model",
+                    "provider '" + provider + "' is not supported by Tollgate (it speaks "
+                            + Providers.supportedList()
+                            + "); for another endpoint that speaks the OpenAI API use openai/<model> with api_base");
+        }
         if (model.contains("*")) {
             throw params.error(
                     "model", "wildcard models (\"" + model + "\") are not supported; list each model as its own entry");
         }
-        String mockResponse = params.string("mock_response");
         String apiBase = params.string("api_base");
         if (mockResponse == null) {
-            if (!Providers.speaks(provider)) {
-                throw params.error(
-                        "model",
-                        "provider '" + provider + "' is not supported by Tollgate (it speaks "
-                                + Providers.supportedList()
-                                + "); for another endpoint that speaks the OpenAI API use openai/<model> with api_base");
-            }
             apiBase = apiBase(params, provider, apiBase);
         }
 
