@@ -184,10 +184,13 @@ class ConfigProblemsTest {
                 general_settings:
                   fail_closed_budget_enforcement: true
                   max_request_size_mb: 2
+                  default_reserve_tokens: 2_048
                 """, Map.of(), "t");
         assertThat(c.general().redisUrl()).isEqualTo("redis://:p%40ss@redis.internal:6390");
         assertThat(c.general().requestTimeout()).hasSeconds(30);
         assertThat(c.general().failOpen()).isFalse();
         assertThat(c.general().maxRequestBodyBytes()).isEqualTo(2L * 1024 * 1024);
+        // 2_048: an integer in YAML 1.1 and Python (LiteLLM's own configs write tpm: 20_000).
+        assertThat(c.general().defaultReserveTokens()).isEqualTo(2048);
     }
 }
