@@ -425,7 +425,7 @@ function renderOverview(o) {
 }
 
 function reasonLabel(r) {
-  return { budget: 'Budget exceeded', rpm: 'Requests per minute', tpm: 'Tokens per minute', blocked: 'Customer blocked', auth: 'Bad or missing key', store_unavailable: 'Limit store unavailable' }[r] || r;
+  return { budget: 'Budget exceeded', rpm: 'Requests per minute', tpm: 'Tokens per minute', blocked: 'Customer blocked', auth: 'Bad or missing key', no_customer: 'No customer id', store_unavailable: 'Limit store unavailable' }[r] || r;
 }
 
 /** A small SVG bar chart; values are drawn with attributes, labels as text nodes. */

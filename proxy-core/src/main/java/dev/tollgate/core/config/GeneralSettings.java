@@ -1,5 +1,6 @@
 package dev.tollgate.core.config;
 
+import dev.tollgate.core.customer.CustomerIdSource;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,6 +22,8 @@ import java.util.List;
  * @param reservationTtl        {@code reservation_ttl_seconds}: how long an unsettled budget reservation
  *                              keeps counting; null when not configured (then
  *                              {@link TollgateConfig#reservationTtl()} derives it from the timeouts)
+ * @param customerIdSources     {@code customer_id_sources}: where a call's customer id is looked for, in order
+ * @param requireCustomerId     {@code require_customer_id}: refuse a call that names no customer (400)
  * @param priceCatalogue        {@code price_catalogue}: file or URL of the price catalogue in use instead of
  *                              the bundled one; null for the bundled one
  */
@@ -50,6 +53,8 @@ public record GeneralSettings(
         WebhookOptions webhook,
         Duration redisCommandTimeout,
         Duration reservationTtl,
+        List<CustomerIdSource> customerIdSources,
+        boolean requireCustomerId,
         String priceCatalogue) {
 
     public boolean webhookAlerting() {

@@ -1,9 +1,11 @@
 package dev.tollgate.core.config;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tollgate.core.customer.CustomerIdSource;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +49,8 @@ final class GeneralSettingsReader {
             "webhook_timeout",
             "redis_command_timeout_ms",
             "reservation_ttl_seconds",
+            "customer_id_sources",
+            "require_customer_id",
             "price_catalogue",
             "max_request_size_mb",
             "fail_closed_budget_enforcement");
@@ -94,6 +98,8 @@ final class GeneralSettingsReader {
                 webhook(g),
                 Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)),
                 g.seconds("reservation_ttl_seconds", null),
+                customerIdSources(g),
+                g.bool("require_customer_id", false),
                 g.string("price_catalogue"));
     }
 
@@ -138,6 +144,34 @@ final class GeneralSettingsReader {
             }
         }
         return channels;
+    }
+
+    /** {@code customer_id_sources}: a non-empty list of distinct source names; absent = the default order. */
+    private static List<CustomerIdSource> customerIdSources(ConfigNode g) {
+        if (!g.has("customer_id_sources")) {
+            return CustomerIdSource.DEFAULT_ORDER;
+        }
+        List<CustomerIdSource> order = new ArrayList<>();
+        for (String name : g.stringList("customer_id_sources")) {
+            CustomerIdSource source =
+                    CustomerIdSource.fromConfigName(name.trim().toLowerCase(Locale.ROOT));
+            if (source == null || order.contains(source)) {
+                g.reject(
+                        "customer_id_sources",
+                        (source == null ? "unknown source \"" + name + "\"" : "\"" + name + "\" is listed twice")
+                                + "; expected distinct names among header, user, safety_identifier, metadata");
+                return CustomerIdSource.DEFAULT_ORDER;
+            }
+            order.add(source);
+        }
+        if (order.isEmpty()) {
+            g.reject(
+                    "customer_id_sources",
+                    "must name at least one source (to ignore customer ids, set"
+                            + " litellm_settings.disable_end_user_cost_tracking: true)");
+            return CustomerIdSource.DEFAULT_ORDER;
+        }
+        return List.copyOf(order);
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.tollgate.core.customer.CustomerIdSource;
 import dev.tollgate.core.money.ModelPrice;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -228,6 +229,8 @@ class ConfigLoaderTest {
                                 Duration.ofSeconds(3)),
                         Duration.ofMillis(250),
                         null,
+                        CustomerIdSource.DEFAULT_ORDER,
+                        false,
                         null));
         assertThat(g.webhookAlerting()).isTrue();
     }
@@ -263,6 +266,8 @@ class ConfigLoaderTest {
                         WebhookOptions.DEFAULTS,
                         Duration.ofMillis(250),
                         null,
+                        CustomerIdSource.DEFAULT_ORDER,
+                        false,
                         null));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
@@ -380,6 +385,32 @@ class ConfigLoaderTest {
                     litellm_user_role: customer
                 """);
         assertThat(parse(yaml).general().customerHeaders()).containsExactly("x-customer");
+    }
+
+    @Test
+    void customerIdSourcesSetTheOrderAndRequireCustomerIdIsRead() {
+        GeneralSettings g = parse(minimal("""
+                general_settings:
+                  customer_id_sources: [safety_identifier, User, header]
+                  require_customer_id: true
+                """)).general();
+        assertThat(g.customerIdSources())
+                .containsExactly(CustomerIdSource.SAFETY_IDENTIFIER, CustomerIdSource.USER, CustomerIdSource.HEADER);
+        assertThat(g.requireCustomerId()).isTrue();
+    }
+
+    @Test
+    void customerIdSourcesMustBeKnownDistinctAndNonEmpty() {
+        assertThatThrownBy(() -> parse(minimal("general_settings:\n  customer_id_sources: [user, email]\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("general_settings.customer_id_sources: unknown source \"email\"; expected distinct names"
+                        + " among header, user, safety_identifier, metadata");
+        assertThatThrownBy(() -> parse(minimal("general_settings:\n  customer_id_sources: [user, user]\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("\"user\" is listed twice");
+        assertThatThrownBy(() -> parse(minimal("general_settings:\n  customer_id_sources: []\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must name at least one source");
     }
 
     @Test

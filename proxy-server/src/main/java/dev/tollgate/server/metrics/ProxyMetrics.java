@@ -51,7 +51,7 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     /** Refusal reasons exported from the start (at 0), so dashboards and alerts see them before the first refusal. */
     public static final List<String> REFUSAL_REASONS =
-            List.of("budget", "rpm", "tpm", "blocked", "auth", "store_unavailable");
+            List.of("budget", "rpm", "tpm", "blocked", "auth", "no_customer", "store_unavailable");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EndUserSeries endUsers;
@@ -132,6 +132,10 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         FunctionCounter.builder("tollgate_limit_store_errors", rt.settlement(), Settlement::settleFailures)
                 .tag("op", "settle")
                 .description("Limit store calls that failed, by operation")
+                .register(registry);
+        FunctionCounter.builder("tollgate_unattributed_requests", rt.admission(), Admission::unattributedCalls)
+                .description("Calls that named no customer, so no budget or limit applied (served, or refused"
+                        + " with require_customer_id); not counted with disable_end_user_cost_tracking")
                 .register(registry);
         FunctionCounter.builder("tollgate_database_errors", rt.admission(), Admission::catalogErrors)
                 .tag("component", "catalog")
