@@ -2,7 +2,9 @@ package dev.tollgate.server;
 
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.ConfigLoader;
+import dev.tollgate.core.config.LoadedConfig;
 import dev.tollgate.core.config.TollgateConfig;
+import dev.tollgate.server.logging.LogFormat;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,12 +97,16 @@ public final class Main implements Callable<Integer> {
         if (!Files.isRegularFile(configPath)) {
             return fail(ExitCode.USAGE, "config file not found: " + configPath + " (--config or TOLLGATE_CONFIG)");
         }
-        TollgateConfig cfg;
+        LoadedConfig loaded;
         try {
-            cfg = ConfigLoader.load(configPath, System.getenv());
+            loaded = ConfigLoader.read(configPath, System.getenv());
         } catch (ConfigException e) {
             return fail(ExitCode.USAGE, invalidConfig(configPath, e.getMessage()));
         }
+        TollgateConfig cfg = loaded.config();
+        // Before the first log line, so that every line of a JSON-logging process is JSON.
+        LogFormat.apply(cfg.litellm().jsonLogs());
+        ConfigLoader.logFindings(loaded, configPath.toString());
         TollgateServer server;
         try {
             server = TollgateServer.start(cfg, new TollgateServer.Options(host, port, dataDir, configPath.toString()));

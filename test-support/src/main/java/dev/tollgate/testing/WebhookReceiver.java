@@ -15,8 +15,21 @@ import java.util.concurrent.Executors;
  * Webhooks headers, answers with scripted statuses (then 200), optionally slowly.
  */
 public final class WebhookReceiver implements AutoCloseable {
-    /** One delivery as received. */
-    public record Hit(String id, String timestamp, String signature, String contentType, String body, long atMs) {
+    /**
+     * One delivery as received.
+     *
+     * @param protocol the request line's protocol, e.g. {@code HTTP/1.1}
+     * @param upgrade  the {@code Upgrade} header, or null when the client asked for no protocol switch
+     */
+    public record Hit(
+            String id,
+            String timestamp,
+            String signature,
+            String contentType,
+            String body,
+            long atMs,
+            String protocol,
+            String upgrade) {
         /** Whether this is an event of type {@code event} (its {@code "event"} field). */
         public boolean is(String event) {
             return body.contains("\"event\":\"" + event + "\"");
@@ -50,7 +63,9 @@ public final class WebhookReceiver implements AutoCloseable {
                     h.getFirst("webhook-signature"),
                     h.getFirst("content-type"),
                     new String(body, StandardCharsets.UTF_8),
-                    System.currentTimeMillis()));
+                    System.currentTimeMillis(),
+                    ex.getProtocol(),
+                    h.getFirst("upgrade")));
             if (delayMs > 0) {
                 try {
                     Thread.sleep(delayMs);

@@ -58,7 +58,10 @@ final class WebhookDelivery implements AutoCloseable {
         this.clock = clock;
         this.signer = config.secret() == null ? null : new WebhookSigner(config.secret());
         this.uri = URI.create(config.url());
+        // HTTP/1.1: the client's HTTP/2 default sends "Upgrade: h2c" on plain-HTTP endpoints, which
+        // receivers behind many servers and proxies reject or mishandle.
         this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();

@@ -147,6 +147,10 @@ class WebhookDeliveryTest {
             assertThat(h.id()).isEqualTo(id);
             assertThat(h.body()).isEqualTo(WebhookEvents.spendTracked(r).payload());
             assertThat(h.contentType()).isEqualTo("application/json");
+            assertThat(h.protocol()).isEqualTo("HTTP/1.1");
+            assertThat(h.upgrade())
+                    .as("no h2c upgrade on a plain-HTTP endpoint")
+                    .isNull();
             assertThat(verifier.verify(h.id(), Long.parseLong(h.timestamp()), h.body(), h.signature()))
                     .isTrue();
         }

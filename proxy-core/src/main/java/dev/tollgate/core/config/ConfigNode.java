@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Typed, path-aware reads from one mapping of the YAML tree. Every error names the full key path
@@ -17,6 +18,7 @@ import java.util.Set;
  */
 final class ConfigNode {
     static final String ENV_PREFIX = "os.environ/";
+    private static final Pattern YAML11_GROUPED_INT = Pattern.compile("[0-9]+(_[0-9]+)+");
 
     private final JsonNode node;
     private final String path;
@@ -62,22 +64,48 @@ final class ConfigNode {
 
     /** Records every key of this mapping that is not in {@code known} as unknown. */
     void checkKeys(Set<String> known) {
+        checkKeys(known, Map.of());
+    }
+
+    /**
+     * Sorts the keys of this mapping: {@code honoured} ones are read by the caller; {@code noEffect}
+     * ones are named in the startup warning of keys without effect (unless set to a harmless
+     * {@code false}); any other key is unknown.
+     */
+    void checkKeys(Set<String> honoured, Map<String, String> noEffect) {
         if (node == null) {
             return;
         }
         for (Map.Entry<String, JsonNode> property : node.properties()) {
             String key = property.getKey();
-            if (!known.contains(key)) {
-                diagnostics.unknownKey(path(key));
+            if (honoured.contains(key)) {
+                continue;
             }
+            if (noEffect.containsKey(key)) {
+                JsonNode v = property.getValue();
+                boolean off = v.isNull()
+                        || (NoEffectKeys.HARMLESS_WHEN_FALSE.contains(key)
+                                && (v.isBoolean() ? !v.booleanValue() : "false".equalsIgnoreCase(v.asText())));
+                if (!off) {
+                    diagnostics.noEffect(path(key), noEffect.get(key));
+                }
+                continue;
+            }
+            diagnostics.unknownKey(path(key));
         }
+    }
+
+    /** Records a problem with {@code key} (one error line) and lets reading go on. */
+    void reject(String key, String message) {
+        diagnostics.error(path(key) + ": " + message);
     }
 
     /** A nested mapping; absent or null gives an empty one. */
     ConfigNode section(String key) {
         JsonNode v = raw(key);
         if (v != null && !v.isNull() && !v.isObject()) {
-            throw error(key, "expected a mapping, got " + shown(v));
+            reject(key, "expected a mapping, got " + shown(v));
+            v = null;
         }
         return new ConfigNode(v == null || v.isNull() ? null : v, path(key), env, diagnostics);
     }
@@ -97,13 +125,15 @@ final class ConfigNode {
             return out;
         }
         if (!v.isArray()) {
-            throw error(key, "expected a list, got " + shown(v));
+            reject(key, "expected a list, got " + shown(v));
+            return out;
         }
         for (int i = 0; i < v.size(); i++) {
             String itemPath = path(key) + "[" + i + "]";
             JsonNode item = v.get(i);
             if (!item.isObject()) {
-                throw new ConfigException(itemPath + ": expected a mapping, got " + shown(item));
+                diagnostics.error(itemPath + ": expected a mapping, got " + shown(item));
+                continue;
             }
             out.add(new ConfigNode(item, itemPath, env, diagnostics));
         }
@@ -112,14 +142,18 @@ final class ConfigNode {
 
     /** A string (numbers and booleans as written), env-resolved; null when absent or null. */
     String string(String key) {
-        JsonNode v = raw(key);
-        if (v == null || v.isNull()) {
-            return null;
-        }
-        if (v.isContainerNode()) {
-            throw error(key, "expected a string, got " + shown(v));
-        }
-        return resolveEnv(key, v.asText());
+        return diagnostics.attempt(
+                () -> {
+                    JsonNode v = raw(key);
+                    if (v == null || v.isNull()) {
+                        return null;
+                    }
+                    if (v.isContainerNode()) {
+                        throw error(key, "expected a string, got " + shown(v));
+                    }
+                    return resolveEnv(key, v.asText());
+                },
+                null);
     }
 
     /** A non-blank string, else an error naming the key. */
@@ -133,77 +167,102 @@ final class ConfigNode {
 
     /** A list of strings; a single string counts as a list of one. Absent or null gives an empty list. */
     List<String> stringList(String key) {
-        JsonNode v = raw(key);
-        List<String> out = new ArrayList<>();
-        if (v == null || v.isNull()) {
-            return out;
-        }
-        if (v.isArray()) {
-            for (int i = 0; i < v.size(); i++) {
-                JsonNode item = v.get(i);
-                String itemPath = key + "[" + i + "]";
-                if (item.isContainerNode() || item.isNull()) {
-                    throw error(itemPath, "expected a string, got " + shown(item));
-                }
-                out.add(resolveEnv(itemPath, item.asText()));
-            }
-            return out;
-        }
-        out.add(string(key));
-        return out;
+        return diagnostics.attempt(
+                () -> {
+                    JsonNode v = raw(key);
+                    List<String> out = new ArrayList<>();
+                    if (v == null || v.isNull()) {
+                        return out;
+                    }
+                    if (v.isArray()) {
+                        for (int i = 0; i < v.size(); i++) {
+                            JsonNode item = v.get(i);
+                            String itemPath = key + "[" + i + "]";
+                            if (item.isContainerNode() || item.isNull()) {
+                                throw error(itemPath, "expected a string, got " + shown(item));
+                            }
+                            out.add(resolveEnv(itemPath, item.asText()));
+                        }
+                        return out;
+                    }
+                    out.add(string(key));
+                    return out;
+                },
+                new ArrayList<>());
     }
 
     boolean bool(String key, boolean defaultValue) {
-        JsonNode v = resolved(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        if (v.isBoolean()) {
-            return v.booleanValue();
-        }
-        if (v.isTextual() && ("true".equalsIgnoreCase(v.textValue()) || "false".equalsIgnoreCase(v.textValue()))) {
-            return Boolean.parseBoolean(v.textValue());
-        }
-        throw error(key, "expected true or false, got " + shown(v));
+        return diagnostics.attempt(
+                () -> {
+                    JsonNode v = resolved(key);
+                    if (v == null) {
+                        return defaultValue;
+                    }
+                    if (v.isBoolean()) {
+                        return v.booleanValue();
+                    }
+                    if (v.isTextual()
+                            && ("true".equalsIgnoreCase(v.textValue()) || "false".equalsIgnoreCase(v.textValue()))) {
+                        return Boolean.parseBoolean(v.textValue());
+                    }
+                    throw error(key, "expected true or false, got " + shown(v));
+                },
+                defaultValue);
     }
 
     /** A decimal number (numbers are read as BigDecimal, so prices stay exact); null when absent. */
     BigDecimal decimal(String key, String expectation) {
-        JsonNode v = resolved(key);
-        return v == null ? null : decimalValue(path(key), v, expectation);
+        return diagnostics.attempt(
+                () -> {
+                    JsonNode v = resolved(key);
+                    return v == null ? null : decimalValue(path(key), v, expectation);
+                },
+                null);
     }
 
     /** A non-negative whole number, or {@code defaultValue} when absent. */
     long nonNegativeLong(String key, long defaultValue) {
-        JsonNode v = resolved(key);
-        if (v == null) {
-            return defaultValue;
-        }
-        String expectation = "expected a non-negative integer";
-        BigDecimal d = decimalValue(path(key), v, expectation);
-        if (d.signum() < 0 || d.stripTrailingZeros().scale() > 0) {
-            throw error(key, expectation + ", got " + shown(v));
-        }
-        try {
-            return d.longValueExact();
-        } catch (ArithmeticException e) {
-            throw error(key, expectation + ", got " + shown(v));
-        }
+        return diagnostics.attempt(
+                () -> {
+                    JsonNode v = resolved(key);
+                    if (v == null) {
+                        return defaultValue;
+                    }
+                    String expectation = "expected a non-negative integer";
+                    BigDecimal d = decimalValue(path(key), v, expectation);
+                    if (d.signum() < 0 || d.stripTrailingZeros().scale() > 0) {
+                        throw error(key, expectation + ", got " + shown(v));
+                    }
+                    try {
+                        return d.longValueExact();
+                    } catch (ArithmeticException e) {
+                        throw error(key, expectation + ", got " + shown(v));
+                    }
+                },
+                defaultValue);
     }
 
     /** A positive whole number, or {@code defaultValue} when absent. */
     long positiveLong(String key, long defaultValue) {
-        long value = nonNegativeLong(key, defaultValue);
-        if (value == 0 && has(key)) {
-            throw error(key, "expected a positive integer, got " + shown(resolved(key)));
-        }
-        return value;
+        return diagnostics.attempt(
+                () -> {
+                    long value = nonNegativeLong(key, defaultValue);
+                    if (value == 0 && has(key)) {
+                        throw error(key, "expected a positive integer, got " + shown(resolved(key)));
+                    }
+                    return value;
+                },
+                defaultValue);
     }
 
     /** A positive number of seconds (fractions allowed), or {@code defaultValue} when absent. */
     Duration seconds(String key, Duration defaultValue) {
-        JsonNode v = resolved(key);
-        return v == null ? defaultValue : secondsValue(path(key), v);
+        return diagnostics.attempt(
+                () -> {
+                    JsonNode v = resolved(key);
+                    return v == null ? defaultValue : secondsValue(path(key), v);
+                },
+                defaultValue);
     }
 
     /** Converts a value at {@code path} to a positive duration in seconds. */
@@ -222,8 +281,12 @@ final class ConfigNode {
             return v.decimalValue();
         }
         if (v.isTextual()) {
+            String text = v.textValue().trim();
+            if (YAML11_GROUPED_INT.matcher(text).matches()) {
+                text = text.replace("_", ""); // 20_000: an integer in YAML 1.1 and Python, a string to Jackson
+            }
             try {
-                return new BigDecimal(v.textValue().trim());
+                return new BigDecimal(text);
             } catch (NumberFormatException e) {
                 // fall through to the error below
             }

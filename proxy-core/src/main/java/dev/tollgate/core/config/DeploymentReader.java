@@ -1,15 +1,24 @@
 package dev.tollgate.core.config;
 
+import dev.tollgate.core.money.ModelPrice;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 
-/** Reads one {@code model_list} entry into a {@link ModelDeployment}. */
+/**
+ * Reads one {@code model_list} entry into a {@link ModelDeployment}. The provider is checked before
+ * the price: a deployment Tollgate cannot call gets one error line about its provider, not a second
+ * one about its price.
+ */
 final class DeploymentReader {
     static final String DEFAULT_PROVIDER = "openai";
 
     private static final Set<String> ENTRY_KEYS = Set.of("model_name", "litellm_params", "model_info");
     private static final Set<String> PARAM_KEYS = Set.of(
             "model",
+            "custom_llm_provider",
             "api_base",
             "api_key",
             "api_version",
@@ -18,17 +27,7 @@ final class DeploymentReader {
             "output_cost_per_token",
             "cache_read_input_token_cost",
             "region_name",
-            "timeout",
-            "rpm",
-            "tpm",
-            // LiteLLM keys that do not change how Tollgate calls or prices a deployment.
-            "stream_timeout",
-            "max_retries",
-            "organization",
-            "max_parallel_requests",
-            "tags",
-            "drop_params",
-            "use_in_pass_through");
+            "timeout");
     private static final Set<String> INFO_KEYS = Set.of(
             "id",
             "base_model",
@@ -36,17 +35,8 @@ final class DeploymentReader {
             "output_cost_per_token",
             "cache_read_input_token_cost",
             "max_output_tokens",
-            "free",
-            // Descriptive LiteLLM keys, accepted and unused.
-            "mode",
             "max_tokens",
-            "max_input_tokens",
-            "supports_function_calling",
-            "supports_vision",
-            "supports_parallel_function_calling",
-            "supports_response_schema",
-            "access_groups",
-            "description");
+            "free");
 
     private final DeploymentPriceResolver prices;
 
@@ -54,20 +44,52 @@ final class DeploymentReader {
         this.prices = prices;
     }
 
+    /**
+     * @return the deployment, or null when a section is not a mapping (recorded)
+     * @throws ConfigException when the entry cannot make a deployment at all (other problems are recorded)
+     */
     ModelDeployment read(ConfigNode entry, int index, Duration defaultTimeout) {
-        entry.checkKeys(ENTRY_KEYS);
-        String modelName = entry.requiredString("model_name");
+        entry.checkKeys(ENTRY_KEYS, NoEffectKeys.ENTRY);
+        int errorsBefore = entry.diagnostics().errorCount();
         ConfigNode params = entry.section("litellm_params");
-        params.checkKeys(PARAM_KEYS);
         ConfigNode info = entry.section("model_info");
-        info.checkKeys(INFO_KEYS);
-
+        if (entry.diagnostics().errorCount() > errorsBefore) {
+            return null;
+        }
+        params.checkKeys(PARAM_KEYS, NoEffectKeys.PARAMS);
+        info.checkKeys(INFO_KEYS, NoEffectKeys.INFO);
+        String modelName = entry.requiredString("model_name");
         String model = params.requiredString("model");
-        int slash = model.indexOf('/');
-        String provider = slash < 0 ? DEFAULT_PROVIDER : model.substring(0, slash);
-        String upstreamModel = slash < 0 ? model : model.substring(slash + 1);
+
+        String customProvider = params.string("custom_llm_provider");
+        String provider;
+        String upstreamModel;
+        if (customProvider != null && !customProvider.isBlank()) {
+            provider = customProvider.trim();
+            upstreamModel = model.startsWith(provider + "/") ? model.substring(provider.length() + 1) : model;
+        } else {
+            int slash = model.indexOf('/');
+            provider = slash < 0 ? DEFAULT_PROVIDER : model.substring(0, slash);
+            upstreamModel = slash < 0 ? model : model.substring(slash + 1);
+        }
         if (provider.isBlank() || upstreamModel.isBlank()) {
             throw params.error("model", "expected <provider>/<model>, got \"" + model + "\"");
+        }
+        String mockResponse = params.string("mock_response");
+        if (mockResponse == null && !Providers.speaks(provider)) {
+            throw params.error(
+                    "model",
+                    "provider '" + provider + "' is not supported by Tollgate (it speaks "
+                            + Providers.supportedList()
+                            + "); for another endpoint that speaks the OpenAI API use openai/<model> with api_base");
+        }
+        if (model.contains("*")) {
+            throw params.error(
+                    "model", "wildcard models (\"" + model + "\") are not supported; list each model as its own entry");
+        }
+        String apiBase = params.string("api_base");
+        if (mockResponse == null) {
+            apiBase = apiBase(params, provider, apiBase);
         }
 
         String id = info.string("id");
@@ -75,19 +97,46 @@ final class DeploymentReader {
             // Stable across restarts as long as the list order is: metrics and logs can rely on it.
             id = modelName + "-" + index;
         }
+        String apiKey = params.string("api_key");
+        String apiVersion = params.string("api_version");
+        String regionName = params.string("region_name");
+        Duration timeout = params.seconds("timeout", defaultTimeout);
+        ModelPrice price = prices.resolve(entry, info, params, provider, model, upstreamModel);
         return new ModelDeployment(
                 modelName,
                 provider,
                 upstreamModel,
-                params.string("api_base"),
-                params.string("api_key"),
-                params.string("api_version"),
-                params.string("mock_response"),
-                prices.resolve(entry, info, params, modelName, model, upstreamModel),
-                params.string("region_name"),
-                params.seconds("timeout", defaultTimeout),
-                params.nonNegativeLong("rpm", -1),
-                params.nonNegativeLong("tpm", -1),
+                apiBase,
+                apiKey,
+                apiVersion,
+                mockResponse,
+                price,
+                regionName,
+                timeout,
                 id);
+    }
+
+    /** The configured base URL, or the provider's own; an error when neither exists or it is no http(s) URL. */
+    private static String apiBase(ConfigNode params, String provider, String configured) {
+        if (configured == null || configured.isBlank()) {
+            String fallback = Providers.defaultApiBase(provider);
+            if (fallback == null) {
+                params.reject(
+                        "api_base",
+                        "required for provider '" + provider + "' (the URL of its OpenAI-compatible endpoint)");
+            }
+            return fallback;
+        }
+        try {
+            URI uri = new URI(configured.trim());
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+                return configured.trim();
+            }
+        } catch (URISyntaxException e) {
+            // reported below
+        }
+        params.reject("api_base", "expected an http:// or https:// URL, got \"" + configured + "\"");
+        return null;
     }
 }

@@ -27,6 +27,8 @@ import java.util.List;
  * @param spendReconcileInterval {@code spend_reconcile_interval} (default 60 s): how often each instance
  *                              compares the limit store's spend of the customers it served with the
  *                              ledger plus pending spend, and repairs a drift
+ * @param priceCatalogue        {@code price_catalogue}: file or URL of the price catalogue in use instead of
+ *                              the bundled one; null for the bundled one
  */
 public record GeneralSettings(
         String masterKey,
@@ -56,7 +58,9 @@ public record GeneralSettings(
         Duration reservationTtl,
         List<CustomerIdSource> customerIdSources,
         boolean requireCustomerId,
-        Duration spendReconcileInterval) {
+        Duration spendReconcileInterval,
+
+        String priceCatalogue) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 final class GeneralSettingsReader {
     static final Duration DEFAULT_BATCH_WRITE = Duration.ofSeconds(10);
     static final String DEFAULT_ROUTING = "round-robin";
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(600);
 
     private static final Set<String> KEYS = Set.of(
             "master_key",
@@ -51,25 +52,14 @@ final class GeneralSettingsReader {
             "customer_id_sources",
             "require_customer_id",
             "spend_reconcile_interval",
-            // LiteLLM keys Tollgate knows and deliberately does not use.
-            "proxy_budget_rescheduler_min_time",
-            "proxy_budget_rescheduler_max_time",
-            "use_redis_transaction_buffer",
-            "litellm_key_header_name",
-            "alerting_args",
-            "alerting_threshold",
-            "store_model_in_db",
-            "disable_spend_logs",
-            "database_connection_pool_limit",
-            "database_connection_timeout",
-            "allow_requests_on_db_unavailable",
-            "background_health_checks",
-            "health_check_interval",
-            "disable_master_key_return",
-            "disable_reset_budget",
-            "maximum_spend_logs_retention_period",
-            "infer_model_from_keys",
-            "disable_prisma_schema_update");
+            "price_catalogue",
+            "max_request_size_mb",
+            "fail_closed_budget_enforcement");
+    private static final Set<String> ROUTER_KEYS =
+            Set.of("routing_strategy", "timeout", "redis_url", "redis_host", "redis_port", "redis_password");
+    /** Alerting channels Tollgate sends to. */
+    private static final Set<String> ALERTING = Set.of("webhook");
+
     private static final Set<String> MAPPING_KEYS = Set.of("header_name", "litellm_user_role");
     private static final Set<String> TOKEN_LIMIT_TYPES = Set.of("output", "input", "total");
     private static final Set<String> ROUTING = Set.of("simple-shuffle", "round-robin", "least-busy");
@@ -80,17 +70,15 @@ final class GeneralSettingsReader {
     private GeneralSettingsReader() {}
 
     static GeneralSettings read(ConfigNode g, ConfigNode router, ConfigNode litellm) {
-        g.checkKeys(KEYS);
+        g.checkKeys(KEYS, NoEffectKeys.GENERAL);
+        router.checkKeys(ROUTER_KEYS, NoEffectKeys.ROUTER);
         Map<String, String> env = g.env();
-        Duration requestTimeout = g.has("request_timeout")
-                ? g.seconds("request_timeout", null)
-                : litellm.seconds("request_timeout", Duration.ofSeconds(600));
         return new GeneralSettings(
                 orEnv(g.string("master_key"), env, "LITELLM_MASTER_KEY"),
                 orEnv(g.string("database_url"), env, "DATABASE_URL"),
-                redisUrl(g.string("redis_url"), env),
+                redisUrl(g.string("redis_url"), router, env),
                 redisKeyPrefix(g),
-                List.copyOf(g.stringList("alerting")),
+                alerting(g),
                 List.copyOf(g.stringList("alert_types")),
                 orEnv(g.string("webhook_url"), env, "WEBHOOK_URL"),
                 g.string("webhook_secret"),
@@ -101,11 +89,11 @@ final class GeneralSettingsReader {
                 budgetExceededStatus(g),
                 g.nonNegativeLong("default_reserve_tokens", 1024),
                 routingStrategy(router),
-                g.bool("fail_open", true),
-                g.positiveLong("max_request_body_bytes", 4L * 1024 * 1024),
+                failOpen(g),
+                maxRequestBodyBytes(g),
                 g.seconds("upstream_connect_timeout", Duration.ofSeconds(5)),
                 g.seconds("upstream_read_timeout", Duration.ofSeconds(600)),
-                requestTimeout,
+                requestTimeout(g, router, litellm),
                 g.seconds("client_idle_timeout", Duration.ofSeconds(60)),
                 g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)),
                 webhook(g),
@@ -113,7 +101,51 @@ final class GeneralSettingsReader {
                 g.seconds("reservation_ttl_seconds", null),
                 customerIdSources(g),
                 g.bool("require_customer_id", false),
-                g.seconds("spend_reconcile_interval", Duration.ofSeconds(60)));
+                g.seconds("spend_reconcile_interval", Duration.ofSeconds(60)),
+                g.string("price_catalogue"));
+    }
+
+    /**
+     * {@code general_settings.request_timeout}, else {@code router_settings.timeout}, else
+     * {@code litellm_settings.request_timeout} (LiteLLM's router settings override its module
+     * settings), else 600 s.
+     */
+    private static Duration requestTimeout(ConfigNode g, ConfigNode router, ConfigNode litellm) {
+        if (g.has("request_timeout")) {
+            return g.seconds("request_timeout", DEFAULT_REQUEST_TIMEOUT);
+        }
+        if (router.has("timeout")) {
+            return router.seconds("timeout", DEFAULT_REQUEST_TIMEOUT);
+        }
+        return litellm.seconds("request_timeout", DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    /** {@code fail_open}, else the opposite of LiteLLM's {@code fail_closed_budget_enforcement}, else open. */
+    private static boolean failOpen(ConfigNode g) {
+        if (g.has("fail_open") || !g.has("fail_closed_budget_enforcement")) {
+            return g.bool("fail_open", true);
+        }
+        return !g.bool("fail_closed_budget_enforcement", false);
+    }
+
+    /** {@code max_request_body_bytes}, else LiteLLM's {@code max_request_size_mb} (MiB), else 4 MiB. */
+    private static long maxRequestBodyBytes(ConfigNode g) {
+        if (!g.has("max_request_body_bytes") && g.has("max_request_size_mb")) {
+            long mb = g.positiveLong("max_request_size_mb", 4);
+            return Math.multiplyExact(Math.min(mb, 1L << 20), 1024L * 1024);
+        }
+        return g.positiveLong("max_request_body_bytes", 4L * 1024 * 1024);
+    }
+
+    /** The alerting channels; any but {@code webhook} (Slack, email, ...) is named in the no-effect warning. */
+    private static List<String> alerting(ConfigNode g) {
+        List<String> channels = List.copyOf(g.stringList("alerting"));
+        for (String channel : channels) {
+            if (!ALERTING.contains(channel)) {
+                g.diagnostics().noEffect(g.path("alerting") + ": " + channel, "only webhook alerts are sent");
+            }
+        }
+        return channels;
     }
 
     /** {@code customer_id_sources}: a non-empty list of distinct source names; absent = the default order. */
@@ -126,18 +158,20 @@ final class GeneralSettingsReader {
             CustomerIdSource source =
                     CustomerIdSource.fromConfigName(name.trim().toLowerCase(Locale.ROOT));
             if (source == null || order.contains(source)) {
-                throw g.error(
+                g.reject(
                         "customer_id_sources",
                         (source == null ? "unknown source \"" + name + "\"" : "\"" + name + "\" is listed twice")
                                 + "; expected distinct names among header, user, safety_identifier, metadata");
+                return CustomerIdSource.DEFAULT_ORDER;
             }
             order.add(source);
         }
         if (order.isEmpty()) {
-            throw g.error(
+            g.reject(
                     "customer_id_sources",
                     "must name at least one source (to ignore customer ids, set"
                             + " litellm_settings.disable_end_user_cost_tracking: true)");
+            return CustomerIdSource.DEFAULT_ORDER;
         }
         return List.copyOf(order);
     }
@@ -152,15 +186,17 @@ final class GeneralSettingsReader {
                 try {
                     t = new BigDecimal(text.trim());
                 } catch (NumberFormatException e) {
-                    throw g.error(
+                    g.reject(
                             "webhook_thresholds",
                             "expected fractions of the budget between 0 and 1, got \"" + text + "\"");
+                    continue;
                 }
                 if (t.signum() <= 0 || t.compareTo(BigDecimal.ONE) >= 0) {
-                    throw g.error(
+                    g.reject(
                             "webhook_thresholds",
                             "expected fractions of the budget between 0 and 1 (exclusive), got " + text
                                     + "; budget_crossed is always sent at 1");
+                    continue;
                 }
                 sorted.add(t.stripTrailingZeros());
             }
@@ -182,9 +218,8 @@ final class GeneralSettingsReader {
             return "tg:";
         }
         if (prefix.isEmpty() || prefix.contains("{") || prefix.contains("}")) {
-            throw new ConfigException(
-                    "general_settings.redis_key_prefix: must be non-empty and contain no '{' or '}', got \"" + prefix
-                            + "\"");
+            g.reject("redis_key_prefix", "must be non-empty and contain no '{' or '}', got \"" + prefix + "\"");
+            return "tg:";
         }
         return prefix;
     }
@@ -197,20 +232,35 @@ final class GeneralSettingsReader {
         return fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
     }
 
-    /** {@code redis_url}, else {@code REDIS_URL}, else a URL built from {@code REDIS_HOST/PORT/PASSWORD}. */
-    private static String redisUrl(String configured, Map<String, String> env) {
+    /**
+     * {@code redis_url}, else {@code REDIS_URL}, else LiteLLM's {@code router_settings.redis_url} or
+     * {@code redis_host}/{@code redis_port}/{@code redis_password} (with which LiteLLM instances share
+     * their rate-limit counters), else a URL built from {@code REDIS_HOST/PORT/PASSWORD}.
+     */
+    private static String redisUrl(String configured, ConfigNode router, Map<String, String> env) {
         String url = orEnv(configured, env, "REDIS_URL");
         if (url != null) {
             return url;
+        }
+        String routerUrl = router.string("redis_url");
+        if (routerUrl != null && !routerUrl.isBlank()) {
+            return routerUrl.trim();
+        }
+        String routerHost = router.string("redis_host");
+        if (routerHost != null && !routerHost.isBlank()) {
+            return redisUrl(routerHost, router.string("redis_port"), router.string("redis_password"));
         }
         String host = env.get("REDIS_HOST");
         if (host == null || host.isBlank()) {
             return null;
         }
-        String port = env.getOrDefault("REDIS_PORT", "6379");
-        String password = env.get("REDIS_PASSWORD");
+        return redisUrl(host, env.get("REDIS_PORT"), env.get("REDIS_PASSWORD"));
+    }
+
+    private static String redisUrl(String host, String port, String password) {
+        String p = port == null || port.isBlank() ? "6379" : port.trim();
         String auth = password == null || password.isEmpty() ? "" : ":" + percentEncode(password) + "@";
-        return "redis://" + auth + host.trim() + ":" + port.trim();
+        return "redis://" + auth + host.trim() + ":" + p;
     }
 
     /** Percent-encodes all but RFC 3986 unreserved characters, so any password fits the URL's userinfo. */
@@ -235,7 +285,10 @@ final class GeneralSettingsReader {
         }
         String fromEnv = env.get("PROXY_BATCH_WRITE_AT");
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return ConfigNode.secondsValue("PROXY_BATCH_WRITE_AT", TextNode.valueOf(fromEnv));
+            return g.diagnostics()
+                    .attempt(
+                            () -> ConfigNode.secondsValue("PROXY_BATCH_WRITE_AT", TextNode.valueOf(fromEnv)),
+                            DEFAULT_BATCH_WRITE);
         }
         return DEFAULT_BATCH_WRITE;
     }
@@ -245,11 +298,17 @@ final class GeneralSettingsReader {
         Set<String> headers = new LinkedHashSet<>();
         for (ConfigNode mapping : g.sections("user_header_mappings", true)) {
             mapping.checkKeys(MAPPING_KEYS);
-            String role = mapping.requiredString("litellm_user_role");
-            String header = mapping.requiredString("header_name");
-            if ("customer".equalsIgnoreCase(role.trim())) {
-                headers.add(header.trim().toLowerCase(Locale.ROOT));
-            }
+            g.diagnostics()
+                    .attempt(
+                            () -> {
+                                String role = mapping.requiredString("litellm_user_role");
+                                String header = mapping.requiredString("header_name");
+                                if ("customer".equalsIgnoreCase(role.trim())) {
+                                    headers.add(header.trim().toLowerCase(Locale.ROOT));
+                                }
+                                return null;
+                            },
+                            null);
         }
         String legacy = g.string("user_header_name");
         if (legacy != null && !legacy.isBlank()) {
@@ -265,7 +324,8 @@ final class GeneralSettingsReader {
         }
         String normalized = type.trim().toLowerCase(Locale.ROOT);
         if (!TOKEN_LIMIT_TYPES.contains(normalized)) {
-            throw g.error("token_rate_limit_type", "expected one of output, input, total, got \"" + type + "\"");
+            g.reject("token_rate_limit_type", "expected one of output, input, total, got \"" + type + "\"");
+            return "output";
         }
         return normalized;
     }
@@ -273,7 +333,8 @@ final class GeneralSettingsReader {
     private static int budgetExceededStatus(ConfigNode g) {
         long status = g.nonNegativeLong("budget_exceeded_status", 400);
         if (status != 400 && status != 429) {
-            throw g.error("budget_exceeded_status", "expected 400 or 429, got " + status);
+            g.reject("budget_exceeded_status", "expected 400 or 429, got " + status);
+            return 400;
         }
         return (int) status;
     }
@@ -293,8 +354,9 @@ final class GeneralSettingsReader {
                             + "' is not supported by Tollgate; using " + DEFAULT_ROUTING);
             return DEFAULT_ROUTING;
         }
-        throw router.error(
+        router.reject(
                 "routing_strategy",
                 "expected one of simple-shuffle, round-robin, least-busy, got \"" + strategy + "\"");
+        return DEFAULT_ROUTING;
     }
 }

@@ -5,7 +5,11 @@ import java.util.List;
 /**
  * A loaded config with the non-fatal findings of reading it.
  *
- * @param unknownKeys key paths Tollgate does not know, e.g. {@code general_settings.foo} (ignored)
- * @param warnings    deprecations and settings accepted but not honoured
+ * @param unknownKeys  key paths neither Tollgate nor LiteLLM's reference knows, e.g. {@code general_settings.foo}
+ *                     (ignored; often a typo)
+ * @param noEffectKeys LiteLLM keys the config sets that Tollgate accepts without acting on them, each as
+ *                     {@code path} or {@code path (what the operator does not get)}
+ * @param warnings     other findings: settings replaced by a fallback, risky combinations
  */
-public record LoadedConfig(TollgateConfig config, List<String> unknownKeys, List<String> warnings) {}
+public record LoadedConfig(
+        TollgateConfig config, List<String> unknownKeys, List<String> noEffectKeys, List<String> warnings) {}

@@ -9,7 +9,8 @@ import java.time.Duration;
  * @param modelName     public name clients send as {@code model}
  * @param provider      {@code openai}, {@code azure}, {@code mistral}, {@code hosted_vllm}, ... (text before the first '/')
  * @param upstreamModel model name sent upstream (text after the first '/')
- * @param apiBase       base URL, e.g. {@code https://api.openai.com/v1}; null means the provider default
+ * @param apiBase       base URL, e.g. {@code https://api.openai.com/v1} (the provider's own when the config sets
+ *                      none); null only for a mock deployment
  * @param mockResponse  when non-null the built-in mock answers with this text, without network
  * @param price         resolved prices (deployment's own, else the bundled table, else {@code free})
  * @param timeout       total upstream timeout
@@ -25,8 +26,6 @@ public record ModelDeployment(
         ModelPrice price,
         String regionName,
         Duration timeout,
-        long rpm,
-        long tpm,
         String id) {
 
     public boolean isMock() {

@@ -10,15 +10,19 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Public list prices bundled with Tollgate ({@code prices.json}), used for deployments that do not
- * set their own. Prices are stored as decimal strings and held as pico-dollars, so they are exact.
+ * The price catalogue: list prices of chat, completion and embedding models, used for deployments
+ * that do not set their own. The bundled one ({@code prices.json}) is converted from LiteLLM's public
+ * model price map; {@link PriceCatalogues} reads a newer copy of that map from a file or URL.
+ * Prices are held as whole pico-dollars per token, so they are exact.
  *
- * <p>Lookups tolerate what configs and providers actually send: a {@code provider/} prefix
- * ({@code azure/gpt-4o}), a dated snapshot ({@code gpt-4o-2024-08-06}, {@code claude-3-5-haiku-20241022},
- * {@code mistral-large-2411}) and {@code -latest}, whenever the exact name is not in the table.
+ * <p>Keys are LiteLLM's: bare for OpenAI and Anthropic models ({@code gpt-4o}), prefixed with the
+ * provider for most others ({@code azure/gpt-4o}, {@code mistral/mistral-large-latest}). Lookups are
+ * case-insensitive and tolerate a dated snapshot ({@code gpt-4o-2024-08-06}, {@code -20241022},
+ * {@code -2411}) or {@code -latest} when the exact name is not listed.
  */
 public final class PriceTable {
     private static final String RESOURCE = "/prices.json";
@@ -26,18 +30,30 @@ public final class PriceTable {
     private static final Pattern DATED_SUFFIX = Pattern.compile("-(\\d{4}-\\d{2}-\\d{2}|\\d{8}|\\d{4})$");
 
     private static final String LATEST = "-latest";
+    /** Providers whose models LiteLLM also lists under a sibling provider name. */
+    private static final Map<String, Set<String>> SIBLINGS =
+            Map.of("openai", Set.of("text-completion-openai"), "azure", Set.of("azure_text"));
 
-    /** One priced model. */
-    public record Entry(String model, String provider, String mode, ModelPrice price) {}
+    /**
+     * One priced model.
+     *
+     * @param maxInputTokens the model's context window in tokens (0 = unknown)
+     */
+    public record Entry(String model, String provider, String mode, ModelPrice price, int maxInputTokens) {
+        /** Listed at $0 in and out: typically a self-hosted model, whose real cost the catalogue cannot know. */
+        public boolean zeroPriced() {
+            return price.inputPicos() == 0 && price.outputPicos() == 0;
+        }
+    }
 
     private final Map<String, Entry> models;
-    private final Map<String, String> aliases;
     private final String pricesAsOf;
+    private final String source;
 
-    private PriceTable(Map<String, Entry> models, Map<String, String> aliases, String pricesAsOf) {
-        this.models = models;
-        this.aliases = aliases;
+    PriceTable(Map<String, Entry> models, String pricesAsOf, String source) {
+        this.models = Map.copyOf(models);
         this.pricesAsOf = pricesAsOf;
+        this.source = source;
     }
 
     private static final class Bundled {
@@ -55,13 +71,14 @@ public final class PriceTable {
         }
     }
 
-    /** The table shipped in the jar, parsed once. */
+    /** The catalogue shipped in the jar, parsed once. */
     public static PriceTable bundled() {
         return Bundled.INSTANCE;
     }
 
     /**
-     * Builds a table from a document shaped like {@code prices.json}.
+     * Builds a table from Tollgate's {@code prices.json} shape ({@code prices_as_of}, {@code source},
+     * {@code models} with prices as decimal strings).
      *
      * @throws IllegalArgumentException when an entry lacks a price or a price is not a decimal string
      */
@@ -71,18 +88,10 @@ public final class PriceTable {
             String key = e.getKey().toLowerCase(Locale.ROOT);
             models.put(key, entry(key, e.getValue()));
         }
-        Map<String, String> aliases = new HashMap<>();
-        for (Map.Entry<String, JsonNode> e : root.path("aliases").properties()) {
-            String target = e.getValue().asText().toLowerCase(Locale.ROOT);
-            if (!models.containsKey(target)) {
-                throw new IllegalArgumentException("price alias " + e.getKey() + " points to unknown model " + target);
-            }
-            aliases.put(e.getKey().toLowerCase(Locale.ROOT), target);
-        }
         return new PriceTable(
-                Map.copyOf(models),
-                Map.copyOf(aliases),
-                root.path("prices_as_of").asText(null));
+                models,
+                root.path("prices_as_of").asText(null),
+                root.path("source").asText(null));
     }
 
     private static Entry entry(String key, JsonNode node) {
@@ -90,12 +99,17 @@ public final class PriceTable {
         long output = picos(key, node, "output_cost_per_token");
         // Without a cache price, cached prompt tokens cost the full input price: never undercharge.
         long cached = node.has("cache_read_input_token_cost") ? picos(key, node, "cache_read_input_token_cost") : input;
-        int maxOutput = node.path("max_output_tokens").asInt(0);
         return new Entry(
                 key,
                 node.path("provider").asText(null),
                 node.path("mode").asText("chat"),
-                new ModelPrice(input, output, cached, false, maxOutput));
+                new ModelPrice(
+                        input,
+                        output,
+                        cached,
+                        false,
+                        node.path("max_output_tokens").asInt(0)),
+                node.path("max_input_tokens").asInt(0));
     }
 
     private static long picos(String key, JsonNode node, String field) {
@@ -114,36 +128,91 @@ public final class PriceTable {
         }
     }
 
-    /** The date the bundled prices were checked, from {@code prices_as_of}. */
+    /** The date the prices were taken from their source, from {@code prices_as_of}. */
     public String pricesAsOf() {
         return pricesAsOf;
     }
 
-    /** The price of {@code model}, tolerant of provider prefixes and dated snapshots. */
+    /** Where the prices come from. */
+    public String source() {
+        return source;
+    }
+
+    /** Number of priced models. */
+    public int size() {
+        return models.size();
+    }
+
+    /** Every entry, keyed by its lower-cased model key. */
+    public Map<String, Entry> entries() {
+        return models;
+    }
+
+    /** The price listed under {@code model} exactly, or as a dated snapshot or {@code -latest} of a listed name. */
     public Optional<ModelPrice> find(String model) {
         return findEntry(model).map(Entry::price);
     }
 
-    /** The table entry for {@code model}, resolved as in {@link #find(String)}. */
+    /** The entry listed under {@code model}, resolved as in {@link #find(String)}. */
     public Optional<Entry> findEntry(String model) {
         if (model == null || model.isBlank()) {
             return Optional.empty();
         }
-        String key = model.trim().toLowerCase(Locale.ROOT);
-        Entry found = lookup(key);
-        int firstSlash = key.indexOf('/');
-        if (found == null && firstSlash >= 0) {
-            found = lookup(key.substring(firstSlash + 1));
-            int lastSlash = key.lastIndexOf('/');
-            if (found == null && lastSlash != firstSlash) {
-                found = lookup(key.substring(lastSlash + 1));
+        return Optional.ofNullable(lookup(model.trim().toLowerCase(Locale.ROOT)));
+    }
+
+    /**
+     * The entry of a deployment's {@code litellm_params.model}: {@code provider/model} as listed, else
+     * the bare model name if the catalogue lists it for the same provider. A name listed only for
+     * another provider does not count: a self-hosted {@code hosted_vllm/llama-3} is not priced as some
+     * cloud's Llama.
+     */
+    public Optional<Entry> forDeployment(String provider, String upstreamModel) {
+        if (upstreamModel == null || upstreamModel.isBlank()) {
+            return Optional.empty();
+        }
+        String p = provider.toLowerCase(Locale.ROOT);
+        String name = upstreamModel.trim().toLowerCase(Locale.ROOT);
+        Entry prefixed = lookup(p + "/" + name);
+        if (prefixed != null) {
+            return Optional.of(prefixed);
+        }
+        Entry bare = lookup(name);
+        if (bare != null && sameProvider(p, bare.provider())) {
+            return Optional.of(bare);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The entry of a {@code model_info.base_model}, which the operator names on purpose: as written,
+     * after {@code provider/base_model} when the name carries no provider.
+     */
+    public Optional<Entry> forBaseModel(String provider, String baseModel) {
+        if (baseModel == null || baseModel.isBlank()) {
+            return Optional.empty();
+        }
+        String name = baseModel.trim().toLowerCase(Locale.ROOT);
+        if (name.indexOf('/') < 0) {
+            Entry prefixed = lookup(provider.toLowerCase(Locale.ROOT) + "/" + name);
+            if (prefixed != null) {
+                return Optional.of(prefixed);
             }
         }
-        return Optional.ofNullable(found);
+        return Optional.ofNullable(lookup(name));
+    }
+
+    private static boolean sameProvider(String deploymentProvider, String entryProvider) {
+        if (entryProvider == null) {
+            return false;
+        }
+        String e = entryProvider.toLowerCase(Locale.ROOT);
+        return e.equals(deploymentProvider)
+                || SIBLINGS.getOrDefault(deploymentProvider, Set.of()).contains(e);
     }
 
     private Entry lookup(String key) {
-        Entry exact = exact(key);
+        Entry exact = models.get(key);
         if (exact != null) {
             return exact;
         }
@@ -156,18 +225,7 @@ public final class PriceTable {
         if (base.equals(key) || base.isEmpty()) {
             return null;
         }
-        Entry stripped = exact(base);
-        return stripped != null ? stripped : exact(base + LATEST);
-    }
-
-    private Entry exact(String key) {
-        Entry e = models.get(key);
-        if (e == null) {
-            String target = aliases.get(key);
-            if (target != null) {
-                e = models.get(target);
-            }
-        }
-        return e;
+        Entry stripped = models.get(base);
+        return stripped != null ? stripped : models.get(base + LATEST);
     }
 }

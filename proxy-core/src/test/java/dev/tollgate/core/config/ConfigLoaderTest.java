@@ -145,6 +145,14 @@ class ConfigLoaderTest {
         TollgateConfig c = loaded.config();
         assertThat(loaded.unknownKeys()).isEmpty();
         assertThat(loaded.warnings()).isEmpty();
+        // LiteLLM keys without effect are named once each, with what the operator does not get where it matters.
+        assertThat(loaded.noEffectKeys())
+                .contains(
+                        "model_list[*].litellm_params.rpm (deployment rpm/tpm are not enforced; customer limits are)",
+                        "litellm_settings.max_budget (no proxy-wide budget is enforced; customer budgets are)",
+                        "litellm_settings.num_retries (calls are not retried)",
+                        "general_settings.store_model_in_db")
+                .doesNotContain("litellm_settings.set_verbose", "litellm_settings.validate_end_user_id_in_db");
 
         assertThat(c.models()).hasSize(4);
         ModelDeployment openai = c.models().get(0);
@@ -160,8 +168,6 @@ class ConfigLoaderTest {
                         new ModelPrice(2_500_000, 10_000_000, 1_250_000, false, 16384),
                         null,
                         Duration.ofSeconds(30),
-                        100,
-                        100_000,
                         "gpt-4o-0"));
 
         ModelDeployment azure = c.models().get(1);
@@ -172,8 +178,6 @@ class ConfigLoaderTest {
         assertThat(azure.regionName()).isEqualTo("eu");
         assertThat(azure.id()).isEqualTo("azure-eu");
         assertThat(azure.price()).isEqualTo(openai.price());
-        assertThat(azure.rpm()).isEqualTo(-1);
-        assertThat(azure.tpm()).isEqualTo(-1);
         assertThat(azure.timeout()).isEqualTo(Duration.ofSeconds(300)); // general request_timeout
 
         ModelDeployment vllm = c.models().get(2);
@@ -228,7 +232,8 @@ class ConfigLoaderTest {
                         null,
                         CustomerIdSource.DEFAULT_ORDER,
                         false,
-                        Duration.ofSeconds(15)));
+                        Duration.ofSeconds(15),
+                        null));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -265,7 +270,8 @@ class ConfigLoaderTest {
                         null,
                         CustomerIdSource.DEFAULT_ORDER,
                         false,
-                        Duration.ofSeconds(60)));
+                        Duration.ofSeconds(60),
+                        null));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
@@ -343,7 +349,7 @@ class ConfigLoaderTest {
                   - model_name: os.environ/NAME
                     litellm_params:
                       model: openai/gpt-4o
-                      rpm: os.environ/RPM
+                      timeout: os.environ/TIMEOUT
                 general_settings:
                   master_key: os.environ/MASTER
                   fail_open: os.environ/FAIL_OPEN
@@ -351,9 +357,9 @@ class ConfigLoaderTest {
                 """;
         TollgateConfig c = parse(
                 yaml,
-                Map.of("NAME", "public", "RPM", "42", "MASTER", "sk-m", "FAIL_OPEN", "false", "ALERT", "webhook"));
+                Map.of("NAME", "public", "TIMEOUT", "42", "MASTER", "sk-m", "FAIL_OPEN", "false", "ALERT", "webhook"));
         assertThat(c.models().get(0).modelName()).isEqualTo("public");
-        assertThat(c.models().get(0).rpm()).isEqualTo(42);
+        assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(42));
         assertThat(c.general().masterKey()).isEqualTo("sk-m");
         assertThat(c.general().failOpen()).isFalse();
         assertThat(c.general().alerting()).containsExactly("webhook");
@@ -462,13 +468,13 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void deprecatedMaxEndUserBudgetWarns() {
+    void deprecatedMaxEndUserBudgetIsNamedAmongTheKeysWithoutEffect() {
         LoadedConfig loaded = ConfigLoader.read(minimal("litellm_settings:\n  max_end_user_budget: 10.5\n"), ENV, "t");
         assertThat(loaded.unknownKeys()).isEmpty();
-        assertThat(loaded.warnings())
+        assertThat(loaded.noEffectKeys())
                 .singleElement()
                 .asString()
-                .startsWith("litellm_settings.max_end_user_budget is deprecated and not enforced")
+                .startsWith("litellm_settings.max_end_user_budget (deprecated in LiteLLM and not enforced")
                 .contains("max_end_user_budget_id");
     }
 
@@ -624,11 +630,6 @@ class ConfigLoaderTest {
         assertInvalid(
                 base + "      timeout: soon\n",
                 "model_list[0].litellm_params.timeout: expected a positive number of seconds, got \"soon\"");
-        assertInvalid(
-                base + "      rpm: -1\n", "model_list[0].litellm_params.rpm: expected a non-negative integer, got -1");
-        assertInvalid(
-                base + "      tpm: lots\n",
-                "model_list[0].litellm_params.tpm: expected a non-negative integer, got \"lots\"");
         assertInvalid(
                 base + "    model_info:\n      free: sometimes\n",
                 "model_list[0].model_info.free: expected true or false, got \"sometimes\"");

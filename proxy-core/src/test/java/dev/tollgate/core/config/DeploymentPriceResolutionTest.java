@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Where a deployment's prices come from: {@code model_info}, then {@code litellm_params}, then
- * the bundled table (by base model, upstream model, model name), then {@code free}; an unpriced
- * model is a config error, never a silent zero.
+ * the price catalogue (by base model, else by the deployment's model), then {@code free}; an
+ * unpriced model is a config error, never a silent zero.
  */
 class DeploymentPriceResolutionTest {
     private static TollgateConfig parse(String yaml) {
@@ -51,28 +51,76 @@ class DeploymentPriceResolutionTest {
     }
 
     @Test
-    void tableByBaseModelThenUpstreamModelThenModelName() {
+    void catalogueByBaseModelElseByTheDeploymentsModel() {
         ModelPrice mini = priceOf("""
                     litellm_params:
                       model: azure/custom-deployment
+                      api_base: https://example.openai.azure.com
                     model_info:
                       base_model: azure/gpt-4o-mini
                 """);
-        assertThat(mini.inputPicos()).isEqualTo(150_000);
+        assertThat(mini.inputPicos()).isEqualTo(165_000);
 
         ModelPrice upstream = priceOf("""
                     litellm_params:
                       model: openai/gpt-4.1-nano-2025-04-14
                 """);
         assertThat(upstream.inputPicos()).isEqualTo(100_000);
+    }
 
-        ModelDeployment byName = parse("""
-                model_list:
-                  - model_name: claude-3-5-haiku
+    @Test
+    void thePublicNameDoesNotPriceADeployment() {
+        // model_name is whatever clients send; only the model behind it has a price.
+        assertThatThrownBy(() -> parse("""
+                        model_list:
+                          - model_name: gpt-4o
+                            litellm_params:
+                              model: hosted_vllm/my-finetune
+                              api_base: http://vllm:8000/v1
+                        """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("model_list[0]: no price for model 'hosted_vllm/my-finetune' in the bundled"
+                        + " price catalogue (LiteLLM's, as of ");
+    }
+
+    @Test
+    void anAzureDeploymentWithoutPriceIsToldAboutBaseModel() {
+        assertThatThrownBy(() -> priceOf("""
                     litellm_params:
-                      model: anthropic/my-proxy-alias
-                """).models().get(0);
-        assertThat(byName.price().inputPicos()).isEqualTo(800_000);
+                      model: azure/chatgpt-v-2
+                      api_base: https://example.openai.azure.com
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("model_list[0]: no price for Azure deployment 'azure/chatgpt-v-2' (a deployment name does"
+                        + " not say which model it serves); set model_info.base_model to that model (e.g."
+                        + " azure/gpt-4o), or set model_info.input_cost_per_token and output_cost_per_token, or"
+                        + " model_info.free: true");
+        assertThatThrownBy(() -> priceOf("""
+                    litellm_params:
+                      model: azure/chatgpt-v-2
+                      api_base: https://example.openai.azure.com
+                    model_info:
+                      base_model: azure/gpt-9
+                """))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(
+                        "model_list[0].model_info.base_model: no price for 'azure/gpt-9' in the bundled");
+    }
+
+    @Test
+    void aModelTheCatalogueListsAtZeroMustBeMarkedFree() {
+        String entry = """
+                    litellm_params:
+                      model: openai/llama2
+                      api_base: http://ollama:11434/v1
+                    model_info:
+                      base_model: ollama/llama2
+                """;
+        assertThatThrownBy(() -> priceOf(entry))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(
+                        "model_list[0]: 'ollama/llama2' is listed at $0 in the bundled price catalogue");
+        assertThat(priceOf(entry + "      free: true\n").free()).isTrue();
     }
 
     @Test
@@ -97,6 +145,7 @@ class DeploymentPriceResolutionTest {
         assertThat(priceOf("""
                     litellm_params:
                       model: hosted_vllm/llama
+                      api_base: http://vllm:8000/v1
                     model_info:
                       free: true
                       max_output_tokens: 512
@@ -105,10 +154,25 @@ class DeploymentPriceResolutionTest {
 
     @Test
     void unpricedModelIsAnError() {
-        assertThatThrownBy(() -> priceOf("    litellm_params:\n      model: hosted_vllm/llama\n"))
+        assertThatThrownBy(() -> priceOf("""
+                    litellm_params:
+                      model: hosted_vllm/llama
+                      api_base: http://vllm:8000/v1
+                """))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("model_list[0]: no price for model 'hosted_vllm/llama'; set model_info.input_cost_per_token"
-                        + " and output_cost_per_token, or model_info.free: true");
+                .hasMessageEndingWith("; set model_info.input_cost_per_token and output_cost_per_token, or"
+                        + " model_info.free: true");
+    }
+
+    @Test
+    void maxTokensInModelInfoIsTheOutputLimitWhenMaxOutputTokensIsAbsent() {
+        ModelPrice p = priceOf("""
+                    litellm_params:
+                      model: openai/gpt-4o
+                    model_info:
+                      max_tokens: 700
+                """);
+        assertThat(p.maxOutputTokens()).isEqualTo(700);
     }
 
     @Test

@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class PriceTableTest {
@@ -17,6 +18,24 @@ class PriceTableTest {
 
     private ModelPrice price(String model) {
         return table.find(model).orElseThrow(() -> new AssertionError("no price for " + model));
+    }
+
+    private ModelPrice deployment(String provider, String model) {
+        return table.forDeployment(provider, model)
+                .orElseThrow(() -> new AssertionError("no price for " + provider + "/" + model))
+                .price();
+    }
+
+    @Test
+    void coversLiteLlmsMapOfChatCompletionAndEmbeddingModels() {
+        assertThat(table.size()).isGreaterThan(2000);
+        long providers = table.entries().values().stream()
+                .map(PriceTable.Entry::provider)
+                .distinct()
+                .count();
+        assertThat(providers).isGreaterThan(50);
+        assertThat(table.entries().values())
+                .allSatisfy(e -> assertThat(e.mode()).isIn("chat", "completion", "embedding"));
     }
 
     @Test
@@ -27,9 +46,19 @@ class PriceTableTest {
         assertThat(price("gpt-4o-mini")).isEqualTo(new ModelPrice(150_000, 600_000, 75_000, false, 16384));
         assertThat(price("gpt-3.5-turbo")).isEqualTo(new ModelPrice(500_000, 1_500_000, 500_000, false, 4096));
         assertThat(price("gpt-5-nano").cachedInputPicos()).isEqualTo(5_000);
+        // Embeddings: no output price, and LiteLLM's max_tokens is their input limit, not an output limit.
         assertThat(price("text-embedding-3-small")).isEqualTo(new ModelPrice(20_000, 0, 20_000, false, 0));
-        assertThat(price("claude-sonnet-4")).isEqualTo(new ModelPrice(3_000_000, 15_000_000, 300_000, false, 64000));
-        assertThat(price("mistral-large-latest").inputPicos()).isEqualTo(2_000_000);
+        assertThat(price("claude-sonnet-4-5")).isEqualTo(new ModelPrice(3_000_000, 15_000_000, 300_000, false, 64000));
+        // Azure lists its own price, 10% above OpenAI's for this model.
+        assertThat(price("azure/gpt-4o-mini").inputPicos()).isEqualTo(165_000);
+        // A price with more than nine decimals: 2.1875e-06 USD per token.
+        assertThat(price("amazon.nova-2-pro-preview-20251202-v1:0").inputPicos())
+                .isEqualTo(2_187_500);
+    }
+
+    @Test
+    void contextWindowsAreKept() {
+        assertThat(table.findEntry("gpt-4o").orElseThrow().maxInputTokens()).isEqualTo(128_000);
     }
 
     @Test
@@ -45,23 +74,40 @@ class PriceTableTest {
     }
 
     @Test
-    void toleratesProviderPrefixesAndAliases() {
-        assertThat(price("azure/gpt-4o")).isEqualTo(price("gpt-4o"));
-        assertThat(price("openai/gpt-4.1-mini")).isEqualTo(price("gpt-4.1-mini"));
-        assertThat(price("azure/gpt-35-turbo")).isEqualTo(price("gpt-3.5-turbo"));
-        assertThat(price("mistral/mistral-tiny")).isEqualTo(price("open-mistral-7b"));
-        assertThat(price("GPT-4O")).isEqualTo(price("gpt-4o"));
+    void aDeploymentIsPricedUnderItsProviderPrefixOrItsBareNameOfTheSameProvider() {
+        assertThat(deployment("azure", "gpt-4o-mini")).isEqualTo(price("azure/gpt-4o-mini"));
+        assertThat(deployment("openai", "gpt-4.1-mini")).isEqualTo(price("gpt-4.1-mini"));
+        assertThat(deployment("mistral", "mistral-large-latest")).isEqualTo(price("mistral/mistral-large-latest"));
+        assertThat(deployment("OpenAI", "GPT-4O")).isEqualTo(price("gpt-4o"));
+        // LiteLLM lists the instruct model under its /completions provider name.
+        assertThat(deployment("openai", "gpt-3.5-turbo-instruct")).isEqualTo(price("gpt-3.5-turbo-instruct"));
+    }
+
+    @Test
+    void aNameListedForAnotherProviderDoesNotPriceADeployment() {
+        // Self-hosted models are not priced as some cloud's copy of the same weights.
+        assertThat(table.forDeployment("hosted_vllm", "gpt-4o")).isEmpty();
+        assertThat(table.forDeployment("openai", "claude-sonnet-4-5")).isEmpty();
+        assertThat(table.forDeployment("hosted_vllm", "meta-llama/Llama-3.1-8B-Instruct"))
+                .isEmpty();
+    }
+
+    @Test
+    void aBaseModelIsTakenAsWrittenAfterTheDeploymentsProviderPrefix() {
+        assertThat(table.forBaseModel("azure", "gpt-4o-mini").orElseThrow().model())
+                .isEqualTo("azure/gpt-4o-mini");
+        assertThat(table.forBaseModel("azure", "azure/gpt-4").orElseThrow().model())
+                .isEqualTo("azure/gpt-4");
+        assertThat(table.forBaseModel("hosted_vllm", "gpt-4o").orElseThrow().model())
+                .isEqualTo("gpt-4o");
     }
 
     @Test
     void toleratesDatedSnapshotsAndLatest() {
-        assertThat(price("gpt-4o-2024-08-06")).isEqualTo(price("gpt-4o"));
         assertThat(price("gpt-4o-mini-2024-07-18")).isEqualTo(price("gpt-4o-mini"));
-        assertThat(price("openai/gpt-4.1-2025-04-14")).isEqualTo(price("gpt-4.1"));
-        assertThat(price("anthropic/claude-3-5-haiku-20241022")).isEqualTo(price("claude-3-5-haiku"));
-        assertThat(price("claude-3-7-sonnet-latest")).isEqualTo(price("claude-3-7-sonnet"));
-        assertThat(price("mistral-large-2411")).isEqualTo(price("mistral-large-latest"));
-        assertThat(price("gpt-4-0613")).isEqualTo(price("gpt-4"));
+        assertThat(deployment("openai", "gpt-4.1-2099-04-14")).isEqualTo(price("gpt-4.1"));
+        assertThat(price("mistral/mistral-large-2411").inputPicos()).isEqualTo(2_000_000);
+        assertThat(price("gpt-4o-2099-01-01")).isEqualTo(price("gpt-4o"));
     }
 
     @Test
@@ -73,10 +119,10 @@ class PriceTableTest {
     @Test
     void unknownModelsHaveNoPrice() {
         assertThat(table.find("my-finetune")).isEmpty();
-        assertThat(table.find("hosted_vllm/meta-llama/Llama-3.1-8B-Instruct")).isEmpty();
         assertThat(table.find("")).isEmpty();
         assertThat(table.find(null)).isEmpty();
         assertThat(table.find("-latest")).isEmpty();
+        assertThat(table.forDeployment("openai", "fake")).isEmpty();
     }
 
     @Test
@@ -85,35 +131,30 @@ class PriceTableTest {
                 .get()
                 .extracting(PriceTable.Entry::provider, PriceTable.Entry::mode)
                 .containsExactly("openai", "embedding");
-        assertThat(table.findEntry("codestral-2501"))
-                .get()
-                .extracting(PriceTable.Entry::model)
-                .isEqualTo("codestral-latest");
+        assertThat(table.findEntry("ollama/llama2").orElseThrow().zeroPriced()).isTrue();
     }
 
     @Test
-    void bundledFileStoresExactDecimalStringsAndItsDate() throws Exception {
+    void bundledFileStoresExactDecimalStringsItsSourceAndDate() throws Exception {
         JsonNode root;
         try (InputStream in = PriceTable.class.getResourceAsStream("/prices.json")) {
             root = Json.MAPPER.readTree(in);
         }
         assertThat(LocalDate.parse(table.pricesAsOf())).isBefore(LocalDate.now().plusDays(1));
-        assertThat(root.path("source").asText()).isNotBlank();
+        assertThat(root.path("source").asText()).contains("LiteLLM").contains("model_prices_and_context_window.json");
         for (Map.Entry<String, JsonNode> e : root.path("models").properties()) {
             JsonNode m = e.getValue();
-            assertThat(m.path("input_cost_per_token").isTextual())
-                    .as(e.getKey())
-                    .isTrue();
-            assertThat(m.path("output_cost_per_token").isTextual())
-                    .as(e.getKey())
-                    .isTrue();
-            assertThat(m.path("mode").asText()).as(e.getKey()).isIn("chat", "embedding");
-            assertThat(m.path("provider").asText()).as(e.getKey()).isIn("openai", "mistral", "anthropic");
-            // Every stored price converts to whole pico-dollars without rounding.
-            BigDecimal in = new BigDecimal(m.path("input_cost_per_token").asText());
-            assertThat(in.movePointRight(12).stripTrailingZeros().scale())
-                    .as(e.getKey())
-                    .isLessThanOrEqualTo(0);
+            for (String field : Set.of("input_cost_per_token", "output_cost_per_token")) {
+                assertThat(m.path(field).isTextual()).as(e.getKey()).isTrue();
+                // Every stored price is whole pico-dollars: nothing is rounded when it is read.
+                assertThat(new BigDecimal(m.path(field).asText())
+                                .movePointRight(12)
+                                .stripTrailingZeros()
+                                .scale())
+                        .as(e.getKey())
+                        .isLessThanOrEqualTo(0);
+            }
+            assertThat(m.path("provider").asText()).as(e.getKey()).isNotBlank();
         }
     }
 
@@ -123,9 +164,6 @@ class PriceTableTest {
                         json("{\"models\":{\"m\":{\"input_cost_per_token\":0.1,\"output_cost_per_token\":\"1\"}}}")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("input_cost_per_token");
-        assertThatThrownBy(() -> PriceTable.fromJson(json("{\"models\":{},\"aliases\":{\"a\":\"nope\"}}")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("unknown model");
     }
 
     private static JsonNode json(String s) throws Exception {

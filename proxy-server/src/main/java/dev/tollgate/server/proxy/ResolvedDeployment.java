@@ -38,27 +38,19 @@ public final class ResolvedDeployment {
         this.modelMember = MemberOffsets.member("model", Json.bytes(config.upstreamModel()));
     }
 
-    /** Builds the routing data of one config entry; a provider that needs an api_base without one is a config error. */
+    /**
+     * Builds the routing data of one config entry. The config loader has checked the provider and
+     * the {@code api_base} (the provider's own when the entry sets none).
+     */
     public static ResolvedDeployment of(ModelDeployment d, int index) {
         if (d.isMock()) {
             return new ResolvedDeployment(d, null, null, null, null, null);
         }
         String provider = d.provider().toLowerCase(Locale.ROOT);
-        String base = d.apiBase();
-        if (base == null || base.isBlank()) {
-            base = switch (provider) {
-                case "openai", "text-completion-openai" -> "https://api.openai.com/v1";
-                case "mistral" -> "https://api.mistral.ai/v1";
-                default ->
-                    throw new ConfigException(
-                            "model_list[" + index + "].litellm_params.api_base: required for provider '" + d.provider()
-                                    + "' (Tollgate relays to OpenAI-compatible endpoints; set api_base to one)");
-            };
-        }
         UpstreamTarget target;
         try {
-            target = UpstreamTarget.of(base);
-        } catch (IllegalArgumentException e) {
+            target = UpstreamTarget.of(d.apiBase());
+        } catch (IllegalArgumentException | NullPointerException e) {
             throw new ConfigException("model_list[" + index + "].litellm_params.api_base: " + e.getMessage());
         }
         if (provider.equals("azure")) {

@@ -1,0 +1,2 @@
+/** Log output format (plain text or JSON lines). */
+package dev.tollgate.server.logging;
