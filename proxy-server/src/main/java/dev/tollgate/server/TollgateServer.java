@@ -92,11 +92,11 @@ public final class TollgateServer implements AutoCloseable {
     private final Webhooks webhooks;
     private volatile boolean closed;
 
-    private TollgateServer(TollgateConfig config, String host, int port, Path dataDir, int ioThreads) throws Exception {
+    private TollgateServer(TollgateConfig config, String host, int port, Path dataDir, int ioThreads, Clock clock)
+            throws Exception {
         this.config = config;
         var general = config.general();
         var litellm = config.litellm();
-        Clock clock = Clock.systemUTC();
         DeploymentSelector deployments = new DeploymentSelector(config);
 
         this.database = Database.open(general.databaseUrl(), dataDir, 10);
@@ -171,11 +171,11 @@ public final class TollgateServer implements AutoCloseable {
                 metrics::refusal,
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
-        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal);
+        Settlement settlement = new Settlement(store, general.tokenRateLimitType(), listeners, journal, clock);
         UpstreamClient upstreams = new UpstreamClient(general.connectTimeout(), transport.socketChannel());
 
         Router router = new Router();
-        ProxyRoutes.register(router, config, auth, deployments, admission, settlement, upstreams);
+        ProxyRoutes.register(router, config, auth, deployments, admission, settlement, upstreams, clock);
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
         router.addOwner(AdminApi::handles, new AdminRoute(auth, adminApi, jdbc));
@@ -190,7 +190,7 @@ public final class TollgateServer implements AutoCloseable {
                                 jdbc,
                                 database.embedded() ? "embedded H2" : "postgresql",
                                 store,
-                                busClient != null ? "redis" : "in-process",
+                                store.kind().label(),
                                 flusher::lastSuccessfulFlushMs,
                                 flusher::pendingBatchesFailed,
                                 general.batchWriteInterval(),
@@ -224,14 +224,20 @@ public final class TollgateServer implements AutoCloseable {
                 serverChannel.localAddress(),
                 config.models().size(),
                 transport.name(),
-                busClient != null ? "redis" : "in-process",
+                store.kind().label(),
                 database.embedded() ? "embedded H2" : "postgresql");
     }
 
     /** Starts a proxy; {@code port} 0 picks a free one. */
     public static TollgateServer start(TollgateConfig config, String host, int port, Path dataDir) throws Exception {
+        return start(config, host, port, dataDir, Clock.systemUTC());
+    }
+
+    /** As {@link #start(TollgateConfig, String, int, Path)}, with the wall clock of budgets, windows and jobs. */
+    public static TollgateServer start(TollgateConfig config, String host, int port, Path dataDir, Clock clock)
+            throws Exception {
         int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        return new TollgateServer(config, host, port, dataDir, threads);
+        return new TollgateServer(config, host, port, dataDir, threads, clock);
     }
 
     public int port() {
@@ -260,7 +266,7 @@ public final class TollgateServer implements AutoCloseable {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("status", "healthy");
         n.put("db", database.embedded() ? "embedded" : "postgresql");
-        n.put("cache", busClient != null ? "redis" : "in-process");
+        n.put("cache", store.kind().label());
         n.put("last_spend_flush_ms", flusher.lastSuccessfulFlushMs());
         n.put("litellm_version", "tollgate-" + Version.VALUE);
         return n;

@@ -4,6 +4,7 @@ import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.LimitStoreKind;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
@@ -33,6 +34,11 @@ final class StubLimitStore implements LimitStore {
     @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return CompletableFuture.completedFuture(pending.getOrDefault(customerId, 0L));
+    }
+
+    @Override
+    public LimitStoreKind kind() {
+        return LimitStoreKind.IN_PROCESS;
     }
 
     @Override

@@ -54,25 +54,26 @@ class WebhookDeliveryTest {
     }
 
     private static CallRecord call(String customer, long maxBudget, long periodSpend) {
-        return new CallRecord(
-                UUID.randomUUID().toString(),
-                customer,
-                "gpt-4o",
-                "gpt-4o",
-                "/chat/completions",
-                false,
-                new Usage(10, 20, 0, false),
-                1_000,
-                CallRecord.Outcome.OK,
-                200,
-                0,
-                0,
-                0,
-                "ab12",
-                0,
-                maxBudget,
-                periodSpend,
-                5_000);
+        return CallRecord.builder()
+                .requestId(UUID.randomUUID().toString())
+                .customerId(customer)
+                .modelGroup("gpt-4o")
+                .deploymentModel("gpt-4o")
+                .route("/chat/completions")
+                .stream(false)
+                .usage(new Usage(10, 20, 0, false))
+                .costNanos(1_000)
+                .outcome(CallRecord.Outcome.OK)
+                .status(200)
+                .startedNanos(0)
+                .upstreamNanos(0)
+                .totalNanos(0)
+                .apiKeyHash("ab12")
+                .firstByteNanos(0)
+                .maxBudgetNanos(maxBudget)
+                .periodSpendNanos(periodSpend)
+                .periodEndMs(5_000)
+                .build();
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -1,6 +1,7 @@
 package dev.tollgate.core.config;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tollgate.core.limits.TokenRateLimitType;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -66,7 +67,6 @@ final class GeneralSettingsReader {
             "infer_model_from_keys",
             "disable_prisma_schema_update");
     private static final Set<String> MAPPING_KEYS = Set.of("header_name", "litellm_user_role");
-    private static final Set<String> TOKEN_LIMIT_TYPES = Set.of("output", "input", "total");
     private static final Set<String> ROUTING = Set.of("simple-shuffle", "round-robin", "least-busy");
     /** LiteLLM strategies Tollgate does not implement: a working LiteLLM config must still load. */
     private static final Set<String> ROUTING_FALLBACK =
@@ -224,16 +224,14 @@ final class GeneralSettingsReader {
         return List.copyOf(headers);
     }
 
-    private static String tokenRateLimitType(ConfigNode g) {
+    private static TokenRateLimitType tokenRateLimitType(ConfigNode g) {
         String type = g.string("token_rate_limit_type");
         if (type == null) {
-            return "output";
+            return TokenRateLimitType.OUTPUT;
         }
-        String normalized = type.trim().toLowerCase(Locale.ROOT);
-        if (!TOKEN_LIMIT_TYPES.contains(normalized)) {
-            throw g.error("token_rate_limit_type", "expected one of output, input, total, got \"" + type + "\"");
-        }
-        return normalized;
+        return TokenRateLimitType.fromConfig(type)
+                .orElseThrow(() ->
+                        g.error("token_rate_limit_type", "expected one of output, input, total, got \"" + type + "\""));
     }
 
     private static int budgetExceededStatus(ConfigNode g) {

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.tollgate.core.limits.TokenRateLimitType;
 import dev.tollgate.core.money.ModelPrice;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -205,7 +206,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(5),
                         List.of("x-my-customer", "x-my-user"),
                         true,
-                        "total",
+                        TokenRateLimitType.TOTAL,
                         429,
                         256,
                         "least-busy",
@@ -244,7 +245,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(10),
                         List.of(),
                         false,
-                        "output",
+                        TokenRateLimitType.OUTPUT,
                         400,
                         1024,
                         "round-robin",
@@ -277,7 +278,7 @@ class ConfigLoaderTest {
     @Test
     void emptySectionsAreFine() {
         TollgateConfig c = parse(minimal("general_settings:\nlitellm_settings:\nrouter_settings:\n"), Map.of());
-        assertThat(c.general().tokenRateLimitType()).isEqualTo("output");
+        assertThat(c.general().tokenRateLimitType()).isEqualTo(TokenRateLimitType.OUTPUT);
     }
 
     @Test

@@ -46,12 +46,12 @@ public final class CompletionRoute implements Route {
         try {
             keyHash = auth.check(http.headers());
         } catch (TollgateException e) {
-            context.admission().refused("auth");
+            context.admission().refused(RefusalReason.AUTH);
             throw e;
         }
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
         if (enforceUserParam && !request.hasUser()) {
-            context.admission().refused("auth");
+            context.admission().refused(RefusalReason.AUTH);
             throw new TollgateException(
                     ErrorKind.AUTHENTICATION,
                     "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True",

@@ -4,6 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.usage.Usage;
+import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.proxy.RelayOutcome.Answered;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +21,33 @@ import java.util.List;
  */
 final class MockResponder {
     private MockResponder() {}
+
+    /** Answers {@code request} with {@code text} and reports the end to {@code call}, as a relay would. */
+    static void answer(RelayedCall call, Exchange exchange, CompletionRequest request, String text) {
+        String model = request.model();
+        if (request.kind() == CompletionRequest.Kind.EMBEDDING) {
+            Usage usage = new Usage(Tokens.text(model, request.input().toString()), 0, 0, true);
+            byte[] body = embedding(model, usage);
+            HttpHeaders headers = call.answerHeaders(usage);
+            call.end(new Answered(usage, () -> exchange.json(200, body, headers)));
+            return;
+        }
+        Usage usage = new Usage(Tokens.prompt(model, request.messages()), Tokens.text(model, text), 0, true);
+        HttpHeaders headers = call.answerHeaders(usage);
+        if (!request.stream()) {
+            byte[] body = completion(model, text, usage);
+            call.end(new Answered(usage, () -> exchange.json(200, body, headers)));
+            return;
+        }
+        headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
+        headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        exchange.startStream(HttpResponseStatus.OK, headers);
+        for (byte[] e : streamEvents(model, text, usage, request.clientWantsUsage())) {
+            exchange.writeChunkLater(Unpooled.wrappedBuffer(e));
+        }
+        exchange.flush();
+        call.end(new Answered(usage, exchange::endStream));
+    }
 
     static byte[] completion(String model, String text, Usage usage) {
         ObjectNode root = Json.MAPPER.createObjectNode();

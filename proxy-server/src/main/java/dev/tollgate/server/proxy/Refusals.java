@@ -23,14 +23,14 @@ final class Refusals {
                 ErrorKind.CUSTOMER_BLOCKED, "User blocked from making LLM API Calls. User=" + customerId, "user");
     }
 
-    static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status) {
+    static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status, long nowMs) {
         String message = "ExceededBudget: End User=" + customerId + " over budget. Spend="
                 + PythonFloat.of(d.spentNanos()) + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
         Map<String, String> headers = new LinkedHashMap<>();
         // The budget will not come back within any retry window: tell the SDKs not to retry.
         headers.put("x-should-retry", "false");
         if (limits.periodEndMs() > 0) {
-            long seconds = Math.max(1, (limits.periodEndMs() - System.currentTimeMillis() + 999) / 1000);
+            long seconds = Math.max(1, (limits.periodEndMs() - nowMs + 999) / 1000);
             headers.put("retry-after", Long.toString(seconds));
         }
         return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);

@@ -7,6 +7,7 @@ import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.LimitStoreKind;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.PendingFields;
 import dev.tollgate.core.limits.SettleRequest;
@@ -158,6 +159,11 @@ public final class RedisLimitStore implements LimitStore {
         LuaScript s = LuaScript.load(name, connections.first()::digest);
         scripts.preload(connections.first(), s);
         return s;
+    }
+
+    @Override
+    public LimitStoreKind kind() {
+        return LimitStoreKind.REDIS;
     }
 
     @Override
