@@ -10,6 +10,7 @@ import dev.tollgate.core.config.LitellmSettings;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.threads.DaemonThreads;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.server.proxy.Admission;
@@ -55,11 +56,8 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     private final Map<RefusalReason, Counter> refusalCounters = new ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EndUserSeries endUsers;
-    private final ExecutorService scrapeExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tollgate-metrics-scrape");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService scrapeExecutor =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("tollgate-metrics-scrape"));
 
     /** Everything whose health the metrics read; {@code webhooks} may be null. */
     public record Runtime(
