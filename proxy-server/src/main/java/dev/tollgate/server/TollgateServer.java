@@ -153,7 +153,7 @@ public final class TollgateServer implements AutoCloseable {
                 new AdminSettings(deployments.modelNames(), litellm.timezone(), defaultBudget),
                 clock);
         SpendRepository spendRepository = new SpendRepository(database.dataSource());
-        this.flusher = new SpendFlusher(store, spendRepository, general.batchWriteInterval());
+        this.flusher = new SpendFlusher(store, spendRepository, general.batchWriteInterval(), clock);
         this.journal = new SpendJournal(
                 store, spendRepository, JOURNAL_CAPACITY, Duration.ofMillis(250), JOURNAL_PERSIST_AFTER, clock);
         this.resetJob = new BudgetResetJob(
@@ -255,6 +255,11 @@ public final class TollgateServer implements AutoCloseable {
 
     public SpendFlusher flusher() {
         return flusher;
+    }
+
+    /** The job that starts new budget periods in the database. */
+    public BudgetResetJob budgetResets() {
+        return resetJob;
     }
 
     /** Settles the limit store did not confirm (Redis outage), replayed or persisted by the journal. */
