@@ -4,25 +4,21 @@ import { $, clear, h, setAlert, show } from '../lib/dom.js';
 import { api, describe } from '../lib/api.js';
 import { duration, int, isPrivateBudget, plural, usd } from '../lib/format.js';
 import { askConfirm, fieldError, openDialog, readLimits } from '../lib/forms.js';
-import { startLoad, state } from '../lib/state.js';
-import { emptyState, limit, loading, resetCell, table } from '../lib/widgets.js';
+import { loadView } from '../lib/load.js';
+import { state } from '../lib/state.js';
+import { emptyState, limit, resetCell, table } from '../lib/widgets.js';
 
-export async function loadBudgets() {
-  const latest = startLoad('budgets');
-  const body = $('budgets-body');
-  if (!body.firstChild) body.append(loading());
-  setAlert($('budgets-error'), '');
-  try {
-    const list = await api('GET', '/budget/list');
-    if (!latest()) return;
-    state.budgets = list;
-    renderBudgets();
-  } catch (err) {
-    if (!latest()) return;
-    clear(body);
-    show($('budgets-private-toggle'), false);
-    setAlert($('budgets-error'), describe(err));
-  }
+export function loadBudgets() {
+  return loadView('budgets', {
+    body: $('budgets-body'),
+    alert: $('budgets-error'),
+    fetch: () => api('GET', '/budget/list'),
+    render: (list) => {
+      state.budgets = list;
+      renderBudgets();
+    },
+    failed: () => show($('budgets-private-toggle'), false),
+  });
 }
 
 export function renderBudgets() {

@@ -1,34 +1,31 @@
 // One customer: live spend, remaining budget, tier, next reset, spend per day and per model.
 
-import { $, clear, h, setAlert } from '../lib/dom.js';
-import { api, describe, qs } from '../lib/api.js';
+import { $, clear, h } from '../lib/dom.js';
+import { api, qs } from '../lib/api.js';
 import { budgetOf, customerStatus, duration, int, plural, usd } from '../lib/format.js';
-import { defaultBudget, startLoad, state } from '../lib/state.js';
-import { barChart, emptyState, hbars, loading, remainingBar, resetCell, stat, statusBadge, tierLabel } from '../lib/widgets.js';
+import { loadView } from '../lib/load.js';
+import { defaultBudget, state } from '../lib/state.js';
+import { barChart, emptyState, hbars, remainingBar, resetCell, stat, statusBadge, tierLabel } from '../lib/widgets.js';
 import { rowActions } from './customers.js';
 
 const CHART_DAYS = 30;
 
-export async function loadCustomer(id) {
-  const latest = startLoad('customer');
-  const body = clear($('customer-body'));
-  body.append(loading());
-  setAlert($('customer-error'), '');
-  try {
-    const [info, activity, budgets] = await Promise.all([
+export function loadCustomer(id) {
+  return loadView('customer', {
+    body: $('customer-body'),
+    alert: $('customer-error'),
+    fresh: true,
+    fetch: () => Promise.all([
       api('GET', '/customer/info?' + qs({ end_user_id: id })),
       api('GET', '/customer/daily/activity?' + qs({ end_user_ids: id, page_size: CHART_DAYS + 1 })),
       api('GET', '/budget/list'),
-    ]);
-    if (!latest()) return;
-    state.currentCustomer = info;
-    state.budgets = budgets;
-    renderCustomer(info, activity);
-  } catch (err) {
-    if (!latest()) return;
-    clear(body);
-    setAlert($('customer-error'), describe(err));
-  }
+    ]),
+    render: ([info, activity, budgets]) => {
+      state.currentCustomer = info;
+      state.budgets = budgets;
+      renderCustomer(info, activity);
+    },
+  });
 }
 
 function renderCustomer(c, activity) {

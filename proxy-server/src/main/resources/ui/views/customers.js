@@ -4,34 +4,30 @@ import { $, clear, h, setAlert } from '../lib/dom.js';
 import { api, describe, qs } from '../lib/api.js';
 import { budgetOf, customerStatus, STATUS_LABELS, usd } from '../lib/format.js';
 import { route } from '../lib/router.js';
-import { defaultBudget, startLoad, state } from '../lib/state.js';
-import { customerLink, emptyState, loading, remainingBar, resetCell, statusBadge, table, tierLabel } from '../lib/widgets.js';
+import { loadView } from '../lib/load.js';
+import { defaultBudget, state } from '../lib/state.js';
+import { customerLink, emptyState, remainingBar, resetCell, statusBadge, table, tierLabel } from '../lib/widgets.js';
 import { openTierForm } from './customer-forms.js';
 
 export const PAGE_SIZE = 25;
 
-export async function loadCustomers() {
-  const latest = startLoad('customers');
+export function loadCustomers() {
   const list = state.customerList;
-  const body = $('customers-body');
-  if (!body.firstChild) body.append(loading());
-  setAlert($('customers-error'), '');
   $('customer-search').value = list.q;
   $('customer-status').value = list.status;
-  try {
-    const [rows, budgets] = await Promise.all([
+  return loadView('customers', {
+    body: $('customers-body'),
+    alert: $('customers-error'),
+    fetch: () => Promise.all([
       api('GET', '/customer/list?' + qs({ page: list.page, page_size: PAGE_SIZE, q: list.q, status: list.status })),
       api('GET', '/budget/list'),
-    ]);
-    if (!latest()) return;
-    list.rows = rows;
-    state.budgets = budgets;
-    renderCustomers();
-  } catch (err) {
-    if (!latest()) return;
-    clear(body);
-    setAlert($('customers-error'), describe(err));
-  }
+    ]),
+    render: ([rows, budgets]) => {
+      list.rows = rows;
+      state.budgets = budgets;
+      renderCustomers();
+    },
+  });
 }
 
 function renderCustomers() {

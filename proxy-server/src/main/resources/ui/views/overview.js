@@ -1,26 +1,22 @@
 // The overview: spend today and this month, top customers, health, refusals.
 
-import { $, clear, h, setAlert } from '../lib/dom.js';
-import { api, describe } from '../lib/api.js';
+import { $, clear, h } from '../lib/dom.js';
+import { api } from '../lib/api.js';
 import { int, plural, refusalLabel, relative, usd } from '../lib/format.js';
-import { defaultBudget, startLoad, state } from '../lib/state.js';
-import { barChart, badge, customerLink, emptyState, loading, stat, table, tierLabel } from '../lib/widgets.js';
+import { loadView } from '../lib/load.js';
+import { defaultBudget, state } from '../lib/state.js';
+import { barChart, badge, customerLink, emptyState, stat, table, tierLabel } from '../lib/widgets.js';
 
-export async function loadOverview() {
-  const latest = startLoad('overview');
-  const body = $('overview-body');
-  if (!body.firstChild) body.append(loading());
-  setAlert($('overview-error'), '');
-  try {
-    const [o, budgets] = await Promise.all([api('GET', '/tollgate/overview'), api('GET', '/budget/list')]);
-    if (!latest()) return;
-    state.budgets = budgets;
-    renderOverview(o);
-  } catch (err) {
-    if (!latest()) return;
-    clear(body);
-    setAlert($('overview-error'), describe(err));
-  }
+export function loadOverview() {
+  return loadView('overview', {
+    body: $('overview-body'),
+    alert: $('overview-error'),
+    fetch: () => Promise.all([api('GET', '/tollgate/overview'), api('GET', '/budget/list')]),
+    render: ([o, budgets]) => {
+      state.budgets = budgets;
+      renderOverview(o);
+    },
+  });
 }
 
 function healthItem(testid, name, ok, detail) {

@@ -3,6 +3,7 @@ package dev.tollgate.server.proxy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.core.sse.SseEvent;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.proxy.RelayOutcome.Answered;
@@ -99,11 +100,7 @@ final class MockResponder {
         }
         events.add(event(chunk(id, created, model, Json.MAPPER.createObjectNode(), "stop", includeUsage)));
         if (includeUsage) {
-            ObjectNode last = Json.MAPPER.createObjectNode();
-            last.put("id", id);
-            last.put("object", "chat.completion.chunk");
-            last.put("created", created);
-            last.put("model", model);
+            ObjectNode last = chunkHead(id, created, model);
             last.putArray("choices");
             last.set("usage", usageNode(usage));
             events.add(event(last));
@@ -114,11 +111,7 @@ final class MockResponder {
 
     private static ObjectNode chunk(
             String id, long created, String model, ObjectNode delta, String finish, boolean includeUsage) {
-        ObjectNode c = Json.MAPPER.createObjectNode();
-        c.put("id", id);
-        c.put("object", "chat.completion.chunk");
-        c.put("created", created);
-        c.put("model", model);
+        ObjectNode c = chunkHead(id, created, model);
         c.putNull("system_fingerprint");
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
@@ -132,6 +125,15 @@ final class MockResponder {
         if (includeUsage) {
             c.putNull("usage");
         }
+        return c;
+    }
+
+    private static ObjectNode chunkHead(String id, long created, String model) {
+        ObjectNode c = Json.MAPPER.createObjectNode();
+        c.put("id", id);
+        c.put("object", "chat.completion.chunk");
+        c.put("created", created);
+        c.put("model", model);
         return c;
     }
 
@@ -160,12 +162,6 @@ final class MockResponder {
     }
 
     private static byte[] event(ObjectNode json) {
-        byte[] body = Json.bytes(json);
-        byte[] out = new byte[body.length + 8];
-        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
-        System.arraycopy(body, 0, out, 6, body.length);
-        out[out.length - 2] = '\n';
-        out[out.length - 1] = '\n';
-        return out;
+        return SseEvent.frame(Json.bytes(json));
     }
 }

@@ -50,6 +50,7 @@ public final class StaticUiRoute implements Route {
             "lib/dom.js",
             "lib/format.js",
             "lib/forms.js",
+            "lib/load.js",
             "lib/router.js",
             "lib/state.js",
             "lib/widgets.js",

@@ -84,15 +84,7 @@ public final class UpstreamCall implements UpstreamFlow {
 
     @Override
     public void cancel() {
-        if (done) {
-            return;
-        }
-        done = true;
-        cancelTimers();
-        if (channel != null) {
-            channel.close();
-            release();
-        }
+        abandon();
     }
 
     void onHead(HttpResponse head) {
@@ -130,8 +122,15 @@ public final class UpstreamCall implements UpstreamFlow {
     }
 
     void fail(Throwable cause) {
+        if (abandon()) {
+            listener.onFailure(cause);
+        }
+    }
+
+    /** Ends the call without reuse of its connection; false when it had ended already. */
+    private boolean abandon() {
         if (done) {
-            return;
+            return false;
         }
         done = true;
         cancelTimers();
@@ -139,7 +138,7 @@ public final class UpstreamCall implements UpstreamFlow {
             channel.close();
             release();
         }
-        listener.onFailure(cause);
+        return true;
     }
 
     private void cancelTimers() {
