@@ -92,6 +92,7 @@ const REFUSAL_LABELS = {
   tpm: 'Tokens per minute',
   blocked: 'Customer blocked',
   auth: 'Bad or missing key',
+  no_customer: 'No customer id',
   store_unavailable: 'Limit store unavailable',
 };
 

@@ -137,16 +137,16 @@ public final class AdminApi {
 
     private JsonNode customerNew(AdminRequest req) {
         ObjectNode body = AdminFields.object(req.body());
-        String userId = AdminFields.requiredString(body, "user_id");
+        String userId = AdminFields.customerId(body, "user_id");
         Boolean blocked = AdminFields.bool(body, "blocked");
         NewCustomer in = new NewCustomer(
                 userId,
-                AdminFields.string(body, "alias"),
+                AdminFields.text(body, "alias", AdminFields.ALIAS_UNITS),
                 Boolean.TRUE.equals(blocked),
-                AdminFields.string(body, "budget_id"),
+                AdminFields.budgetId(body, "budget_id"),
                 AdminFields.usdNanos(body, "spend"),
                 region(body),
-                AdminFields.string(body, "default_model"),
+                AdminFields.text(body, "default_model", AdminFields.MODEL_UNITS),
                 AdminFields.budget(body));
         return AdminJson.customer(customers.create(in, actor(req)));
     }
@@ -162,13 +162,13 @@ public final class AdminApi {
     private JsonNode customerUpdate(AdminRequest req) {
         ObjectNode body = AdminFields.object(req.body());
         CustomerUpdate in = new CustomerUpdate(
-                AdminFields.requiredString(body, "user_id"),
-                AdminFields.string(body, "alias"),
+                AdminFields.requiredString(body, "user_id"), // addresses an existing row: looked up as given
+                AdminFields.text(body, "alias", AdminFields.ALIAS_UNITS),
                 AdminFields.bool(body, "blocked"),
                 AdminFields.usdNanos(body, "max_budget"),
-                AdminFields.string(body, "budget_id"),
+                AdminFields.budgetId(body, "budget_id"),
                 region(body),
-                AdminFields.string(body, "default_model"));
+                AdminFields.text(body, "default_model", AdminFields.MODEL_UNITS));
         return AdminJson.customer(customers.update(in, actor(req)));
     }
 
@@ -196,8 +196,10 @@ public final class AdminApi {
     }
 
     private JsonNode customerBlock(AdminRequest req) {
+        // Block creates the customers it does not know: each id must obey the id rule.
+        List<String> ids = AdminFields.customerIds(AdminFields.object(req.body()), "user_ids");
         ObjectNode o = Json.MAPPER.createObjectNode();
-        o.set("blocked_users", AdminJson.customers(customers.block(userIds(req))));
+        o.set("blocked_users", AdminJson.customers(customers.block(ids == null ? List.of() : ids)));
         return o;
     }
 

@@ -3,10 +3,12 @@ package dev.tollgate.admin.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.admin.budget.BudgetInput;
+import dev.tollgate.core.customer.CustomerIds;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.text.StoredText;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.LocalDate;
@@ -22,9 +24,18 @@ import java.util.Set;
 /**
  * Type checks for admin request bodies: each reader returns null for an absent or null field and
  * throws a 400 naming the field for a value of the wrong type. Unknown fields are ignored, as
- * pydantic does upstream.
+ * pydantic does upstream. Text that is stored is checked against its column here, before any
+ * database work ({@link StoredText}): a value that does not fit is a 400 naming the field, never a
+ * database error.
  */
 final class AdminFields {
+    /** Width of {@code tg_budget.budget_id} and {@code tg_customer.budget_id}. */
+    static final int BUDGET_ID_UNITS = 256;
+    /** Width of {@code tg_customer.alias}. */
+    static final int ALIAS_UNITS = 512;
+    /** Width of {@code tg_customer.default_model}. */
+    static final int MODEL_UNITS = 256;
+
     static final List<String> BUDGET_FIELDS = List.of(
             "budget_id",
             "max_budget",
@@ -69,6 +80,41 @@ final class AdminFields {
         String s = string(body, field);
         if (s == null || s.isBlank()) {
             throw invalid(field + " is required", field);
+        }
+        return s;
+    }
+
+    /** A string stored in a column of {@code maxUnits} UTF-16 code units. */
+    static String text(ObjectNode body, String field, int maxUnits) {
+        return fits(string(body, field), field, maxUnits, false);
+    }
+
+    /** A required customer id: the same rule as on calls ({@link CustomerIds}). */
+    static String customerId(ObjectNode body, String field) {
+        return CustomerIds.require(requiredString(body, field), field, field);
+    }
+
+    /** A budget id: an identifier rule like customer ids', for the budget id columns. */
+    static String budgetId(ObjectNode body, String field) {
+        String s = string(body, field);
+        return s == null || s.isBlank() ? s : fits(s, field, BUDGET_ID_UNITS, true);
+    }
+
+    /** A list of customer ids that may create customers ({@code /customer/block}); each must obey the id rule. */
+    static List<String> customerIds(ObjectNode body, String field) {
+        List<String> ids = stringList(body, field);
+        if (ids != null) {
+            for (String id : ids) {
+                CustomerIds.require(id, "id in " + field, field);
+            }
+        }
+        return ids;
+    }
+
+    private static String fits(String s, String field, int maxUnits, boolean identifier) {
+        String problem = s == null ? null : StoredText.problem(s, maxUnits, identifier);
+        if (problem != null) {
+            throw invalid("Invalid " + field + ": " + problem, field);
         }
         return s;
     }
@@ -207,7 +253,7 @@ final class AdminFields {
             }
         }
         return new BudgetInput(
-                string(body, "budget_id"),
+                budgetId(body, "budget_id"),
                 usdNanos(body, "max_budget"),
                 usdNanos(body, "soft_budget"),
                 nonNegativeInt(body, "max_parallel_requests"),

@@ -1,5 +1,6 @@
 package dev.tollgate.core.config;
 
+import dev.tollgate.core.customer.CustomerIdSource;
 import dev.tollgate.core.limits.TokenRateLimitType;
 import java.time.Duration;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.List;
  * @param reservationTtl        {@code reservation_ttl_seconds}: how long an unsettled budget reservation
  *                              keeps counting; null when not configured (then
  *                              {@link TollgateConfig#reservationTtl()} derives it from the timeouts)
+ * @param customerIdSources     {@code customer_id_sources}: where a call's customer id is looked for, in order
+ * @param requireCustomerId     {@code require_customer_id}: refuse a call that names no customer (400)
  */
 public record GeneralSettings(
         String masterKey,
@@ -48,7 +51,9 @@ public record GeneralSettings(
         Duration shutdownDrainTimeout,
         WebhookOptions webhook,
         Duration redisCommandTimeout,
-        Duration reservationTtl) {
+        Duration reservationTtl,
+        List<CustomerIdSource> customerIdSources,
+        boolean requireCustomerId) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

@@ -1,10 +1,12 @@
 package dev.tollgate.core.config;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.tollgate.core.customer.CustomerIdSource;
 import dev.tollgate.core.limits.TokenRateLimitType;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +49,8 @@ final class GeneralSettingsReader {
             "webhook_timeout",
             "redis_command_timeout_ms",
             "reservation_ttl_seconds",
+            "customer_id_sources",
+            "require_customer_id",
             // LiteLLM keys Tollgate knows and deliberately does not use.
             "proxy_budget_rescheduler_min_time",
             "proxy_budget_rescheduler_max_time",
@@ -105,7 +109,35 @@ final class GeneralSettingsReader {
                 g.seconds("shutdown_drain_timeout", Duration.ofSeconds(30)),
                 webhook(g),
                 Duration.ofMillis(g.positiveLong("redis_command_timeout_ms", 250)),
-                g.seconds("reservation_ttl_seconds", null));
+                g.seconds("reservation_ttl_seconds", null),
+                customerIdSources(g),
+                g.bool("require_customer_id", false));
+    }
+
+    /** {@code customer_id_sources}: a non-empty list of distinct source names; absent = the default order. */
+    private static List<CustomerIdSource> customerIdSources(ConfigNode g) {
+        if (!g.has("customer_id_sources")) {
+            return CustomerIdSource.DEFAULT_ORDER;
+        }
+        List<CustomerIdSource> order = new ArrayList<>();
+        for (String name : g.stringList("customer_id_sources")) {
+            CustomerIdSource source =
+                    CustomerIdSource.fromConfigName(name.trim().toLowerCase(Locale.ROOT));
+            if (source == null || order.contains(source)) {
+                throw g.error(
+                        "customer_id_sources",
+                        (source == null ? "unknown source \"" + name + "\"" : "\"" + name + "\" is listed twice")
+                                + "; expected distinct names among header, user, safety_identifier, metadata");
+            }
+            order.add(source);
+        }
+        if (order.isEmpty()) {
+            throw g.error(
+                    "customer_id_sources",
+                    "must name at least one source (to ignore customer ids, set"
+                            + " litellm_settings.disable_end_user_cost_tracking: true)");
+        }
+        return List.copyOf(order);
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

@@ -20,7 +20,8 @@ public final class PythonFloat {
         BigDecimal shortest = new BigDecimal(Double.toString(value));
         double abs = Math.abs(value);
         if (abs >= 1e-4 && abs < 1e16) {
-            String plain = shortest.toPlainString();
+            // Double.toString writes 6.0E-4 for 0.0006: drop the zero that notation adds.
+            String plain = shortest.stripTrailingZeros().toPlainString();
             return plain.contains(".") ? plain : plain + ".0";
         }
         BigDecimal unscaled = shortest.stripTrailingZeros();

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.tollgate.core.customer.CustomerIdSource;
 import dev.tollgate.core.limits.TokenRateLimitType;
 import dev.tollgate.core.money.ModelPrice;
 import java.math.BigDecimal;
@@ -224,7 +225,9 @@ class ConfigLoaderTest {
                                 100,
                                 Duration.ofSeconds(3)),
                         Duration.ofMillis(250),
-                        null));
+                        null,
+                        CustomerIdSource.DEFAULT_ORDER,
+                        false));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -258,7 +261,9 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(30),
                         WebhookOptions.DEFAULTS,
                         Duration.ofMillis(250),
-                        null));
+                        null,
+                        CustomerIdSource.DEFAULT_ORDER,
+                        false));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));
@@ -375,6 +380,32 @@ class ConfigLoaderTest {
                     litellm_user_role: customer
                 """);
         assertThat(parse(yaml).general().customerHeaders()).containsExactly("x-customer");
+    }
+
+    @Test
+    void customerIdSourcesSetTheOrderAndRequireCustomerIdIsRead() {
+        GeneralSettings g = parse(minimal("""
+                general_settings:
+                  customer_id_sources: [safety_identifier, User, header]
+                  require_customer_id: true
+                """)).general();
+        assertThat(g.customerIdSources())
+                .containsExactly(CustomerIdSource.SAFETY_IDENTIFIER, CustomerIdSource.USER, CustomerIdSource.HEADER);
+        assertThat(g.requireCustomerId()).isTrue();
+    }
+
+    @Test
+    void customerIdSourcesMustBeKnownDistinctAndNonEmpty() {
+        assertThatThrownBy(() -> parse(minimal("general_settings:\n  customer_id_sources: [user, email]\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("general_settings.customer_id_sources: unknown source \"email\"; expected distinct names"
+                        + " among header, user, safety_identifier, metadata");
+        assertThatThrownBy(() -> parse(minimal("general_settings:\n  customer_id_sources: [user, user]\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("\"user\" is listed twice");
+        assertThatThrownBy(() -> parse(minimal("general_settings:\n  customer_id_sources: []\n")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must name at least one source");
     }
 
     @Test

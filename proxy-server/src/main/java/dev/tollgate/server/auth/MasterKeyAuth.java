@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -14,7 +15,8 @@ import java.util.Map;
  * may come as {@code Authorization: Bearer}, {@code x-litellm-api-key}, {@code api-key} or
  * {@code x-api-key}. Keys are compared as SHA-256 digests with {@link MessageDigest#isEqual},
  * so the time taken does not depend on how much of a guess matches. Without a master key every
- * call is allowed, as in LiteLLM. Messages follow LiteLLM's texts.
+ * call is allowed, as in LiteLLM. Messages follow LiteLLM's texts. A key header sent twice is a
+ * 400, whatever the values.
  */
 public final class MasterKeyAuth {
     /** LiteLLM's actor name for master-key calls (created_by / updated_by). */
@@ -59,7 +61,12 @@ public final class MasterKeyAuth {
         return masterToken;
     }
 
+    private static final String[] KEY_HEADERS = {"authorization", "x-litellm-api-key", "api-key", "x-api-key"};
+
     private static String presentedKey(HttpHeaders headers) {
+        for (String name : KEY_HEADERS) {
+            requireAtMostOne(headers, name);
+        }
         String auth = headers.get("authorization");
         if (auth != null && !auth.isBlank()) {
             if (auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -69,8 +76,8 @@ public final class MasterKeyAuth {
             throw unauthorized(
                     "Malformed API Key passed in. Ensure Key has `Bearer ` prefix. Passed in: " + mask(auth));
         }
-        for (String name : new String[] {"x-litellm-api-key", "api-key", "x-api-key"}) {
-            String v = headers.get(name);
+        for (int i = 1; i < KEY_HEADERS.length; i++) {
+            String v = headers.get(KEY_HEADERS[i]);
             if (v != null && !v.isBlank()) {
                 String k = v.trim();
                 return k.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -79,6 +86,23 @@ public final class MasterKeyAuth {
             }
         }
         return null;
+    }
+
+    /**
+     * Two copies of a key header are ambiguous (a proxy in front may have added one): which key
+     * was meant cannot be told, so the request is refused rather than served with the first.
+     */
+    private static void requireAtMostOne(HttpHeaders headers, String name) {
+        Iterator<String> values = headers.valueStringIterator(name);
+        if (values.hasNext()) {
+            values.next();
+            if (values.hasNext()) {
+                throw new TollgateException(
+                        ErrorKind.INVALID_REQUEST,
+                        "Multiple " + name + " headers: send the key in exactly one header.",
+                        name);
+            }
+        }
     }
 
     /** Shows only the start and end of a key in messages and logs. */

@@ -12,8 +12,9 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * Turns HTTP decoding failures (URL or headers over the limit, garbage on the wire) into JSON
- * errors and closes the connection: after a framing error the byte stream cannot be trusted.
+ * Turns HTTP decoding failures (URL or headers over the limit, garbage on the wire) into a
+ * {@link Rejection}, answered with a JSON error in its turn, after which the connection closes:
+ * after a framing error the byte stream cannot be trusted, so everything after it is dropped.
  */
 final class DecoderFailureHandler extends ChannelInboundHandlerAdapter {
     private boolean failed;
@@ -28,7 +29,7 @@ final class DecoderFailureHandler extends ChannelInboundHandlerAdapter {
             failed = true;
             DecoderResult result = obj.decoderResult();
             ReferenceCountUtil.release(msg);
-            HttpResponses.error(ctx, classify(result.cause()), false);
+            ctx.fireChannelRead(new Rejection(classify(result.cause())));
             return;
         }
         ctx.fireChannelRead(msg);

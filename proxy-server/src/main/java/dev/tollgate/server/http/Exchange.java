@@ -22,22 +22,26 @@ import io.netty.util.ReferenceCountUtil;
 
 /**
  * One request/response exchange on a client connection. Reading from the client is paused while
- * the exchange is open (no pipelined request can overtake an asynchronous answer) and resumed
- * when its response is complete. Exactly one response is written, whatever path ends it.
+ * the exchange is open; when its response has been written and the connection stays open, the
+ * {@link RequestDispatcher} is told ({@code onDone}) and starts the next request, so pipelined
+ * requests are answered in order. Exactly one response is written, whatever path ends it.
  * Not thread-safe: use it on the connection's event loop only.
  */
 public final class Exchange {
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
+    private final Runnable onDone;
     private boolean responded;
     private boolean streaming;
     private boolean finished;
     /** The HTTP codec's context, looked up on the first streamed chunk. */
     private ChannelHandlerContext codec;
 
-    public Exchange(ChannelHandlerContext ctx, boolean keepAlive) {
+    /** @param onDone run once the response is written and the connection stays open */
+    Exchange(ChannelHandlerContext ctx, boolean keepAlive, Runnable onDone) {
         this.ctx = ctx;
         this.keepAlive = keepAlive;
+        this.onDone = onDone;
         ctx.channel().config().setAutoRead(false);
         InFlight.set(ctx.channel(), true);
     }
@@ -193,8 +197,7 @@ public final class Exchange {
         write.addListener(f -> {
             InFlight.set(ch, false);
             if (f.isSuccess()) {
-                ch.config().setAutoRead(true);
-                ch.read();
+                onDone.run();
             } else {
                 ch.close();
             }

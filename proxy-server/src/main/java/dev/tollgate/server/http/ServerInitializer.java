@@ -17,16 +17,19 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     public static final int MAX_INITIAL_LINE = 8192;
     /** Total header size limit: larger headers get a JSON 431. */
     public static final int MAX_HEADER_SIZE = 16384;
-    /** A request (headers and body) must arrive within this time; slow-loris clients are cut off. */
+    /**
+     * A request (head and body) must arrive within this time of its first byte; slow-loris
+     * clients, trickling either, are cut off with a 408.
+     */
     public static final long REQUEST_DEADLINE_MILLIS = 30_000;
 
-    private final RequestDispatcher dispatcher;
+    private final Router router;
     private final int maxBodyBytes;
     private final long idleSeconds;
     private final ChannelGroup clients;
 
     public ServerInitializer(Router router, int maxBodyBytes, long idleSeconds, ChannelGroup clients) {
-        this.dispatcher = new RequestDispatcher(router);
+        this.router = router;
         this.maxBodyBytes = maxBodyBytes;
         this.idleSeconds = idleSeconds;
         this.clients = clients;
@@ -38,10 +41,17 @@ public final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("idle", new IdleStateHandler(idleSeconds, 0, 0, TimeUnit.SECONDS));
         p.addLast("idle-closer", new IdleClientCloser());
+        addHttpHandlers(p, router, maxBodyBytes, REQUEST_DEADLINE_MILLIS);
+    }
+
+    /** The HTTP part of the pipeline, from raw bytes to the dispatcher (tests build it on an EmbeddedChannel). */
+    static void addHttpHandlers(ChannelPipeline p, Router router, int maxBodyBytes, long requestDeadlineMillis) {
+        RequestDeadlineHandler deadline = new RequestDeadlineHandler(requestDeadlineMillis);
+        p.addLast("request-start", deadline.requestStart());
         p.addLast(CODEC, new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_SIZE, 65536));
         p.addLast("decode-failures", new DecoderFailureHandler());
-        p.addLast("request-deadline", new RequestDeadlineHandler(REQUEST_DEADLINE_MILLIS));
+        p.addLast("request-deadline", deadline);
         p.addLast("aggregator", new JsonBodyAggregator(maxBodyBytes));
-        p.addLast("dispatcher", dispatcher);
+        p.addLast("dispatcher", new RequestDispatcher(router));
     }
 }

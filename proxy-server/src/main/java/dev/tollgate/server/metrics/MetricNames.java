@@ -17,6 +17,7 @@ public final class MetricNames {
     public static final String TOKENS = "tollgate_tokens";
     public static final String SPEND_USD = "tollgate_spend_usd";
     public static final String REFUSALS = "tollgate_refusals";
+    public static final String UNATTRIBUTED_REQUESTS = "tollgate_unattributed_requests";
 
     // ---- per customer (LiteLLM's names), capped
     public static final String LITELLM_SPEND = "litellm_spend_metric";

@@ -129,6 +129,10 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         String storeErrors = "Limit store calls that failed, by operation";
         counter(LIMIT_STORE_ERRORS, rt.admission(), Admission::storeErrors, OPERATION, "admit", storeErrors);
         counter(LIMIT_STORE_ERRORS, rt.settlement(), Settlement::settleFailures, OPERATION, "settle", storeErrors);
+        FunctionCounter.builder(UNATTRIBUTED_REQUESTS, rt.admission(), Admission::unattributedCalls)
+                .description("Calls that named no customer, so no budget or limit applied (served, or refused"
+                        + " with require_customer_id); not counted with disable_end_user_cost_tracking")
+                .register(registry);
         databaseErrors(rt.admission(), Admission::catalogErrors, "catalog");
         databaseErrors(rt.flusher(), SpendFlusher::pendingBatchesFailed, "spend_flush");
         Gauge.builder(SPEND_PENDING_CUSTOMERS, rt.flusher(), SpendFlusher::lastPassDirtyCustomers)

@@ -31,6 +31,7 @@ public final class Admission {
     private final long reservationTtlMs;
     private final AtomicLong catalogErrors = new AtomicLong();
     private final AtomicLong storeErrors = new AtomicLong();
+    private final AtomicLong unattributed = new AtomicLong();
 
     /**
      * @param reservationTtlMs how long an unsettled reservation keeps holding budget (see
@@ -59,6 +60,16 @@ public final class Admission {
     /** Limit store calls that failed during admission. */
     public long storeErrors() {
         return storeErrors.get();
+    }
+
+    /** Calls that named no customer (so no budget or limit applied to them), served or refused. */
+    public long unattributedCalls() {
+        return unattributed.get();
+    }
+
+    /** Counts a call that names no customer: it is not admitted against any budget. */
+    public void unattributed() {
+        unattributed.incrementAndGet();
     }
 
     /** Counts a refusal decided before admission (e.g. {@link RefusalReason#AUTH} for a 401 on a completion route). */

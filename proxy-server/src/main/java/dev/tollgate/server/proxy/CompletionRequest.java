@@ -54,7 +54,7 @@ public final class CompletionRequest {
     private String mockResponse;
     private boolean hasMessages;
     private boolean hasInput;
-    /** The fields that can name the customer (user, litellm_metadata, metadata), as a small tree. */
+    /** The fields that can name the customer (user, safety_identifier, litellm_metadata, metadata), as a small tree. */
     private final ObjectNode identity = Json.MAPPER.createObjectNode();
 
     private JsonNode tree;
@@ -113,7 +113,8 @@ public final class CompletionRequest {
                 }
                 case "max_tokens", "max_completion_tokens" -> readMaxTokens(name, v, p);
                 case "mock_response" -> mockResponse = v == JsonToken.VALUE_STRING ? p.getText() : skip(p);
-                case "user", "litellm_metadata", "metadata" -> identity.set(name, Json.valueTree(p));
+                case "user", "safety_identifier", "litellm_metadata", "metadata" ->
+                    identity.set(name, Json.valueTree(p));
                 default -> p.skipChildren();
             }
         }
@@ -268,6 +269,11 @@ public final class CompletionRequest {
     /** Whether the body has a {@code user} field (for {@code enforce_user_param}). */
     public boolean hasUser() {
         return identity.has("user");
+    }
+
+    /** Whether the body has a {@code safety_identifier} field (for {@code enforce_user_param}). */
+    public boolean hasSafetyIdentifier() {
+        return identity.has("safety_identifier");
     }
 
     /** The body's fields that can name a customer, for {@link dev.tollgate.core.customer.CustomerIdResolver}. */

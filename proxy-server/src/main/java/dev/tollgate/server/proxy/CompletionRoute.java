@@ -20,8 +20,7 @@ public final class CompletionRoute implements Route {
     private final CustomerIdResolver customers;
     private final DeploymentSelector deployments;
     private final ProxyContext context;
-    private final boolean enforceUserParam;
-    private final boolean trackCustomers;
+    private final CustomerIdPolicy policy;
 
     CompletionRoute(
             CompletionRequest.Kind kind,
@@ -29,15 +28,13 @@ public final class CompletionRoute implements Route {
             CustomerIdResolver customers,
             DeploymentSelector deployments,
             ProxyContext context,
-            boolean enforceUserParam,
-            boolean trackCustomers) {
+            CustomerIdPolicy policy) {
         this.kind = kind;
         this.auth = auth;
         this.customers = customers;
         this.deployments = deployments;
         this.context = context;
-        this.enforceUserParam = enforceUserParam;
-        this.trackCustomers = trackCustomers;
+        this.policy = policy;
     }
 
     @Override
@@ -50,7 +47,9 @@ public final class CompletionRoute implements Route {
             throw e;
         }
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
-        if (enforceUserParam && !request.hasUser()) {
+        if (policy.enforceUserParam()
+                && !request.hasUser()
+                && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
             context.admission().refused(RefusalReason.AUTH);
             throw new TollgateException(
                     ErrorKind.AUTHENTICATION,
@@ -59,7 +58,17 @@ public final class CompletionRoute implements Route {
                     401,
                     Map.of());
         }
-        String customerId = trackCustomers ? customers.resolve(http.headers()::get, request.identityFields()) : null;
+        String customerId = null;
+        if (policy.track()) {
+            customerId = customers.resolve(http.headers()::get, request.identityFields());
+            if (customerId == null) {
+                context.admission().unattributed();
+                if (policy.required()) {
+                    context.admission().refused(RefusalReason.NO_CUSTOMER);
+                    throw policy.missing();
+                }
+            }
+        }
         ResolvedDeployment deployment = deployments.select(request.model());
         new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
     }

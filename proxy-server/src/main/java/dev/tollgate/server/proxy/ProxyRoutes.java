@@ -30,12 +30,16 @@ public final class ProxyRoutes {
                 general.readTimeout(),
                 new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
                 clock);
-        CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders());
-        boolean track = !config.litellm().disableEndUserCostTracking();
-        CompletionRoute chat = new CompletionRoute(
-                CompletionRequest.Kind.CHAT, auth, resolver, deployments, ctx, general.enforceUserParam(), track);
-        CompletionRoute embeddings = new CompletionRoute(
-                CompletionRequest.Kind.EMBEDDING, auth, resolver, deployments, ctx, general.enforceUserParam(), track);
+        CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
+        CustomerIdPolicy policy = CustomerIdPolicy.of(
+                !config.litellm().disableEndUserCostTracking(),
+                general.enforceUserParam(),
+                general.requireCustomerId(),
+                general.customerIdSources());
+        CompletionRoute chat =
+                new CompletionRoute(CompletionRequest.Kind.CHAT, auth, resolver, deployments, ctx, policy);
+        CompletionRoute embeddings =
+                new CompletionRoute(CompletionRequest.Kind.EMBEDDING, auth, resolver, deployments, ctx, policy);
         for (String prefix : new String[] {"", "/v1"}) {
             router.add(HttpMethod.POST, prefix + "/chat/completions", chat);
             router.add(HttpMethod.POST, prefix + "/embeddings", embeddings);

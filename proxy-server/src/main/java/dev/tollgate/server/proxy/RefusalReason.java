@@ -11,6 +11,8 @@ public enum RefusalReason {
     BLOCKED("blocked"),
     /** Missing or wrong key, or a call without the {@code user} that {@code enforce_user_param} requires. */
     AUTH("auth"),
+    /** A call that names no customer while {@code require_customer_id} is on. */
+    NO_CUSTOMER("no_customer"),
     /** The limit store or the catalogue could not be reached and the policy is fail-closed (503). */
     STORE_UNAVAILABLE("store_unavailable"),
     /** As {@link #STORE_UNAVAILABLE} under the fail-open policy: the call went through unchecked. */

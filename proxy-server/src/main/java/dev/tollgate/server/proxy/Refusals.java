@@ -13,6 +13,13 @@ import java.util.Map;
 
 /** LiteLLM's refusal texts and headers, built in one place. */
 final class Refusals {
+    /**
+     * Added to the wait an RPM/TPM refusal announces ({@code retry-after}, {@code retry-after-ms}):
+     * the SDKs sleep exactly {@code retry-after-ms}, and a retry aimed at the window's very end
+     * lands just before it when timers fire a little early or instances' clocks differ slightly.
+     */
+    static final long RETRY_MARGIN_MS = 250;
+
     private static final DateTimeFormatter RESET_FORMAT =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
@@ -23,9 +30,17 @@ final class Refusals {
                 ErrorKind.CUSTOMER_BLOCKED, "User blocked from making LLM API Calls. User=" + customerId, "user");
     }
 
+    /**
+     * LiteLLM's budget refusal. When the committed spend alone is still under the budget, the
+     * refusal is caused by the reservations of calls in flight, and the message says so with an
+     * {@code in flight=} figure between spend and budget; otherwise it is LiteLLM's text exactly.
+     */
     static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status, long nowMs) {
+        boolean byReservations = d.spentNanos() < limits.maxBudgetNanos() && d.reservedNanos() > 0;
         String message = "ExceededBudget: End User=" + customerId + " over budget. Spend="
-                + PythonFloat.of(d.spentNanos()) + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
+                + PythonFloat.of(d.spentNanos())
+                + (byReservations ? ", in flight=" + PythonFloat.of(d.reservedNanos()) : "")
+                + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
         Map<String, String> headers = new LinkedHashMap<>();
         // The budget will not come back within any retry window: tell the SDKs not to retry.
         headers.put("x-should-retry", "false");
@@ -44,7 +59,7 @@ final class Refusals {
         String message = "Rate limit exceeded for end_user: " + customerId + ". Limit type: "
                 + (requests ? "requests" : "tokens") + ". Current limit: " + limit + ", Remaining: " + remaining
                 + ". Limit resets at: " + resetAt + " UTC";
-        long waitMs = Math.max(1, d.windowResetMs() - nowMs);
+        long waitMs = Math.max(1, d.windowResetMs() - nowMs) + RETRY_MARGIN_MS;
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("retry-after", Long.toString((waitMs + 999) / 1000));
         headers.put("retry-after-ms", Long.toString(waitMs));

@@ -8,6 +8,7 @@ import dev.tollgate.testing.upstream.FakeUpstreamOptions;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -250,9 +251,14 @@ class RedisOutageTest {
                 }
             }
         });
-        List<Load.Call> calls;
+        // Load runs until more than 20 flushes happened under it: each flush spawns redis-cli, which
+        // on a busy machine takes far longer than the 50 ms pause, so a fixed window is not enough.
+        List<Load.Call> calls = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try {
-            calls = Load.run(fleet.instances, customer, 20, Duration.ofSeconds(4));
+            do {
+                calls.addAll(Load.run(fleet.instances, customer, 20, Duration.ofSeconds(2)));
+            } while (flushes.get() <= 20 && System.nanoTime() < deadline);
         } finally {
             running.set(false);
             flusher.get(30, TimeUnit.SECONDS);

@@ -28,6 +28,8 @@ public final class ClientSide {
     private final WriteHold hold = new WriteHold();
     private final StringBuilder received = new StringBuilder();
     private final List<Throwable> errors = new ArrayList<>();
+    /** Responses written in full on a connection that stays open (the dispatcher would start the next request). */
+    private int answered;
 
     public ClientSide() {
         ChannelInboundHandlerAdapter route = new ChannelInboundHandlerAdapter() {
@@ -41,7 +43,7 @@ public final class ClientSide {
         channel.pipeline().addLast("hold", hold);
         channel.pipeline().addLast(ServerInitializer.CODEC, new HttpServerCodec());
         channel.pipeline().addLast("route", route);
-        exchange = new Exchange(channel.pipeline().context(route), true);
+        exchange = new Exchange(channel.pipeline().context(route), true, () -> answered++);
     }
 
     public EmbeddedChannel channel() {
@@ -50,6 +52,11 @@ public final class ClientSide {
 
     public Exchange exchange() {
         return exchange;
+    }
+
+    /** How many responses were written in full with the connection kept open. */
+    public int answered() {
+        return answered;
     }
 
     /** Failures the pipeline reported (writes to a closed connection). */

@@ -86,6 +86,7 @@ class JsonRelayTest {
                 .containsEntry("x-litellm-response-cost", "15")
                 .containsEntry("x-litellm-call-id", "call-1")
                 .doesNotContainKey("x-ratelimit-remaining-tokens");
+        assertThat(client.answered()).isEqualTo(1);
     }
 
     @Test

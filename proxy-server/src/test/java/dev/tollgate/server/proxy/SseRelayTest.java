@@ -107,6 +107,9 @@ class SseRelayTest {
                 .isInstanceOfSatisfying(
                         Answered.class, a -> assertThat(a.usage()).isEqualTo(new Usage(9, 2, 0, false)));
         assertThat(flow.pauses).isZero();
+        assertThat(client.answered())
+                .as("the connection is free for the next request")
+                .isEqualTo(1);
     }
 
     @Test
@@ -225,6 +228,7 @@ class SseRelayTest {
                 .as("no terminating chunk: the client must not take it for complete")
                 .isFalse();
         assertThat(client.channel().isOpen()).isFalse();
+        assertThat(client.answered()).isZero();
     }
 
     @Test
