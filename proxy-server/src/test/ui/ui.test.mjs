@@ -117,7 +117,7 @@ try {
     check(overview.status === 401, `/tollgate/overview without a key answered ${overview.status}`);
   });
 
-  await step('(d) a wrong key shows an error, not an empty table', async () => {
+  await step('a wrong key shows an error, not an empty table', async () => {
     await page.goto(base + '/ui/');
     await tid('key-input').fill('sk-this-is-not-the-key');
     await tid('key-submit').click();
@@ -159,7 +159,7 @@ try {
     check(/^\$\d/.test(await tid('overview-spend-today').textContent()), 'spend today is not in USD');
   });
 
-  await step('(a) create a tier in the UI and read it back through the API', async () => {
+  await step('create a tier in the UI and read it back through the API', async () => {
     await tid('tab-budgets').click();
     await page.waitForSelector('[data-testid="budgets-table"], [data-testid="budgets-empty"]');
     await tid('create-budget').click();
@@ -216,7 +216,7 @@ try {
     check(b.rpm_limit === 120 && Number(b.max_budget) === 4, `after edit the API shows ${JSON.stringify(b)}`);
   });
 
-  await step('(b) put a customer on the tier, call through the openai SDK, reload and see the spend', async () => {
+  await step('put a customer on the tier, call through the openai SDK, reload and see the spend', async () => {
     await tid('tab-customers').click();
     await page.waitForSelector('[data-testid="customers-table"], [data-testid="customers-empty"]');
     await tid('create-customer').click();
@@ -312,8 +312,8 @@ try {
     check(await budgetFromApi(TIER) === undefined, 'deleted tier still in the API');
   });
 
-  await step('(c) hostile customer ids and aliases render as text; no dialog fires', async () => {
-    // The id is fixed (it is the one from the issue), so a second run against the same database finds it.
+  await step('hostile customer ids and aliases render as text; no dialog fires', async () => {
+    // The id is fixed, so a second run against the same database finds it.
     let r = await adminApi('POST', '/customer/new', { user_id: XSS_ID, alias: XSS_ALIAS, budget_id: TIER2 });
     if (r.status === 400 && /already exists/.test(r.text)) {
       r = await adminApi('POST', '/customer/update', { user_id: XSS_ID, alias: XSS_ALIAS, budget_id: TIER2 });
@@ -358,6 +358,59 @@ try {
     await tid('customer-search').fill('no-such-customer-' + run);
     await tid('customers-empty').waitFor();
     check(await tid('customers-table').count() === 0, 'table shown with no match');
+    await tid('customer-search').fill('');
+    await tid('customers-table').waitFor();
+  });
+
+  await step('customers over their budget or near it say so, and the list filters by it', async () => {
+    const tight = `ui-tight-tier-${run}`;
+    let r = await adminApi('POST', '/budget/new', { budget_id: tight, max_budget: 1, soft_budget: 0.8 });
+    check(r.status === 200, `creating ${tight}: ${r.text}`);
+    const token = `tight-${run}`;
+    const over = `over-${token}`;
+    const near = `near-${token}`;
+    const fresh = `fresh-${token}`;
+    for (const [id, spend] of [[over, 1.25], [near, 0.9], [fresh, 0.1]]) {
+      r = await adminApi('POST', '/customer/new', { user_id: id, budget_id: tight, spend });
+      check(r.status === 200, `creating ${id}: ${r.text}`);
+    }
+    const plain = `plain-${run}`;
+    r = await adminApi('POST', '/customer/new', { user_id: plain });
+    check(r.status === 200, `creating ${plain}: ${r.text}`);
+
+    await tid('tab-customers').click();
+    await page.waitForSelector('[data-testid="customers-table"]');
+    const rows = page.locator('[data-testid="customer-row"]');
+    const statusOf = async (id) => page.locator(`[data-testid="customer-row"][data-customer-id="${id}"] [data-testid="customer-cell-status"]`).textContent();
+    await tid('customer-search').fill(token);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="customer-row"]').length === n, 3);
+    check(await statusOf(over) === 'Over budget', `over-budget customer shows ${await statusOf(over)}`);
+    check(await statusOf(near) === 'Near limit', `customer past its soft budget shows ${await statusOf(near)}`);
+    check(await statusOf(fresh) === 'Active', `customer under its budget shows ${await statusOf(fresh)}`);
+    const overRemaining = await page.locator(`[data-testid="customer-row"][data-customer-id="${over}"] .remaining-text`).textContent();
+    check(overRemaining === 'over by $0.25', `over-budget remaining says ${overRemaining}`);
+
+    await tid('customer-status').selectOption('over_budget');
+    await page.waitForFunction((id) => {
+      const ids = [...document.querySelectorAll('[data-testid="customer-row"]')].map((e) => e.dataset.customerId);
+      return ids.length === 1 && ids[0] === id;
+    }, over);
+    await tid('customer-status').selectOption('near_limit');
+    await page.waitForFunction((id) => {
+      const ids = [...document.querySelectorAll('[data-testid="customer-row"]')].map((e) => e.dataset.customerId);
+      return ids.length === 1 && ids[0] === id;
+    }, near);
+    await tid('customer-status').selectOption('blocked');
+    await tid('customers-empty').waitFor();
+    await tid('customer-status').selectOption('');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="customer-row"]').length === n, 3);
+    check(await rows.count() === 3, 'the filter did not return to all customers');
+
+    // No default end-user budget is configured here: a customer without a tier has none.
+    await tid('customer-search').fill(plain);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="customer-row"]').length === n, 1);
+    const tier = await page.locator('[data-testid="customer-row"] [data-testid="customer-cell-tier"]').textContent();
+    check(tier === 'none', `tier of a customer without a budget shows ${tier}`);
     await tid('customer-search').fill('');
     await tid('customers-table').waitFor();
   });

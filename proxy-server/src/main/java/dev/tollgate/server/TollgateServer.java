@@ -119,7 +119,9 @@ public final class TollgateServer implements AutoCloseable {
     static final int LEFTOVER_CHECK_MAX_CUSTOMERS = 100_000;
 
     private final TollgateConfig config;
-    private final Clock clock = Clock.systemUTC();
+    /** The wall clock of budgets, windows and jobs (a test may move it). */
+    private final Clock clock;
+
     private final OpenedResources opened = new OpenedResources();
     private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
@@ -152,8 +154,9 @@ public final class TollgateServer implements AutoCloseable {
     /** What a start needs besides the config. */
     public record Options(String host, int port, Path dataDir, String configSource) {}
 
-    private TollgateServer(TollgateConfig config, Options options, int ioThreads) throws StartupException {
+    private TollgateServer(TollgateConfig config, Options options, int ioThreads, Clock clock) throws StartupException {
         this.config = config;
+        this.clock = clock;
         try {
             this.storage = openStorage(options.dataDir());
             this.loops = openEventLoops(ioThreads);
@@ -194,10 +197,21 @@ public final class TollgateServer implements AutoCloseable {
         return start(config, new Options(host, port, dataDir, "(given in code)"));
     }
 
+    /** As {@link #start(TollgateConfig, String, int, Path)}, with the wall clock of budgets, windows and jobs. */
+    public static TollgateServer start(TollgateConfig config, String host, int port, Path dataDir, Clock clock)
+            throws StartupException {
+        return start(config, new Options(host, port, dataDir, "(given in code)"), clock);
+    }
+
     /** Starts a proxy; {@code options.port()} 0 picks a free one. */
     public static TollgateServer start(TollgateConfig config, Options options) throws StartupException {
+        return start(config, options, Clock.systemUTC());
+    }
+
+    /** As {@link #start(TollgateConfig, Options)}, with the wall clock of budgets, windows and jobs. */
+    public static TollgateServer start(TollgateConfig config, Options options, Clock clock) throws StartupException {
         int threads = Math.max(MIN_IO_THREADS, Runtime.getRuntime().availableProcessors());
-        return new TollgateServer(config, options, threads);
+        return new TollgateServer(config, options, threads, clock);
     }
 
     // ---- build steps, in order -------------------------------------------------------------
@@ -300,8 +314,8 @@ public final class TollgateServer implements AutoCloseable {
         var general = config.general();
         var litellm = config.litellm();
         SpendRepository repository = new SpendRepository(storage.database().dataSource());
-        SpendFlusher flusher =
-                opened.add("spend flusher", new SpendFlusher(limits.store(), repository, general.batchWriteInterval()));
+        SpendFlusher flusher = opened.add(
+                "spend flusher", new SpendFlusher(limits.store(), repository, general.batchWriteInterval(), clock));
         SpendReconciler reconciler = opened.add(
                 "spend reconciler",
                 new SpendReconciler(catalog, limits.store(), general.spendReconcileInterval(), clock));
@@ -357,7 +371,7 @@ public final class TollgateServer implements AutoCloseable {
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         Settlement settlement =
-                new Settlement(limits.store(), general.tokenRateLimitType(), listeners, spend.journal());
+                new Settlement(limits.store(), general.tokenRateLimitType(), listeners, spend.journal(), clock);
         return new ProxyParts(
                 new MasterKeyAuth(general.masterKey()),
                 new DeploymentSelector(config),
@@ -378,7 +392,8 @@ public final class TollgateServer implements AutoCloseable {
                 parts.deployments(),
                 parts.admission(),
                 parts.settlement(),
-                parts.upstreams());
+                parts.upstreams(),
+                clock);
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
         router.add(HttpMethod.POST, "/tollgate/reconcile", new ReconcileRoute(parts.auth(), spend.reconciler()));
@@ -400,7 +415,7 @@ public final class TollgateServer implements AutoCloseable {
                                 storage.jdbc(),
                                 database.embedded() ? "embedded H2" : "postgresql",
                                 limits.store(),
-                                limits.redis() ? "redis" : "in-process",
+                                limits.store().kind().label(),
                                 spend.flusher()::lastSuccessfulFlushMs,
                                 spend.flusher()::pendingBatchesFailed,
                                 general.batchWriteInterval(),
@@ -484,6 +499,11 @@ public final class TollgateServer implements AutoCloseable {
         return spend.journal();
     }
 
+    /** The job that starts new budget periods in the database. */
+    public BudgetResetJob budgetResets() {
+        return spend.resetJob();
+    }
+
     /** Keeps the limit store's spend equal to the ledger plus pending spend. */
     public SpendReconciler reconciler() {
         return spend.reconciler();
@@ -499,7 +519,7 @@ public final class TollgateServer implements AutoCloseable {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("status", "healthy");
         n.put("db", database.embedded() ? "embedded" : "postgresql");
-        n.put("cache", limits.redis() ? "redis" : "in-process");
+        n.put("cache", limits.store().kind().label());
         n.put("master_key_set", masterKeySet());
         n.put("last_spend_flush_ms", spend.flusher().lastSuccessfulFlushMs());
         n.put("litellm_version", "tollgate-" + Version.VALUE);

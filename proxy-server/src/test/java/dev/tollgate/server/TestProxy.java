@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 
@@ -34,8 +35,13 @@ public final class TestProxy implements AutoCloseable {
     }
 
     public static TestProxy start(String yaml, Path dataDir, Map<String, String> env) throws Exception {
+        return start(yaml, dataDir, env, Clock.systemUTC());
+    }
+
+    /** A proxy whose budgets, windows and jobs read {@code clock}. */
+    public static TestProxy start(String yaml, Path dataDir, Map<String, String> env, Clock clock) throws Exception {
         TollgateConfig config = ConfigLoader.parse(yaml, env, "test-config.yaml");
-        return new TestProxy(TollgateServer.start(config, "127.0.0.1", 0, dataDir), dataDir);
+        return new TestProxy(TollgateServer.start(config, "127.0.0.1", 0, dataDir, clock), dataDir);
     }
 
     public TollgateServer server() {

@@ -70,8 +70,19 @@ public class LimitStoreBenchmark {
                     .toCompletableFuture()
                     .join();
         }
-        return store.settle(new SettleRequest(
-                        id, 100_000, 64, d.windowStartMs(), 40_000, 20, "2026-01-01", "gpt-3.5-turbo", 25, 20, true))
+        return store.settle(SettleRequest.builder()
+                        .customerId(id)
+                        .reserveNanos(100_000)
+                        .reserveTokens(64)
+                        .windowStartMs(d.windowStartMs())
+                        .costNanos(40_000)
+                        .rateTokens(20)
+                        .day("2026-01-01")
+                        .model("gpt-3.5-turbo")
+                        .promptTokens(25)
+                        .completionTokens(20)
+                        .success(true)
+                        .build())
                 .toCompletableFuture()
                 .join();
     }

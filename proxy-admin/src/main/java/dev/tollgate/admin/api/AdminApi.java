@@ -11,6 +11,7 @@ import dev.tollgate.admin.budget.ResetSchedule;
 import dev.tollgate.admin.customer.ActivityFilter;
 import dev.tollgate.admin.customer.CustomerRepository;
 import dev.tollgate.admin.customer.CustomerService;
+import dev.tollgate.admin.customer.CustomerStatus;
 import dev.tollgate.admin.customer.CustomerUpdate;
 import dev.tollgate.admin.customer.DailyActivityRepository;
 import dev.tollgate.admin.customer.DailyActivityService;
@@ -88,7 +89,7 @@ public final class AdminApi {
         route("POST", "/budget/new", this::budgetNew);
         route("POST", "/budget/update", this::budgetUpdate);
         route("POST", "/budget/info", this::budgetInfo);
-        route("GET", "/budget/list", r -> AdminJson.budgetListings(budgets.list()));
+        route("GET", "/budget/list", r -> AdminJson.budgetListings(budgets.list(), settings.defaultBudgetId()));
         route("GET", "/budget/settings", this::budgetSettings);
         route("POST", "/budget/delete", this::budgetDelete);
     }
@@ -183,7 +184,15 @@ public final class AdminApi {
         int page = intParam(req, "page", 1, 1, Integer.MAX_VALUE);
         int pageSize = intParam(req, "page_size", DEFAULT_LIST_PAGE_SIZE, 1, MAX_PAGE_SIZE);
         String q = req.queryParam("q");
-        return AdminJson.customers(customers.list(q == null || q.isBlank() ? null : q.trim(), page, pageSize));
+        String status = req.queryParam("status");
+        CustomerStatus filter = status == null || status.isBlank()
+                ? null
+                : CustomerStatus.fromParam(status.trim())
+                        .orElseThrow(() -> new TollgateException(
+                                ErrorKind.INVALID_REQUEST,
+                                "status must be one of " + CustomerStatus.params() + ". Received: " + status,
+                                "status"));
+        return AdminJson.customers(customers.list(q == null || q.isBlank() ? null : q.trim(), filter, page, pageSize));
     }
 
     private JsonNode customerBlock(AdminRequest req) {

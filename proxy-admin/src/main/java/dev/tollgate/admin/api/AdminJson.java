@@ -92,10 +92,16 @@ final class AdminJson {
         return a;
     }
 
-    static ArrayNode budgetListings(List<BudgetListing> rows) {
+    /**
+     * {@code /budget/list}, with two fields of Tollgate's own: how many customers use each budget,
+     * and which one is the default end-user budget ({@code max_end_user_budget_id}).
+     */
+    static ArrayNode budgetListings(List<BudgetListing> rows, String defaultBudgetId) {
         ArrayNode a = Json.MAPPER.createArrayNode();
         for (BudgetListing l : rows) {
-            a.add(budget(l.budget()).put("customer_count", l.customerCount()));
+            a.add(budget(l.budget())
+                    .put("customer_count", l.customerCount())
+                    .put("is_default", l.budget().budgetId().equals(defaultBudgetId)));
         }
         return a;
     }

@@ -1,5 +1,6 @@
 package dev.tollgate.admin.catalog;
 
+import dev.tollgate.core.threads.DaemonThreads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -44,11 +45,7 @@ final class KnownCustomers implements AutoCloseable {
         if (scheduler != null) {
             return;
         }
-        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-known-customers");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tollgate-known-customers"));
         scheduler.execute(this::sync);
         scheduler.scheduleWithFixedDelay(this::sync, syncIntervalMs, syncIntervalMs, TimeUnit.MILLISECONDS);
     }

@@ -78,19 +78,39 @@ public final class CustomerRepository {
 
     /**
      * One page of customers ordered by id; {@code q} (nullable) filters on a case-insensitive
-     * substring of the id or alias.
+     * substring of the id or alias, {@code status} (nullable) on where the customer stands against
+     * the budget that applies to it: its own or its tier's, else {@code defaultBudgetId} (nullable).
      */
-    public List<CustomerRow> list(Connection c, String q, int limit, long offset) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS).append(" FROM tg_customer");
+    public List<CustomerRow> list(
+            Connection c, String q, CustomerStatus status, String defaultBudgetId, int limit, long offset)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ").append(qualified("c")).append(" FROM tg_customer c");
         List<String> args = new ArrayList<>();
+        List<String> where = new ArrayList<>();
+        if (status != null) {
+            sql.append(" LEFT JOIN tg_budget b ON b.budget_id = COALESCE(c.budget_id, ?)");
+            args.add(defaultBudgetId);
+            where.add("(" + status.sqlCondition() + ")");
+        }
         if (q != null && !q.isEmpty()) {
-            sql.append(" WHERE LOWER(user_id) LIKE ? ESCAPE '\\' OR LOWER(alias) LIKE ? ESCAPE '\\'");
+            where.add("(LOWER(c.user_id) LIKE ? ESCAPE '\\' OR LOWER(c.alias) LIKE ? ESCAPE '\\')");
             String pattern = "%" + likeEscape(q.toLowerCase(Locale.ROOT)) + "%";
             args.add(pattern);
             args.add(pattern);
         }
-        sql.append(" ORDER BY user_id LIMIT ").append(limit).append(" OFFSET ").append(offset);
+        if (!where.isEmpty()) {
+            sql.append(" WHERE ").append(String.join(" AND ", where));
+        }
+        sql.append(" ORDER BY c.user_id LIMIT ")
+                .append(limit)
+                .append(" OFFSET ")
+                .append(offset);
         return query(c, sql.toString(), args);
+    }
+
+    /** The columns, each prefixed with {@code alias.}. */
+    private static String qualified(String alias) {
+        return alias + "." + COLUMNS.replace(", ", ", " + alias + ".");
     }
 
     public int delete(Connection c, Collection<String> ids) throws SQLException {

@@ -247,9 +247,12 @@ public final class CustomerService {
     }
 
     /** {@code /customer/list}: one page ordered by id; spend is the persisted value (cheap for many rows). */
-    public List<CustomerView> list(String q, int page, int pageSize) {
+    /** {@code /customer/list}: one page by id; {@code q} and {@code status} (both nullable) filter it. */
+    public List<CustomerView> list(String q, CustomerStatus status, int page, int pageSize) {
         return Transactions.inTransaction(
-                ds, c -> withBudgets(c, customers.list(c, q, pageSize, (long) (page - 1) * pageSize)));
+                ds,
+                c -> withBudgets(
+                        c, customers.list(c, q, status, defaultBudgetId, pageSize, (long) (page - 1) * pageSize)));
     }
 
     /** {@code /customer/block}: upserts {@code blocked=true}, creating unknown customers. */

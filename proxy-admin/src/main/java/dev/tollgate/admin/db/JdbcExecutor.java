@@ -1,10 +1,10 @@
 package dev.tollgate.admin.db;
 
+import dev.tollgate.core.threads.DaemonThreads;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that may block on JDBC. Everything that touches the database from the request path
@@ -14,12 +14,7 @@ public final class JdbcExecutor implements AutoCloseable {
     private final ExecutorService executor;
 
     public JdbcExecutor(int threads) {
-        AtomicInteger n = new AtomicInteger();
-        this.executor = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "tollgate-jdbc-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.executor = Executors.newFixedThreadPool(threads, DaemonThreads.numbered("tollgate-jdbc-"));
     }
 
     /** A database task that may throw. */

@@ -2,6 +2,7 @@ package dev.tollgate.admin.spend;
 
 import dev.tollgate.core.budget.BudgetDuration;
 import dev.tollgate.core.limits.InvalidationBus;
+import dev.tollgate.core.threads.DaemonThreads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -72,11 +73,7 @@ public final class BudgetResetJob implements AutoCloseable {
         this.zone = zone;
         this.clock = clock;
         this.interval = interval;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-budget-reset");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tollgate-budget-reset"));
     }
 
     /** Runs the job every interval on its own daemon thread. Idempotent. */

@@ -2,6 +2,7 @@ package dev.tollgate.admin.spend;
 
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
+import dev.tollgate.core.threads.DaemonThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -70,11 +71,7 @@ public final class SpendFlusher implements AutoCloseable {
         this.repo = repo;
         this.interval = interval;
         this.clock = clock;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-spend-flusher");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tollgate-spend-flusher"));
     }
 
     /** Starts flushing every interval. Idempotent. */

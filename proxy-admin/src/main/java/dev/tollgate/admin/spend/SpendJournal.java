@@ -4,6 +4,7 @@ import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.SettleRequest;
+import dev.tollgate.core.threads.DaemonThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -110,11 +111,7 @@ public final class SpendJournal implements AutoCloseable {
         this.capacity = capacity;
         this.persistAfter = persistAfter;
         this.clock = clock;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-spend-journal");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tollgate-spend-journal"));
         long ms = retryInterval.toMillis();
         thread.scheduleWithFixedDelay(this::safePass, ms, ms, TimeUnit.MILLISECONDS);
     }

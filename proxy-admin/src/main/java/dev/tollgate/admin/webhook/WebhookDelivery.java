@@ -1,5 +1,6 @@
 package dev.tollgate.admin.webhook;
 
+import dev.tollgate.core.threads.DaemonThreads;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,8 +68,7 @@ final class WebhookDelivery implements AutoCloseable {
                 .build();
         this.pollMs = Math.max(20, Math.min(1_000, config.retryBaseMs() / 4));
         this.leaseMs = config.timeout().toMillis() + 30_000;
-        this.thread = new Thread(this::run, "tollgate-webhook-delivery");
-        thread.setDaemon(true);
+        this.thread = DaemonThreads.named("tollgate-webhook-delivery").newThread(this::run);
     }
 
     void start() {

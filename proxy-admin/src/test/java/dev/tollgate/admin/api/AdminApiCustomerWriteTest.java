@@ -208,6 +208,49 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
     }
 
     @BothDatabases
+    void listFiltersByWhereCustomersStandAgainstTheirBudget(String kind) throws Exception {
+        AdminApiFixture f = fixture(kind);
+        String p = id("st");
+        // The default end-user budget: $1, without a soft budget (created once per database).
+        if (f.post("/budget/info", obj("budgets", List.of(AdminApiFixture.DEFAULT_BUDGET)))
+                .isEmpty()) {
+            f.post("/budget/new", obj("budget_id", AdminApiFixture.DEFAULT_BUDGET, "max_budget", 1, "rpm_limit", 3));
+        }
+        String tier = p + "-tier";
+        f.post("/budget/new", obj("budget_id", tier, "max_budget", 10, "soft_budget", 8));
+        f.post("/customer/new", obj("user_id", p + "-fresh", "budget_id", tier, "spend", "1"));
+        f.post("/customer/new", obj("user_id", p + "-near", "budget_id", tier, "spend", "8"));
+        f.post("/customer/new", obj("user_id", p + "-at-max", "budget_id", tier, "spend", "10"));
+        f.post("/customer/new", obj("user_id", p + "-own-over", "max_budget", 2, "spend", "2.5"));
+        f.post("/customer/new", obj("user_id", p + "-default-over", "spend", "1"));
+        f.post("/customer/new", obj("user_id", p + "-default-ok", "spend", "0.5"));
+        f.post("/customer/new", obj("user_id", p + "-blocked", "budget_id", tier, "spend", "20", "blocked", true));
+
+        assertThat(texts(f.get("/customer/list", "q", p, "status", "over_budget"), "user_id"))
+                .containsExactly(p + "-at-max", p + "-default-over", p + "-own-over");
+        assertThat(texts(f.get("/customer/list", "q", p, "status", "near_limit"), "user_id"))
+                .containsExactly(p + "-near");
+        assertThat(texts(f.get("/customer/list", "q", p, "status", "blocked"), "user_id"))
+                .containsExactly(p + "-blocked");
+        assertThat(texts(f.get("/customer/list", "q", p, "status", "active"), "user_id"))
+                .containsExactly(p + "-default-ok", p + "-fresh");
+        assertThat(f.get("/customer/list", "q", p)).hasSize(7);
+        error(f.getCall("/customer/list", "status", "broke"))
+                .is(
+                        400,
+                        "invalid_request_error",
+                        "status",
+                        "status must be one of blocked, over_budget, near_limit, active. Received: broke");
+
+        JsonNode budgets = f.get("/budget/list");
+        for (JsonNode b : budgets) {
+            assertThat(b.get("is_default").asBoolean())
+                    .as(b.get("budget_id").asText())
+                    .isEqualTo(b.get("budget_id").asText().equals(AdminApiFixture.DEFAULT_BUDGET));
+        }
+    }
+
+    @BothDatabases
     void blockUpsertsAndUnblockIsSymmetric(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
         String known = id("c");

@@ -5,6 +5,7 @@ import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.LimitStoreKind;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.ReconcileRequest;
 import dev.tollgate.core.limits.Reconciliation;
@@ -36,6 +37,11 @@ final class StubLimitStore implements LimitStore {
     @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return CompletableFuture.completedFuture(pending.getOrDefault(customerId, 0L));
+    }
+
+    @Override
+    public LimitStoreKind kind() {
+        return LimitStoreKind.IN_PROCESS;
     }
 
     @Override

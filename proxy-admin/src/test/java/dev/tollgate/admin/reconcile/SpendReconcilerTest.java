@@ -33,7 +33,16 @@ class SpendReconcilerTest {
     /** One settled call of {@code cost}; without an account in the store when none was seeded. */
     private static void settle(LimitStore store, String customer, long cost) {
         AdmitDecision d = new AdmitDecision(AdmitDecision.Outcome.ADMITTED, 0, 0, NOW - NOW % 60_000, 0, -1, -1, 0);
-        store.settle(new SettleRequest(customer, 0, 0, d.windowStartMs(), cost, 0, DAY, "gpt-4o", 1, 1, true))
+        store.settle(SettleRequest.builder()
+                        .customerId(customer)
+                        .windowStartMs(d.windowStartMs())
+                        .costNanos(cost)
+                        .day(DAY)
+                        .model("gpt-4o")
+                        .promptTokens(1)
+                        .completionTokens(1)
+                        .success(true)
+                        .build())
                 .toCompletableFuture()
                 .join();
     }

@@ -30,7 +30,19 @@ class SpendFlusherTest {
                 .toCompletableFuture()
                 .join();
         assertThat(d.admitted()).isTrue();
-        store.settle(new SettleRequest(customer, cost, 10, d.windowStartMs(), cost, 10, DAY, "gpt-4o", 7, 3, true))
+        store.settle(SettleRequest.builder()
+                        .customerId(customer)
+                        .reserveNanos(cost)
+                        .reserveTokens(10)
+                        .windowStartMs(d.windowStartMs())
+                        .costNanos(cost)
+                        .rateTokens(10)
+                        .day(DAY)
+                        .model("gpt-4o")
+                        .promptTokens(7)
+                        .completionTokens(3)
+                        .success(true)
+                        .build())
                 .toCompletableFuture()
                 .join();
     }

@@ -14,25 +14,26 @@ class WebhookEventsTest {
     private static final String TOKEN = "88dc28d0f030c55ed4ab77ed8faf098196cb1c05df778539800c9f1243fe6b4b";
 
     private static CallRecord call(String customer, long costNanos, long maxBudget, long periodSpend, long periodEnd) {
-        return new CallRecord(
-                "0b4f0c3e-1111-2222-3333-444455556666",
-                customer,
-                "gpt-4o",
-                "gpt-4o",
-                "/chat/completions",
-                false,
-                new Usage(10, 20, 0, false),
-                costNanos,
-                CallRecord.Outcome.OK,
-                200,
-                0,
-                0,
-                0,
-                TOKEN,
-                0,
-                maxBudget,
-                periodSpend,
-                periodEnd);
+        return CallRecord.builder()
+                .requestId("0b4f0c3e-1111-2222-3333-444455556666")
+                .customerId(customer)
+                .modelGroup("gpt-4o")
+                .deploymentModel("gpt-4o")
+                .route("/chat/completions")
+                .stream(false)
+                .usage(new Usage(10, 20, 0, false))
+                .costNanos(costNanos)
+                .outcome(CallRecord.Outcome.OK)
+                .status(200)
+                .startedNanos(0)
+                .upstreamNanos(0)
+                .totalNanos(0)
+                .apiKeyHash(TOKEN)
+                .firstByteNanos(0)
+                .maxBudgetNanos(maxBudget)
+                .periodSpendNanos(periodSpend)
+                .periodEndMs(periodEnd)
+                .build();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.tollgate.core.config;
 
 import dev.tollgate.core.customer.CustomerIdSource;
+import dev.tollgate.core.limits.TokenRateLimitType;
 import java.time.Duration;
 import java.util.List;
 
@@ -9,7 +10,7 @@ import java.util.List;
  *
  * @param customerHeaders       lower-cased header names from {@code user_header_mappings} (role customer),
  *                              then {@code user_header_name}
- * @param tokenRateLimitType    {@code output} (default), {@code input} or {@code total}
+ * @param tokenRateLimitType    which tokens count against TPM ({@code output} by default)
  * @param budgetExceededStatus  400 (LiteLLM's default) or 429 (then with {@code x-should-retry: false})
  * @param defaultReserveTokens  completion tokens reserved at admit when neither the request's
  *                              {@code max_tokens} nor the model's output limit is known
@@ -42,7 +43,7 @@ public record GeneralSettings(
         Duration batchWriteInterval,
         List<String> customerHeaders,
         boolean enforceUserParam,
-        String tokenRateLimitType,
+        TokenRateLimitType tokenRateLimitType,
         int budgetExceededStatus,
         long defaultReserveTokens,
         String routingStrategy,

@@ -2,6 +2,7 @@ package dev.tollgate.core.config;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tollgate.core.customer.CustomerIdSource;
+import dev.tollgate.core.limits.TokenRateLimitType;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -10,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -61,7 +63,6 @@ final class GeneralSettingsReader {
     private static final Set<String> ALERTING = Set.of("webhook");
 
     private static final Set<String> MAPPING_KEYS = Set.of("header_name", "litellm_user_role");
-    private static final Set<String> TOKEN_LIMIT_TYPES = Set.of("output", "input", "total");
     private static final Set<String> ROUTING = Set.of("simple-shuffle", "round-robin", "least-busy");
     /** LiteLLM strategies Tollgate does not implement: a working LiteLLM config must still load. */
     private static final Set<String> ROUTING_FALLBACK =
@@ -317,17 +318,17 @@ final class GeneralSettingsReader {
         return List.copyOf(headers);
     }
 
-    private static String tokenRateLimitType(ConfigNode g) {
+    private static TokenRateLimitType tokenRateLimitType(ConfigNode g) {
         String type = g.string("token_rate_limit_type");
         if (type == null) {
-            return "output";
+            return TokenRateLimitType.OUTPUT;
         }
-        String normalized = type.trim().toLowerCase(Locale.ROOT);
-        if (!TOKEN_LIMIT_TYPES.contains(normalized)) {
+        Optional<TokenRateLimitType> parsed = TokenRateLimitType.fromConfig(type);
+        if (parsed.isEmpty()) {
             g.reject("token_rate_limit_type", "expected one of output, input, total, got \"" + type + "\"");
-            return "output";
+            return TokenRateLimitType.OUTPUT;
         }
-        return normalized;
+        return parsed.get();
     }
 
     private static int budgetExceededStatus(ConfigNode g) {

@@ -2,7 +2,7 @@ package dev.tollgate.core.error;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.json.Json;
-import java.nio.charset.StandardCharsets;
+import dev.tollgate.core.sse.SseEvent;
 
 /** Renders the OpenAI error shape {@code {"error":{"message","type","param","code"}}}. */
 public final class ErrorBody {
@@ -32,12 +32,6 @@ public final class ErrorBody {
 
     /** An SSE error event for a stream that fails after its headers were sent. */
     public static byte[] sseEvent(ErrorKind kind, String message) {
-        byte[] json = Json.bytes(of(kind, message, null, kind.status()));
-        byte[] out = new byte[json.length + 8];
-        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
-        System.arraycopy(json, 0, out, 6, json.length);
-        out[out.length - 2] = '\n';
-        out[out.length - 1] = '\n';
-        return out;
+        return SseEvent.frame(Json.bytes(of(kind, message, null, kind.status())));
     }
 }

@@ -48,6 +48,11 @@ public final class InProcessLimitStore implements LimitStore {
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
 
     @Override
+    public LimitStoreKind kind() {
+        return LimitStoreKind.IN_PROCESS;
+    }
+
+    @Override
     public CompletionStage<AdmitDecision> admit(AdmitRequest request) {
         return withState(request.customerId(), s -> s.admit(request));
     }

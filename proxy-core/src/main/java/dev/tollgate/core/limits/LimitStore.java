@@ -37,6 +37,9 @@ public interface LimitStore extends AutoCloseable {
      */
     long DEFAULT_RESERVATION_TTL_MS = 660_000L;
 
+    /** Which store this is. */
+    LimitStoreKind kind();
+
     CompletionStage<AdmitDecision> admit(AdmitRequest request);
 
     /**

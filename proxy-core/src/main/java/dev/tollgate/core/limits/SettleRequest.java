@@ -1,7 +1,7 @@
 package dev.tollgate.core.limits;
 
 /**
- * Replaces an admitted call's reservation by its real cost and tokens.
+ * Replaces an admitted call's reservation by its real cost and tokens. Built with {@link #builder()}.
  *
  * @param windowStartMs    from {@link AdmitDecision#windowStartMs()}
  * @param rateTokens        real tokens to count in the TPM window (per token_rate_limit_type)
@@ -30,50 +30,130 @@ public record SettleRequest(
         String settleId,
         boolean persisted) {
 
-    /** A settle without id (never deduplicated). */
-    public SettleRequest(
-            String customerId,
-            long reserveNanos,
-            long reserveTokens,
-            long windowStartMs,
-            long costNanos,
-            long rateTokens,
-            String day,
-            String model,
-            long promptTokens,
-            long completionTokens,
-            boolean success) {
-        this(
-                customerId,
-                reserveNanos,
-                reserveTokens,
-                windowStartMs,
-                costNanos,
-                rateTokens,
-                day,
-                model,
-                promptTokens,
-                completionTokens,
-                success,
-                null,
-                false);
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** The same settle, marked as already written to the database. */
     public SettleRequest asPersisted() {
-        return new SettleRequest(
-                customerId,
-                reserveNanos,
-                reserveTokens,
-                windowStartMs,
-                costNanos,
-                rateTokens,
-                day,
-                model,
-                promptTokens,
-                completionTokens,
-                success,
-                settleId,
-                true);
+        return toBuilder().persisted(true).build();
+    }
+
+    public Builder toBuilder() {
+        return builder()
+                .customerId(customerId)
+                .reserveNanos(reserveNanos)
+                .reserveTokens(reserveTokens)
+                .windowStartMs(windowStartMs)
+                .costNanos(costNanos)
+                .rateTokens(rateTokens)
+                .day(day)
+                .model(model)
+                .promptTokens(promptTokens)
+                .completionTokens(completionTokens)
+                .success(success)
+                .settleId(settleId)
+                .persisted(persisted);
+    }
+
+    /** Builds a settle by name; unset numbers are 0, no settle id (never deduplicated), not persisted. */
+    public static final class Builder {
+        private String customerId;
+        private long reserveNanos;
+        private long reserveTokens;
+        private long windowStartMs;
+        private long costNanos;
+        private long rateTokens;
+        private String day;
+        private String model;
+        private long promptTokens;
+        private long completionTokens;
+        private boolean success;
+        private String settleId;
+        private boolean persisted;
+
+        private Builder() {}
+
+        public Builder customerId(String customerId) {
+            this.customerId = customerId;
+            return this;
+        }
+
+        public Builder reserveNanos(long reserveNanos) {
+            this.reserveNanos = reserveNanos;
+            return this;
+        }
+
+        public Builder reserveTokens(long reserveTokens) {
+            this.reserveTokens = reserveTokens;
+            return this;
+        }
+
+        public Builder windowStartMs(long windowStartMs) {
+            this.windowStartMs = windowStartMs;
+            return this;
+        }
+
+        public Builder costNanos(long costNanos) {
+            this.costNanos = costNanos;
+            return this;
+        }
+
+        public Builder rateTokens(long rateTokens) {
+            this.rateTokens = rateTokens;
+            return this;
+        }
+
+        public Builder day(String day) {
+            this.day = day;
+            return this;
+        }
+
+        public Builder model(String model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder promptTokens(long promptTokens) {
+            this.promptTokens = promptTokens;
+            return this;
+        }
+
+        public Builder completionTokens(long completionTokens) {
+            this.completionTokens = completionTokens;
+            return this;
+        }
+
+        public Builder success(boolean success) {
+            this.success = success;
+            return this;
+        }
+
+        public Builder settleId(String settleId) {
+            this.settleId = settleId;
+            return this;
+        }
+
+        public Builder persisted(boolean persisted) {
+            this.persisted = persisted;
+            return this;
+        }
+
+        public SettleRequest build() {
+            return new SettleRequest(
+                    customerId,
+                    reserveNanos,
+                    reserveTokens,
+                    windowStartMs,
+                    costNanos,
+                    rateTokens,
+                    day,
+                    model,
+                    promptTokens,
+                    completionTokens,
+                    success,
+                    settleId,
+                    persisted);
+        }
     }
 }

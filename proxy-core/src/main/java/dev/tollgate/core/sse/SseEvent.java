@@ -3,9 +3,10 @@ package dev.tollgate.core.sse;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 
-/** Reads the {@code data:} payload of one SSE event without copying the event itself. */
+/** Reads the {@code data:} payload of one SSE event without copying the event itself, and frames one. */
 public final class SseEvent {
     private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA_PREFIX = "data: ".getBytes(StandardCharsets.US_ASCII);
 
     private SseEvent() {}
 
@@ -43,6 +44,16 @@ public final class SseEvent {
             i = lineEnd + 1;
         }
         return out == null ? null : out.toString();
+    }
+
+    /** {@code data: <payload>\n\n}: one event whose payload is a single line (JSON). */
+    public static byte[] frame(byte[] payload) {
+        byte[] out = new byte[DATA_PREFIX.length + payload.length + 2];
+        System.arraycopy(DATA_PREFIX, 0, out, 0, DATA_PREFIX.length);
+        System.arraycopy(payload, 0, out, DATA_PREFIX.length, payload.length);
+        out[out.length - 2] = '\n';
+        out[out.length - 1] = '\n';
+        return out;
     }
 
     public static boolean isDone(String data) {

@@ -8,6 +8,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.tollgate.core.customer.CustomerIdSource;
+import dev.tollgate.core.limits.TokenRateLimitType;
 import dev.tollgate.core.money.ModelPrice;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -211,7 +212,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(5),
                         List.of("x-my-customer", "x-my-user"),
                         true,
-                        "total",
+                        TokenRateLimitType.TOTAL,
                         429,
                         256,
                         "least-busy",
@@ -254,7 +255,7 @@ class ConfigLoaderTest {
                         Duration.ofSeconds(10),
                         List.of(),
                         false,
-                        "output",
+                        TokenRateLimitType.OUTPUT,
                         400,
                         1024,
                         "round-robin",
@@ -291,7 +292,7 @@ class ConfigLoaderTest {
     @Test
     void emptySectionsAreFine() {
         TollgateConfig c = parse(minimal("general_settings:\nlitellm_settings:\nrouter_settings:\n"), Map.of());
-        assertThat(c.general().tokenRateLimitType()).isEqualTo("output");
+        assertThat(c.general().tokenRateLimitType()).isEqualTo(TokenRateLimitType.OUTPUT);
     }
 
     @Test

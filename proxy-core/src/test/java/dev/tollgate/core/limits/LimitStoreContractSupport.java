@@ -53,18 +53,19 @@ public abstract class LimitStoreContractSupport {
 
     protected SettleResult settle(
             AdmitDecision d, long reserveNanos, long reserveTokens, long cost, long rateTokens, String model) {
-        return await(store.settle(new SettleRequest(
-                customer,
-                reserveNanos,
-                reserveTokens,
-                d.windowStartMs(),
-                cost,
-                rateTokens,
-                DAY,
-                model,
-                rateTokens / 2,
-                rateTokens - rateTokens / 2,
-                true)));
+        return await(store.settle(SettleRequest.builder()
+                .customerId(customer)
+                .reserveNanos(reserveNanos)
+                .reserveTokens(reserveTokens)
+                .windowStartMs(d.windowStartMs())
+                .costNanos(cost)
+                .rateTokens(rateTokens)
+                .day(DAY)
+                .model(model)
+                .promptTokens(rateTokens / 2)
+                .completionTokens(rateTokens - rateTokens / 2)
+                .success(true)
+                .build()));
     }
 
     protected void seed(long spent, long periodEnd) {
@@ -83,6 +84,19 @@ public abstract class LimitStoreContractSupport {
     }
 
     protected SettleRequest settleWithId(AdmitDecision d, long reserve, long cost, String sid) {
-        return new SettleRequest(customer, reserve, 10, d.windowStartMs(), cost, 4, DAY, "m", 2, 2, true, sid, false);
+        return SettleRequest.builder()
+                .customerId(customer)
+                .reserveNanos(reserve)
+                .reserveTokens(10)
+                .windowStartMs(d.windowStartMs())
+                .costNanos(cost)
+                .rateTokens(4)
+                .day(DAY)
+                .model("m")
+                .promptTokens(2)
+                .completionTokens(2)
+                .success(true)
+                .settleId(sid)
+                .build();
     }
 }

@@ -420,8 +420,19 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
                     if (!d.admitted()) {
                         return false;
                     }
-                    await(store.settle(
-                            new SettleRequest(customer, cost, 10, d.windowStartMs(), cost, 10, DAY, "m", 5, 5, true)));
+                    await(store.settle(SettleRequest.builder()
+                            .customerId(customer)
+                            .reserveNanos(cost)
+                            .reserveTokens(10)
+                            .windowStartMs(d.windowStartMs())
+                            .costNanos(cost)
+                            .rateTokens(10)
+                            .day(DAY)
+                            .model("m")
+                            .promptTokens(5)
+                            .completionTokens(5)
+                            .success(true)
+                            .build()));
                     return true;
                 }));
             }
@@ -557,8 +568,19 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
                     if (!d.admitted()) {
                         return false;
                     }
-                    await(store.settle(
-                            new SettleRequest(customer, cost, 0, d.windowStartMs(), cost, 0, DAY, "m", 0, 0, true)));
+                    await(store.settle(SettleRequest.builder()
+                            .customerId(customer)
+                            .reserveNanos(cost)
+                            .reserveTokens(0)
+                            .windowStartMs(d.windowStartMs())
+                            .costNanos(cost)
+                            .rateTokens(0)
+                            .day(DAY)
+                            .model("m")
+                            .promptTokens(0)
+                            .completionTokens(0)
+                            .success(true)
+                            .build()));
                     return true;
                 }));
             }
@@ -578,8 +600,20 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     void aPersistedReplayOfAFailedCallWithZeroUsageTakesItsQueuedSpendBack() {
         seed(0, PERIOD_END);
         AdmitDecision d = admit(limits(1_000, -1, -1), T0, 100, 10);
-        SettleRequest failed =
-                new SettleRequest(customer, 100, 10, d.windowStartMs(), 0, 0, DAY, "m", 0, 0, false, "sid-zero", false);
+        SettleRequest failed = SettleRequest.builder()
+                .customerId(customer)
+                .reserveNanos(100)
+                .reserveTokens(10)
+                .windowStartMs(d.windowStartMs())
+                .costNanos(0)
+                .rateTokens(0)
+                .day(DAY)
+                .model("m")
+                .promptTokens(0)
+                .completionTokens(0)
+                .success(false)
+                .settleId("sid-zero")
+                .build();
         assertThat(await(store.settle(failed)).applied()).isTrue();
 
         assertThat(await(store.settle(failed.asPersisted())).applied()).isFalse();
@@ -602,7 +636,19 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         AdmitDecision a = admit(l, T0, 0, 0);
         settle(a, 0, 0, 100, 30, "gpt-4o");
         settle(a, 0, 0, 200, 40, "vendor|model:x"); // a model name with the separator in it
-        await(store.settle(new SettleRequest(customer, 0, 0, a.windowStartMs(), 5, 0, DAY, "gpt-4o", 0, 0, false)));
+        await(store.settle(SettleRequest.builder()
+                .customerId(customer)
+                .reserveNanos(0)
+                .reserveTokens(0)
+                .windowStartMs(a.windowStartMs())
+                .costNanos(5)
+                .rateTokens(0)
+                .day(DAY)
+                .model("gpt-4o")
+                .promptTokens(0)
+                .completionTokens(0)
+                .success(false)
+                .build()));
 
         PendingBatch first = await(store.claimPending(customer));
         assertThat(first.batchId()).isNotNull();

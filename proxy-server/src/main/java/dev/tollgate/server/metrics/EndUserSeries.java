@@ -1,5 +1,7 @@
 package dev.tollgate.server.metrics;
 
+import static dev.tollgate.server.metrics.MetricNames.*;
+
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallRecord;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -62,20 +64,17 @@ final class EndUserSeries {
     EndUserSeries(MeterRegistry registry, int cap) {
         this.registry = registry;
         this.cap = cap;
-        FunctionCounter.builder(
-                        "litellm_spend_metric", this, s -> usd(s.totalSpend.sum() - s.sumTop(a -> a.spend.sum())))
+        FunctionCounter.builder(LITELLM_SPEND, this, s -> usd(s.totalSpend.sum() - s.sumTop(a -> a.spend.sum())))
                 .description("Spend per end user in USD (top N by spend, the rest in __other__)")
-                .tag("end_user", OTHER)
+                .tag(END_USER, OTHER)
                 .register(registry);
-        FunctionCounter.builder(
-                        "litellm_total_tokens_metric", this, s -> s.totalTokens.sum() - s.sumTop(a -> a.tokens.sum()))
+        FunctionCounter.builder(LITELLM_TOTAL_TOKENS, this, s -> s.totalTokens.sum() - s.sumTop(a -> a.tokens.sum()))
                 .description("Input plus output tokens per end user (top N by spend, the rest in __other__)")
-                .tag("end_user", OTHER)
+                .tag(END_USER, OTHER)
                 .register(registry);
-        FunctionCounter.builder(
-                        "litellm_requests_metric", this, s -> s.totalRequests.sum() - s.sumTop(a -> a.requests.sum()))
+        FunctionCounter.builder(LITELLM_REQUESTS, this, s -> s.totalRequests.sum() - s.sumTop(a -> a.requests.sum()))
                 .description("Calls per end user (top N by spend, the rest in __other__)")
-                .tag("end_user", OTHER)
+                .tag(END_USER, OTHER)
                 .register(registry);
     }
 
@@ -137,22 +136,21 @@ final class EndUserSeries {
             List<Meter> meters = top.get(a.id);
             if (meters == null) {
                 meters = new ArrayList<>(4);
-                meters.add(FunctionCounter.builder("litellm_spend_metric", a, x -> usd(x.spend.sum()))
-                        .tag("end_user", a.id)
+                meters.add(FunctionCounter.builder(LITELLM_SPEND, a, x -> usd(x.spend.sum()))
+                        .tag(END_USER, a.id)
                         .register(registry));
-                meters.add(FunctionCounter.builder("litellm_total_tokens_metric", a, x -> x.tokens.sum())
-                        .tag("end_user", a.id)
+                meters.add(FunctionCounter.builder(LITELLM_TOTAL_TOKENS, a, x -> x.tokens.sum())
+                        .tag(END_USER, a.id)
                         .register(registry));
-                meters.add(FunctionCounter.builder("litellm_requests_metric", a, x -> x.requests.sum())
-                        .tag("end_user", a.id)
+                meters.add(FunctionCounter.builder(LITELLM_REQUESTS, a, x -> x.requests.sum())
+                        .tag(END_USER, a.id)
                         .register(registry));
                 top.put(a.id, meters);
             }
             if (a.remainingNanos >= 0 && meters.size() == 3) {
-                meters.add(Gauge.builder(
-                                "tollgate_end_user_remaining_budget_usd", a, x -> usd(Math.max(0, x.remainingNanos)))
+                meters.add(Gauge.builder(END_USER_REMAINING_BUDGET, a, x -> usd(Math.max(0, x.remainingNanos)))
                         .description("Budget left in the current period per end user (top N by spend)")
-                        .tag("end_user", a.id)
+                        .tag(END_USER, a.id)
                         .register(registry));
             }
         }

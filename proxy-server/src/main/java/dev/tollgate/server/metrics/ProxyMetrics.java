@@ -1,5 +1,7 @@
 package dev.tollgate.server.metrics;
 
+import static dev.tollgate.server.metrics.MetricNames.*;
+
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.admin.spend.SpendFlusher;
@@ -9,9 +11,11 @@ import dev.tollgate.core.config.LitellmSettings;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.threads.DaemonThreads;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.server.proxy.Admission;
+import dev.tollgate.server.proxy.RefusalReason;
 import dev.tollgate.server.proxy.Settlement;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -31,7 +35,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.time.ZoneOffset;
-import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,17 +54,11 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ProxyMetrics implements CallListener, AutoCloseable {
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
-    /** Refusal reasons exported from the start (at 0), so dashboards and alerts see them before the first refusal. */
-    public static final List<String> REFUSAL_REASONS =
-            List.of("budget", "rpm", "tpm", "blocked", "auth", "no_customer", "store_unavailable");
-
+    private final Map<RefusalReason, Counter> refusalCounters = new ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EndUserSeries endUsers;
-    private final ExecutorService scrapeExecutor = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "tollgate-metrics-scrape");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService scrapeExecutor =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("tollgate-metrics-scrape"));
 
     /** Everything whose health the metrics read; {@code webhooks} may be null. */
     public record Runtime(
@@ -84,8 +82,11 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
-        for (String reason : REFUSAL_REASONS) {
-            refusalCounter(reason);
+        // Exported from the start (at 0), so dashboards and alerts see them before the first refusal.
+        for (RefusalReason reason : RefusalReason.values()) {
+            if (reason.refuses()) {
+                refusalCounters.put(reason, refusalCounter(reason));
+            }
         }
         boolean perCustomer =
                 litellm.enableEndUserCostTrackingPrometheusOnly() && !litellm.disableEndUserCostTracking();
@@ -112,45 +113,34 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     public void bindRuntime(Runtime rt) {
         new NettyEventExecutorMetrics(rt.workers()).bindTo(registry);
         if (rt.store() instanceof RedisLimitStore redis) {
-            FunctionCounter.builder("tollgate_redis_errors", redis, RedisLimitStore::redisErrors)
+            FunctionCounter.builder(REDIS_ERRORS, redis, RedisLimitStore::redisErrors)
                     .description("Redis script calls that failed (timeouts, connection loss, errors)")
                     .register(registry);
-            FunctionCounter.builder("tollgate_redis_script_fallbacks", redis, RedisLimitStore::scriptFallbacks)
+            FunctionCounter.builder(REDIS_SCRIPT_FALLBACKS, redis, RedisLimitStore::scriptFallbacks)
                     .description("Lua scripts re-sent with EVAL after NOSCRIPT")
                     .register(registry);
         } else {
-            FunctionCounter.builder("tollgate_redis_errors", this, m -> 0)
+            FunctionCounter.builder(REDIS_ERRORS, this, m -> 0)
                     .description("Redis script calls that failed (no Redis configured)")
                     .register(registry);
-            FunctionCounter.builder("tollgate_redis_script_fallbacks", this, m -> 0)
+            FunctionCounter.builder(REDIS_SCRIPT_FALLBACKS, this, m -> 0)
                     .description("Lua scripts re-sent with EVAL after NOSCRIPT (no Redis configured)")
                     .register(registry);
         }
-        FunctionCounter.builder("tollgate_limit_store_errors", rt.admission(), Admission::storeErrors)
-                .tag("op", "admit")
-                .description("Limit store calls that failed, by operation")
-                .register(registry);
-        FunctionCounter.builder("tollgate_limit_store_errors", rt.settlement(), Settlement::settleFailures)
-                .tag("op", "settle")
-                .description("Limit store calls that failed, by operation")
-                .register(registry);
-        FunctionCounter.builder("tollgate_unattributed_requests", rt.admission(), Admission::unattributedCalls)
+        String storeErrors = "Limit store calls that failed, by operation";
+        counter(LIMIT_STORE_ERRORS, rt.admission(), Admission::storeErrors, OPERATION, "admit", storeErrors);
+        counter(LIMIT_STORE_ERRORS, rt.settlement(), Settlement::settleFailures, OPERATION, "settle", storeErrors);
+        FunctionCounter.builder(UNATTRIBUTED_REQUESTS, rt.admission(), Admission::unattributedCalls)
                 .description("Calls that named no customer, so no budget or limit applied (served, or refused"
                         + " with require_customer_id); not counted with disable_end_user_cost_tracking")
                 .register(registry);
-        FunctionCounter.builder("tollgate_database_errors", rt.admission(), Admission::catalogErrors)
-                .tag("component", "catalog")
-                .description("Database operations that failed, by component")
-                .register(registry);
-        FunctionCounter.builder("tollgate_database_errors", rt.flusher(), SpendFlusher::pendingBatchesFailed)
-                .tag("component", "spend_flush")
-                .description("Database operations that failed, by component")
-                .register(registry);
-        Gauge.builder("tollgate_spend_pending_customers", rt.flusher(), SpendFlusher::lastPassDirtyCustomers)
+        databaseErrors(rt.admission(), Admission::catalogErrors, "catalog");
+        databaseErrors(rt.flusher(), SpendFlusher::pendingBatchesFailed, "spend_flush");
+        Gauge.builder(SPEND_PENDING_CUSTOMERS, rt.flusher(), SpendFlusher::lastPassDirtyCustomers)
                 .description("Customers with spend not yet written to the database, as of the last flush pass")
                 .register(registry);
         long startedMs = System.currentTimeMillis();
-        Gauge.builder("tollgate_spend_flush_lag_seconds", rt.flusher(), f -> {
+        Gauge.builder(SPEND_FLUSH_LAG, rt.flusher(), f -> {
                     long last = f.lastSuccessfulFlushMs();
                     return (System.currentTimeMillis() - (last > 0 ? last : startedMs)) / 1000.0;
                 })
@@ -195,69 +185,39 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
 
     private void bindWebhooks(Webhooks webhooks) {
         WebhookStats s = webhooks != null ? webhooks.stats() : new WebhookStats();
-        Gauge.builder("tollgate_webhook_queue_depth", webhooks, w -> w == null ? 0 : w.queueDepth())
+        Gauge.builder(WEBHOOK_QUEUE_DEPTH, webhooks, w -> w == null ? 0 : w.queueDepth())
                 .description("Webhook events waiting in memory to be written to the outbox")
                 .register(registry);
-        Gauge.builder("tollgate_webhook_outbox_pending", s, WebhookStats::outboxPending)
+        Gauge.builder(WEBHOOK_OUTBOX_PENDING, s, WebhookStats::outboxPending)
                 .description("Webhook events in the outbox not delivered yet")
                 .register(registry);
-        Gauge.builder("tollgate_webhook_endpoint_disabled", s, x -> x.endpointDisabled() ? 1 : 0)
+        Gauge.builder(WEBHOOK_ENDPOINT_DISABLED, s, x -> x.endpointDisabled() ? 1 : 0)
                 .description("1 after the receiver answered 410 Gone (delivery stopped until restart)")
                 .register(registry);
+        counter(WEBHOOK_EVENTS, s, WebhookStats::written, RESULT, "written", "Webhook events written to the outbox");
         counter(
-                "tollgate_webhook_events",
-                s,
-                WebhookStats::written,
-                "result",
-                "written",
-                "Webhook events written to the outbox");
-        counter(
-                "tollgate_webhook_events",
+                WEBHOOK_EVENTS,
                 s,
                 WebhookStats::duplicates,
-                "result",
+                RESULT,
                 "duplicate",
                 "Budget events another instance or call had written already");
-        counter(
-                "tollgate_webhook_deliveries",
-                s,
-                WebhookStats::delivered,
-                "result",
-                "delivered",
-                "Webhook delivery outcomes");
-        counter("tollgate_webhook_deliveries", s, WebhookStats::dead, "result", "dead", "Webhook delivery outcomes");
-        counter("tollgate_webhook_deliveries", s, WebhookStats::gone, "result", "gone", "Webhook delivery outcomes");
-        FunctionCounter.builder("tollgate_webhook_retries", s, WebhookStats::retries)
+        String deliveries = "Webhook delivery outcomes";
+        counter(WEBHOOK_DELIVERIES, s, WebhookStats::delivered, RESULT, "delivered", deliveries);
+        counter(WEBHOOK_DELIVERIES, s, WebhookStats::dead, RESULT, "dead", deliveries);
+        counter(WEBHOOK_DELIVERIES, s, WebhookStats::gone, RESULT, "gone", deliveries);
+        FunctionCounter.builder(WEBHOOK_RETRIES, s, WebhookStats::retries)
                 .description("Failed webhook attempts that were rescheduled")
                 .register(registry);
-        counter(
-                "tollgate_webhook_dropped",
-                s,
-                WebhookStats::droppedQueueFull,
-                "reason",
-                "queue_full",
-                "Webhook events dropped, by reason");
-        counter(
-                "tollgate_webhook_dropped",
-                s,
-                WebhookStats::droppedDatabase,
-                "reason",
-                "database",
-                "Webhook events dropped, by reason");
-        counter(
-                "tollgate_webhook_dropped",
-                s,
-                WebhookStats::droppedClosed,
-                "reason",
-                "shutdown",
-                "Webhook events dropped, by reason");
-        counter(
-                "tollgate_database_errors",
-                s,
-                WebhookStats::outboxErrors,
-                "component",
-                "webhook_outbox",
-                "Database operations that failed, by component");
+        String dropped = "Webhook events dropped, by reason";
+        counter(WEBHOOK_DROPPED, s, WebhookStats::droppedQueueFull, REASON, "queue_full", dropped);
+        counter(WEBHOOK_DROPPED, s, WebhookStats::droppedDatabase, REASON, "database", dropped);
+        counter(WEBHOOK_DROPPED, s, WebhookStats::droppedClosed, REASON, "shutdown", dropped);
+        databaseErrors(s, WebhookStats::outboxErrors, "webhook_outbox");
+    }
+
+    private <T> void databaseErrors(T obj, ToDoubleFunction<T> f, String component) {
+        counter(DATABASE_ERRORS, obj, f, COMPONENT, component, "Database operations that failed, by component");
     }
 
     private <T> void counter(String name, T obj, ToDoubleFunction<T> f, String tag, String value, String description) {
@@ -267,15 +227,15 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
                 .register(registry);
     }
 
-    /** Counts a refused (or degraded) admission by reason: budget, rpm, tpm, blocked, auth, store_unavailable(_admitted). */
-    public void refusal(String reason) {
-        refusalCounter(reason).increment();
+    /** Counts a refused (or degraded) admission by reason. */
+    public void refusal(RefusalReason reason) {
+        refusalCounters.computeIfAbsent(reason, this::refusalCounter).increment();
     }
 
-    private Counter refusalCounter(String reason) {
-        return Counter.builder("tollgate_refusals")
+    private Counter refusalCounter(RefusalReason reason) {
+        return Counter.builder(REFUSALS)
                 .description("Calls refused before reaching the upstream, by reason")
-                .tag("reason", reason)
+                .tag(REASON, reason.label())
                 .register(registry);
     }
 
@@ -320,34 +280,18 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
             this.model = model;
             for (int s = 0; s < 2; s++) {
                 String stream = Boolean.toString(s == 1);
-                total[s] = timer("tollgate_request_duration", "Total call latency as seen by the proxy", model, stream);
-                upstream[s] = timer(
-                        "tollgate_upstream_duration",
-                        "Upstream latency: request sent to response finished",
-                        model,
-                        stream);
-                overhead[s] = timer(
-                        "tollgate_proxy_overhead",
-                        "Proxy overhead: total latency minus upstream latency",
-                        model,
-                        stream);
+                total[s] = timer(REQUEST_DURATION, "Total call latency as seen by the proxy", model, stream);
+                upstream[s] =
+                        timer(UPSTREAM_DURATION, "Upstream latency: request sent to response finished", model, stream);
+                overhead[s] =
+                        timer(PROXY_OVERHEAD, "Proxy overhead: total latency minus upstream latency", model, stream);
             }
-            ttfb = timer(
-                    "tollgate_stream_time_to_first_byte",
-                    "Streams: request arrival to the upstream's first byte",
-                    model,
-                    "true");
-            tokensIn = Counter.builder("tollgate_tokens")
-                    .description("Tokens by model and direction")
-                    .tags("model", model, "direction", "input")
-                    .register(registry);
-            tokensOut = Counter.builder("tollgate_tokens")
-                    .description("Tokens by model and direction")
-                    .tags("model", model, "direction", "output")
-                    .register(registry);
-            spend = Counter.builder("tollgate_spend_usd")
+            ttfb = timer(TIME_TO_FIRST_BYTE, "Streams: request arrival to the upstream's first byte", model, "true");
+            tokensIn = tokens(model, "input");
+            tokensOut = tokens(model, "output");
+            spend = Counter.builder(SPEND_USD)
                     .description("Spend by model in USD (exact totals live in the database)")
-                    .tags("model", model)
+                    .tags(MODEL, model)
                     .register(registry);
         }
 
@@ -355,16 +299,16 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
             long key = ((long) status << 2) | (stream ? 2 : 0) | (route.hashCode() & 1);
             Counter c = requests.get(key);
             if (c == null || !c.getId().getTag("route").equals(route)) {
-                c = Counter.builder("tollgate_requests")
+                c = Counter.builder(REQUESTS)
                         .description("Proxied calls by model, route and status")
                         .tags(
-                                "model",
+                                MODEL,
                                 model,
-                                "route",
+                                ROUTE,
                                 route,
-                                "status",
+                                STATUS,
                                 Integer.toString(status),
-                                "stream",
+                                STREAM,
                                 Boolean.toString(stream))
                         .register(registry);
                 requests.put(key, c);
@@ -373,10 +317,17 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         }
     }
 
+    private Counter tokens(String model, String direction) {
+        return Counter.builder(TOKENS)
+                .description("Tokens by model and direction")
+                .tags(MODEL, model, DIRECTION, direction)
+                .register(registry);
+    }
+
     private Timer timer(String name, String description, String model, String stream) {
         return Timer.builder(name)
                 .description(description)
-                .tags("model", model, "stream", stream)
+                .tags(MODEL, model, STREAM, stream)
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(5))

@@ -30,7 +30,7 @@ public final class Admission {
     private final SpendReconciler reconciler;
     private final boolean failOpen;
     private final int budgetStatus;
-    private final Consumer<String> refusalCounter;
+    private final Consumer<RefusalReason> refusalCounter;
     private final long reservationTtlMs;
     private final AtomicLong catalogErrors = new AtomicLong();
     private final AtomicLong storeErrors = new AtomicLong();
@@ -47,7 +47,7 @@ public final class Admission {
             SpendReconciler reconciler,
             boolean failOpen,
             int budgetStatus,
-            Consumer<String> refusalCounter,
+            Consumer<RefusalReason> refusalCounter,
             long reservationTtlMs) {
         this.reservationTtlMs = reservationTtlMs;
         this.catalog = catalog;
@@ -78,8 +78,8 @@ public final class Admission {
         unattributed.incrementAndGet();
     }
 
-    /** Counts a refusal decided before admission (e.g. {@code auth} for a 401 on a completion route). */
-    public void refused(String reason) {
+    /** Counts a refusal decided before admission (e.g. {@link RefusalReason#AUTH} for a 401 on a completion route). */
+    public void refused(RefusalReason reason) {
         refusalCounter.accept(reason);
     }
 
@@ -97,7 +97,7 @@ public final class Admission {
                         return degraded(customerId, CustomerLimits.UNLIMITED, err);
                     }
                     if (policy.blocked()) {
-                        refusalCounter.accept("blocked");
+                        refusalCounter.accept(RefusalReason.BLOCKED);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
                     }
                     return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
@@ -141,15 +141,15 @@ public final class Admission {
                                             : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
                                     .thenCompose(s -> s);
                         case BUDGET_EXCEEDED:
-                            refusalCounter.accept("budget");
+                            refusalCounter.accept(RefusalReason.BUDGET);
                             return CompletableFuture.<Ticket>failedFuture(
-                                    Refusals.budget(id, decision, limits, budgetStatus));
+                                    Refusals.budget(id, decision, limits, budgetStatus, nowMs));
                         case RPM_EXCEEDED:
-                            refusalCounter.accept("rpm");
+                            refusalCounter.accept(RefusalReason.RPM);
                             return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
                         case TPM_EXCEEDED:
                         default:
-                            refusalCounter.accept("tpm");
+                            refusalCounter.accept(RefusalReason.TPM);
                             return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
                     }
                 })
@@ -166,10 +166,10 @@ public final class Admission {
                     "Limit store or catalogue unavailable ({}); admitting customer {} unchecked (fail_open)",
                     cause.toString(),
                     customerId);
-            refusalCounter.accept("store_unavailable_admitted");
+            refusalCounter.accept(RefusalReason.STORE_UNAVAILABLE_ADMITTED);
             return CompletableFuture.completedFuture(Ticket.unchecked(customerId, limits));
         }
-        refusalCounter.accept("store_unavailable");
+        refusalCounter.accept(RefusalReason.STORE_UNAVAILABLE);
         return CompletableFuture.failedFuture(Refusals.storeUnavailable());
     }
 }

@@ -23,8 +23,19 @@ import java.util.Arrays;
  */
 public final class CompletionRequest {
     public enum Kind {
-        CHAT,
-        EMBEDDING
+        CHAT("/chat/completions"),
+        EMBEDDING("/embeddings");
+
+        private final String route;
+
+        Kind(String route) {
+            this.route = route;
+        }
+
+        /** The route's path without {@code /v1}, as metrics and call records name it. */
+        public String route() {
+            return route;
+        }
     }
 
     /** What a stream is sent upstream with when the client set no stream options. */

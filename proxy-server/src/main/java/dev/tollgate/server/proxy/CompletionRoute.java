@@ -43,14 +43,14 @@ public final class CompletionRoute implements Route {
         try {
             keyHash = auth.check(http.headers());
         } catch (TollgateException e) {
-            context.admission().refused("auth");
+            context.admission().refused(RefusalReason.AUTH);
             throw e;
         }
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
         if (policy.enforceUserParam()
                 && !request.hasUser()
                 && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
-            context.admission().refused("auth");
+            context.admission().refused(RefusalReason.AUTH);
             throw new TollgateException(
                     ErrorKind.AUTHENTICATION,
                     "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True",
@@ -64,7 +64,7 @@ public final class CompletionRoute implements Route {
             if (customerId == null) {
                 context.admission().unattributed();
                 if (policy.required()) {
-                    context.admission().refused("no_customer");
+                    context.admission().refused(RefusalReason.NO_CUSTOMER);
                     throw policy.missing();
                 }
             }

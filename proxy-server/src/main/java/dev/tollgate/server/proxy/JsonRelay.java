@@ -2,17 +2,19 @@ package dev.tollgate.server.proxy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.json.Json;
-import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Headers;
+import dev.tollgate.server.proxy.RelayOutcome.Answered;
+import dev.tollgate.server.proxy.RelayOutcome.Failed;
+import dev.tollgate.server.proxy.RelayOutcome.Refused;
+import dev.tollgate.server.upstream.UpstreamFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
@@ -27,18 +29,20 @@ final class JsonRelay implements Relay {
     /** Upper bound on a buffered upstream answer; a larger one is treated as a protocol failure. */
     private static final int MAX_BODY = 64 * 1024 * 1024;
 
-    private final ProxyCall call;
+    private final RelayedCall call;
     private final Exchange exchange;
+    private UpstreamFlow flow;
     private HttpResponse head;
     private CompositeByteBuf body;
 
-    JsonRelay(ProxyCall call, Exchange exchange) {
+    JsonRelay(RelayedCall call, Exchange exchange) {
         this.call = call;
         this.exchange = exchange;
     }
 
     @Override
-    public void onResponse(HttpResponse head) {
+    public void onResponse(HttpResponse head, UpstreamFlow flow) {
+        this.flow = flow;
         this.head = head;
         this.body = exchange.channel().alloc().compositeBuffer(1024);
     }
@@ -51,7 +55,7 @@ final class JsonRelay implements Relay {
         }
         body.addComponent(true, content);
         if (body.readableBytes() > MAX_BODY) {
-            call.upstream().cancel();
+            flow.cancel();
             onFailure(new IllegalStateException("upstream answer larger than " + MAX_BODY + " bytes"));
             return;
         }
@@ -66,17 +70,16 @@ final class JsonRelay implements Relay {
             body.release();
             body = null;
         }
-        call.finish(
-                Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(UpstreamErrors.of(cause)));
+        call.end(new Failed(cause));
     }
 
     @Override
-    public void clientGone() {
+    public Usage abandon() {
         if (body != null) {
             body.release();
             body = null;
         }
-        call.finish(call.estimate(""), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> {});
+        return call.estimate("");
     }
 
     private void complete() {
@@ -84,16 +87,15 @@ final class JsonRelay implements Relay {
         body = null;
         int status = head.status().code();
         if (status != 200) {
-            UpstreamErrors.answer(call, exchange, head, content);
+            call.end(new Refused(head, content));
             return;
         }
         Usage usage = readUsage(content);
         FullHttpResponse res = new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1, head.status(), content, Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
         ResponseHeaders.copyUpstream(head.headers(), res.headers());
-        HttpHeaders ours = call.responseHeaders(usage);
-        res.headers().setAll(ours);
-        call.finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.full(res));
+        res.headers().setAll(call.answerHeaders(usage));
+        call.end(new Answered(usage, () -> exchange.full(res)));
     }
 
     private Usage readUsage(ByteBuf content) {

@@ -3,7 +3,14 @@ package dev.tollgate.server.proxy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.core.sse.SseEvent;
 import dev.tollgate.core.usage.Usage;
+import dev.tollgate.server.http.Exchange;
+import dev.tollgate.server.proxy.RelayOutcome.Answered;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +22,33 @@ import java.util.List;
  */
 final class MockResponder {
     private MockResponder() {}
+
+    /** Answers {@code request} with {@code text} and reports the end to {@code call}, as a relay would. */
+    static void answer(RelayedCall call, Exchange exchange, CompletionRequest request, String text) {
+        String model = request.model();
+        if (request.kind() == CompletionRequest.Kind.EMBEDDING) {
+            Usage usage = new Usage(Tokens.text(model, request.input().toString()), 0, 0, true);
+            byte[] body = embedding(model, usage);
+            HttpHeaders headers = call.answerHeaders(usage);
+            call.end(new Answered(usage, () -> exchange.json(200, body, headers)));
+            return;
+        }
+        Usage usage = new Usage(Tokens.prompt(model, request.messages()), Tokens.text(model, text), 0, true);
+        HttpHeaders headers = call.answerHeaders(usage);
+        if (!request.stream()) {
+            byte[] body = completion(model, text, usage);
+            call.end(new Answered(usage, () -> exchange.json(200, body, headers)));
+            return;
+        }
+        headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
+        headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        exchange.startStream(HttpResponseStatus.OK, headers);
+        for (byte[] e : streamEvents(model, text, usage, request.clientWantsUsage())) {
+            exchange.writeChunkLater(Unpooled.wrappedBuffer(e));
+        }
+        exchange.flush();
+        call.end(new Answered(usage, exchange::endStream));
+    }
 
     static byte[] completion(String model, String text, Usage usage) {
         ObjectNode root = Json.MAPPER.createObjectNode();
@@ -66,11 +100,7 @@ final class MockResponder {
         }
         events.add(event(chunk(id, created, model, Json.MAPPER.createObjectNode(), "stop", includeUsage)));
         if (includeUsage) {
-            ObjectNode last = Json.MAPPER.createObjectNode();
-            last.put("id", id);
-            last.put("object", "chat.completion.chunk");
-            last.put("created", created);
-            last.put("model", model);
+            ObjectNode last = chunkHead(id, created, model);
             last.putArray("choices");
             last.set("usage", usageNode(usage));
             events.add(event(last));
@@ -81,11 +111,7 @@ final class MockResponder {
 
     private static ObjectNode chunk(
             String id, long created, String model, ObjectNode delta, String finish, boolean includeUsage) {
-        ObjectNode c = Json.MAPPER.createObjectNode();
-        c.put("id", id);
-        c.put("object", "chat.completion.chunk");
-        c.put("created", created);
-        c.put("model", model);
+        ObjectNode c = chunkHead(id, created, model);
         c.putNull("system_fingerprint");
         ObjectNode choice = c.putArray("choices").addObject();
         choice.put("index", 0);
@@ -99,6 +125,15 @@ final class MockResponder {
         if (includeUsage) {
             c.putNull("usage");
         }
+        return c;
+    }
+
+    private static ObjectNode chunkHead(String id, long created, String model) {
+        ObjectNode c = Json.MAPPER.createObjectNode();
+        c.put("id", id);
+        c.put("object", "chat.completion.chunk");
+        c.put("created", created);
+        c.put("model", model);
         return c;
     }
 
@@ -127,12 +162,6 @@ final class MockResponder {
     }
 
     private static byte[] event(ObjectNode json) {
-        byte[] body = Json.bytes(json);
-        byte[] out = new byte[body.length + 8];
-        System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
-        System.arraycopy(body, 0, out, 6, body.length);
-        out[out.length - 2] = '\n';
-        out[out.length - 1] = '\n';
-        return out;
+        return SseEvent.frame(Json.bytes(json));
     }
 }

@@ -1,43 +1,47 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
-import dev.tollgate.core.money.ModelPrice;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Headers;
+import dev.tollgate.server.proxy.RelayOutcome.Answered;
+import dev.tollgate.server.proxy.RelayOutcome.Broken;
+import dev.tollgate.server.proxy.RelayOutcome.Failed;
+import dev.tollgate.server.proxy.RelayOutcome.Refused;
 import dev.tollgate.server.upstream.UpstreamCall;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
-import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One proxied call from admission to settlement. All state changes happen on the client
- * connection's event loop; asynchronous results (admission, settle) hop back onto it. Whatever
- * way the call ends (success, upstream failure, client gone), it settles exactly once.
+ * One proxied call from admission to settlement: admit, then answer (mock) or send upstream
+ * through a {@link Relay}, then settle and publish its {@link CallRecord}. All state changes
+ * happen on the client connection's event loop; asynchronous results (admission, settle) hop back
+ * onto it, so no field needs to be volatile. Whatever way the call ends (answered, upstream
+ * failure, client gone), it ends exactly once, in {@link #finish}: what the call holds is released
+ * there, then it settles.
  */
-final class ProxyCall {
+final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyCall.class);
     private static final AsciiString RESPONSE_COST = AsciiString.cached("x-litellm-response-cost");
     private static final AsciiString MODEL_ID = AsciiString.cached("x-litellm-model-id");
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
     private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+    private static final Runnable NOTHING_TO_SEND = () -> {};
 
     private final ProxyContext env;
     private final Exchange exchange;
@@ -47,13 +51,15 @@ final class ProxyCall {
     private final String apiKeyHash;
     private final EventLoop loop;
     private final long startedNanos = System.nanoTime();
-    private long upstreamStartedNanos;
     private final String requestId = CallIds.next();
+    private long upstreamStartedNanos;
     private Ticket ticket;
     private UpstreamCall upstream;
     private Relay relay;
+    /** The call holds a place in its deployment's in-flight count and watches the client connection. */
+    private boolean holding;
+
     private boolean settled;
-    private ChannelFutureListener clientGone;
 
     ProxyCall(
             ProxyContext env,
@@ -76,124 +82,108 @@ final class ProxyCall {
             dispatch(null);
             return;
         }
-        ModelPrice price = deployment.config().price();
-        long promptEstimate = request.bodyBytes() / 3 + 1;
-        long maxOut = request.maxTokens() > 0
-                ? request.maxTokens()
-                : price.maxOutputTokens() > 0 ? price.maxOutputTokens() : env.defaultReserveTokens();
-        long reserveNanos = request.kind() == CompletionRequest.Kind.EMBEDDING
-                ? price.cost(promptEstimate, 0, 0)
-                : price.cost(promptEstimate, maxOut, 0);
-        long reserveTokens = switch (env.tokenRateLimitType()) {
-            case "input" -> promptEstimate;
-            case "total" -> promptEstimate + maxOut;
-            default -> request.kind() == CompletionRequest.Kind.EMBEDDING ? 0 : maxOut;
-        };
-        onLoop(env.admission().admit(customerId, System.currentTimeMillis(), reserveNanos, reserveTokens), (t, err) -> {
-            if (err != null) {
-                exchange.error(err);
-                return;
-            }
-            dispatch(t);
-        });
+        AdmissionEstimator.Estimate worst = env.estimator()
+                .estimate(
+                        request.bodyBytes(),
+                        request.maxTokens(),
+                        request.kind() == CompletionRequest.Kind.CHAT,
+                        deployment.config().price());
+        onLoop(
+                env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
+                (t, err) -> {
+                    if (err != null) {
+                        exchange.error(err);
+                        return;
+                    }
+                    dispatch(t);
+                });
     }
 
     private void dispatch(Ticket granted) {
         this.ticket = granted;
         if (!exchange.channel().isActive()) {
-            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> {});
+            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
             return;
         }
         String mockText = request.mockResponse() != null
                 ? request.mockResponse()
                 : deployment.config().mockResponse();
         if (mockText != null) {
-            respondWithMock(mockText);
+            MockResponder.answer(this, exchange, request, mockText);
             return;
         }
-        deployment.inFlight().incrementAndGet();
-        clientGone = f -> onClientGone();
-        exchange.channel().closeFuture().addListener(clientGone);
-        FullHttpRequest upstreamRequest = buildUpstreamRequest();
-        relay = request.stream() ? new SseRelay(this, exchange, request) : new JsonRelay(this, exchange);
+        hold();
+        relay = request.stream()
+                ? new SseRelay(this, exchange, request.clientWantsUsage())
+                : new JsonRelay(this, exchange);
         upstreamStartedNanos = System.nanoTime();
         upstream = env.upstreams()
                 .send(
                         loop,
                         deployment.target(),
-                        upstreamRequest,
+                        deployment.upstreamRequest(request),
                         relay,
                         env.firstByteTimeout(),
                         deployment.config().timeout());
     }
 
-    UpstreamCall upstream() {
-        return upstream;
+    private void hold() {
+        holding = true;
+        deployment.inFlight().incrementAndGet();
+        exchange.channel().closeFuture().addListener(this);
     }
 
-    private void onClientGone() {
+    /** Releases what {@link #hold()} took; runs once, when the call ends. */
+    private void release() {
+        if (holding) {
+            holding = false;
+            exchange.channel().closeFuture().removeListener(this);
+            deployment.inFlight().decrementAndGet();
+        }
+    }
+
+    /** The client connection closed before the call ended: stop the upstream and charge what it produced. */
+    @Override
+    public void operationComplete(ChannelFuture closed) {
         if (upstream != null && !settled) {
             upstream.cancel();
-            relay.clientGone();
+            finish(relay.abandon(), CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
         }
     }
 
-    private FullHttpRequest buildUpstreamRequest() {
-        // Ask for exact usage on streams; the relay drops the usage-only chunk the client did not ask for.
-        byte[] bytes = request.upstreamBody(deployment.modelMember(), request.stream() && !request.clientWantsUsage());
-        FullHttpRequest r = new DefaultFullHttpRequest(
-                HttpVersion.HTTP_1_1,
-                HttpMethod.POST,
-                deployment.path(request.kind()),
-                Unpooled.wrappedBuffer(bytes),
-                Headers.OUTGOING,
-                Headers.OUTGOING_TRAILERS);
-        HttpHeaders h = r.headers();
-        h.set(HttpHeaderNames.HOST, deployment.target().hostHeader());
-        h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        h.set(HttpHeaderNames.ACCEPT, request.stream() ? "text/event-stream" : "application/json");
-        h.set(HttpHeaderNames.USER_AGENT, "tollgate");
-        if (deployment.authValue() != null) {
-            h.set(deployment.authHeader(), deployment.authValue());
+    @Override
+    public void end(RelayOutcome outcome) {
+        if (outcome instanceof Answered a) {
+            finish(a.usage(), CallRecord.Outcome.OK, 200, a.sendLast());
+        } else if (outcome instanceof Broken b) {
+            finish(b.usage(), CallRecord.Outcome.UPSTREAM_FAILED, 200, b.sendLast());
+        } else if (outcome instanceof Failed f) {
+            TollgateException error = UpstreamErrors.of(f.cause());
+            finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
+        } else if (outcome instanceof Refused r) {
+            answerRefusal(r.head(), r.body());
         }
-        return r;
     }
 
-    private void respondWithMock(String text) {
-        String model = request.model();
-        if (request.kind() == CompletionRequest.Kind.EMBEDDING) {
-            Usage usage = new Usage(Tokens.text(model, request.input().toString()), 0, 0, true);
-            byte[] body = MockResponder.embedding(model, usage);
-            finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(usage)));
-            return;
+    /** An upstream error answer: passed through when OpenAI-shaped, else a 502 quoting it. */
+    private void answerRefusal(HttpResponse head, ByteBuf body) {
+        int status = head.status().code();
+        if (UpstreamErrors.isOpenAiError(body)) {
+            FullHttpResponse res = UpstreamErrors.passThrough(head, body);
+            finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
+        } else {
+            TollgateException error = UpstreamErrors.wrap(status, body);
+            body.release();
+            finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         }
-        Usage usage = new Usage(Tokens.prompt(model, request.messages()), Tokens.text(model, text), 0, true);
-        if (!request.stream()) {
-            byte[] body = MockResponder.completion(model, text, usage);
-            finish(usage, CallRecord.Outcome.OK, 200, () -> exchange.json(200, body, responseHeaders(usage)));
-            return;
-        }
-        HttpHeaders headers = responseHeaders(usage);
-        headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
-        headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
-        exchange.startStream(HttpResponseStatus.OK, headers);
-        List<byte[]> events = MockResponder.streamEvents(model, text, usage, request.clientWantsUsage());
-        for (byte[] e : events) {
-            exchange.writeChunkLater(Unpooled.wrappedBuffer(e));
-        }
-        exchange.flush();
-        finish(usage, CallRecord.Outcome.OK, 200, exchange::endStream);
     }
 
-    long cost(Usage usage) {
-        return deployment.config().price().cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
-    }
-
-    /** Headers every successful answer carries: cost, model identity, the customer's rate limits. */
-    HttpHeaders responseHeaders(long costNanos) {
+    @Override
+    public HttpHeaders answerHeaders(Usage usage) {
         HttpHeaders h = Headers.outgoing();
-        h.set(RESPONSE_COST, Money.format(costNanos));
+        if (usage != null) {
+            h.set(RESPONSE_COST, Money.format(cost(usage)));
+        }
         h.set(MODEL_ID, deployment.config().id());
         h.set(MODEL_GROUP, request.model());
         h.set(CALL_ID, requestId);
@@ -201,29 +191,23 @@ final class ProxyCall {
             h.set(MODEL_REGION, deployment.config().regionName());
         }
         if (ticket != null && ticket.reserved()) {
-            RateLimitHeaders.put(h::set, ticket.limits(), ticket.decision(), System.currentTimeMillis());
+            RateLimitHeaders.put(
+                    h::set, ticket.limits(), ticket.decision(), env.clock().millis());
+            if (usage != null && ticket.limits().tpmLimit() >= 0) {
+                // The window after settle, which replaces the reservation by the real count.
+                long windowTokens = ticket.decision().windowTokens()
+                        - ticket.reserveTokens()
+                        + env.estimator().tokenRateLimitType().count(usage);
+                String value = Long.toString(Math.max(0, ticket.limits().tpmLimit() - windowTokens));
+                h.set(RateLimitHeaders.END_USER_REMAINING_TOKENS, value);
+                h.set(RateLimitHeaders.REMAINING_TOKENS, value);
+            }
         }
         return h;
     }
 
-    /**
-     * As {@link #responseHeaders(long)}, for a call whose usage is known: the token headers show
-     * the window after settle replaced the reservation by the real count, not the reservation.
-     */
-    HttpHeaders responseHeaders(Usage usage) {
-        HttpHeaders h = responseHeaders(cost(usage));
-        if (ticket != null && ticket.reserved() && ticket.limits().tpmLimit() >= 0) {
-            long rateTokens = env.settlement().rateTokens(usage);
-            long used = ticket.decision().windowTokens() - ticket.reserveTokens() + rateTokens;
-            String value = Long.toString(Math.max(0, ticket.limits().tpmLimit() - used));
-            h.set(RateLimitHeaders.END_USER_REMAINING_TOKENS, value);
-            h.set(RateLimitHeaders.REMAINING_TOKENS, value);
-        }
-        return h;
-    }
-
-    /** Estimated usage when the upstream never reported it (stream cut, usage missing). */
-    Usage estimate(String completionText) {
+    @Override
+    public Usage estimate(String completionText) {
         String model = request.model();
         long prompt = request.kind() == CompletionRequest.Kind.CHAT
                 ? Tokens.prompt(model, request.messages())
@@ -231,54 +215,64 @@ final class ProxyCall {
         return new Usage(prompt, Tokens.text(model, completionText), 0, true);
     }
 
+    private long cost(Usage usage) {
+        return deployment.config().price().cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+    }
+
     /**
-     * Settles the call once, then runs {@code sendFinal} (the last bytes to the client) on the
-     * event loop, so a client that reads its spend right after the response sees it.
+     * Ends the call once: releases what it holds, settles, then runs {@code sendLast} (the last
+     * bytes to the client) on the event loop, so a client that reads its spend right after the
+     * response sees it. A second end only sends.
      */
-    void finish(Usage usage, CallRecord.Outcome outcome, int status, Runnable sendFinal) {
+    private void finish(Usage usage, CallRecord.Outcome outcome, int status, Runnable sendLast) {
         if (settled) {
-            sendFinal.run();
+            sendLast.run();
             return;
         }
         settled = true;
-        if (clientGone != null) {
-            exchange.channel().closeFuture().removeListener(clientGone);
-            deployment.inFlight().decrementAndGet();
-        }
+        release();
         long costNanos = cost(usage);
-        boolean success = outcome == CallRecord.Outcome.OK;
-        long upstreamEnded = System.nanoTime();
+        long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =
-                env.settlement().settle(ticket, request.model(), usage, costNanos, success);
+                env.settlement().settle(ticket, request.model(), usage, costNanos, outcome == CallRecord.Outcome.OK);
         onLoop(recorded, (settle, err) -> {
-            sendFinal.run();
-            long now = System.nanoTime();
-            long upstreamNanos = upstream != null ? upstreamEnded - upstreamStartedNanos : 0;
-            long firstByte =
-                    upstream != null && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0;
-            long maxBudget =
-                    ticket != null && ticket.limits() != null ? ticket.limits().maxBudgetNanos() : -1;
-            env.settlement()
-                    .publish(new CallRecord(
-                            requestId,
-                            customerId,
-                            request.model(),
-                            deployment.config().upstreamModel(),
-                            request.kind() == CompletionRequest.Kind.CHAT ? "/chat/completions" : "/embeddings",
-                            request.stream(),
-                            usage,
-                            costNanos,
-                            outcome,
-                            status,
-                            startedNanos,
-                            upstreamNanos,
-                            now - startedNanos,
-                            apiKeyHash,
-                            firstByte,
-                            maxBudget,
-                            settle != null ? settle.spentNanos() : -1,
-                            settle != null ? settle.periodEndMs() : 0));
+            sendLast.run();
+            env.settlement().publish(record(usage, costNanos, outcome, status, upstreamEndedNanos, settle));
         });
+    }
+
+    private CallRecord record(
+            Usage usage,
+            long costNanos,
+            CallRecord.Outcome outcome,
+            int status,
+            long upstreamEndedNanos,
+            SettleResult settle) {
+        boolean upstreamCalled = upstream != null;
+        return CallRecord.builder()
+                .requestId(requestId)
+                .customerId(customerId)
+                .modelGroup(request.model())
+                .deploymentModel(deployment.config().upstreamModel())
+                .route(request.kind().route())
+                .stream(request.stream())
+                .usage(usage)
+                .costNanos(costNanos)
+                .outcome(outcome)
+                .status(status)
+                .startedNanos(startedNanos)
+                .upstreamNanos(upstreamCalled ? upstreamEndedNanos - upstreamStartedNanos : 0)
+                .totalNanos(System.nanoTime() - startedNanos)
+                .firstByteNanos(
+                        upstreamCalled && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0)
+                .apiKeyHash(apiKeyHash)
+                .maxBudgetNanos(
+                        ticket != null && ticket.limits() != null
+                                ? ticket.limits().maxBudgetNanos()
+                                : -1)
+                .periodSpendNanos(settle != null ? settle.spentNanos() : -1)
+                .periodEndMs(settle != null ? settle.periodEndMs() : 0)
+                .build();
     }
 
     /**

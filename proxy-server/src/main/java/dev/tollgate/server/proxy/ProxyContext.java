@@ -1,13 +1,19 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.server.upstream.UpstreamClient;
+import java.time.Clock;
 import java.time.Duration;
 
-/** The shared services a call needs, wired once at start. */
+/**
+ * The shared services a call needs, wired once at start.
+ *
+ * @param clock the wall clock of admissions, settles and rate-limit headers
+ */
 record ProxyContext(
         Admission admission,
         Settlement settlement,
         UpstreamClient upstreams,
         Duration firstByteTimeout,
-        long defaultReserveTokens,
-        String tokenRateLimitType) {}
+        AdmissionEstimator estimator,
+        Clock clock) {}

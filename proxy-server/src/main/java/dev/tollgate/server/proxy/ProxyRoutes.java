@@ -2,10 +2,12 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.customer.CustomerIdResolver;
+import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.Router;
 import dev.tollgate.server.upstream.UpstreamClient;
 import io.netty.handler.codec.http.HttpMethod;
+import java.time.Clock;
 
 /** Registers the OpenAI-compatible routes. */
 public final class ProxyRoutes {
@@ -18,15 +20,16 @@ public final class ProxyRoutes {
             DeploymentSelector deployments,
             Admission admission,
             Settlement settlement,
-            UpstreamClient upstreams) {
+            UpstreamClient upstreams,
+            Clock clock) {
         var general = config.general();
         ProxyContext ctx = new ProxyContext(
                 admission,
                 settlement,
                 upstreams,
                 general.readTimeout(),
-                general.defaultReserveTokens(),
-                general.tokenRateLimitType());
+                new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
+                clock);
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(
                 !config.litellm().disableEndUserCostTracking(),

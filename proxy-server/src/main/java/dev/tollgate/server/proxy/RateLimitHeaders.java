@@ -23,28 +23,35 @@ final class RateLimitHeaders {
     static final AsciiString REMAINING_TOKENS = AsciiString.cached("x-ratelimit-remaining-tokens");
     static final AsciiString RESET_TOKENS = AsciiString.cached("x-ratelimit-reset-tokens");
 
+    private static final AsciiString[] REQUEST_NAMES = {
+        END_USER_LIMIT_REQUESTS, END_USER_REMAINING_REQUESTS, LIMIT_REQUESTS, REMAINING_REQUESTS, RESET_REQUESTS
+    };
+    private static final AsciiString[] TOKEN_NAMES = {
+        END_USER_LIMIT_TOKENS, END_USER_REMAINING_TOKENS, LIMIT_TOKENS, REMAINING_TOKENS, RESET_TOKENS
+    };
+
     private RateLimitHeaders() {}
 
     static void put(BiConsumer<AsciiString, String> out, CustomerLimits limits, AdmitDecision d, long nowMs) {
         String reset = goDuration(Math.max(0, d.windowResetMs() - nowMs));
         if (limits.rpmLimit() >= 0) {
-            String limit = Long.toString(limits.rpmLimit());
-            String remaining = Long.toString(Math.max(0, d.remainingRequests()));
-            out.accept(END_USER_LIMIT_REQUESTS, limit);
-            out.accept(END_USER_REMAINING_REQUESTS, remaining);
-            out.accept(LIMIT_REQUESTS, limit);
-            out.accept(REMAINING_REQUESTS, remaining);
-            out.accept(RESET_REQUESTS, reset);
+            put(out, limits.rpmLimit(), d.remainingRequests(), reset, REQUEST_NAMES);
         }
         if (limits.tpmLimit() >= 0) {
-            String limit = Long.toString(limits.tpmLimit());
-            String remaining = Long.toString(Math.max(0, d.remainingTokens()));
-            out.accept(END_USER_LIMIT_TOKENS, limit);
-            out.accept(END_USER_REMAINING_TOKENS, remaining);
-            out.accept(LIMIT_TOKENS, limit);
-            out.accept(REMAINING_TOKENS, remaining);
-            out.accept(RESET_TOKENS, reset);
+            put(out, limits.tpmLimit(), d.remainingTokens(), reset, TOKEN_NAMES);
         }
+    }
+
+    /** One limit's five headers; {@code names}: end-user limit and remaining, then OpenAI's limit, remaining, reset. */
+    private static void put(
+            BiConsumer<AsciiString, String> out, long limit, long remaining, String reset, AsciiString[] names) {
+        String limitText = Long.toString(limit);
+        String remainingText = Long.toString(Math.max(0, remaining));
+        out.accept(names[0], limitText);
+        out.accept(names[1], remainingText);
+        out.accept(names[2], limitText);
+        out.accept(names[3], remainingText);
+        out.accept(names[4], reset);
     }
 
     /** OpenAI's reset format: Go durations such as {@code 20ms}, {@code 1s}, {@code 6m0s}. */

@@ -35,7 +35,7 @@ final class Refusals {
      * refusal is caused by the reservations of calls in flight, and the message says so with an
      * {@code in flight=} figure between spend and budget; otherwise it is LiteLLM's text exactly.
      */
-    static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status) {
+    static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status, long nowMs) {
         boolean byReservations = d.spentNanos() < limits.maxBudgetNanos() && d.reservedNanos() > 0;
         String message = "ExceededBudget: End User=" + customerId + " over budget. Spend="
                 + PythonFloat.of(d.spentNanos())
@@ -45,7 +45,7 @@ final class Refusals {
         // The budget will not come back within any retry window: tell the SDKs not to retry.
         headers.put("x-should-retry", "false");
         if (limits.periodEndMs() > 0) {
-            long seconds = Math.max(1, (limits.periodEndMs() - System.currentTimeMillis() + 999) / 1000);
+            long seconds = Math.max(1, (limits.periodEndMs() - nowMs + 999) / 1000);
             headers.put("retry-after", Long.toString(seconds));
         }
         return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);

@@ -1,9 +1,16 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.upstream.UpstreamListener;
 
-/** An upstream listener that also learns when the client went away mid-call. */
+/**
+ * Relays one upstream answer to the client, reporting its end through {@link RelayedCall#end}.
+ * One relay per upstream attempt.
+ */
 interface Relay extends UpstreamListener {
-    /** The client closed its connection; the upstream call is already cancelled. Settle what was produced. */
-    void clientGone();
+    /**
+     * The client went away and the upstream call is already cancelled: drops what is buffered and
+     * returns the usage produced so far, which the call still charges. No outcome follows.
+     */
+    Usage abandon();
 }

@@ -3,7 +3,16 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.ModelDeployment;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.server.http.Headers;
 import dev.tollgate.server.upstream.UpstreamTarget;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -94,8 +103,30 @@ public final class ResolvedDeployment {
         return authValue;
     }
 
-    byte[] modelMember() {
-        return modelMember;
+    /**
+     * The request to send upstream for {@code request}: the client's body with this deployment's
+     * model spliced in, this deployment's path, host and auth. A stream asks for exact usage even
+     * when the client did not (its relay then drops the usage-only chunk).
+     */
+    FullHttpRequest upstreamRequest(CompletionRequest request) {
+        byte[] bytes = request.upstreamBody(modelMember, request.stream() && !request.clientWantsUsage());
+        FullHttpRequest r = new DefaultFullHttpRequest(
+                HttpVersion.HTTP_1_1,
+                HttpMethod.POST,
+                path(request.kind()),
+                Unpooled.wrappedBuffer(bytes),
+                Headers.OUTGOING,
+                Headers.OUTGOING_TRAILERS);
+        HttpHeaders h = r.headers();
+        h.set(HttpHeaderNames.HOST, target.hostHeader());
+        h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        h.set(HttpHeaderNames.ACCEPT, request.stream() ? "text/event-stream" : "application/json");
+        h.set(HttpHeaderNames.USER_AGENT, "tollgate");
+        if (authValue != null) {
+            h.set(authHeader, authValue);
+        }
+        return r;
     }
 
     public AtomicInteger inFlight() {

@@ -4,12 +4,13 @@ import dev.tollgate.admin.spend.SpendJournal;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
+import dev.tollgate.core.limits.TokenRateLimitType;
+import dev.tollgate.core.limits.Windows;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.time.Clock;
+import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -25,10 +26,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Settlement {
     private static final Logger LOG = LoggerFactory.getLogger(Settlement.class);
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
+    private static final long DAY_MS = 86_400_000L;
 
     private final LimitStore store;
-    private final String tokenRateLimitType;
+    private final TokenRateLimitType tokenRateLimitType;
+    private final Clock clock;
     private final List<CallListener> listeners;
     private final AtomicLong settleFailures = new AtomicLong();
     private final SpendJournal journal;
@@ -36,20 +38,24 @@ public final class Settlement {
     private final String instanceId = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
 
     private final AtomicLong settleSeq = new AtomicLong();
-
-    public Settlement(LimitStore store, String tokenRateLimitType, List<CallListener> listeners) {
-        this(store, tokenRateLimitType, listeners, null);
-    }
+    /** The UTC day of the last settle, kept so that a settle formats no date. */
+    private volatile Day today = new Day(Long.MIN_VALUE, "");
 
     /**
      * @param journal where settles the store did not confirm go (replayed later, or written to the
      *                database); null to only log them
      */
-    public Settlement(LimitStore store, String tokenRateLimitType, List<CallListener> listeners, SpendJournal journal) {
+    public Settlement(
+            LimitStore store,
+            TokenRateLimitType tokenRateLimitType,
+            List<CallListener> listeners,
+            SpendJournal journal,
+            Clock clock) {
         this.store = store;
         this.tokenRateLimitType = tokenRateLimitType;
         this.listeners = listeners;
         this.journal = journal;
+        this.clock = clock;
     }
 
     /**
@@ -71,22 +77,21 @@ public final class Settlement {
         if (ticket == null || ticket.customerId() == null) {
             return CompletableFuture.completedFuture(null);
         }
-        long nowMs = System.currentTimeMillis();
-        long windowStart = ticket.reserved() ? ticket.decision().windowStartMs() : nowMs - nowMs % 60_000;
-        SettleRequest request = new SettleRequest(
-                ticket.customerId(),
-                ticket.reserveNanos(),
-                ticket.reserveTokens(),
-                windowStart,
-                costNanos,
-                rateTokens(usage),
-                DAY.format(Instant.ofEpochMilli(nowMs)),
-                model,
-                usage.promptTokens(),
-                usage.completionTokens(),
-                success,
-                settleId(),
-                false);
+        long nowMs = clock.millis();
+        SettleRequest request = SettleRequest.builder()
+                .customerId(ticket.customerId())
+                .reserveNanos(ticket.reserveNanos())
+                .reserveTokens(ticket.reserveTokens())
+                .windowStartMs(ticket.reserved() ? ticket.decision().windowStartMs() : Windows.start(nowMs))
+                .costNanos(costNanos)
+                .rateTokens(tokenRateLimitType.count(usage))
+                .day(day(nowMs))
+                .model(model)
+                .promptTokens(usage.promptTokens())
+                .completionTokens(usage.completionTokens())
+                .success(success)
+                .settleId(settleId())
+                .build();
         return store.settle(request).handle((r, err) -> {
             if (err != null) {
                 settleFailures.incrementAndGet();
@@ -125,12 +130,16 @@ public final class Settlement {
         return settleFailures.get();
     }
 
-    /** Tokens a call counts against TPM, per {@code token_rate_limit_type}. */
-    long rateTokens(Usage u) {
-        return switch (tokenRateLimitType) {
-            case "input" -> u.promptTokens();
-            case "total" -> u.totalTokens();
-            default -> u.completionTokens();
-        };
+    /** {@code YYYY-MM-DD} of {@code nowMs} in UTC, the daily aggregate's key. */
+    private String day(long nowMs) {
+        long start = nowMs - Math.floorMod(nowMs, DAY_MS);
+        Day d = today;
+        if (d.startMs() != start) {
+            d = new Day(start, LocalDate.ofEpochDay(start / DAY_MS).toString());
+            today = d;
+        }
+        return d.text();
     }
+
+    private record Day(long startMs, String text) {}
 }

@@ -5,12 +5,16 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.sse.SseEvent;
 import dev.tollgate.core.sse.SseRunSplitter;
-import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.ChunkView;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Headers;
+import dev.tollgate.server.proxy.RelayOutcome.Answered;
+import dev.tollgate.server.proxy.RelayOutcome.Broken;
+import dev.tollgate.server.proxy.RelayOutcome.Failed;
+import dev.tollgate.server.proxy.RelayOutcome.Refused;
+import dev.tollgate.server.upstream.UpstreamFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,9 +36,12 @@ import java.nio.charset.StandardCharsets;
 final class SseRelay implements Relay {
     private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
 
-    private final ProxyCall call;
+    private final RelayedCall call;
     private final Exchange exchange;
-    private final CompletionRequest request;
+    /** The client asked for the usage chunk itself (else the proxy asked for it and drops it). */
+    private final boolean clientWantsUsage;
+
+    private UpstreamFlow flow;
     private SseRunSplitter splitter;
     private CompositeByteBuf errorBody;
     private HttpResponse errorHead;
@@ -48,14 +55,15 @@ final class SseRelay implements Relay {
     /** The response head was written and waits for this read's flush. */
     private boolean headUnflushed;
 
-    SseRelay(ProxyCall call, Exchange exchange, CompletionRequest request) {
+    SseRelay(RelayedCall call, Exchange exchange, boolean clientWantsUsage) {
         this.call = call;
         this.exchange = exchange;
-        this.request = request;
+        this.clientWantsUsage = clientWantsUsage;
     }
 
     @Override
-    public void onResponse(HttpResponse head) {
+    public void onResponse(HttpResponse head, UpstreamFlow flow) {
+        this.flow = flow;
         if (head.status().code() != 200) {
             errorHead = head;
             errorBody = exchange.channel().alloc().compositeBuffer();
@@ -63,9 +71,8 @@ final class SseRelay implements Relay {
         }
         HttpHeaders headers = Headers.outgoing();
         ResponseHeaders.copyUpstream(head.headers(), headers);
-        headers.setAll(call.responseHeaders(0));
-        // The cost is known only at the end of the stream; the spend is still recorded exactly.
-        headers.remove("x-litellm-response-cost");
+        // No cost header: the cost is known only at the end of the stream (the spend is still exact).
+        headers.setAll(call.answerHeaders(null));
         headers.set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
         headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
         exchange.startStream(head.status(), headers);
@@ -114,8 +121,8 @@ final class SseRelay implements Relay {
         exchange.flush();
         if (!exchange.channel().isWritable()) {
             // Back-pressure: read no more upstream bytes until the client drained what it has.
-            call.upstream().pause();
-            lastWrite.addListener(f -> call.upstream().resume());
+            flow.pause();
+            lastWrite.addListener(f -> flow.resume());
         }
     }
 
@@ -184,7 +191,7 @@ final class SseRelay implements Relay {
                     text = null; // the count is known: the kept text will not be needed
                 }
             }
-            return !(view.usageOnly() && !request.clientWantsUsage());
+            return !(view.usageOnly() && !clientWantsUsage);
         } catch (Exception notJson) {
             return true; // not ours to judge: forward it as the upstream sent it
         }
@@ -236,7 +243,7 @@ final class SseRelay implements Relay {
             relay(rest);
         }
         writePending();
-        call.finish(usage(), CallRecord.Outcome.OK, 200, exchange::endStream);
+        call.end(new Answered(usage(), exchange::endStream));
     }
 
     @Override
@@ -246,11 +253,7 @@ final class SseRelay implements Relay {
             errorBody = null;
         }
         if (splitter == null) {
-            call.finish(
-                    Usage.ZERO,
-                    CallRecord.Outcome.UPSTREAM_FAILED,
-                    502,
-                    () -> exchange.error(UpstreamErrors.of(cause)));
+            call.end(new Failed(cause));
             return;
         }
         splitter.close();
@@ -259,11 +262,11 @@ final class SseRelay implements Relay {
         ByteBuf event = Unpooled.wrappedBuffer(ErrorBody.sseEvent(
                 ErrorKind.UPSTREAM_ERROR,
                 "Upstream stream failed: " + UpstreamErrors.of(cause).getMessage()));
-        call.finish(usage(), CallRecord.Outcome.UPSTREAM_FAILED, 200, () -> exchange.abortStream(event));
+        call.end(new Broken(usage(), () -> exchange.abortStream(event)));
     }
 
     @Override
-    public void clientGone() {
+    public Usage abandon() {
         if (errorBody != null) {
             errorBody.release();
             errorBody = null;
@@ -273,7 +276,7 @@ final class SseRelay implements Relay {
             splitter = null;
         }
         dropPending();
-        call.finish(usage(), CallRecord.Outcome.CLIENT_CANCELLED, 499, () -> {});
+        return usage();
     }
 
     /** Reported usage when the upstream sent it, else counted from what was produced so far. */
@@ -287,6 +290,6 @@ final class SseRelay implements Relay {
     private void failBeforeStream() {
         CompositeByteBuf body = errorBody;
         errorBody = null;
-        UpstreamErrors.answer(call, exchange, errorHead, body);
+        call.end(new Refused(errorHead, body));
     }
 }

@@ -4,18 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
-import dev.tollgate.core.usage.CallRecord;
-import dev.tollgate.core.usage.Usage;
-import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.upstream.UpstreamFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
-/** Maps upstream failures to what the client sees. */
+/** Maps upstream failures and error answers to what the client sees. Decides nothing else. */
 final class UpstreamErrors {
+    /** Upstream error bodies larger than this are never parsed to look for the OpenAI shape. */
+    private static final int MAX_PARSED_BODY = 1 << 20;
+    /** How much of an unrecognised error body the client's 502 quotes. */
+    private static final int QUOTED_CHARS = 300;
+
     private UpstreamErrors() {}
 
     static TollgateException of(Throwable cause) {
@@ -31,7 +34,7 @@ final class UpstreamErrors {
      * through with the upstream status untouched (SDKs then see the provider's own message).
      */
     static boolean isOpenAiError(ByteBuf body) {
-        if (body.readableBytes() == 0 || body.readableBytes() > 1 << 20) {
+        if (body.readableBytes() == 0 || body.readableBytes() > MAX_PARSED_BODY) {
             return false;
         }
         try {
@@ -42,25 +45,17 @@ final class UpstreamErrors {
         }
     }
 
-    /**
-     * Answers a non-200 upstream response (takes ownership of {@code body}): an OpenAI-shaped
-     * error passes through with its status; anything else becomes a 502 quoting the start of it.
-     */
-    static void answer(ProxyCall call, Exchange exchange, HttpResponse head, ByteBuf body) {
-        int status = head.status().code();
-        if (isOpenAiError(body)) {
-            var res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), body);
-            ResponseHeaders.copyUpstream(head.headers(), res.headers());
-            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
-        } else {
-            TollgateException error = wrap(status, body);
-            body.release();
-            call.finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
-        }
+    /** The upstream's error answer as the client's response: its status, body (owned) and end-to-end headers. */
+    static FullHttpResponse passThrough(HttpResponse head, ByteBuf body) {
+        var res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, head.status(), body);
+        ResponseHeaders.copyUpstream(head.headers(), res.headers());
+        return res;
     }
 
+    /** A 502 for an error answer that is not OpenAI-shaped, quoting its start. Does not release {@code body}. */
     static TollgateException wrap(int status, ByteBuf body) {
-        String snippet = body.toString(body.readerIndex(), Math.min(body.readableBytes(), 300), StandardCharsets.UTF_8);
+        String snippet =
+                body.toString(body.readerIndex(), Math.min(body.readableBytes(), QUOTED_CHARS), StandardCharsets.UTF_8);
         return new TollgateException(ErrorKind.UPSTREAM_ERROR, "Upstream returned HTTP " + status + ": " + snippet);
     }
 }

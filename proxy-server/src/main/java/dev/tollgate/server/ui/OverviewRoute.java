@@ -11,6 +11,7 @@ import dev.tollgate.core.money.Money;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Route;
+import dev.tollgate.server.metrics.MetricNames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -166,8 +167,8 @@ public final class OverviewRoute implements Route {
 
     private ObjectNode refusals() {
         Map<String, Long> byReason = new TreeMap<>();
-        for (Counter c : src.registry().find("tollgate_refusals").counters()) {
-            String reason = c.getId().getTag("reason");
+        for (Counter c : src.registry().find(MetricNames.REFUSALS).counters()) {
+            String reason = c.getId().getTag(MetricNames.REASON);
             byReason.merge(reason == null ? "other" : reason, (long) c.count(), Long::sum);
         }
         ObjectNode r = Json.MAPPER.createObjectNode();

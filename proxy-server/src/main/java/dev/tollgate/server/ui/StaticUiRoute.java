@@ -40,7 +40,26 @@ public final class StaticUiRoute implements Route {
     public static final String CSP = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private static final String ROOT = "ui/";
-    private static final List<String> FILES = List.of("index.html", "app.js", "app.css", "favicon.svg");
+    /** Every file of the page; nothing else is ever served. */
+    static final List<String> FILES = List.of(
+            "index.html",
+            "app.css",
+            "favicon.svg",
+            "app.js",
+            "lib/api.js",
+            "lib/dom.js",
+            "lib/format.js",
+            "lib/forms.js",
+            "lib/load.js",
+            "lib/router.js",
+            "lib/state.js",
+            "lib/widgets.js",
+            "views/budgets.js",
+            "views/customer-forms.js",
+            "views/customer.js",
+            "views/customers.js",
+            "views/overview.js",
+            "views/session.js");
 
     private record Asset(byte[] body, String contentType, String etag) {}
 

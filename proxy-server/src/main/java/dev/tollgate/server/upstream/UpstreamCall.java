@@ -18,13 +18,12 @@ import java.util.concurrent.TimeUnit;
  * transport each such request and its reset are an {@code epoll_ctl} system call, several per
  * call. Everything runs on one event loop.
  */
-public final class UpstreamCall {
+public final class UpstreamCall implements UpstreamFlow {
     private final EventLoop loop;
     private final UpstreamListener listener;
     private ChannelPool pool;
     private Channel channel;
     private boolean done;
-    private boolean cancelled;
     private boolean reusable = true;
     private boolean paused;
     private ScheduledFuture<?> firstByteTimer;
@@ -65,7 +64,7 @@ public final class UpstreamCall {
         return firstByteNanos;
     }
 
-    /** Stops reading from the upstream until {@link #resume()}: the client is not keeping up. */
+    @Override
     public void pause() {
         if (!paused && !done && channel != null) {
             paused = true;
@@ -73,6 +72,7 @@ public final class UpstreamCall {
         }
     }
 
+    @Override
     public void resume() {
         if (paused) {
             paused = false;
@@ -82,22 +82,9 @@ public final class UpstreamCall {
         }
     }
 
-    /** Abandons the call (client went away): the connection is closed, never reused. */
+    @Override
     public void cancel() {
-        if (done) {
-            return;
-        }
-        cancelled = true;
-        done = true;
-        cancelTimers();
-        if (channel != null) {
-            channel.close();
-            release();
-        }
-    }
-
-    public boolean cancelled() {
-        return cancelled;
+        abandon();
     }
 
     void onHead(HttpResponse head) {
@@ -109,7 +96,7 @@ public final class UpstreamCall {
             firstByteTimer.cancel(false);
         }
         reusable = HttpUtil.isKeepAlive(head);
-        listener.onResponse(head);
+        listener.onResponse(head, this);
     }
 
     void onContent(ByteBuf content, boolean last) {
@@ -135,8 +122,15 @@ public final class UpstreamCall {
     }
 
     void fail(Throwable cause) {
+        if (abandon()) {
+            listener.onFailure(cause);
+        }
+    }
+
+    /** Ends the call without reuse of its connection; false when it had ended already. */
+    private boolean abandon() {
         if (done) {
-            return;
+            return false;
         }
         done = true;
         cancelTimers();
@@ -144,7 +138,7 @@ public final class UpstreamCall {
             channel.close();
             release();
         }
-        listener.onFailure(cause);
+        return true;
     }
 
     private void cancelTimers() {

@@ -8,7 +8,8 @@ import io.netty.handler.codec.http.HttpResponse;
  * {@code onContent(.., last=true)} or {@code onFailure} ends a call.
  */
 public interface UpstreamListener {
-    void onResponse(HttpResponse head);
+    /** The response head arrived; {@code flow} pauses, resumes or cancels the rest of the response. */
+    void onResponse(HttpResponse head, UpstreamFlow flow);
 
     /** Takes ownership of {@code content}: release or forward it. */
     void onContent(ByteBuf content, boolean last);

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -88,6 +89,11 @@ public final class Backend implements AutoCloseable {
      * as {@code general_settings:\n  master_key: ...}; the backend's lines are inserted into it.
      */
     public TestProxy start(String yaml) throws Exception {
+        return start(yaml, Clock.systemUTC());
+    }
+
+    /** As {@link #start(String)}, with a proxy whose budgets, windows and jobs read {@code clock}. */
+    public TestProxy start(String yaml, Clock clock) throws Exception {
         String marker = "general_settings:\n";
         int at = yaml.indexOf(marker);
         if (at < 0) {
@@ -97,7 +103,7 @@ public final class Backend implements AutoCloseable {
                 yaml.substring(0, at + marker.length()) + generalSettings() + yaml.substring(at + marker.length());
         for (int attempt = 1; ; attempt++) {
             try {
-                return TestProxy.start(full, dataDir, Map.of());
+                return TestProxy.start(full, dataDir, Map.of(), clock);
             } catch (StartupException e) {
                 // The store's connection handshake has a 250 ms timeout; on a machine shared by
                 // many test JVMs a cold start can miss it. Not what these suites test: try again.

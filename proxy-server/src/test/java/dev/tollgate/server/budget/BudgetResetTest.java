@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.money.PythonFloat;
+import dev.tollgate.server.ShiftedClock;
 import dev.tollgate.server.TestProxy;
 import dev.tollgate.testing.LeakGuard;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,14 +19,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Real time, end to end: budgets with {@code budget_duration: "30s"} reset at the next :00/:30
- * boundary, for a customer on a tier and for a customer on the default budget (LiteLLM #24675).
- * Both backends run side by side so the test waits for one boundary only.
+ * End to end: budgets with {@code budget_duration: "30s"} reset at the next :00/:30 boundary, for
+ * a customer on a tier and for a customer on the default budget (LiteLLM #24675). The proxies run
+ * on a clock the test moves: it starts just after one boundary and jumps past the next one, so the
+ * test waits for no boundary. Both backends run side by side.
  */
 class BudgetResetTest {
     static {
         LeakGuard.install();
     }
+
+    private static final long PERIOD_MS = 30_000;
 
     @AfterAll
     static void leaks() throws Exception {
@@ -38,14 +43,14 @@ class BudgetResetTest {
         final Api api;
         long cost;
 
-        Run(Mode mode) throws Exception {
+        Run(Mode mode, Clock clock) throws Exception {
             backend = Backend.create(mode);
             // A default budget must exist before the config names it: created on a first start, as
             // an operator does; its limit is set once the cost of a call is known.
-            try (TestProxy first = backend.start(config(""))) {
+            try (TestProxy first = backend.start(config(""), clock)) {
                 new Api(first).ok("/budget/new", "{\"budget_id\": \"reset-default\", \"budget_duration\": \"30s\"}");
             }
-            proxy = backend.start(config("litellm_settings:\n  max_end_user_budget_id: reset-default\n"));
+            proxy = backend.start(config("litellm_settings:\n  max_end_user_budget_id: reset-default\n"), clock);
             api = new Api(proxy);
         }
 
@@ -74,32 +79,23 @@ class BudgetResetTest {
     }
 
     private static long nextBoundaryMs(long nowMs) {
-        return (nowMs / 30_000 + 1) * 30_000;
-    }
-
-    private static void sleepUntil(long epochMs) throws InterruptedException {
-        long wait = epochMs - System.currentTimeMillis();
-        if (wait > 0) {
-            Thread.sleep(wait);
-        }
+        return (nowMs / PERIOD_MS + 1) * PERIOD_MS;
     }
 
     @Test
     void thirtySecondBudgetsResetAtTheBoundary() throws Exception {
+        // The proxies' time starts just after a boundary: a whole period for the set-up.
+        long boundary = nextBoundaryMs(System.currentTimeMillis()) + PERIOD_MS;
+        ShiftedClock clock = ShiftedClock.at(Instant.ofEpochMilli(boundary - PERIOD_MS + 100));
         List<Run> runs = new ArrayList<>();
         try {
             for (Mode m : Backend.availableModes()) {
-                runs.add(new Run(m));
+                runs.add(new Run(m, clock));
             }
             for (Run r : runs) {
                 // Measured while the default budget has no limit yet.
                 r.cost = Api.cost(WalkthroughTest.okCall(r.api, "m", "rs-probe"));
             }
-            // Leave enough of the period for the set-up, or start in the next one.
-            if (nextBoundaryMs(System.currentTimeMillis()) - System.currentTimeMillis() < 12_000) {
-                sleepUntil(nextBoundaryMs(System.currentTimeMillis()) + 300);
-            }
-            long boundary = nextBoundaryMs(System.currentTimeMillis());
             for (Run r : runs) {
                 String max = Api.usd(r.cost);
                 r.api.ok(
@@ -122,11 +118,9 @@ class BudgetResetTest {
                 assertThat(r.rowSpend("rs-tier")).isEqualTo(r.cost);
                 assertThat(r.rowSpend("rs-default")).isEqualTo(r.cost);
             }
-            assertThat(System.currentTimeMillis())
-                    .as("set-up finished inside the period")
-                    .isLessThan(boundary);
+            assertThat(clock.millis()).as("set-up finished inside the period").isLessThan(boundary);
 
-            sleepUntil(boundary + 500);
+            clock.set(Instant.ofEpochMilli(boundary + 500));
             for (Run r : runs) {
                 for (String c : List.of("rs-tier", "rs-default")) {
                     assertThat(r.api.spendNanos(c))
@@ -139,29 +133,21 @@ class BudgetResetTest {
                             .isEqualTo(400);
                 }
             }
-            // The job (every 10 s) moves budget_reset_at on in the database; spend of the new period stays.
-            long deadline = System.currentTimeMillis() + 25_000;
+            // The reset job moves budget_reset_at on in the database; spend of the new period stays.
             for (Run r : runs) {
-                while (true) {
-                    JsonNode table = r.api.info("rs-tier").get("litellm_budget_table");
-                    long resetAt =
-                            Instant.parse(table.get("budget_reset_at").asText()).toEpochMilli();
-                    JsonNode def = r.api.ok("/budget/info", "{\"budgets\": [\"reset-default\"]}")
-                            .get(0);
-                    long defResetAt =
-                            Instant.parse(def.get("budget_reset_at").asText()).toEpochMilli();
-                    if (resetAt > boundary && defResetAt > boundary) {
-                        assertThat(resetAt)
-                                .isEqualTo(nextBoundaryMs(boundary + 1))
-                                .isGreaterThan(System.currentTimeMillis() - 30_000);
-                        assertThat(defResetAt).isEqualTo(resetAt);
-                        break;
-                    }
-                    assertThat(System.currentTimeMillis())
-                            .as(r.backend.mode() + ": budget_reset_at moved forward")
-                            .isLessThan(deadline);
-                    Thread.sleep(500);
-                }
+                r.proxy.server().budgetResets().runOnce();
+                JsonNode table = r.api.info("rs-tier").get("litellm_budget_table");
+                long resetAt =
+                        Instant.parse(table.get("budget_reset_at").asText()).toEpochMilli();
+                JsonNode def = r.api.ok("/budget/info", "{\"budgets\": [\"reset-default\"]}")
+                        .get(0);
+                long defResetAt =
+                        Instant.parse(def.get("budget_reset_at").asText()).toEpochMilli();
+                assertThat(resetAt)
+                        .as(r.backend.mode() + ": budget_reset_at moved forward")
+                        .isEqualTo(boundary + PERIOD_MS);
+                assertThat(defResetAt).isEqualTo(resetAt);
+
                 r.proxy.server().flusher().flushNow().get(30, TimeUnit.SECONDS);
                 for (String c : List.of("rs-tier", "rs-default")) {
                     assertThat(r.rowSpend(c))

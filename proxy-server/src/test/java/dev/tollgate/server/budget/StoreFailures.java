@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  */
 final class StoreFailures extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final AtomicInteger count = new AtomicInteger();
-    private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
 
     StoreFailures() {
         setName("store-failures");

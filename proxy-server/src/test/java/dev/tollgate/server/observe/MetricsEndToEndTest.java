@@ -194,7 +194,7 @@ class MetricsEndToEndTest {
         return after.value(name, kv) - before.value(name, kv);
     }
 
-    /** T21: 10,000 distinct customers leave the number of series bounded (cap + __other__). */
+    /** 10,000 distinct customers leave the number of series bounded (cap + __other__). */
     @Test
     void tenThousandCustomersKeepTheSeriesCountBounded() throws Exception {
         try (TestProxy p = TestProxy.start(config(5, true), Files.createTempDirectory("tg-card-"), Map.of())) {

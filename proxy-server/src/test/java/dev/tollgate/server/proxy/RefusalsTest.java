@@ -16,18 +16,18 @@ class RefusalsTest {
 
     @Test
     void aRefusalCausedByCallsInFlightSaysSo() {
-        TollgateException e = Refusals.budget("c1", budgetRefusal(0, 600_000), limits(BUDGET, -1), 400);
+        TollgateException e = Refusals.budget("c1", budgetRefusal(0, 600_000), limits(BUDGET, -1), 400, 0);
         assertThat(e.getMessage())
                 .isEqualTo("ExceededBudget: End User=c1 over budget. Spend=0.0, in flight=0.0006, Budget=0.0006");
     }
 
     @Test
     void aRefusalBySpendAloneKeepsLiteLlmsTextExactly() {
-        assertThat(Refusals.budget("c1", budgetRefusal(600_000, 0), limits(BUDGET, -1), 400)
+        assertThat(Refusals.budget("c1", budgetRefusal(600_000, 0), limits(BUDGET, -1), 400, 0)
                         .getMessage())
                 .isEqualTo("ExceededBudget: End User=c1 over budget. Spend=0.0006, Budget=0.0006");
         // Spend at the budget refuses whatever is in flight: the spend is the reason.
-        assertThat(Refusals.budget("c1", budgetRefusal(600_000, 100_000), limits(BUDGET, -1), 400)
+        assertThat(Refusals.budget("c1", budgetRefusal(600_000, 100_000), limits(BUDGET, -1), 400, 0)
                         .getMessage())
                 .isEqualTo("ExceededBudget: End User=c1 over budget. Spend=0.0006, Budget=0.0006");
     }

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Streams that do not end normally on the client side: a client that hangs up mid-stream (T11)
+ * Streams that do not end normally on the client side: a client that hangs up mid-stream
  * cancels the upstream call at once and is still charged for what it got; a client that stops
- * reading (T17) holds the upstream back instead of making the proxy buffer the stream.
+ * reading holds the upstream back instead of making the proxy buffer the stream.
  */
 class StreamLifecycleTest {
     static {

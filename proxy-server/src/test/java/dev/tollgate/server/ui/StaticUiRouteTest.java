@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -121,11 +123,22 @@ class StaticUiRouteTest {
     /** The page's own rules, checked on the shipped files: no markup sinks, nothing inline for the CSP to refuse. */
     @Test
     void theShippedFilesKeepTheRenderingRules() throws Exception {
-        String js = resource("ui/app.js");
-        for (String sink : new String[] {
-            "innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", "localStorage"
-        }) {
-            assertThat(js).as("app.js must not use " + sink).doesNotContain(sink);
+        for (String name : StaticUiRoute.FILES) {
+            if (!name.endsWith(".js")) {
+                continue;
+            }
+            String js = resource("ui/" + name);
+            for (String sink : new String[] {
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+                "eval(",
+                "new Function",
+                "localStorage"
+            }) {
+                assertThat(js).as(name + " must not use " + sink).doesNotContain(sink);
+            }
         }
         String html = resource("ui/index.html");
         assertThat(html)
@@ -134,6 +147,27 @@ class StaticUiRouteTest {
                 .doesNotContainPattern("(?i)\\son[a-z]+=")
                 .doesNotContainPattern("(?i)https?://");
         assertThat(resource("ui/app.css")).doesNotContainPattern("(?i)@import|url\\(\\s*['\"]?https?:");
+    }
+
+    /** Every module the page imports is served, under the path the import names. */
+    @Test
+    void everyImportedModuleIsServed() throws Exception {
+        Pattern imports = Pattern.compile("^import [^;]* from '([^']+)';$", Pattern.MULTILINE);
+        int seen = 0;
+        for (String name : StaticUiRoute.FILES) {
+            if (!name.endsWith(".js")) {
+                continue;
+            }
+            Matcher m = imports.matcher(resource("ui/" + name));
+            while (m.find()) {
+                String target = URI.create("/ui/" + name).resolve(m.group(1)).getPath();
+                HttpResponse<String> r = get(target);
+                assertThat(r.statusCode()).as(name + " imports " + target).isEqualTo(200);
+                assertThat(r.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+                seen++;
+            }
+        }
+        assertThat(seen).as("imports found").isGreaterThan(10);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.LimitStoreKind;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.PendingFields;
 import dev.tollgate.core.limits.ReconcileRequest;
@@ -173,6 +174,11 @@ public final class RedisLimitStore implements LimitStore {
         LuaScript s = LuaScript.load(name, connections.first()::digest);
         scripts.preload(connections.first(), s);
         return s;
+    }
+
+    @Override
+    public LimitStoreKind kind() {
+        return LimitStoreKind.REDIS;
     }
 
     @Override

@@ -120,20 +120,20 @@ class RedisLoopConnectionsTest {
                         .isFalse();
                 assertThat(admitted.thread()).isSameAs(loopThread);
 
-                SettleRequest settle = new SettleRequest(
-                        customer,
-                        1_000,
-                        10,
-                        admitted.value().windowStartMs(),
-                        700,
-                        8,
-                        "2026-01-01",
-                        "m",
-                        4,
-                        4,
-                        true,
-                        "s-" + UUID.randomUUID(),
-                        false);
+                SettleRequest settle = SettleRequest.builder()
+                        .customerId(customer)
+                        .reserveNanos(1_000)
+                        .reserveTokens(10)
+                        .windowStartMs(admitted.value().windowStartMs())
+                        .costNanos(700)
+                        .rateTokens(8)
+                        .day("2026-01-01")
+                        .model("m")
+                        .promptTokens(4)
+                        .completionTokens(4)
+                        .success(true)
+                        .settleId("s-" + UUID.randomUUID())
+                        .build();
                 Completion<SettleResult> settled = onLoop(loop, () -> store.settle(settle));
                 assertThat(settled.error()).isNull();
                 assertThat(settled.value().applied()).isTrue();

@@ -94,8 +94,19 @@ class RedisClusterLimitStoreTest extends LimitStoreContractTest {
                 await(s.seed(c, 0, periodEnd));
                 AdmitDecision d = await(s.admit(new AdmitRequest(c, limits, System.currentTimeMillis(), 100, 10)));
                 assertThat(d.admitted()).isTrue();
-                await(s.settle(
-                        new SettleRequest(c, 100, 10, d.windowStartMs(), 7 + i, 10, "2024-01-01", "m", 5, 5, true)));
+                await(s.settle(SettleRequest.builder()
+                        .customerId(c)
+                        .reserveNanos(100)
+                        .reserveTokens(10)
+                        .windowStartMs(d.windowStartMs())
+                        .costNanos(7 + i)
+                        .rateTokens(10)
+                        .day("2024-01-01")
+                        .model("m")
+                        .promptTokens(5)
+                        .completionTokens(5)
+                        .success(true)
+                        .build()));
                 total += 7 + i;
             }
             // Every node holds some of the customers' keys.
@@ -148,8 +159,19 @@ class RedisClusterLimitStoreTest extends LimitStoreContractTest {
                                         10,
                                         LimitStore.DEFAULT_RESERVATION_TTL_MS,
                                         true))
-                                .thenCompose(d -> s.settle(new SettleRequest(
-                                        c, 100, 10, d.windowStartMs(), 7, 10, "2024-01-01", "m", 5, 5, true)))
+                                .thenCompose(d -> s.settle(SettleRequest.builder()
+                                        .customerId(c)
+                                        .reserveNanos(100)
+                                        .reserveTokens(10)
+                                        .windowStartMs(d.windowStartMs())
+                                        .costNanos(7)
+                                        .rateTokens(10)
+                                        .day("2024-01-01")
+                                        .model("m")
+                                        .promptTokens(5)
+                                        .completionTokens(5)
+                                        .success(true)
+                                        .build()))
                                 .whenComplete((r, e) -> {
                                     if (e != null) {
                                         settledOn.completeExceptionally(e);

@@ -1,0 +1,54 @@
+package dev.tollgate.server.metrics;
+
+/**
+ * Every metric name and label Tollgate exports, in one place. Ours carry the {@code tollgate_}
+ * prefix; the {@code litellm_} ones are LiteLLM's names, kept so its dashboards work. Prometheus
+ * adds the unit and {@code _total}/{@code _seconds} suffixes.
+ */
+public final class MetricNames {
+    private MetricNames() {}
+
+    // ---- per call
+    public static final String REQUESTS = "tollgate_requests";
+    public static final String REQUEST_DURATION = "tollgate_request_duration";
+    public static final String UPSTREAM_DURATION = "tollgate_upstream_duration";
+    public static final String PROXY_OVERHEAD = "tollgate_proxy_overhead";
+    public static final String TIME_TO_FIRST_BYTE = "tollgate_stream_time_to_first_byte";
+    public static final String TOKENS = "tollgate_tokens";
+    public static final String SPEND_USD = "tollgate_spend_usd";
+    public static final String REFUSALS = "tollgate_refusals";
+    public static final String UNATTRIBUTED_REQUESTS = "tollgate_unattributed_requests";
+
+    // ---- per customer (LiteLLM's names), capped
+    public static final String LITELLM_SPEND = "litellm_spend_metric";
+    public static final String LITELLM_TOTAL_TOKENS = "litellm_total_tokens_metric";
+    public static final String LITELLM_REQUESTS = "litellm_requests_metric";
+    public static final String END_USER_REMAINING_BUDGET = "tollgate_end_user_remaining_budget_usd";
+
+    // ---- health of the stores, the flusher and the webhook pipeline
+    public static final String REDIS_ERRORS = "tollgate_redis_errors";
+    public static final String REDIS_SCRIPT_FALLBACKS = "tollgate_redis_script_fallbacks";
+    public static final String LIMIT_STORE_ERRORS = "tollgate_limit_store_errors";
+    public static final String DATABASE_ERRORS = "tollgate_database_errors";
+    public static final String SPEND_PENDING_CUSTOMERS = "tollgate_spend_pending_customers";
+    public static final String SPEND_FLUSH_LAG = "tollgate_spend_flush_lag_seconds";
+    public static final String WEBHOOK_QUEUE_DEPTH = "tollgate_webhook_queue_depth";
+    public static final String WEBHOOK_OUTBOX_PENDING = "tollgate_webhook_outbox_pending";
+    public static final String WEBHOOK_ENDPOINT_DISABLED = "tollgate_webhook_endpoint_disabled";
+    public static final String WEBHOOK_EVENTS = "tollgate_webhook_events";
+    public static final String WEBHOOK_DELIVERIES = "tollgate_webhook_deliveries";
+    public static final String WEBHOOK_RETRIES = "tollgate_webhook_retries";
+    public static final String WEBHOOK_DROPPED = "tollgate_webhook_dropped";
+
+    // ---- labels
+    public static final String MODEL = "model";
+    public static final String STREAM = "stream";
+    public static final String ROUTE = "route";
+    public static final String STATUS = "status";
+    public static final String DIRECTION = "direction";
+    public static final String REASON = "reason";
+    public static final String RESULT = "result";
+    public static final String OPERATION = "op";
+    public static final String COMPONENT = "component";
+    public static final String END_USER = "end_user";
+}
