@@ -351,10 +351,11 @@ try {
   await step('search and empty states', async () => {
     await tid('tab-customers').click();
     await page.waitForSelector('[data-testid="customers-table"]');
-    await tid('customer-search').fill(run);
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="customer-row"]').length === n, 2);
+    // The server matches the start of an id (or of an alias, in any case).
+    await tid('customer-search').fill(CUSTOMER);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="customer-row"]').length === n, 1);
     const ids = await page.locator('[data-testid="customer-row"]').evaluateAll((rows) => rows.map((r) => r.dataset.customerId));
-    check(ids.every((id) => id.includes(run)) && ids.includes(CUSTOMER), `search rows: ${JSON.stringify(ids)}`);
+    check(ids.every((id) => id.startsWith(CUSTOMER)) && ids.includes(CUSTOMER), `search rows: ${JSON.stringify(ids)}`);
     await tid('customer-search').fill('no-such-customer-' + run);
     await tid('customers-empty').waitFor();
     check(await tid('customers-table').count() === 0, 'table shown with no match');

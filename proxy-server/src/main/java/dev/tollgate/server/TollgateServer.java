@@ -7,6 +7,7 @@ import dev.tollgate.admin.api.AdminSettings;
 import dev.tollgate.admin.catalog.JdbcCustomerCatalog;
 import dev.tollgate.admin.db.Database;
 import dev.tollgate.admin.db.JdbcExecutor;
+import dev.tollgate.admin.export.SpendExport;
 import dev.tollgate.admin.overview.OverviewRepository;
 import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.admin.spend.BudgetResetJob;
@@ -31,6 +32,7 @@ import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.admin.ReconcileRoute;
+import dev.tollgate.server.admin.SpendExportRoute;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.HealthRoutes;
 import dev.tollgate.server.http.InFlight;
@@ -304,7 +306,8 @@ public final class TollgateServer implements AutoCloseable {
                 litellm.maxEndUserBudgetId(),
                 litellm.timezone(),
                 clock,
-                POLICY_CACHE_TTL);
+                POLICY_CACHE_TTL,
+                config.general().scale().customerCacheSize());
         opened.add("customer catalogue", catalog::close);
         catalog.startCustomerDirectory(CUSTOMER_DIRECTORY_SYNC);
         return JdbcCustomerCatalog.subscribe(limits.bus(), catalog);
@@ -313,9 +316,16 @@ public final class TollgateServer implements AutoCloseable {
     private SpendPipeline openSpendPipeline() {
         var general = config.general();
         var litellm = config.litellm();
-        SpendRepository repository = new SpendRepository(storage.database().dataSource());
+        SpendRepository repository = new SpendRepository(
+                storage.database().dataSource(), general.scale().spendBatchRetention());
         SpendFlusher flusher = opened.add(
-                "spend flusher", new SpendFlusher(limits.store(), repository, general.batchWriteInterval(), clock));
+                "spend flusher",
+                new SpendFlusher(
+                        limits.store(),
+                        repository,
+                        general.batchWriteInterval(),
+                        general.scale().spendFlushMaxInterval(),
+                        clock));
         SpendReconciler reconciler = opened.add(
                 "spend reconciler",
                 new SpendReconciler(catalog, limits.store(), general.spendReconcileInterval(), clock));
@@ -404,6 +414,10 @@ public final class TollgateServer implements AutoCloseable {
                 new AdminSettings(parts.deployments().modelNames(), litellm.timezone(), litellm.maxEndUserBudgetId()),
                 clock);
         router.addOwner(AdminApi::handles, new AdminRoute(parts.auth(), adminApi, storage.jdbc()));
+        router.add(
+                HttpMethod.GET,
+                "/tollgate/customers.csv",
+                new SpendExportRoute(parts.auth(), new SpendExport(database.dataSource()), storage.jdbc(), clock));
         router.addOwner(path -> path.equals("/ui") || path.startsWith("/ui/"), new StaticUiRoute());
         router.add(
                 HttpMethod.GET,
@@ -517,7 +531,12 @@ public final class TollgateServer implements AutoCloseable {
     private ObjectNode readiness() {
         Database database = storage.database();
         ObjectNode n = Json.MAPPER.createObjectNode();
-        n.put("status", "healthy");
+        // A stuck flush (pending spend piling up, the database refusing or away) shows here; the
+        // proxy still serves calls, so the answer stays 200.
+        boolean flushStuck = spend.flusher().stuck(clock.millis());
+        n.put("status", flushStuck ? "degraded" : "healthy");
+        n.put("spend_flush", flushStuck ? "stuck" : "ok");
+        n.put("spend_quarantined_batches", spend.flusher().unresolvedQuarantinedBatches());
         n.put("db", database.embedded() ? "embedded" : "postgresql");
         n.put("cache", limits.store().kind().label());
         n.put("master_key_set", masterKeySet());

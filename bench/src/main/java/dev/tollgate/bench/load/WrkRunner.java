@@ -109,9 +109,17 @@ public final class WrkRunner {
         lua.append("local tail = ").append(quote(sample.substring(cut + 1))).append('\n');
         lua.append("local customers = ").append(spec.customers()).append('\n');
         lua.append("local n = 0\n");
-        lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
-                .append(quote(spec.path()))
-                .append(", nil, head .. \"cust-\" .. (n % customers) .. tail)\nend\n");
+        if (spec.customers() == Integer.MAX_VALUE) {
+            // Every call a new customer: ids nobody used before, also across runs (the stamp).
+            lua.append("local stamp = os.time() .. \"-\" .. math.random(1000000)\n");
+            lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
+                    .append(quote(spec.path()))
+                    .append(", nil, head .. \"new-\" .. stamp .. \"-\" .. n .. tail)\nend\n");
+        } else {
+            lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
+                    .append(quote(spec.path()))
+                    .append(", nil, head .. \"cust-\" .. (n % customers) .. tail)\nend\n");
+        }
         lua.append("done = function(summary, latency, requests)\n");
         lua.append("  local f = io.open(").append(quote(stats.toString())).append(", \"w\")\n");
         lua.append("  f:write(\"requests \", summary.requests, \"\\n\")\n");

@@ -209,8 +209,7 @@ public final class BenchReport {
                     num(tg.maxRss() / 1048576.0, 0));
         }
         sb.append(mem.render())
-                .append(
-                        "\nSampled after every point (Tollgate: `-Xms512m -Xmx512m`, G1; nginx: master + workers).\n\n");
+                .append("\nSampled after every point (Tollgate's heap: see the notes; nginx: master + workers).\n\n");
         if (!soaks.isEmpty()) {
             sb.append("## Concurrent streams\n\n");
             MarkdownTable s = new MarkdownTable(
@@ -368,13 +367,38 @@ public final class BenchReport {
                         yes(loss < 0.10));
             }
         }
+        for (String tg : tollgates()) {
+            Measurement few = find(Plan.MAX_64, tg);
+            Measurement known = find(Plan.MAX_64_POPULATION, tg);
+            Measurement fresh = find(Plan.ONBOARD_64, tg);
+            if (few != null && known != null) {
+                double ratio = known.result().throughput() / few.result().throughput();
+                v.row(
+                        tg + ": "
+                                + String.format(
+                                        Locale.ROOT, "%,d", known.point().customers()) + " known customers vs 10",
+                        "≥ 0.9 × the 10-customer throughput",
+                        num(ratio, 2) + " × (" + num(known.result().throughput(), 0) + " vs "
+                                + num(few.result().throughput(), 0) + " req/s; " + num(known.cpuMicrosPerCall(), 0)
+                                + " vs " + num(few.cpuMicrosPerCall(), 0) + " µs CPU per call)",
+                        yes(ratio >= 0.9));
+            }
+            if (few != null && fresh != null) {
+                double ratio = fresh.result().throughput() / few.result().throughput();
+                v.row(
+                        tg + ": onboarding (every call a new customer)",
+                        "≥ 0.5 × the 10-customer throughput",
+                        num(ratio, 2) + " × (" + num(fresh.result().throughput(), 0) + " new customers/s)",
+                        yes(ratio >= 0.5));
+            }
+        }
         for (Soak k : soaks) {
             boolean ok = k.result().errors() == 0
                     && k.leakReports() == 0
                     && k.result().maxInFlight() >= k.streams()
                     && k.heapAfterGc() <= k.heapBeforeGc() + 32L * 1048576;
             v.row(
-                    k.target() + ": " + k.streams() + " concurrent streams, 512 MB heap",
+                    k.target() + ": " + k.streams() + " concurrent streams",
                     "no error, no leak",
                     k.result().maxInFlight() + " in flight, " + k.result().errors() + " errors, " + k.leakReports()
                             + " leak reports, heap after GC " + num(k.heapBeforeGc() / 1048576.0, 0) + " → "

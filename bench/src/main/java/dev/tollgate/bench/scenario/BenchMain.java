@@ -46,6 +46,8 @@ public final class BenchMain {
         Path jar = Path.of("proxy-server/target/tollgate.jar");
         Path out = Path.of("bench/results");
         boolean quick = false;
+        java.util.Set<String> only = new java.util.LinkedHashSet<>();
+        int population = 0;
         String command = "bench/run.sh";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -53,13 +55,19 @@ public final class BenchMain {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--quick" -> quick = true;
                 case "--command" -> command = args[++i];
+                case "--only" -> only.addAll(List.of(args[++i].split(",")));
+                case "--population" -> population = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: BenchMain [--jar PATH] [--out DIR] [--quick] [--command TEXT]");
+                    System.err.println(
+                            "usage: BenchMain [--jar PATH] [--out DIR] [--quick] [--only POINT,...] [--population N] [--command TEXT]");
                     System.exit(2);
                 }
             }
         }
-        Plan plan = Plan.of(quick);
+        Plan plan = Plan.of(quick).only(only);
+        if (population > 0) {
+            plan = plan.withPopulation(population);
+        }
         Instant started = Instant.now();
         Path work = Files.createTempDirectory("tollgate-bench-");
         String runId = Long.toString(System.currentTimeMillis(), 36);
@@ -67,6 +75,11 @@ public final class BenchMain {
         String wrkBinary = Launcher.which("wrk");
         wrk = wrkBinary == null ? null : new WrkRunner(wrkBinary, work);
         List<String> notes = new ArrayList<>();
+        if (plan.points().stream().anyMatch(x -> x.id().equals(Plan.MAX_64_POPULATION))) {
+            // A million customers' accounts and cached policies take about 530 MB in the embedded target.
+            launcher.tollgateHeap = "1g";
+        }
+        notes.add("Tollgate heap: -Xms" + launcher.tollgateHeap + " -Xmx" + launcher.tollgateHeap + " (G1).");
         List<Target> targets = new ArrayList<>();
         List<Measurement> results = new ArrayList<>();
         List<Soak> soaks = new ArrayList<>();
@@ -150,8 +163,25 @@ public final class BenchMain {
                         if (p.tollgateOnly() && t.kind() != Target.Kind.TOLLGATE) {
                             continue;
                         }
-                        Measurement m =
-                                measure(gen, t, p, plan.warmup(), plan.window().dividedBy(rounds));
+                        if ((p.id().equals(Plan.MAX_64_POPULATION) || p.id().equals(Plan.ONBOARD_64)) && wrk == null) {
+                            // The Java generator prepares one body per customer; these points need wrk.
+                            notes.add(p.id() + " needs wrk (apt-get install -y wrk); skipped.");
+                            continue;
+                        }
+                        Measurement m;
+                        if (p.id().equals(Plan.MAX_64_POPULATION)) {
+                            m = Population.measure(t, p, plan, results, notes, redisPort);
+                        } else {
+                            m = measure(gen, t, p, plan.warmup(), plan.window().dividedBy(rounds));
+                        }
+                        if (p.id().equals(Plan.ONBOARD_64)) {
+                            notes.add(String.format(
+                                    Locale.ROOT,
+                                    "%s: %,.0f new customers per second (every call of %s a customer's first).",
+                                    t.name(),
+                                    m.result().throughput(),
+                                    Plan.ONBOARD_64));
+                        }
                         merged.merge(t.name(), m, BenchMain::combine);
                     }
                 }
@@ -209,9 +239,9 @@ public final class BenchMain {
     }
 
     /** Max-throughput points run on wrk when it is installed (see {@link WrkRunner}); null: the Java generator. */
-    private static WrkRunner wrk;
+    static WrkRunner wrk;
 
-    private static Measurement measure(LoadGenerator gen, Target t, Point p, Duration warmup, Duration window)
+    static Measurement measure(LoadGenerator gen, Target t, Point p, Duration warmup, Duration window)
             throws InterruptedException, IOException {
         boolean onRedis = t.name().contains("redis");
         long redis0 = onRedis ? redisCommands() : -1;
@@ -334,12 +364,12 @@ public final class BenchMain {
         return new Soak(t.name(), plan.soakStreams(), r, before, after, maxHeap.get(), maxRss.get(), leaks);
     }
 
-    private static long heapAfterGc(Target t) {
+    static long heapAfterGc(Target t) {
         Launcher.sh("jcmd " + t.process().pid() + " GC.run");
         return t.heapUsedBytes();
     }
 
-    private static long redisCommands() {
+    static long redisCommands() {
         try {
             // Requests Tollgate sends on the call path: scripts (EVALSHA, EVAL on NOSCRIPT). Commands that
             // scripts run inside (the settle script's dirty-mark SADD on a single Redis) are counted by
@@ -362,7 +392,7 @@ public final class BenchMain {
         }
     }
 
-    private static long dbTransactions() {
+    static long dbTransactions() {
         try {
             Process p = new ProcessBuilder(
                             "psql",

@@ -21,6 +21,9 @@ final class Launcher {
     static final String DEFAULT_BUDGET = "bench-default";
 
     private final Path work;
+    /** Heap of each Tollgate: 512m, or 1g when a point holds a large customer population. */
+    String tollgateHeap = "512m";
+
     private final String javaBin =
             Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
@@ -189,7 +192,7 @@ final class Launcher {
     }
 
     /**
-     * A Tollgate on the shaded jar with a 512 MB heap. {@code redisPg}: the Redis limit store and the
+     * A Tollgate on the shaded jar with a fixed heap ({@link #tollgateHeap}). {@code redisPg}: the Redis limit store and the
      * PostgreSQL ledger (a fresh database {@code tollgate_bench}, a key prefix unique to the run);
      * otherwise the embedded default (in-process store, H2 under the work dir). Both get a default
      * budget with limits that never refuse, so every call pays for admit and settle.
@@ -272,8 +275,8 @@ final class Launcher {
             throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(
                 javaBin,
-                "-Xms512m",
-                "-Xmx512m",
+                "-Xms" + tollgateHeap,
+                "-Xmx" + tollgateHeap,
                 "-XX:+UseG1GC",
                 "-Dio.netty.leakDetection.level=simple",
                 "-jar",

@@ -23,6 +23,60 @@ public record Plan(
     public static final String TTFB_1C = "ttfb-1c";
     public static final String CURVE = "curve-";
     public static final int MANY_CUSTOMERS = 100_000;
+    /** Steady state with a population created first (every customer known, cached and warm). */
+    public static final String MAX_64_POPULATION = "max-64-1m";
+    /** Every call a customer's first. */
+    public static final String ONBOARD_64 = "onboard-64";
+    /** Customers of the steady-state point: 1,000,000 in the full plan, fewer in the quick one. */
+    public static final int POPULATION = 1_000_000;
+
+    public static final int QUICK_POPULATION = 200_000;
+    /** The {@code customers} of a point whose every call is a new customer (see {@code WrkRunner}). */
+    public static final int EVERY_CALL_NEW = Integer.MAX_VALUE;
+
+    /** The plan with only the points named (all when {@code only} is empty). */
+    public Plan only(java.util.Set<String> ids) {
+        if (ids.isEmpty()) {
+            return this;
+        }
+        return new Plan(
+                quick,
+                warmup,
+                window,
+                targetWarmup,
+                soakStreams,
+                soakWindow,
+                latencyRounds,
+                points.stream().filter(x -> ids.contains(x.id())).toList());
+    }
+
+    /** The plan with the steady-state point's population set to {@code customers} (for short checks). */
+    public Plan withPopulation(int customers) {
+        return new Plan(
+                quick,
+                warmup,
+                window,
+                targetWarmup,
+                soakStreams,
+                soakWindow,
+                latencyRounds,
+                points.stream()
+                        .map(x -> x.id().equals(MAX_64_POPULATION)
+                                ? new Point(
+                                        x.id(),
+                                        x.title()
+                                                .replaceFirst(
+                                                        "[0-9,]+ known",
+                                                        String.format(java.util.Locale.ROOT, "%,d known", customers)),
+                                        x.upstream(),
+                                        x.stream(),
+                                        x.connections(),
+                                        customers,
+                                        x.rate(),
+                                        x.tollgateOnly())
+                                : x)
+                        .toList());
+    }
 
     public static Plan of(boolean quick) {
         List<Point> p = new ArrayList<>();
@@ -85,6 +139,30 @@ public record Plan(
                 false,
                 64,
                 MANY_CUSTOMERS,
+                0,
+                true));
+        // After everything else: the onboarding point creates customers, and the steady-state point
+        // first creates its whole population, waits for it to be flushed, and warms it up.
+        p.add(new Point(
+                ONBOARD_64,
+                "max throughput, JSON, 64 connections, every call a new customer (new customers/s)",
+                Upstream.FAST,
+                false,
+                64,
+                EVERY_CALL_NEW,
+                0,
+                true));
+        int population = quick ? QUICK_POPULATION : POPULATION;
+        p.add(new Point(
+                MAX_64_POPULATION,
+                String.format(
+                        java.util.Locale.ROOT,
+                        "max throughput, JSON, 64 connections, %,d known customers (created, flushed and warmed first)",
+                        population),
+                Upstream.FAST,
+                false,
+                64,
+                population,
                 0,
                 true));
         if (quick) {

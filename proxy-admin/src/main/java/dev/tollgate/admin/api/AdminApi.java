@@ -192,7 +192,16 @@ public final class AdminApi {
                                 ErrorKind.INVALID_REQUEST,
                                 "status must be one of " + CustomerStatus.params() + ". Received: " + status,
                                 "status"));
-        return AdminJson.customers(customers.list(q == null || q.isBlank() ? null : q.trim(), filter, page, pageSize));
+        String after = req.queryParam("after");
+        if (after != null && page > 1) {
+            throw AdminFields.invalid("Use either page or after, not both.", "after");
+        }
+        return AdminJson.customers(customers.list(
+                q == null || q.isBlank() ? null : q.trim(),
+                filter,
+                after == null || after.isEmpty() ? null : after,
+                page,
+                pageSize));
     }
 
     private JsonNode customerBlock(AdminRequest req) {

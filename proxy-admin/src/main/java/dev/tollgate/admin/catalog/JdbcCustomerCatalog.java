@@ -1,5 +1,9 @@
 package dev.tollgate.admin.catalog;
 
+import com.github.benmanes.caffeine.cache.CacheLoader;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Interner;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.core.budget.BudgetDuration;
 import dev.tollgate.core.limits.CustomerLimits;
@@ -8,10 +12,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
@@ -19,29 +26,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link CustomerCatalog} on the database, with a local cache in front.
+ * The {@link CustomerCatalog} on the database, with a bounded local cache in front (Caffeine).
  *
- * <p>A hit returns an already-completed future: one {@link ConcurrentHashMap} read of an
- * immutable entry, no I/O, no lock. A miss loads on the {@link JdbcExecutor}; concurrent misses of
- * one customer share one load. Unknown customers are cached as well (with the default budget's
- * limits), so a flood of distinct ids costs one load each per TTL, not one per request.
+ * <p>A hit returns an already-completed future: one cache read of an immutable value, no I/O, no
+ * lock. Values are interned, so the thousands of customers on one tier share one value and a
+ * cached customer costs its key and a cache node. A miss loads on the {@link JdbcExecutor};
+ * concurrent misses of one customer share one load, and loads asked for while another runs go out
+ * together in one bulk read ({@link PolicyBatcher}). Customers the {@link KnownCustomers
+ * directory} has never seen get the shared default policy without any per-customer entry.
  *
- * <p>Entries are dropped by {@link #invalidate}/{@link #invalidateAll} (wired to the
- * {@link InvalidationBus} with {@link #subscribe}): the next request loads fresh data and waits for
- * it, so an admin change is enforced at once. Entries also go stale after a TTL as a safety net;
- * a stale entry is still served at once (stale-while-revalidate) and triggers one background
- * reload, which replaces it when it succeeds. When a reload fails (database down) the stale entry
- * stays in use, so no request waits for the database's connection timeout; only a customer never
- * loaded before waits for the database (and fails when it is down). After a failure, background
- * reloads pause: one probe at a time, at most one per {@link #RETRY_AFTER_FAILURE_MS}, and
- * reloads queued meanwhile skip the database, so a dead database cannot fill the JDBC executor.
+ * <p>The cache holds at most {@code maxEntries} customers; an evicted customer is loaded again on
+ * its next call (a database read, never a wrong answer). Entries are dropped by
+ * {@link #invalidate}/{@link #invalidateAll} (wired to the {@link InvalidationBus} with
+ * {@link #subscribe}): the next request loads fresh data and waits for it, so an admin change is
+ * enforced at once. Entries are also refreshed after {@code ttl} as a safety net
+ * (refresh-after-write): the stale entry is still served at once while one background reload
+ * replaces it. When a reload fails (database down) the stale entry stays in use, so no request
+ * waits for the database's connection timeout; only a customer never loaded before waits for the
+ * database (and fails when it is down). After a failure, background reloads pause: one probe at a
+ * time, at most one per {@link #RETRY_AFTER_FAILURE_MS}, and reloads queued meanwhile skip the
+ * database, so a dead database cannot fill the JDBC executor. Failures are logged at most once a
+ * minute.
  *
  * <p>When a cached budget period has ended, the next period end is computed from the cached
  * duration, with no I/O: periods are calendar-aligned, so every instance computes the same instant.
  */
 public final class JdbcCustomerCatalog implements CustomerCatalog {
-    /** Misses between two sweeps of expired entries, which keeps the map bounded to recent callers. */
-    private static final int SWEEP_EVERY_LOADS = 1024;
+    /** Customers cached at most, unless configured otherwise. */
+    public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
     /** After a failed load, no background reload starts for this long (then one probe at a time). */
     static final long RETRY_AFTER_FAILURE_MS = 1_000;
     /** Failed background reloads are logged at most this often. */
@@ -51,9 +63,11 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
 
     private final JdbcExecutor executor;
     private final PolicyLoader loader;
+    private final PolicyBatcher batcher;
     private final Clock clock;
     private final long ttlMs;
-    private final ConcurrentHashMap<String, Entry> cache = new ConcurrentHashMap<>();
+    private final LoadingCache<String, Entry> cache;
+    private final Interner<Entry> entries = Interner.newWeakInterner();
     private final KnownCustomers known;
     /** The policy of every customer without a row, shared (no entry per unknown caller). */
     private final ConcurrentHashMap<String, CompletableFuture<Entry>> defaultPolicy = new ConcurrentHashMap<>();
@@ -76,7 +90,7 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     /**
      * @param defaultBudgetId {@code litellm_settings.max_end_user_budget_id}, or null
      * @param zone            {@code litellm_settings.timezone}, for calendar-aligned periods
-     * @param ttl             how long an entry may be served without an invalidation (default 30 s)
+     * @param ttl             how long an entry is served before a background refresh (default 30 s)
      */
     public JdbcCustomerCatalog(
             DataSource dataSource,
@@ -85,11 +99,46 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             ZoneId zone,
             Clock clock,
             Duration ttl) {
+        this(dataSource, executor, defaultBudgetId, zone, clock, ttl, DEFAULT_MAX_ENTRIES);
+    }
+
+    /** @param maxEntries customers cached at most ({@code customer_cache_size}) */
+    public JdbcCustomerCatalog(
+            DataSource dataSource,
+            JdbcExecutor executor,
+            String defaultBudgetId,
+            ZoneId zone,
+            Clock clock,
+            Duration ttl,
+            long maxEntries) {
         this.executor = executor;
         this.loader = new PolicyLoader(dataSource, defaultBudgetId, zone);
+        this.batcher = new PolicyBatcher(executor, loader, () -> failing);
         this.clock = clock;
         this.ttlMs = ttl.toMillis();
         this.known = new KnownCustomers(dataSource);
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(maxEntries)
+                .refreshAfterWrite(ttl)
+                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
+                .build(new Reloader());
+    }
+
+    /**
+     * Caffeine's loader: only {@link #asyncReload} is used (misses are loaded by {@link #load}, which
+     * never blocks the caller). A reload that backs off or fails completes with a
+     * {@link CancellationException}, which Caffeine takes as "keep the stale value" without logging.
+     */
+    private final class Reloader implements CacheLoader<String, Entry> {
+        @Override
+        public Entry load(String key) {
+            throw new UnsupportedOperationException("misses are loaded asynchronously");
+        }
+
+        @Override
+        public CompletableFuture<Entry> asyncReload(String key, Entry oldValue, Executor ignored) {
+            return JdbcCustomerCatalog.this.reload(key);
+        }
     }
 
     /**
@@ -122,32 +171,47 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         return catalog;
     }
 
-    /** A cached policy and what is needed to keep it current without I/O. Immutable. */
-    private record Entry(CustomerPolicy policy, BudgetDuration duration, long expiresAtMs) {}
+    /**
+     * A cached policy without the customer's id (shared by every customer with the same one), and
+     * what is needed to keep it current without I/O. Immutable; interned.
+     */
+    private record Entry(
+            boolean known, boolean blocked, String budgetId, CustomerLimits limits, BudgetDuration duration) {
+        CustomerPolicy policy(String customerId) {
+            return new CustomerPolicy(customerId, known, blocked, budgetId, limits);
+        }
+    }
+
+    private Entry entry(PolicyLoader.Loaded loaded) {
+        CustomerPolicy p = loaded.policy();
+        return entries.intern(new Entry(p.known(), p.blocked(), p.budgetId(), p.limits(), loaded.duration()));
+    }
 
     @Override
     public CompletionStage<CustomerPolicy> policy(String customerId, long nowMs) {
-        Entry e = cache.get(customerId);
+        Entry e = cache.getIfPresent(customerId);
         if (e != null) {
-            if (clock.millis() >= e.expiresAtMs()) {
-                refreshInBackground(customerId, e, nowMs);
-            }
             return CompletableFuture.completedFuture(
-                    current(customerId, e, nowMs).policy());
+                    current(customerId, e, nowMs).policy(customerId));
         }
         if (!known.mightExist(customerId)) {
             return defaultEntry(nowMs)
-                    .thenApply(d -> asCustomer(
-                            customerId, current(DEFAULT_KEY, d, nowMs).policy()));
+                    .thenApply(d -> current(DEFAULT_KEY, d, nowMs).policy(customerId));
         }
         return load(customerId, nowMs)
-                .thenApply(loaded -> current(customerId, loaded, nowMs).policy());
+                .thenApply(loaded -> current(customerId, loaded, nowMs).policy(customerId));
     }
 
     @Override
     public CompletionStage<Ledger> ledger(String customerId, String batchId, long nowMs) {
-        // Always the database: the directory of known customers lags by a sync, and a row a flush
-        // created meanwhile must count.
+        if (batchId == null && !known.mightExist(customerId)) {
+            // A seed of a customer with no row: nothing persisted, so the account starts at zero in
+            // the default budget's period, with no I/O. A row a flush created since the directory's
+            // last sync is caught by the reconciler, which always asks the database.
+            return defaultEntry(nowMs)
+                    .thenApply(d -> new Ledger(
+                            0, current(DEFAULT_KEY, d, nowMs).limits().periodEndMs(), false));
+        }
         return executor.submit(() -> loader.ledger(customerId, batchId, nowMs));
     }
 
@@ -157,14 +221,14 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         // takes the database path until the directory's next sync confirms it either way.
         known.add(customerId);
         generation.incrementAndGet();
-        cache.remove(customerId);
+        cache.invalidate(customerId);
         loading.remove(customerId);
     }
 
     @Override
     public void invalidateAll() {
         generation.incrementAndGet();
-        cache.clear();
+        cache.invalidateAll();
         loading.clear();
         defaultPolicy.clear();
     }
@@ -188,12 +252,14 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             loadDefaultInto(fresh, null, nowMs);
             return fresh;
         }
-        if (f.isDone() && clock.millis() >= f.join().expiresAtMs() && refreshingDefault.compareAndSet(false, true)) {
+        if (f.isDone() && clock.millis() >= defaultLoadedAtMs + ttlMs && refreshingDefault.compareAndSet(false, true)) {
             CompletableFuture<Entry> next = new CompletableFuture<>();
             loadDefaultInto(next, f, nowMs);
         }
         return f;
     }
+
+    private volatile long defaultLoadedAtMs;
 
     private void loadDefaultInto(CompletableFuture<Entry> target, CompletableFuture<Entry> previous, long nowMs) {
         loads.incrementAndGet();
@@ -208,18 +274,15 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
                 target.completeExceptionally(error);
                 return;
             }
-            target.complete(new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs));
+            defaultLoadedAtMs = clock.millis();
+            target.complete(entry(loaded));
             if (previous != null) {
                 defaultPolicy.replace(DEFAULT_KEY, previous, target);
             }
         });
     }
 
-    private static CustomerPolicy asCustomer(String customerId, CustomerPolicy template) {
-        return new CustomerPolicy(customerId, false, false, template.budgetId(), template.limits());
-    }
-
-    /** Database loads started so far (cache misses and background reloads), for metrics and tests. */
+    /** Customers loaded from the database so far (cache misses and background reloads), for metrics and tests. */
     public long loadCount() {
         return loads.get();
     }
@@ -229,9 +292,15 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         return reloadFailures.get();
     }
 
-    /** Entries held now (including expired ones not yet swept). */
-    public int size() {
-        return cache.size();
+    /** Entries held now. */
+    public long size() {
+        cache.cleanUp();
+        return cache.estimatedSize();
+    }
+
+    /** Background reloads in flight (tests wait on it). */
+    int reloadsInFlight() {
+        return cache.policy().refreshes().size();
     }
 
     private CompletableFuture<Entry> load(String customerId, long nowMs) {
@@ -241,8 +310,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         if (shared != null) {
             return shared;
         }
-        long n = loads.incrementAndGet();
-        executor.submit(() -> loader.load(customerId, nowMs)).whenComplete((loaded, error) -> {
+        loads.incrementAndGet();
+        batcher.load(customerId, nowMs, false).whenComplete((loaded, error) -> {
             if (error != null) {
                 markFailing();
                 loading.remove(customerId, mine);
@@ -251,76 +320,53 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
                 return;
             }
             failing = false;
-            Entry entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
+            Entry entry = entry(loaded);
             // Cache before leaving the loading map, so no request falls between the two and loads again.
-            // The generation is checked under the key's bin lock: an invalidation bumps it before
+            // The generation is checked under the key's lock: an invalidation bumps it before
             // removing the key, so either it sees this entry and removes it, or this sees the bump.
-            cache.compute(customerId, (k, old) -> generation.get() == gen ? entry : old);
+            cache.asMap().compute(customerId, (k, old) -> generation.get() == gen ? entry : old);
             loading.remove(customerId, mine);
-            if (n % SWEEP_EVERY_LOADS == 0) {
-                sweepExpired();
-            }
             mine.complete(entry);
         });
         return mine;
     }
 
     /**
-     * Starts one reload of a stale entry unless one is running for this customer, or the database
-     * failed recently (then only one probe at a time, after {@link #RETRY_AFTER_FAILURE_MS}). Never
-     * waits: the caller serves the stale entry meanwhile.
+     * One background reload of a stale entry, unless the database failed recently (then only one
+     * probe at a time, after {@link #RETRY_AFTER_FAILURE_MS}). Caffeine runs at most one per key and
+     * keeps serving the stale entry meanwhile; it installs the result unless the entry was
+     * invalidated since.
      */
-    private void refreshInBackground(String customerId, Entry stale, long nowMs) {
-        if (loading.containsKey(customerId)) {
-            return;
-        }
+    private CompletableFuture<Entry> reload(String customerId) {
         boolean probe = failing;
         if (probe && (clock.millis() < nextProbeAtMs || !probing.compareAndSet(false, true))) {
-            return;
+            return CompletableFuture.failedFuture(new CancellationException("database failing; backing off"));
         }
-        long gen = generation.get();
-        CompletableFuture<Entry> mine = new CompletableFuture<>();
-        if (loading.putIfAbsent(customerId, mine) != null) {
+        loads.incrementAndGet();
+        CompletableFuture<Entry> result = new CompletableFuture<>();
+        batcher.load(customerId, clock.millis(), !probe).whenComplete((loaded, error) -> {
             if (probe) {
                 probing.set(false);
             }
-            return;
-        }
-        loads.incrementAndGet();
-        executor.submit(() -> {
-                    // Queued before the database was found failing: leave it to the probe, skip the database.
-                    return !probe && failing ? null : loader.load(customerId, nowMs);
-                })
-                .whenComplete((loaded, error) -> {
-                    // A request that finds no entry (swept meanwhile) may join this load: it gets the result.
-                    Entry entry = null;
-                    Throwable failure = error;
-                    if (error != null) {
-                        markFailing();
-                        reloadFailures.incrementAndGet();
-                        logReloadFailure(customerId, error);
-                    } else if (loaded == null) {
-                        failure = new IllegalStateException("policy reload skipped: the database is failing");
-                    } else {
-                        failing = false;
-                        entry = new Entry(loaded.policy(), loaded.duration(), clock.millis() + ttlMs);
-                        Entry fresh = entry;
-                        // Installed unless this customer was invalidated since: either nothing was
-                        // invalidated at all, or the very entry this reload replaces is still there (an
-                        // invalidation removes it, and a load after it installs a new one).
-                        cache.compute(customerId, (k, old) -> generation.get() == gen || old == stale ? fresh : old);
-                    }
-                    // A failed or skipped reload keeps the stale entry; the next request past the back-off retries.
-                    loading.remove(customerId, mine);
-                    if (probe) {
-                        probing.set(false);
-                    }
-                    if (failure != null) {
-                        mine.completeExceptionally(failure);
-                    } else {
-                        mine.complete(entry);
-                    }
-                });
+            if (error != null) {
+                markFailing();
+                logReloadFailure(customerId, error);
+                CancellationException keepStale = new CancellationException("reload failed: " + error);
+                keepStale.initCause(error);
+                result.completeExceptionally(keepStale);
+                // Counted once Caffeine has let go of the reload (it did, synchronously, above).
+                reloadFailures.incrementAndGet();
+                return;
+            }
+            if (loaded == null) {
+                // Skipped: queued before the database was found failing.
+                result.completeExceptionally(new CancellationException("skipped while the database fails"));
+                return;
+            }
+            failing = false;
+            result.complete(entry(loaded));
+        });
+        return result;
     }
 
     private void markFailing() {
@@ -346,38 +392,23 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
 
     /** The entry with its period end rolled forward when the cached one has passed (no I/O). */
     private Entry current(String customerId, Entry e, long nowMs) {
-        CustomerLimits l = e.policy().limits();
+        CustomerLimits l = e.limits();
         if (e.duration() == null || l.periodEndMs() == 0 || nowMs < l.periodEndMs()) {
             return e;
         }
         long next = e.duration()
                 .nextReset(Instant.ofEpochMilli(nowMs), loader.zone())
                 .toEpochMilli();
-        CustomerPolicy p = e.policy();
-        Entry rolled = new Entry(
-                new CustomerPolicy(
-                        p.customerId(),
-                        p.known(),
-                        p.blocked(),
-                        p.budgetId(),
-                        new CustomerLimits(l.maxBudgetNanos(), l.rpmLimit(), l.tpmLimit(), next)),
-                e.duration(),
-                e.expiresAtMs());
-        // Only replaces the very entry we read, so a concurrent invalidation or reload wins.
-        cache.replace(customerId, e, rolled);
-        return rolled;
-    }
-
-    /**
-     * Drops entries stale for more than another TTL: no request used them since they went stale
-     * (a request would have reloaded them). Skipped while the database fails, when stale entries
-     * are what keeps requests from waiting on it.
-     */
-    private void sweepExpired() {
-        if (failing) {
-            return;
+        Entry rolled = entries.intern(new Entry(
+                e.known(),
+                e.blocked(),
+                e.budgetId(),
+                new CustomerLimits(l.maxBudgetNanos(), l.rpmLimit(), l.tpmLimit(), next),
+                e.duration()));
+        if (!DEFAULT_KEY.equals(customerId)) {
+            // Only replaces the very entry we read, so a concurrent invalidation or reload wins.
+            cache.asMap().replace(customerId, e, rolled);
         }
-        long now = clock.millis();
-        cache.values().removeIf(e -> now - e.expiresAtMs() >= ttlMs);
+        return rolled;
     }
 }

@@ -9,6 +9,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,49 @@ final class PolicyLoader {
         }
     }
 
+    /**
+     * The policies of many customers in two queries (their rows, then the budgets they use); a
+     * customer without a row gets the default budget's policy, marked unknown.
+     */
+    Map<String, Loaded> loadAll(Collection<String> customerIds, long nowMs) throws SQLException {
+        Map<String, CustomerRow> rows = new HashMap<>();
+        Map<String, Loaded> out = new HashMap<>();
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT user_id, blocked, budget_id, spend_nanos, spend_period_end FROM tg_customer"
+                            + " WHERE user_id IN (SELECT u.id FROM UNNEST(" + arrayParameter(c) + ") AS u(id))")) {
+                ps.setArray(1, c.createArrayOf("varchar", customerIds.toArray(String[]::new)));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rows.put(
+                                rs.getString(1),
+                                new CustomerRow(rs.getBoolean(2), rs.getString(3), rs.getLong(4), rs.getLong(5)));
+                    }
+                }
+            }
+            Map<String, BudgetRow> budgets = new HashMap<>();
+            for (String id : customerIds) {
+                CustomerRow row = rows.get(id);
+                String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
+                if (budgetId != null && !budgets.containsKey(budgetId)) {
+                    budgets.put(budgetId, budget(c, budgetId));
+                }
+            }
+            for (String id : customerIds) {
+                CustomerRow row = rows.get(id);
+                String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
+                out.put(id, build(id, row, budgetId == null ? null : budgets.get(budgetId), nowMs));
+            }
+        }
+        return out;
+    }
+
+    private static String arrayParameter(Connection c) throws SQLException {
+        return c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT).contains("postgres")
+                ? "?::varchar[]"
+                : "CAST(? AS VARCHAR ARRAY)";
+    }
+
     /** The policy of a customer without a row (the default budget's, or unlimited); {@code customerId} is a placeholder. */
     Loaded loadDefault(String customerId, long nowMs) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
@@ -49,9 +96,12 @@ final class PolicyLoader {
     }
 
     private Loaded build(Connection c, String customerId, CustomerRow row, long nowMs) throws SQLException {
+        String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
+        return build(customerId, row, budgetId == null ? null : budget(c, budgetId), nowMs);
+    }
+
+    private Loaded build(String customerId, CustomerRow row, BudgetRow budget, long nowMs) {
         {
-            String budgetId = row != null && row.budgetId() != null ? row.budgetId() : defaultBudgetId;
-            BudgetRow budget = budgetId == null ? null : budget(c, budgetId);
             BudgetDuration duration = duration(budget);
             CustomerLimits limits = budget == null
                     ? CustomerLimits.UNLIMITED

@@ -19,8 +19,8 @@ public final class CustomerRepository {
             + " default_model, budget_id, blocked, created_at, updated_at";
 
     public void insert(Connection c, CustomerRow r) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("INSERT INTO tg_customer (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO tg_customer (" + COLUMNS + ", alias_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, r.userId());
             ps.setString(2, r.alias());
             ps.setLong(3, r.spendNanos());
@@ -31,6 +31,7 @@ public final class CustomerRepository {
             ps.setBoolean(8, r.blocked());
             ps.setLong(9, r.createdAt());
             ps.setLong(10, r.updatedAt());
+            ps.setString(11, lower(r.alias()));
             ps.executeUpdate();
         }
     }
@@ -40,15 +41,17 @@ public final class CustomerRepository {
      * them concurrently, and an admin edit must not overwrite a flush with a stale value.
      */
     public void updateProfile(Connection c, CustomerRow r) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_customer SET alias = ?, allowed_model_region = ?,"
-                + " default_model = ?, budget_id = ?, blocked = ?, updated_at = ? WHERE user_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE tg_customer SET alias = ?, alias_lower = ?,"
+                + " allowed_model_region = ?, default_model = ?, budget_id = ?, blocked = ?, updated_at = ?"
+                + " WHERE user_id = ?")) {
             ps.setString(1, r.alias());
-            ps.setString(2, r.allowedModelRegion());
-            ps.setString(3, r.defaultModel());
-            ps.setString(4, r.budgetId());
-            ps.setBoolean(5, r.blocked());
-            ps.setLong(6, r.updatedAt());
-            ps.setString(7, r.userId());
+            ps.setString(2, lower(r.alias()));
+            ps.setString(3, r.allowedModelRegion());
+            ps.setString(4, r.defaultModel());
+            ps.setString(5, r.budgetId());
+            ps.setBoolean(6, r.blocked());
+            ps.setLong(7, r.updatedAt());
+            ps.setString(8, r.userId());
             ps.executeUpdate();
         }
     }
@@ -77,35 +80,68 @@ public final class CustomerRepository {
     }
 
     /**
-     * One page of customers ordered by id; {@code q} (nullable) filters on a case-insensitive
-     * substring of the id or alias, {@code status} (nullable) on where the customer stands against
-     * the budget that applies to it: its own or its tier's, else {@code defaultBudgetId} (nullable).
+     * One page of customers ordered by id.
+     *
+     * <ul>
+     * <li>{@code q} (nullable) keeps the customers whose id starts with it (exact case) or whose
+     * alias starts with it (any case); both are index range scans.
+     * <li>{@code status} (nullable) keeps those where the customer stands so against the budget that
+     * applies to it: its own or its tier's, else {@code defaultBudgetId} (nullable).
+     * <li>{@code after} (nullable) is keyset pagination: only ids after it, so a page costs the same
+     * at row 10 or row 1,000,000 and rows inserted meanwhile neither shift nor repeat the pages;
+     * otherwise {@code offset} rows are skipped.
+     * </ul>
      */
     public List<CustomerRow> list(
-            Connection c, String q, CustomerStatus status, String defaultBudgetId, int limit, long offset)
+            Connection c, String q, CustomerStatus status, String defaultBudgetId, String after, int limit, long offset)
             throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT ").append(qualified("c")).append(" FROM tg_customer c");
         List<String> args = new ArrayList<>();
-        List<String> where = new ArrayList<>();
+        String sql;
+        if (q == null || q.isEmpty()) {
+            sql = listBranch(null, null, status, defaultBudgetId, after, args);
+        } else {
+            // Two index range scans joined, rather than one OR that would make the database read
+            // every row in id order and test both conditions.
+            String byId = listBranch("c.user_id", likeEscape(q) + "%", status, defaultBudgetId, after, args);
+            String byAlias = listBranch(
+                    "c.alias_lower",
+                    likeEscape(q.toLowerCase(Locale.ROOT)) + "%",
+                    status,
+                    defaultBudgetId,
+                    after,
+                    args);
+            sql = "SELECT * FROM (" + byId + " UNION " + byAlias + ") AS found";
+        }
+        sql += " ORDER BY user_id LIMIT " + limit + (after == null && offset > 0 ? " OFFSET " + offset : "");
+        return query(c, sql, args);
+    }
+
+    /** One SELECT of {@link #list}: an optional prefix match on {@code column}, the status filter, the keyset. */
+    private static String listBranch(
+            String column,
+            String prefix,
+            CustomerStatus status,
+            String defaultBudgetId,
+            String after,
+            List<String> args) {
+        StringBuilder sql = new StringBuilder("SELECT ").append(qualified("c")).append(" FROM tg_customer c");
         if (status != null) {
             sql.append(" LEFT JOIN tg_budget b ON b.budget_id = COALESCE(c.budget_id, ?)");
             args.add(defaultBudgetId);
-            where.add("(" + status.sqlCondition() + ")");
         }
-        if (q != null && !q.isEmpty()) {
-            where.add("(LOWER(c.user_id) LIKE ? ESCAPE '\\' OR LOWER(c.alias) LIKE ? ESCAPE '\\')");
-            String pattern = "%" + likeEscape(q.toLowerCase(Locale.ROOT)) + "%";
-            args.add(pattern);
-            args.add(pattern);
+        sql.append(" WHERE 1 = 1");
+        if (column != null) {
+            sql.append(" AND ").append(column).append(" LIKE ? ESCAPE '\\'");
+            args.add(prefix);
         }
-        if (!where.isEmpty()) {
-            sql.append(" WHERE ").append(String.join(" AND ", where));
+        if (status != null) {
+            sql.append(" AND (").append(status.sqlCondition()).append(')');
         }
-        sql.append(" ORDER BY c.user_id LIMIT ")
-                .append(limit)
-                .append(" OFFSET ")
-                .append(offset);
-        return query(c, sql.toString(), args);
+        if (after != null) {
+            sql.append(" AND c.user_id > ?");
+            args.add(after);
+        }
+        return sql.toString();
     }
 
     /** The columns, each prefixed with {@code alias.}. */
@@ -152,6 +188,10 @@ public final class CustomerRepository {
             }
         }
         return out;
+    }
+
+    private static String lower(String alias) {
+        return alias == null ? null : alias.toLowerCase(Locale.ROOT);
     }
 
     static String likeEscape(String s) {

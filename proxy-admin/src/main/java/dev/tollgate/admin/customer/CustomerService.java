@@ -246,13 +246,17 @@ public final class CustomerService {
         return deleted;
     }
 
-    /** {@code /customer/list}: one page ordered by id; spend is the persisted value (cheap for many rows). */
-    /** {@code /customer/list}: one page by id; {@code q} and {@code status} (both nullable) filter it. */
-    public List<CustomerView> list(String q, CustomerStatus status, int page, int pageSize) {
+    /**
+     * {@code /customer/list}: one page ordered by id, after the id {@code after} (keyset) or at
+     * {@code page}; {@code q} (an id or alias prefix) and {@code status} filter it (all nullable);
+     * spend is the persisted value (cheap for many rows).
+     */
+    public List<CustomerView> list(String q, CustomerStatus status, String after, int page, int pageSize) {
         return Transactions.inTransaction(
                 ds,
                 c -> withBudgets(
-                        c, customers.list(c, q, status, defaultBudgetId, pageSize, (long) (page - 1) * pageSize)));
+                        c,
+                        customers.list(c, q, status, defaultBudgetId, after, pageSize, (long) (page - 1) * pageSize)));
     }
 
     /** {@code /customer/block}: upserts {@code blocked=true}, creating unknown customers. */

@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * start instead of leaving instances on different schemas. Flyway locks the history while it
  * migrates (a PostgreSQL advisory lock), so instances of a fleet may start at the same moment.
  *
+ * <p>PostgreSQL also gets the scripts of {@code db/postgresql/}: indexes whose syntax H2 lacks
+ * (pattern operators for prefix search). They carry their own version numbers, so a version may
+ * exist on PostgreSQL only.
+ *
  * <p>A database created by Tollgate's earlier migration runner (table {@code tg_schema_version},
  * no Flyway history) is baselined at the version that runner reached: Flyway records it as the
  * starting point and applies only the later scripts.
@@ -35,9 +39,12 @@ public final class Migrations {
     /** Migrates {@code ds} to the latest schema; fails with the reason when a migration or the validation fails. */
     public static void run(DataSource ds) throws SQLException {
         Integer legacyVersion = legacyVersion(ds);
+        String[] locations = isPostgres(ds)
+                ? new String[] {"classpath:db/migration", "classpath:db/postgresql"}
+                : new String[] {"classpath:db/migration"};
         var config = Flyway.configure()
                 .dataSource(ds)
-                .locations("classpath:db/migration")
+                .locations(locations)
                 .table(HISTORY_TABLE)
                 .validateMigrationNaming(true)
                 .failOnMissingLocations(true);
@@ -77,6 +84,15 @@ public final class Migrations {
                 int version = rs.getInt(1);
                 return version > 0 ? version : null;
             }
+        }
+    }
+
+    private static boolean isPostgres(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection()) {
+            return c.getMetaData()
+                    .getDatabaseProductName()
+                    .toLowerCase(Locale.ROOT)
+                    .contains("postgres");
         }
     }
 

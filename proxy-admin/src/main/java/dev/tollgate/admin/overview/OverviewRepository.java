@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
 /**
@@ -27,12 +29,69 @@ public final class OverviewRepository {
 
     public static final int TOP = 5;
 
+    /** Sums over every customer's daily rows are recomputed at most this often. */
+    static final long MAX_AGE_MS = 60_000;
+
     private final DataSource ds;
     private final Clock clock;
+    private final AtomicReference<Cached> cached = new AtomicReference<>();
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+
+    /** Below this a read is cheap enough to repeat on every page load. */
+    static final long CHEAP_MS = 250;
+
+    private record Cached(SpendOverview overview, long readAtMs, long tookMs) {}
 
     public OverviewRepository(DataSource ds, Clock clock) {
         this.ds = ds;
         this.clock = clock;
+    }
+
+    /**
+     * The overview for a page load. While reading it is cheap (under {@link #CHEAP_MS}) every page
+     * load reads it fresh. Once it is not (sums over the daily rows of a million customers are tens
+     * of millions of rows), it is not recomputed per page load: a result up to
+     * {@link #MAX_AGE_MS} old is served as is, an older one is served while one background read
+     * replaces it. A cheap query checks the database each time, so a database that is down still
+     * shows as down. Blocking: call it from the JDBC executor.
+     */
+    public SpendOverview readCached() throws SQLException {
+        Cached c = cached.get();
+        if (c == null || c.tookMs() < CHEAP_MS) {
+            return readAndKeep();
+        }
+        probe();
+        if (clock.millis() - c.readAtMs() >= MAX_AGE_MS && refreshing.compareAndSet(false, true)) {
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            readAndKeep();
+                        } catch (SQLException | RuntimeException e) {
+                            // The next page load tries again; the probe reports the database's state.
+                        } finally {
+                            refreshing.set(false);
+                        }
+                    },
+                    "tollgate-overview-refresh");
+            t.setDaemon(true);
+            t.start();
+        }
+        return c.overview();
+    }
+
+    private SpendOverview readAndKeep() throws SQLException {
+        long start = System.nanoTime();
+        SpendOverview fresh = read();
+        cached.set(new Cached(fresh, clock.millis(), (System.nanoTime() - start) / 1_000_000));
+        return fresh;
+    }
+
+    private void probe() throws SQLException {
+        try (Connection c = ds.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT 1");
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+        }
     }
 
     /** Reads the whole overview in one read-only transaction; throws on any database failure. */

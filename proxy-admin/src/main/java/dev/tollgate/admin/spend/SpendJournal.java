@@ -1,6 +1,7 @@
 package dev.tollgate.admin.spend;
 
 import dev.tollgate.admin.reconcile.SpendReconciler;
+import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.SettleRequest;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
@@ -255,7 +255,7 @@ public final class SpendJournal implements AutoCloseable {
         Map<String, List<Entry>> byBatch = new LinkedHashMap<>();
         for (Entry e : due) {
             if (e.batchId == null) {
-                e.batchId = fresh.computeIfAbsent(e.request.customerId(), k -> "journal-" + UUID.randomUUID());
+                e.batchId = fresh.computeIfAbsent(e.request.customerId(), k -> BatchIds.next(now));
             }
             byBatch.computeIfAbsent(e.batchId, k -> new ArrayList<>()).add(e);
         }
@@ -263,7 +263,24 @@ public final class SpendJournal implements AutoCloseable {
             List<Entry> entries = b.getValue();
             String customer = entries.get(0).request.customerId();
             try {
-                repo.applyBatch(toBatch(customer, b.getKey(), entries), now);
+                PendingBatch batch = toBatch(customer, b.getKey(), entries);
+                SpendRepository.Result r = repo.apply(List.of(batch), now).get(0);
+                if (r.outcome() == SpendRepository.Outcome.REJECTED
+                        || r.outcome() == SpendRepository.Outcome.UNVERIFIABLE) {
+                    // Never retried forever: kept whole in the quarantine table, as the flusher does.
+                    repo.quarantine(
+                            batch,
+                            r.outcome() == SpendRepository.Outcome.REJECTED ? "rejected" : "unverifiable",
+                            r.error(),
+                            now);
+                    LOG.error(
+                            "Journaled spend of customer {} quarantined ({}): {}",
+                            QuarantinePayload.printable(customer),
+                            r.outcome(),
+                            QuarantinePayload.describe(r.error()));
+                } else if (!r.inDatabase()) {
+                    throw r.error() != null ? r.error() : new IllegalStateException("not applied");
+                }
             } catch (Exception e) {
                 LOG.warn(
                         "Could not persist {} journaled settle(s) of customer {}; kept in memory and retried: {}",

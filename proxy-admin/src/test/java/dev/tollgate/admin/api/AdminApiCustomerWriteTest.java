@@ -172,14 +172,16 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
     }
 
     @BothDatabases
-    void listPagesAndFiltersByIdOrAlias(String kind) throws Exception {
+    void listPagesAndFiltersByIdOrAliasPrefix(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
         String prefix = id("lst");
         String tier = id("tier");
         f.post("/budget/new", obj("budget_id", tier, "max_budget", 3));
         f.post("/customer/new", obj("user_id", prefix + "-b", "alias", "Beta"));
         f.post("/customer/new", obj("user_id", prefix + "-a", "budget_id", tier));
-        f.post("/customer/new", obj("user_id", id("other"), "alias", "Gamma " + prefix.toUpperCase()));
+        // Found by its alias, whose start matches in any case.
+        f.post("/customer/new", obj("user_id", id("other"), "alias", prefix.toUpperCase() + " Gamma"));
+        f.post("/customer/new", obj("user_id", id("nomatch"), "alias", "Gamma " + prefix));
 
         JsonNode all = f.get("/customer/list", "q", prefix);
         assertThat(all).hasSize(3);

@@ -2,7 +2,9 @@ package dev.tollgate.admin.spend;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.admin.db.TestDatabases;
+import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
@@ -165,6 +167,118 @@ class SpendFlusherTest {
             assertThat(repo.persistedSpend("erin")).isEqualTo(13);
             assertThat(flusher.flushNow()).isCompletedExceptionally();
             assertThat(store.pendingNanos("dan").toCompletableFuture().join()).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"h2, inprocess", "postgres, inprocess", "postgres, redis"})
+    void aBatchTheDatabaseRefusesIsQuarantinedAndTheRestCommits(String kind, String storeKind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                TestStores.Handle stores = TestStores.create(storeKind)) {
+            LimitStore store = stores.store();
+            SpendRepository repo = new SpendRepository(h.db().dataSource());
+            // 300 emoji: longer than the id column however the database counts (code points or UTF-16 units).
+            String poison = "\uD83D\uDE00".repeat(300);
+            call(store, "fine-1", 5);
+            call(store, poison, 7);
+            call(store, "fine-2", 11);
+            try (SpendFlusher flusher = new SpendFlusher(store, repo, Duration.ofSeconds(10))) {
+                assertThat(flush(flusher)).as("the two good batches").isEqualTo(2);
+                assertThat(flusher.quarantinedBatches()).isEqualTo(1);
+                assertThat(flusher.pendingBatchesFailed()).isZero();
+                assertThat(flusher.stuck(System.currentTimeMillis())).isFalse();
+                assertThat(flush(flusher)).as("nothing is retried forever").isZero();
+                assertThat(flusher.quarantinedBatches()).isEqualTo(1);
+            }
+            assertThat(repo.persistedSpend("fine-1")).isEqualTo(5);
+            assertThat(repo.persistedSpend("fine-2")).isEqualTo(11);
+            assertThat(store.pendingNanos(poison).toCompletableFuture().join())
+                    .as("acknowledged once quarantined")
+                    .isZero();
+            assertThat(repo.unresolvedQuarantined()).isEqualTo(1);
+            String payload = SpendTestSql.string(
+                    h.db().dataSource(), "SELECT payload FROM tg_spend_quarantine WHERE reason = 'rejected'");
+            JsonNode json = Json.MAPPER.readTree(payload);
+            assertThat(json.get("customer_id").asText())
+                    .as("the id survives exactly")
+                    .isEqualTo(poison);
+            assertThat(json.get("spend_by_period").get(0).get("spend_nanos").asLong())
+                    .isEqualTo(7);
+        }
+    }
+
+    @Test
+    void aFlushThatKeepsFailingIsStuckUntilItSucceeds() throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create("h2");
+                LimitStore store = new InProcessLimitStore()) {
+            SwitchableDataSource ds = new SwitchableDataSource(h.db().dataSource());
+            MutableTime clock = new MutableTime(NOW);
+            SpendFlusher flusher = new SpendFlusher(
+                    store, new SpendRepository(ds), Duration.ofSeconds(10), Duration.ofSeconds(60), clock);
+            try (flusher) {
+                call(store, "stuck-1", 3);
+                assertThat(flush(flusher)).isEqualTo(1);
+                ds.down.set(true);
+                call(store, "stuck-1", 4);
+                assertThat(flush(flusher)).isZero();
+                assertThat(flusher.stuck(clock.millis()))
+                        .as("one failure is not stuck yet")
+                        .isFalse();
+                clock.advance(Duration.ofSeconds(36));
+                assertThat(flusher.stuck(clock.millis())).isTrue();
+                ds.down.set(false);
+                assertThat(flush(flusher)).isEqualTo(1);
+                assertThat(flusher.stuck(clock.millis())).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void thePauseGrowsWithLongPassesUpToTheMaximum() throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create("h2");
+                LimitStore store = new InProcessLimitStore();
+                SpendFlusher flusher = new SpendFlusher(
+                        store,
+                        new SpendRepository(h.db().dataSource()),
+                        Duration.ofSeconds(10),
+                        Duration.ofSeconds(60),
+                        new MutableTime(NOW))) {
+            assertThat(flusher.delayAfter(200)).isEqualTo(10_000);
+            assertThat(flusher.delayAfter(3_000)).as("nine times the pass").isEqualTo(27_000);
+            assertThat(flusher.delayAfter(30_000)).isEqualTo(60_000);
+        }
+    }
+
+    /** A clock the test moves by hand. */
+    static final class MutableTime extends java.time.Clock {
+        private volatile long ms;
+
+        MutableTime(long ms) {
+            this.ms = ms;
+        }
+
+        void advance(Duration d) {
+            ms += d.toMillis();
+        }
+
+        @Override
+        public long millis() {
+            return ms;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(ms);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
         }
     }
 }

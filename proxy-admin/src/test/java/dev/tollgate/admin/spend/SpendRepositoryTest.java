@@ -3,9 +3,11 @@ package dev.tollgate.admin.spend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.admin.db.TestDatabases;
+import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.PendingBatch.DailyUsage;
 import dev.tollgate.core.limits.PendingBatch.PeriodSpend;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -74,7 +76,7 @@ class SpendRepositoryTest {
             assertThat(outcomes)
                     .containsExactly(
                             SpendRepository.Outcome.APPLIED,
-                            SpendRepository.Outcome.FAILED,
+                            SpendRepository.Outcome.REJECTED,
                             SpendRepository.Outcome.APPLIED_BEFORE,
                             SpendRepository.Outcome.APPLIED);
             assertThat(repo.lastGroupFailure()).isNotNull();
@@ -234,6 +236,47 @@ class SpendRepositoryTest {
             assertThat(SpendTestSql.daily(ds, "erin", "2024-05-02", "gpt-4o"))
                     .isEqualTo(new SpendTestSql.Daily(1, 1, 0, 1, 1, 4));
             assertThat(repo.persistedSpend("erin")).isEqualTo(39);
+        }
+    }
+
+    /**
+     * Applied batch ids are kept for the retention, then pruned. A replay the table can still check
+     * is recognised; one claimed longer ago than the table is trusted for is unverifiable (for the
+     * quarantine), never applied a second time, even after its row is gone.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void appliedBatchIdsArePrunedAfterTheRetentionAndOlderReplaysAreNotAppliedAgain(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind)) {
+            DataSource ds = h.db().dataSource();
+            long hour = 3_600_000L;
+            SpendRepository repo = new SpendRepository(ds, Duration.ofHours(1));
+            PendingBatch early = batch("pia", BatchIds.next(NOW), 0, 100);
+            PendingBatch late = batch("pia-2", BatchIds.next(NOW + hour / 2), 0, 200);
+            assertThat(repo.applyBatch(early, NOW)).isTrue();
+            assertThat(repo.applyBatch(late, NOW + hour / 2)).isTrue();
+
+            // 40 minutes on: still trusted to the table (retention minus a 10-minute margin).
+            assertThat(repo.applyBatches(List.of(early), NOW + 40 * 60_000L))
+                    .containsExactly(SpendRepository.Outcome.APPLIED_BEFORE);
+            // 55 minutes on: past the trusted age, but its id is still there, so it is known.
+            assertThat(repo.applyBatches(List.of(early), NOW + 55 * 60_000L))
+                    .containsExactly(SpendRepository.Outcome.APPLIED_BEFORE);
+
+            assertThat(repo.pruneAppliedBatchIds(NOW + hour + 1, 1000)).isEqualTo(1);
+            assertThat(SpendTestSql.count(ds, "SELECT COUNT(*) FROM tg_spend_batch"))
+                    .isEqualTo(1);
+            assertThat(repo.applyBatches(List.of(early), NOW + hour + 2))
+                    .as("gone from the table: cannot tell, so not applied")
+                    .containsExactly(SpendRepository.Outcome.UNVERIFIABLE);
+            assertThat(repo.persistedSpend("pia")).isEqualTo(100);
+            assertThat(repo.applyBatches(List.of(late), NOW + hour + 2))
+                    .containsExactly(SpendRepository.Outcome.APPLIED_BEFORE);
+            assertThat(repo.persistedSpend("pia-2")).isEqualTo(200);
+            // A fresh batch is applied as usual.
+            assertThat(repo.applyBatch(batch("pia", BatchIds.next(NOW + hour + 3), 0, 1), NOW + hour + 3))
+                    .isTrue();
+            assertThat(repo.persistedSpend("pia")).isEqualTo(101);
         }
     }
 }

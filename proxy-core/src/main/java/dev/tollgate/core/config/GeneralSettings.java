@@ -60,8 +60,8 @@ public record GeneralSettings(
         List<CustomerIdSource> customerIdSources,
         boolean requireCustomerId,
         Duration spendReconcileInterval,
-
-        String priceCatalogue) {
+        String priceCatalogue,
+        ScaleOptions scale) {
 
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();

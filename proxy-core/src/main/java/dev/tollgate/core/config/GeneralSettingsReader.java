@@ -56,7 +56,10 @@ final class GeneralSettingsReader {
             "spend_reconcile_interval",
             "price_catalogue",
             "max_request_size_mb",
-            "fail_closed_budget_enforcement");
+            "fail_closed_budget_enforcement",
+            "customer_cache_size",
+            "spend_flush_max_interval",
+            "spend_batch_retention");
     private static final Set<String> ROUTER_KEYS =
             Set.of("routing_strategy", "timeout", "redis_url", "redis_host", "redis_port", "redis_password");
     /** Alerting channels Tollgate sends to. */
@@ -103,7 +106,8 @@ final class GeneralSettingsReader {
                 customerIdSources(g),
                 g.bool("require_customer_id", false),
                 g.seconds("spend_reconcile_interval", Duration.ofSeconds(60)),
-                g.string("price_catalogue"));
+                g.string("price_catalogue"),
+                scale(g, batchWriteInterval(g, env)));
     }
 
     /**
@@ -175,6 +179,19 @@ final class GeneralSettingsReader {
             return CustomerIdSource.DEFAULT_ORDER;
         }
         return List.copyOf(order);
+    }
+
+    private static ScaleOptions scale(ConfigNode g, Duration batchWriteInterval) {
+        ScaleOptions d = ScaleOptions.defaults(batchWriteInterval);
+        Duration retention = g.seconds("spend_batch_retention", d.spendBatchRetention());
+        if (retention.toSeconds() < 60) {
+            g.reject("spend_batch_retention", "expected at least 60 seconds, got " + retention.toSeconds());
+            retention = d.spendBatchRetention();
+        }
+        return new ScaleOptions(
+                g.positiveLong("customer_cache_size", d.customerCacheSize()),
+                g.seconds("spend_flush_max_interval", d.spendFlushMaxInterval()),
+                retention);
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

@@ -1,45 +1,49 @@
 package dev.tollgate.core.limits;
 
 import dev.tollgate.core.limits.AdmitDecision.Outcome;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * Everything the in-process store keeps for one customer, mirroring the Redis keys of that
  * customer (account, windows, pending, claimed). Not thread-safe: {@link InProcessLimitStore}
  * calls every method while holding this object's monitor, which makes each operation atomic per
  * customer, as a Lua script is on Redis.
+ *
+ * <p>Compact on purpose, since an instance may hold a million of these: windows and reservation
+ * buckets are small sorted arrays of primitives (a customer has one or two of each), pending spend
+ * is a {@link PendingSpend}, and the settle-id memory exists only once a settle id was seen.
  */
 final class CustomerState {
     /** The account; {@code present == false} until seeded. */
     private boolean present;
 
     private long spent;
-    /** Sum of {@link #reservedByMinute}. */
+    /** Sum of the reservation buckets. */
     private long reserved;
-    /** Admission minute (window start) → budget nanos reserved by the unsettled calls admitted in it. */
-    private final TreeMap<Long, Long> reservedByMinute = new TreeMap<>();
+    /**
+     * Admission minute (window start) → budget nanos reserved by the unsettled calls admitted in it,
+     * as pairs sorted by minute; null when none.
+     */
+    private long[] reservedByMinute;
+
+    private int reservedBuckets;
 
     private long periodEnd;
-    /** Window start → {requests, tokens}. */
-    private final TreeMap<Long, long[]> windows = new TreeMap<>();
+    /** Window start → {requests, tokens}, as triples sorted by start; null when none. */
+    private long[] windows;
 
-    private Map<String, Long> pending = new HashMap<>();
-    private Map<String, Long> claimed;
+    private int windowCount;
+
+    private PendingSpend pending;
+    private PendingSpend claimed;
     private String claimedId;
     /** Changes at every claim and acknowledgement (see reconcile.lua); "" before the first. */
     private String flushToken = "";
-    /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded. */
-    private final Map<String, String> settleIds = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > MAX_SETTLE_IDS;
-        }
-    };
+    /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded; null until used. */
+    private Map<String, String> settleIds;
 
     static final int MAX_SETTLE_IDS = 100_000;
 
@@ -58,27 +62,108 @@ final class CustomerState {
         periodEnd = limits.periodEndMs();
         dropExpiredReservations(r.nowMs(), r.reservationTtlMs());
         // Bounded memory: anything older than the retention is useless to admit and to settle.
-        windows.headMap(windowStart - Windows.WINDOW_MS, false).clear();
+        dropWindowsBefore(windowStart - Windows.WINDOW_MS);
 
-        long[] w = windows.get(windowStart);
-        long requests = w == null ? 0 : w[0];
-        long tokens = w == null ? 0 : w[1];
+        int w = windowIndex(windowStart);
+        long requests = w < 0 ? 0 : windows[w * 3 + 1];
+        long tokens = w < 0 ? 0 : windows[w * 3 + 2];
         Outcome outcome = check(limits, requests, tokens);
         if (outcome != Outcome.ADMITTED) {
             return AdmitDecisions.of(outcome, spent, reserved, windowStart, requests, tokens, limits);
         }
-        if (w == null) {
-            w = new long[2];
-            windows.put(windowStart, w);
+        if (w < 0) {
+            w = insertWindow(windowStart);
         }
-        w[0] += 1;
-        w[1] += r.reserveTokens();
-        AdmitDecision d = AdmitDecisions.of(outcome, spent, reserved, windowStart, w[0], w[1], limits);
+        windows[w * 3 + 1] += 1;
+        windows[w * 3 + 2] += r.reserveTokens();
+        AdmitDecision d = AdmitDecisions.of(
+                outcome, spent, reserved, windowStart, windows[w * 3 + 1], windows[w * 3 + 2], limits);
         if (r.reserveNanos() > 0) {
-            reservedByMinute.merge(windowStart, r.reserveNanos(), Long::sum);
+            addReservation(windowStart, r.reserveNanos());
             reserved += r.reserveNanos();
         }
         return d;
+    }
+
+    // ---- windows: triples {start, requests, tokens}, sorted by start ----
+
+    private int windowIndex(long start) {
+        for (int i = 0; i < windowCount; i++) {
+            if (windows[i * 3] == start) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int insertWindow(long start) {
+        if (windows == null) {
+            windows = new long[6];
+        } else if (windows.length < (windowCount + 1) * 3) {
+            windows = Arrays.copyOf(windows, (windowCount + 1) * 3);
+        }
+        int at = windowCount;
+        while (at > 0 && windows[(at - 1) * 3] > start) {
+            System.arraycopy(windows, (at - 1) * 3, windows, at * 3, 3);
+            at--;
+        }
+        windows[at * 3] = start;
+        windows[at * 3 + 1] = 0;
+        windows[at * 3 + 2] = 0;
+        windowCount++;
+        return at;
+    }
+
+    /** Drops the windows that started before {@code start}. */
+    private void dropWindowsBefore(long start) {
+        int drop = 0;
+        while (drop < windowCount && windows[drop * 3] < start) {
+            drop++;
+        }
+        if (drop > 0) {
+            System.arraycopy(windows, drop * 3, windows, 0, (windowCount - drop) * 3);
+            windowCount -= drop;
+        }
+    }
+
+    // ---- reservations: pairs {minute, nanos}, sorted by minute ----
+
+    private int bucketIndex(long minute) {
+        for (int i = 0; i < reservedBuckets; i++) {
+            if (reservedByMinute[i * 2] == minute) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private void addReservation(long minute, long nanos) {
+        int i = bucketIndex(minute);
+        if (i >= 0) {
+            reservedByMinute[i * 2 + 1] += nanos;
+            return;
+        }
+        if (reservedByMinute == null) {
+            reservedByMinute = new long[4];
+        } else if (reservedByMinute.length < (reservedBuckets + 1) * 2) {
+            reservedByMinute = Arrays.copyOf(reservedByMinute, (reservedBuckets + 1) * 2);
+        }
+        int at = reservedBuckets;
+        while (at > 0 && reservedByMinute[(at - 1) * 2] > minute) {
+            System.arraycopy(reservedByMinute, (at - 1) * 2, reservedByMinute, at * 2, 2);
+            at--;
+        }
+        reservedByMinute[at * 2] = minute;
+        reservedByMinute[at * 2 + 1] = nanos;
+        reservedBuckets++;
+    }
+
+    private void removeBucket(int i) {
+        System.arraycopy(reservedByMinute, (i + 1) * 2, reservedByMinute, i * 2, (reservedBuckets - i - 1) * 2);
+        reservedBuckets--;
+        if (reservedBuckets == 0) {
+            reservedByMinute = null;
+        }
     }
 
     /**
@@ -87,25 +172,28 @@ final class CustomerState {
      */
     private void dropExpiredReservations(long nowMs, long ttlMs) {
         long horizon = nowMs - Windows.WINDOW_MS - ttlMs;
-        reservedByMinute.headMap(horizon, true).clear();
+        while (reservedBuckets > 0 && reservedByMinute[0] <= horizon) {
+            removeBucket(0);
+        }
         long sum = 0;
-        for (long v : reservedByMinute.values()) {
-            sum += v;
+        for (int i = 0; i < reservedBuckets; i++) {
+            sum += reservedByMinute[i * 2 + 1];
         }
         reserved = sum;
     }
 
     /** Releases up to {@code nanos} from the bucket of {@code minute}; nothing when it expired. */
     private void release(long minute, long nanos) {
-        Long held = reservedByMinute.get(minute);
-        if (held == null || nanos <= 0) {
+        int i = bucketIndex(minute);
+        if (i < 0 || nanos <= 0) {
             return;
         }
+        long held = reservedByMinute[i * 2 + 1];
         long released = Math.min(held, nanos);
         if (held - released <= 0) {
-            reservedByMinute.remove(minute);
+            removeBucket(i);
         } else {
-            reservedByMinute.put(minute, held - released);
+            reservedByMinute[i * 2 + 1] = held - released;
         }
         reserved = Math.max(0, reserved - released);
     }
@@ -129,7 +217,8 @@ final class CustomerState {
         }
         present = true;
         reserved = 0;
-        reservedByMinute.clear();
+        reservedByMinute = null;
+        reservedBuckets = 0;
         periodEnd = periodEndMs;
         spent = spentNanos + pendingOfPeriod(pending, periodEndMs) + pendingOfPeriod(claimed, periodEndMs);
     }
@@ -139,13 +228,13 @@ final class CustomerState {
      * field, plus spend queued while no account existed (period 0), which the database adds to the
      * running period.
      */
-    private static long pendingOfPeriod(Map<String, Long> fields, long periodEndMs) {
-        if (fields == null) {
+    private static long pendingOfPeriod(PendingSpend spend, long periodEndMs) {
+        if (spend == null) {
             return 0;
         }
-        long sum = fields.getOrDefault(PendingFields.periodField(periodEndMs), 0L);
+        long sum = spend.periodSpend(periodEndMs);
         if (periodEndMs != 0) {
-            sum += fields.getOrDefault(PendingFields.periodField(0), 0L);
+            sum += spend.periodSpend(0);
         }
         return sum;
     }
@@ -174,7 +263,8 @@ final class CustomerState {
         if (!present) {
             present = true;
             reserved = 0;
-            reservedByMinute.clear();
+            reservedByMinute = null;
+            reservedBuckets = 0;
             periodEnd = pe;
             spent = target;
             return new Reconciliation(Reconciliation.Outcome.CREATED, 0, target);
@@ -186,14 +276,14 @@ final class CustomerState {
 
     SettleResult settle(SettleRequest r) {
         String sid = r.settleId();
-        if (sid != null) {
+        if (sid != null && settleIds != null) {
             String seen = settleIds.get(sid);
             if (seen != null) {
                 if (r.persisted() && !seen.equals("p") && !seen.equals("x")) {
-                    pending.merge(PERIOD_PREFIX_FIELD + seen, -r.costNanos(), Long::sum);
-                    PendingFields.settleIncrements(r).forEach((f, v) -> pending.merge(f, -v, Long::sum));
+                    PendingSpend p = pending();
+                    p.addPeriod(Long.parseLong(seen), -r.costNanos());
+                    p.addSettle(r, -1);
                     settleIds.put(sid, "x");
-                    return new SettleResult(present ? spent : 0, present ? periodEnd : 0, false);
                 }
                 return new SettleResult(present ? spent : 0, present ? periodEnd : 0, false);
             }
@@ -202,22 +292,40 @@ final class CustomerState {
             release(r.windowStartMs(), r.reserveNanos());
             spent += r.costNanos();
         }
-        long[] w = windows.get(r.windowStartMs());
-        if (w != null) {
-            w[1] = Math.max(0, w[1] + r.rateTokens() - r.reserveTokens());
+        int w = windowIndex(r.windowStartMs());
+        if (w >= 0) {
+            windows[w * 3 + 2] = Math.max(0, windows[w * 3 + 2] + r.rateTokens() - r.reserveTokens());
         }
         long pe = present ? periodEnd : 0;
         if (!r.persisted()) {
-            pending.merge(PendingFields.periodField(pe), r.costNanos(), Long::sum);
-            PendingFields.settleIncrements(r).forEach((f, v) -> pending.merge(f, v, Long::sum));
+            PendingSpend p = pending();
+            p.addPeriod(pe, r.costNanos());
+            p.addSettle(r, 1);
         }
         if (sid != null) {
-            settleIds.put(sid, r.persisted() ? "p" : Long.toString(pe));
+            settleIdMemory().put(sid, r.persisted() ? "p" : Long.toString(pe));
         }
         return new SettleResult(present ? spent : 0, pe);
     }
 
-    private static final String PERIOD_PREFIX_FIELD = PendingFields.PERIOD_PREFIX;
+    private PendingSpend pending() {
+        if (pending == null) {
+            pending = new PendingSpend();
+        }
+        return pending;
+    }
+
+    private Map<String, String> settleIdMemory() {
+        if (settleIds == null) {
+            settleIds = new LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > MAX_SETTLE_IDS;
+                }
+            };
+        }
+        return settleIds;
+    }
 
     AccountSnapshot snapshot() {
         return present ? new AccountSnapshot(true, spent, reserved, periodEnd) : AccountSnapshot.ABSENT;
@@ -233,15 +341,15 @@ final class CustomerState {
     /** The claimed batch, claiming the pending spend first when none is; null when nothing is pending. */
     PendingBatch claim(String customerId) {
         if (claimed == null) {
-            if (pending.isEmpty()) {
+            if (pending == null || pending.isEmpty()) {
                 return null;
             }
             claimed = pending;
-            claimedId = UUID.randomUUID().toString();
+            claimedId = BatchIds.next(System.currentTimeMillis());
             flushToken = claimedId;
-            pending = new HashMap<>();
+            pending = null;
         }
-        return PendingFields.toBatch(customerId, claimedId, claimed);
+        return claimed.toBatch(customerId, claimedId);
     }
 
     void ack(String batchId) {
@@ -252,17 +360,22 @@ final class CustomerState {
         }
     }
 
+    /** Spend pending or claimed (not yet acknowledged). */
+    boolean hasPending() {
+        return (pending != null && !pending.isEmpty()) || claimed != null;
+    }
+
     long pendingNanos() {
-        return PendingFields.periodSpend(pending) + (claimed == null ? 0 : PendingFields.periodSpend(claimed));
+        return (pending == null ? 0 : pending.totalPeriodSpend()) + (claimed == null ? 0 : claimed.totalPeriodSpend());
     }
 
     /** For tests of bounded memory. */
     int windowCount() {
-        return windows.size();
+        return windowCount;
     }
 
     /** For tests of bounded memory. */
     int reservationBucketCount() {
-        return reservedByMinute.size();
+        return reservedBuckets;
     }
 }

@@ -37,8 +37,8 @@ import java.util.function.Function;
  * the window is still kept; the cost goes to pending spend of the account's period end (0 without
  * account) with the day/model aggregate; the customer is marked dirty.
  * <li><b>claimPending / ackPending</b>: a claimed batch is handed out again until acknowledged
- * with its id; an empty claim clears the dirty mark; a new claim and an acknowledgement change the
- * flush token.
+ * with its id; an empty claim clears the dirty mark, and so does an ack that leaves nothing pending;
+ * a new claim and an acknowledgement change the flush token.
  * </ul>
  * Windows older than the previous minute are dropped at the customer's next admission, so memory
  * stays bounded to about two windows per customer.
@@ -116,6 +116,11 @@ public final class InProcessLimitStore implements LimitStore {
     public CompletionStage<Void> ackPending(String customerId, String batchId) {
         return withState(customerId, s -> {
             s.ack(batchId);
+            if (!s.hasPending()) {
+                // Under the customer's monitor, as in claimPending: the next settle marks it again.
+                // Without this, every flushed customer would cost a second, empty claim.
+                dirty.remove(customerId);
+            }
             return null;
         });
     }

@@ -234,7 +234,8 @@ class ConfigLoaderTest {
                         CustomerIdSource.DEFAULT_ORDER,
                         false,
                         Duration.ofSeconds(15),
-                        null));
+                        null,
+                        ScaleOptions.defaults(Duration.ofSeconds(5))));
         assertThat(g.webhookAlerting()).isTrue();
     }
 
@@ -272,7 +273,8 @@ class ConfigLoaderTest {
                         CustomerIdSource.DEFAULT_ORDER,
                         false,
                         Duration.ofSeconds(60),
-                        null));
+                        null,
+                        ScaleOptions.defaults(Duration.ofSeconds(10))));
         assertThat(c.reservationTtl()).as("request_timeout + 60 s").isEqualTo(Duration.ofSeconds(660));
         assertThat(c.litellm()).isEqualTo(new LitellmSettings(null, ZoneOffset.UTC, false, false, 100));
         assertThat(c.models().get(0).timeout()).isEqualTo(Duration.ofSeconds(600));

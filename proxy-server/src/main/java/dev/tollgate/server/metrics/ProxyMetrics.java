@@ -146,6 +146,21 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
                 })
                 .description("Seconds since the last flush pass that met no failure")
                 .register(registry);
+        Gauge.builder("tollgate_spend_flush_stuck", rt.flusher(), f -> f.stuck(System.currentTimeMillis()) ? 1 : 0)
+                .description("1 while the spend flush keeps failing (pending spend piles up in the limit store)")
+                .register(registry);
+        Gauge.builder("tollgate_spend_quarantined_batches", rt.flusher(), SpendFlusher::unresolvedQuarantinedBatches)
+                .description("Spend batches the database refused, kept in tg_spend_quarantine and not resolved yet")
+                .register(registry);
+        FunctionCounter.builder("tollgate_spend_flushed_batches", rt.flusher(), SpendFlusher::batchesApplied)
+                .description("Spend batches (one per customer and flush) written to the database")
+                .register(registry);
+        FunctionCounter.builder("tollgate_spend_flush_cpu_seconds", rt.flusher(), f -> f.passCpuNanos() / 1e9)
+                .description("CPU time of the flusher thread (with the embedded database, its work included)")
+                .register(registry);
+        Gauge.builder("tollgate_spend_flush_interval_seconds", rt.flusher(), f -> f.nextDelayMillis() / 1000.0)
+                .description("Pause before the next flush pass; grows with long passes (a large backlog)")
+                .register(registry);
         bindWebhooks(rt.webhooks());
     }
 

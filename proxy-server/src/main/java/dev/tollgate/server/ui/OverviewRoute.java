@@ -70,7 +70,7 @@ public final class OverviewRoute implements Route {
         var loop = exchange.channel().eventLoop();
         long dbStart = System.nanoTime();
         CompletableFuture<SpendOverview> db =
-                src.jdbc().submit(src.repository()::read).orTimeout(PROBE_TIMEOUT_MS * 3, TimeUnit.MILLISECONDS);
+                src.jdbc().submit(src.repository()::readCached).orTimeout(PROBE_TIMEOUT_MS * 3, TimeUnit.MILLISECONDS);
         CompletableFuture<Long> dbDone = db.handle((v, e) -> System.nanoTime() - dbStart);
         long storeStart = System.nanoTime();
         CompletableFuture<Long> store = src.store()

@@ -4,6 +4,7 @@ import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitDecisions;
 import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.InProcessLimitStore;
@@ -25,7 +26,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -330,7 +330,7 @@ public final class RedisLimitStore implements LimitStore {
                         claim,
                         ScriptOutputType.MULTI,
                         k,
-                        UUID.randomUUID().toString(),
+                        BatchIds.next(System.currentTimeMillis()),
                         str(FLUSH_TOKEN_TTL_MS))
                 .thenCompose(flat -> flat.isEmpty()
                         ? clearDirty(customerId).thenApply(x -> PendingFields.empty(customerId))
