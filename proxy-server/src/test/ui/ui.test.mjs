@@ -368,9 +368,10 @@ try {
     let r = await adminApi('POST', '/budget/new', { budget_id: tight, max_budget: 1, soft_budget: 0.8 });
     check(r.status === 200, `creating ${tight}: ${r.text}`);
     const token = `tight-${run}`;
-    const over = `over-${token}`;
-    const near = `near-${token}`;
-    const fresh = `fresh-${token}`;
+    // Ids share a prefix: the search matches the start of an id.
+    const over = `${token}-over`;
+    const near = `${token}-near`;
+    const fresh = `${token}-fresh`;
     for (const [id, spend] of [[over, 1.25], [near, 0.9], [fresh, 0.1]]) {
       r = await adminApi('POST', '/customer/new', { user_id: id, budget_id: tight, spend });
       check(r.status === 200, `creating ${id}: ${r.text}`);

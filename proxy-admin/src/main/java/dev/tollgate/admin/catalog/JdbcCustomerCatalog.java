@@ -204,14 +204,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
 
     @Override
     public CompletionStage<Ledger> ledger(String customerId, String batchId, long nowMs) {
-        if (batchId == null && !known.mightExist(customerId)) {
-            // A seed of a customer with no row: nothing persisted, so the account starts at zero in
-            // the default budget's period, with no I/O. A row a flush created since the directory's
-            // last sync is caught by the reconciler, which always asks the database.
-            return defaultEntry(nowMs)
-                    .thenApply(d -> new Ledger(
-                            0, current(DEFAULT_KEY, d, nowMs).limits().periodEndMs(), false));
-        }
+        // Always the database: the directory of known customers lags by a sync, and a row a flush
+        // created meanwhile must count (a seed that read it as empty would under-enforce the budget).
         return executor.submit(() -> loader.ledger(customerId, batchId, nowMs));
     }
 

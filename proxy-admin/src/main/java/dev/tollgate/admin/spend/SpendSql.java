@@ -216,15 +216,7 @@ abstract class SpendSql {
             if (cols.size() == 0) {
                 return;
             }
-            StringBuilder set = new StringBuilder();
-            for (String counter : DAILY_COUNTERS) {
-                set.append(set.length() == 0 ? "" : ", ")
-                        .append(counter)
-                        .append(" = d.")
-                        .append(counter)
-                        .append(" + EXCLUDED.")
-                        .append(counter);
-            }
+            String set = dailyIncrements("EXCLUDED.");
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO tg_daily_customer_spend AS d ("
                     + DAILY_COLUMNS + ") SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[],"
                     + " ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])"
@@ -296,15 +288,7 @@ abstract class SpendSql {
             if (cols.size() == 0) {
                 return;
             }
-            StringBuilder set = new StringBuilder();
-            for (String counter : DAILY_COUNTERS) {
-                set.append(set.length() == 0 ? "" : ", ")
-                        .append(counter)
-                        .append(" = d.")
-                        .append(counter)
-                        .append(" + u.")
-                        .append(counter);
-            }
+            String set = dailyIncrements("u.");
             try (PreparedStatement ps = c.prepareStatement("MERGE INTO tg_daily_customer_spend d USING (SELECT * FROM"
                     + " UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY),"
                     + " CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS BIGINT ARRAY),"
@@ -338,5 +322,20 @@ abstract class SpendSql {
         ps.setArray(2, c.createArrayOf("varchar", SpendRepository.strings(ids)));
         ps.setArray(3, c.createArrayOf("varchar", SpendRepository.strings(customers)));
         ps.setArray(4, c.createArrayOf("bigint", SpendRepository.longs(totals)));
+    }
+
+    /** {@code counter = d.counter + <from>counter, ...} for every daily counter. */
+    private static String dailyIncrements(String from) {
+        StringBuilder set = new StringBuilder();
+        for (String counter : DAILY_COUNTERS) {
+            set.append(set.length() == 0 ? "" : ", ")
+                    .append(counter)
+                    .append(" = d.")
+                    .append(counter)
+                    .append(" + ")
+                    .append(from)
+                    .append(counter);
+        }
+        return set.toString();
     }
 }
