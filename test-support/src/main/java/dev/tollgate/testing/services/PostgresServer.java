@@ -8,10 +8,12 @@ import java.util.List;
 
 /**
  * A throw-away PostgreSQL cluster: {@code initdb} into a temp directory (trust authentication, one
- * superuser), {@code pg_ctl} on a free loopback port with durability off (fsync, synchronous
- * commit, full-page writes). The server refuses to run as root, so when the tests run as root the
- * directory is handed to the {@code postgres} user and the binaries run through {@code runuser}.
- * A {@link Watchdog} stops it should the JVM die first.
+ * superuser), {@code pg_ctl} on a free loopback port with fsync and full-page writes off. Commits
+ * stay synchronous: a commit the server acknowledged is in the operating system's page cache
+ * before the client hears of it, so it survives {@link #stop()} (a process kill), which is the
+ * fault the outage tests simulate; only a machine crash could lose it. The server refuses to run
+ * as root, so when the tests run as root the directory is handed to the {@code postgres} user and
+ * the binaries run through {@code runuser}. A {@link Watchdog} stops it should the JVM die first.
  */
 public final class PostgresServer implements AutoCloseable {
     private static final int START_ATTEMPTS = 3;
@@ -140,7 +142,7 @@ public final class PostgresServer implements AutoCloseable {
                         "60",
                         "-o",
                         "-p " + port + " -k " + dir
-                                + " -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+                                + " -c listen_addresses=127.0.0.1 -c fsync=off"
                                 + " -c full_page_writes=off -c max_connections=" + maxConnections,
                         "start")),
                 90);
