@@ -1,0 +1,193 @@
+package dev.tollgate.bench.redis;
+
+import dev.tollgate.core.limits.AdmitDecision;
+import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.SettleRequest;
+import dev.tollgate.core.limits.redis.RedisLimitStore;
+import dev.tollgate.core.money.Money;
+import dev.tollgate.testing.services.Programs;
+import dev.tollgate.testing.services.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Drives a fixed load of admit + settle pairs through {@link RedisLimitStore} against a private
+ * {@code redis-server} (started here on a free port), and reports Redis's own figures per chat
+ * call: script calls, {@code redis.call}s inside them, script CPU ({@code INFO commandstats}) and
+ * process CPU ({@code INFO cpu}, which also counts network I/O). The load is a customer far from
+ * its limits, as in the bench's max-throughput points: 10 customers, {@code --inflight} calls in
+ * flight, each call a settle id as a fleet instance sends it.
+ *
+ * <p>Usage: {@code ScriptCostMain [--calls N] [--inflight K] [--customers C]}
+ */
+public final class ScriptCostMain {
+    private ScriptCostMain() {}
+
+    public static void main(String[] args) throws Exception {
+        int calls = intArg(args, "--calls", 20_000);
+        int inflight = intArg(args, "--inflight", 16);
+        int customers = intArg(args, "--customers", 10);
+        try (RedisServer redis = RedisServer.start(Programs.installed());
+                RedisLimitStore store = RedisLimitStore.connect(redis.url(), Duration.ofSeconds(5))) {
+            RedisClient client = RedisClient.create(redis.url());
+            try (StatefulRedisConnection<String, String> admin = client.connect()) {
+                Load load = new Load(store, calls, customers);
+                load.run(Math.max(1, calls / 10), inflight); // warm-up: accounts, script cache, JIT
+                admin.sync().configResetstat();
+                double cpuBefore = cpuSeconds(admin.sync().info("cpu"));
+                long t0 = System.nanoTime();
+                load.run(calls, inflight);
+                long elapsedNs = System.nanoTime() - t0;
+                double cpuAfter = cpuSeconds(admin.sync().info("cpu"));
+                Map<String, long[]> stats = commandStats(admin.sync().info("commandstats"));
+                report(calls, inflight, customers, elapsedNs, (cpuAfter - cpuBefore) * 1e6, stats);
+            } finally {
+                client.shutdown();
+            }
+        }
+    }
+
+    private static void report(
+            int calls, int inflight, int customers, long elapsedNs, double cpuUs, Map<String, long[]> stats) {
+        long scriptCalls = 0;
+        long scriptUs = 0;
+        long innerCalls = 0;
+        for (Map.Entry<String, long[]> e : stats.entrySet()) {
+            String cmd = e.getKey();
+            if (cmd.equals("evalsha") || cmd.equals("eval")) {
+                scriptCalls += e.getValue()[0];
+                scriptUs += e.getValue()[1];
+            } else if (!cmd.equals("info") && !cmd.equals("config|resetstat")) {
+                innerCalls += e.getValue()[0];
+            }
+        }
+        long[] evalsha = stats.getOrDefault("evalsha", new long[2]);
+        System.out.printf(
+                Locale.ROOT,
+                "calls=%d inflight=%d customers=%d elapsed_ms=%d%n"
+                        + "script_calls_per_call=%.2f evalsha_usec_per_call=%.2f redis_calls_in_scripts_per_call=%.1f%n"
+                        + "script_usec_per_call=%.2f redis_cpu_usec_per_call=%.2f%n",
+                calls,
+                inflight,
+                customers,
+                elapsedNs / 1_000_000,
+                (double) scriptCalls / calls,
+                evalsha[0] == 0 ? 0.0 : (double) evalsha[1] / evalsha[0],
+                (double) innerCalls / calls,
+                (double) scriptUs / calls,
+                cpuUs / calls);
+        System.out.println("commandstats (calls, usec):");
+        stats.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-12s %9d %10d%n", k, v[0], v[1]));
+    }
+
+    /** Keeps {@code inflight} admit + settle pairs going until {@code total} have completed. */
+    private static final class Load {
+        private final LimitStore store;
+        private final String[] ids;
+        private final CustomerLimits limits;
+        private final AtomicInteger settleSeq = new AtomicInteger();
+
+        Load(LimitStore store, int calls, int customers) {
+            this.store = store;
+            this.ids = new String[customers];
+            for (int i = 0; i < customers; i++) {
+                ids[i] = "cost-" + i;
+            }
+            long big = 1_000_000_000L;
+            this.limits = new CustomerLimits(big * Money.NANOS_PER_USD, big, big * 1000, 0);
+        }
+
+        void run(int total, int inflight) {
+            AtomicInteger started = new AtomicInteger();
+            CompletableFuture<?>[] chains = new CompletableFuture<?>[inflight];
+            for (int i = 0; i < inflight; i++) {
+                chains[i] = chain(started, total);
+            }
+            CompletableFuture.allOf(chains).join();
+        }
+
+        private CompletableFuture<Void> chain(AtomicInteger started, int total) {
+            int n = started.getAndIncrement();
+            if (n >= total) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return one(ids[n % ids.length]).toCompletableFuture().thenCompose(x -> chain(started, total));
+        }
+
+        private CompletionStage<?> one(String id) {
+            long now = System.currentTimeMillis();
+            AdmitRequest admit =
+                    new AdmitRequest(id, limits, now, 100_000, 64, LimitStore.DEFAULT_RESERVATION_TTL_MS, true);
+            return store.admit(admit).thenCompose(d -> {
+                if (d.outcome() != AdmitDecision.Outcome.ADMITTED) {
+                    throw new IllegalStateException("refused: " + d.outcome());
+                }
+                return store.settle(SettleRequest.builder()
+                        .customerId(id)
+                        .reserveNanos(100_000)
+                        .reserveTokens(64)
+                        .windowStartMs(d.windowStartMs())
+                        .costNanos(40_000)
+                        .rateTokens(45)
+                        .day("2026-01-01")
+                        .model("gpt-3.5-turbo")
+                        .promptTokens(25)
+                        .completionTokens(20)
+                        .success(true)
+                        .settleId("cost-" + Integer.toString(settleSeq.incrementAndGet(), 36))
+                        .build());
+            });
+        }
+    }
+
+    /** {@code cmdstat_<name>:calls=..,usec=..} lines -> name -> {calls, usec}. */
+    static Map<String, long[]> commandStats(String info) {
+        Map<String, long[]> out = new HashMap<>();
+        for (String line : info.split("\r?\n")) {
+            if (!line.startsWith("cmdstat_")) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            String name = line.substring("cmdstat_".length(), colon);
+            long[] v = new long[2];
+            for (String kv : line.substring(colon + 1).split(",")) {
+                String[] p = kv.split("=");
+                if (p[0].equals("calls")) {
+                    v[0] = Long.parseLong(p[1]);
+                } else if (p[0].equals("usec")) {
+                    v[1] = Long.parseLong(p[1]);
+                }
+            }
+            out.put(name, v);
+        }
+        return out;
+    }
+
+    private static double cpuSeconds(String info) {
+        double sum = 0;
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+                sum += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        return sum;
+    }
+
+    private static int intArg(String[] args, String name, int dflt) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return dflt;
+    }
+}
