@@ -525,6 +525,35 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     }
 
     @Test
+    void aReservationOfAnEarlierMinuteAdmittedLaterStillExpires() {
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        seed(0, PERIOD_END);
+        // An instance whose clock is a minute behind admits into minute T0 after minute T0 + 60 s.
+        admitTtl(l, T0 + 60_000, 3_000, 0, TTL);
+        admitTtl(l, T0, 100, 0, TTL);
+
+        assertThat(admitTtl(l, T0 + 60_000 + TTL - 1, 0, 0, TTL).reservedNanos())
+                .isEqualTo(3_100);
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isEqualTo(3_000);
+        assertThat(admitTtl(l, T0 + 120_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+    }
+
+    @Test
+    void reservationsAdmittedAfterEarlierOnesWereSettledStillExpire() {
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        seed(0, PERIOD_END);
+        AdmitDecision a = admitTtl(l, T0, 100, 0, TTL);
+        settle(a, 100, 0, 40, 0, "m");
+        admitTtl(l, T0 + 120_000, 70, 0, TTL); // never settled
+
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isEqualTo(70);
+        assertThat(admitTtl(l, T0 + 180_000 + TTL - 1, 0, 0, TTL).reservedNanos())
+                .isEqualTo(70);
+        assertThat(admitTtl(l, T0 + 180_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 40, 0, PERIOD_END));
+    }
+
+    @Test
     void aSettleReleasesOnlyFromItsOwnAdmissionMinute() {
         CustomerLimits l = limits(1_000_000, -1, -1);
         seed(0, PERIOD_END);
@@ -715,6 +744,31 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
 
         assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
         assertThat(await(store.dirtyCustomers(0))).isEmpty();
+    }
+
+    @Test
+    void everySettleThatStartsNewPendingSpendMarksTheCustomerAgain() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(-1, -1, -1);
+        settle(admit(l, T0, 0, 0), 0, 0, 10, 0, "m");
+        PendingBatch first = await(store.claimPending(customer));
+        settle(admit(l, T0, 0, 0), 0, 0, 20, 0, "m"); // pending again beside the claimed batch
+        await(store.ackPending(customer, first.batchId()));
+        PendingBatch second = await(store.claimPending(customer));
+        assertThat(second.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 20));
+        await(store.ackPending(customer, second.batchId()));
+        assertThat(await(store.claimPending(customer)).batchId()).isNull();
+        assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
+
+        settle(admit(l, T0, 0, 0), 0, 0, 5, 0, "m");
+        settle(admit(l, T0, 0, 0), 0, 0, 6, 0, "m");
+        assertThat(await(store.dirtyCustomers(100))).contains(customer);
+        PendingBatch third = await(store.claimPending(customer));
+        assertThat(third.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 11));
+        assertThat(third.daily()).singleElement().satisfies(d -> {
+            assertThat(d.requests()).isEqualTo(2);
+            assertThat(d.successfulRequests()).isEqualTo(2);
+        });
     }
 
     // ---- settle ids (re-sent settles, Redis-outage journal) ----------------------------------

@@ -44,12 +44,17 @@ import org.slf4j.LoggerFactory;
  * so that Redis Cluster can spread customers over shards):
  * <ul>
  * <li>{@code <prefix>{c:<id>}:acct} hash: {@code spent}, {@code reserved} (nanos), {@code pe}
- * (period end, epoch ms, 0 = never resets), and {@code r:<minute>}: the nanos reserved by unsettled
- * calls admitted in that minute ({@code reserved} is their sum, recomputed at each admission after
- * expired minutes are dropped). No TTL: a missing account means "seed me", never 0.
- * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s.
+ * (period end, epoch ms, 0 = never resets), {@code r:<minute>}: the nanos reserved by unsettled
+ * calls admitted in that minute, and {@code rlo}: a minute no later than the oldest of those
+ * buckets. {@code reserved} is their sum, kept up to date by every admission and settle; the
+ * buckets themselves are read (expired ones dropped, the sum recomputed) only when {@code rlo}
+ * says one may have expired, so at most about once a minute per customer. No TTL: a missing
+ * account means "seed me", never 0.
+ * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s from its
+ * creation.
  * <li>{@code <prefix>{c:<id>}:pend} and {@code :claimed} hashes: spend not yet persisted,
- * fields as in {@link PendingFields}; the claimed one also holds the batch {@code id}.
+ * fields as in {@link PendingFields} (requests and successful requests packed in one field); the
+ * claimed one also holds the batch {@code id}.
  * <li>{@code <prefix>{c:<id>}:flush} string: a token set by every claim (to the batch id) and
  * every acknowledgement ({@code acked:<batch id>}), so a reconciliation can tell whether spend
  * moved to the database while it read the ledger; expires a day after its last change.
@@ -57,11 +62,17 @@ import org.slf4j.LoggerFactory;
  * in that window, so a settle re-sent after a timeout is not counted twice; expires
  * {@link LimitStore#SETTLE_ID_RETENTION_MS} after its last write.
  * <li>{@code <prefix>dirty} set: customers that may have pending spend. On a single Redis the
- * settle script adds the mark itself (one round trip, and atomic with the spend). On a Redis
+ * settle script adds the mark itself (one round trip, and atomic with the spend), and only when
+ * its pending hash may be new (see settle.lua). On a Redis
  * Cluster it lives in another slot than the customer's keys, so it is updated by a SADD sent
  * right after the settle script instead. If that SADD is lost (crash, timeout) the pending spend
  * is still in Redis; a periodic sweep over {@code *:pend} keys can repair the mark.
  * </ul>
+ *
+ * <p>The admit and settle scripts are kept lean, since they run for every call on the customer's
+ * shard: hash reads are one {@code HMGET} each, and a customer far from its limits costs 6
+ * {@code redis.call}s to admit and 12 to settle (33 for the pair before; {@code bench/script-cost.sh}
+ * measures them).
  *
  * <p>Semantics are those of {@link InProcessLimitStore} (see there); both pass the same
  * contract tests. Numbers travel as decimal integer strings; sums are HINCRBY (64-bit), while
@@ -250,19 +261,19 @@ public final class RedisLimitStore implements LimitStore {
                     str(Math.max(0, r.reserveNanos())),
                     str(r.costNanos()),
                     str(r.rateTokens() - r.reserveTokens()),
-                    PendingFields.dailyField(r.day(), PendingFields.REQUESTS, r.model()),
-                    PendingFields.dailyField(r.day(), PendingFields.SUCCESSFUL, r.model()),
+                    PendingFields.dailyField(r.day(), PendingFields.REQUESTS_OK, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.PROMPT, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.COMPLETION, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
-                    r.success() ? "1" : "0",
+                    str(PendingFields.requestsOk(1, r.success() ? 1 : 0)),
                     str(r.promptTokens()),
                     str(r.completionTokens()),
                     r.settleId() == null ? "" : r.settleId(),
                     r.persisted() ? "1" : "0",
                     str(SETTLE_ID_RETENTION_MS),
                     str(r.windowStartMs()),
-                    id);
+                    id,
+                    str(WINDOW_TTL_MS));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
