@@ -24,6 +24,7 @@ import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
+import dev.tollgate.core.limits.SettleBatcher;
 import dev.tollgate.core.limits.redis.RedisEndpoint;
 import dev.tollgate.core.limits.redis.RedisInvalidationBus;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
@@ -136,6 +137,8 @@ public final class TollgateServer implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final Channel serverChannel;
     private volatile StopReport stopped;
+    /** Folds settles per customer ({@code settle_batch_ms} on Redis); null when off. */
+    private SettleBatcher settleBatches;
 
     /** The database and the threads that may block on it. */
     private record Storage(Database database, JdbcExecutor jdbc, DatabaseStartup startup) {}
@@ -380,8 +383,14 @@ public final class TollgateServer implements AutoCloseable {
                 metrics::refusal,
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
-        Settlement settlement =
-                new Settlement(limits.store(), general.tokenRateLimitType(), listeners, spend.journal(), clock);
+        long batchMs = general.scale().settleBatchMs();
+        if (batchMs > 0 && limits.redis()) {
+            // Flushes run on a worker loop, so their Redis commands use that loop's connection.
+            settleBatches =
+                    Settlement.batcher(limits.store(), batchMs, loops.workers().next(), spend.journal());
+        }
+        Settlement settlement = new Settlement(
+                limits.store(), general.tokenRateLimitType(), listeners, spend.journal(), clock, settleBatches);
         return new ProxyParts(
                 new MasterKeyAuth(general.masterKey()),
                 new DeploymentSelector(config),
@@ -504,6 +513,11 @@ public final class TollgateServer implements AutoCloseable {
         return webhooks;
     }
 
+    /** Folds settles per customer ({@code settle_batch_ms} on Redis); null when settles are not folded. */
+    public SettleBatcher settleBatches() {
+        return settleBatches;
+    }
+
     public SpendFlusher flusher() {
         return spend.flusher();
     }
@@ -585,6 +599,10 @@ public final class TollgateServer implements AutoCloseable {
                 "Stopping: 2/4 draining calls in flight (up to {} s)",
                 config.general().shutdownDrainTimeout().toSeconds());
         drainInFlight(config.general().shutdownDrainTimeout());
+        if (settleBatches != null) {
+            // Folded settles go to the store (or, failing that, to the journal) before the journal's last pass.
+            settleBatches.close();
+        }
         LOG.info("Stopping: 3/4 final spend flush");
         StopReport report = finalFlush();
         LOG.info("Stopping: 4/4 closing stores");

@@ -59,7 +59,8 @@ final class GeneralSettingsReader {
             "fail_closed_budget_enforcement",
             "customer_cache_size",
             "spend_flush_max_interval",
-            "spend_batch_retention");
+            "spend_batch_retention",
+            "settle_batch_ms");
     private static final Set<String> ROUTER_KEYS =
             Set.of("routing_strategy", "timeout", "redis_url", "redis_host", "redis_port", "redis_password");
     /** Alerting channels Tollgate sends to. */
@@ -188,10 +189,18 @@ final class GeneralSettingsReader {
             g.reject("spend_batch_retention", "expected at least 60 seconds, got " + retention.toSeconds());
             retention = d.spendBatchRetention();
         }
+        long settleBatchMs = g.nonNegativeLong("settle_batch_ms", d.settleBatchMs());
+        if (settleBatchMs > ScaleOptions.MAX_SETTLE_BATCH_MS) {
+            g.reject(
+                    "settle_batch_ms",
+                    "expected at most " + ScaleOptions.MAX_SETTLE_BATCH_MS + " milliseconds, got " + settleBatchMs);
+            settleBatchMs = d.settleBatchMs();
+        }
         return new ScaleOptions(
                 g.positiveLong("customer_cache_size", d.customerCacheSize()),
                 g.seconds("spend_flush_max_interval", d.spendFlushMaxInterval()),
-                retention);
+                retention,
+                settleBatchMs);
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

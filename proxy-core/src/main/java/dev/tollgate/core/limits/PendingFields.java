@@ -68,7 +68,7 @@ public final class PendingFields {
     /** Every pending field a settle increments, in a fixed order, with its increment. */
     public static Map<String, Long> settleIncrements(SettleRequest r) {
         Map<String, Long> m = new TreeMap<>();
-        m.put(dailyField(r.day(), REQUESTS_OK, r.model()), requestsOk(1, r.success() ? 1 : 0));
+        m.put(dailyField(r.day(), REQUESTS_OK, r.model()), requestsOk(r.requests(), r.successfulRequests()));
         m.put(dailyField(r.day(), PROMPT, r.model()), r.promptTokens());
         m.put(dailyField(r.day(), COMPLETION, r.model()), r.completionTokens());
         m.put(dailyField(r.day(), SPEND, r.model()), r.costNanos());

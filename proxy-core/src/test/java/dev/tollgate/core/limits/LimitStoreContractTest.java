@@ -771,6 +771,99 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         });
     }
 
+    // ---- folded settles (SettleBatcher) -------------------------------------------------------
+
+    @Test
+    void aFoldedSettleCountsLikeTheSettlesItStandsFor() {
+        String one = customer;
+        String folded = customer + "-folded";
+        CustomerLimits l = limits(1_000_000, 100, 10_000);
+        long[][] calls = {{100, 50, 40, 30}, {200, 50, 150, 70}, {100, 50, 0, 0}}; // reserve, tokens, cost, rate
+        boolean[] ok = {true, true, false};
+        AdmitDecision last = null;
+        for (String id : List.of(one, folded)) {
+            await(store.seed(id, 0, PERIOD_END));
+            for (long[] c : calls) {
+                last = await(store.admit(new AdmitRequest(id, l, T0, c[0], c[1])));
+            }
+        }
+        for (int i = 0; i < calls.length; i++) {
+            long[] c = calls[i];
+            await(store.settle(settleOf(one, last, c, ok[i]).build()));
+        }
+        SettleResult r = await(store.settle(SettleRequest.builder()
+                .customerId(folded)
+                .windowStartMs(last.windowStartMs())
+                .day(DAY)
+                .model("m")
+                .reserveNanos(400)
+                .reserveTokens(150)
+                .costNanos(190)
+                .rateTokens(100)
+                .promptTokens(50)
+                .completionTokens(50)
+                .requests(3)
+                .successfulRequests(2)
+                .success(true)
+                .settleId("batch-1")
+                .build()));
+        assertThat(r.spentNanos()).isEqualTo(190);
+
+        AccountSnapshot expected = new AccountSnapshot(true, 190, 0, PERIOD_END);
+        assertThat(await(store.snapshot(one))).isEqualTo(expected);
+        assertThat(await(store.snapshot(folded))).isEqualTo(expected);
+        AdmitDecision a = await(store.admit(new AdmitRequest(one, l, T0, 0, 0)));
+        AdmitDecision b = await(store.admit(new AdmitRequest(folded, l, T0, 0, 0)));
+        assertThat(b.windowTokens()).isEqualTo(a.windowTokens()).isEqualTo(100);
+        assertThat(b.remainingRequests()).isEqualTo(a.remainingRequests()).isEqualTo(96);
+        PendingBatch pa = await(store.claimPending(one));
+        PendingBatch pb = await(store.claimPending(folded));
+        assertThat(pb.spendByPeriod()).isEqualTo(pa.spendByPeriod());
+        assertThat(pb.daily()).isEqualTo(pa.daily());
+        assertThat(pb.daily()).containsExactly(new PendingBatch.DailyUsage(DAY, "m", 3, 2, 50, 50, 190));
+    }
+
+    @Test
+    void aFoldedSettleSentTwiceWithItsBatchIdCountsOnce() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        admit(l, T0, 100, 0);
+        AdmitDecision d = admit(l, T0, 100, 0);
+        SettleRequest batch = SettleRequest.builder()
+                .customerId(customer)
+                .windowStartMs(d.windowStartMs())
+                .day(DAY)
+                .model("m")
+                .reserveNanos(200)
+                .costNanos(90)
+                .requests(2)
+                .successfulRequests(2)
+                .success(true)
+                .settleId("batch-twice")
+                .build();
+        await(store.settle(batch));
+        await(store.settle(batch));
+
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 90, 0, PERIOD_END));
+        assertThat(await(store.claimPending(customer)).daily())
+                .containsExactly(new PendingBatch.DailyUsage(DAY, "m", 2, 2, 0, 0, 90));
+    }
+
+    private static SettleRequest.Builder settleOf(String id, AdmitDecision d, long[] c, boolean success) {
+        return SettleRequest.builder()
+                .customerId(id)
+                .windowStartMs(d.windowStartMs())
+                .day(DAY)
+                .model("m")
+                .reserveNanos(c[0])
+                .reserveTokens(c[1])
+                .costNanos(c[2])
+                .rateTokens(c[3])
+                .promptTokens(c[3] / 2)
+                .completionTokens(c[3] - c[3] / 2)
+                .success(success);
+    }
+
     // ---- settle ids (re-sent settles, Redis-outage journal) ----------------------------------
 
     @Test

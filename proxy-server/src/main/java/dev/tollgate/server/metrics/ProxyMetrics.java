@@ -161,7 +161,30 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         Gauge.builder("tollgate_spend_flush_interval_seconds", rt.flusher(), f -> f.nextDelayMillis() / 1000.0)
                 .description("Pause before the next flush pass; grows with long passes (a large backlog)")
                 .register(registry);
+        bindSettleBatches(rt.settlement());
         bindWebhooks(rt.webhooks());
+    }
+
+    /** Folded settles ({@code settle_batch_ms}): zero when settles are not folded. */
+    private void bindSettleBatches(Settlement settlement) {
+        FunctionCounter.builder(
+                        "tollgate_settle_batches",
+                        settlement,
+                        s -> s.batches() == null ? 0 : s.batches().batches())
+                .description("Folded settles sent to the limit store (one customer's settles of settle_batch_ms)")
+                .register(registry);
+        FunctionCounter.builder(
+                        "tollgate_settle_batched_calls",
+                        settlement,
+                        s -> s.batches() == null ? 0 : s.batches().settles())
+                .description("Calls whose settle went to the limit store inside a folded settle")
+                .register(registry);
+        Gauge.builder(
+                        "tollgate_settle_batch_buffered_usd",
+                        settlement,
+                        s -> s.batches() == null ? 0 : s.batches().bufferedNanos() / 1e9)
+                .description("Spend of calls answered but still folded in memory (what a crash of this instance loses)")
+                .register(registry);
     }
 
     /** Counters of the reconciliation of enforced spend with the ledger plus pending spend. */

@@ -265,7 +265,7 @@ public final class RedisLimitStore implements LimitStore {
                     PendingFields.dailyField(r.day(), PendingFields.PROMPT, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.COMPLETION, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
-                    str(PendingFields.requestsOk(1, r.success() ? 1 : 0)),
+                    str(PendingFields.requestsOk(r.requests(), r.successfulRequests())),
                     str(r.promptTokens()),
                     str(r.completionTokens()),
                     r.settleId() == null ? "" : r.settleId(),
