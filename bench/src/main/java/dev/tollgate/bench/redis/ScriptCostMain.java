@@ -4,7 +4,9 @@ import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.SettleBatcher;
 import dev.tollgate.core.limits.SettleRequest;
+import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.testing.services.Programs;
@@ -12,12 +14,17 @@ import dev.tollgate.testing.services.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Drives a fixed load of admit + settle pairs through {@link RedisLimitStore} against a private
@@ -25,9 +32,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * call: script calls, {@code redis.call}s inside them, script CPU ({@code INFO commandstats}) and
  * process CPU ({@code INFO cpu}, which also counts network I/O). The load is a customer far from
  * its limits, as in the bench's max-throughput points: 10 customers, {@code --inflight} calls in
- * flight, each call a settle id as a fleet instance sends it.
+ * flight, each call a settle id as a fleet instance sends it. With {@code --batch-ms B} settles are
+ * folded per customer by a {@link SettleBatcher} as with {@code settle_batch_ms: B}, and a call
+ * goes on without waiting for its settle, as a response does then.
  *
- * <p>Usage: {@code ScriptCostMain [--calls N] [--inflight K] [--customers C]}
+ * <p>Usage: {@code ScriptCostMain [--calls N] [--inflight K] [--customers C] [--batch-ms B]}
  */
 public final class ScriptCostMain {
     private ScriptCostMain() {}
@@ -36,11 +45,20 @@ public final class ScriptCostMain {
         int calls = intArg(args, "--calls", 20_000);
         int inflight = intArg(args, "--inflight", 16);
         int customers = intArg(args, "--customers", 10);
+        int batchMs = intArg(args, "--batch-ms", 0);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try (RedisServer redis = RedisServer.start(Programs.installed());
                 RedisLimitStore store = RedisLimitStore.connect(redis.url(), Duration.ofSeconds(5))) {
             RedisClient client = RedisClient.create(redis.url());
             try (StatefulRedisConnection<String, String> admin = client.connect()) {
-                Load load = new Load(store, calls, customers);
+                AtomicLong batchSeq = new AtomicLong();
+                SettleBatcher batcher = batchMs <= 0
+                        ? null
+                        : new SettleBatcher(
+                                store, batchMs, timer, () -> "cost-b" + batchSeq.incrementAndGet(), (b, pe, err) -> {
+                                    throw new IllegalStateException("settle failed", err);
+                                });
+                Load load = new Load(store, batcher, customers);
                 load.run(Math.max(1, calls / 10), inflight); // warm-up: accounts, script cache, JIT
                 admin.sync().configResetstat();
                 double cpuBefore = cpuSeconds(admin.sync().info("cpu"));
@@ -49,9 +67,11 @@ public final class ScriptCostMain {
                 long elapsedNs = System.nanoTime() - t0;
                 double cpuAfter = cpuSeconds(admin.sync().info("cpu"));
                 Map<String, long[]> stats = commandStats(admin.sync().info("commandstats"));
+                System.out.println("batch_ms=" + batchMs);
                 report(calls, inflight, customers, elapsedNs, (cpuAfter - cpuBefore) * 1e6, stats);
             } finally {
                 client.shutdown();
+                timer.shutdownNow();
             }
         }
     }
@@ -92,12 +112,15 @@ public final class ScriptCostMain {
     /** Keeps {@code inflight} admit + settle pairs going until {@code total} have completed. */
     private static final class Load {
         private final LimitStore store;
+        private final SettleBatcher batcher;
+        private final List<CompletableFuture<?>> folded = new ArrayList<>();
         private final String[] ids;
         private final CustomerLimits limits;
         private final AtomicInteger settleSeq = new AtomicInteger();
 
-        Load(LimitStore store, int calls, int customers) {
+        Load(LimitStore store, SettleBatcher batcher, int customers) {
             this.store = store;
+            this.batcher = batcher;
             this.ids = new String[customers];
             for (int i = 0; i < customers; i++) {
                 ids[i] = "cost-" + i;
@@ -113,6 +136,16 @@ public final class ScriptCostMain {
                 chains[i] = chain(started, total);
             }
             CompletableFuture.allOf(chains).join();
+            if (batcher != null) {
+                batcher.flush().toCompletableFuture().join();
+                List<CompletableFuture<?>> all;
+                synchronized (folded) {
+                    all = new ArrayList<>(folded);
+                    folded.clear();
+                }
+                CompletableFuture.allOf(all.toArray(CompletableFuture<?>[]::new))
+                        .join();
+            }
         }
 
         private CompletableFuture<Void> chain(AtomicInteger started, int total) {
@@ -131,7 +164,7 @@ public final class ScriptCostMain {
                 if (d.outcome() != AdmitDecision.Outcome.ADMITTED) {
                     throw new IllegalStateException("refused: " + d.outcome());
                 }
-                return store.settle(SettleRequest.builder()
+                SettleRequest settle = SettleRequest.builder()
                         .customerId(id)
                         .reserveNanos(100_000)
                         .reserveTokens(64)
@@ -143,8 +176,17 @@ public final class ScriptCostMain {
                         .promptTokens(25)
                         .completionTokens(20)
                         .success(true)
-                        .settleId("cost-" + Integer.toString(settleSeq.incrementAndGet(), 36))
-                        .build());
+                        .settleId(batcher == null ? "cost-" + Integer.toString(settleSeq.incrementAndGet(), 36) : null)
+                        .build();
+                if (batcher == null) {
+                    return store.settle(settle);
+                }
+                CompletableFuture<SettleResult> later =
+                        batcher.settle(settle, 0).toCompletableFuture();
+                synchronized (folded) {
+                    folded.add(later);
+                }
+                return CompletableFuture.completedFuture(null);
             });
         }
     }
