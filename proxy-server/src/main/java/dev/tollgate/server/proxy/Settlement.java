@@ -154,7 +154,8 @@ public final class Settlement {
                 .build();
         if (batches != null) {
             // The batch carries the settle id, and the batcher journals a batch that failed.
-            return batches.settle(request, ticket.limits().periodEndMs()).thenApply(r -> {
+            long periodEndMs = ticket.limits() == null ? 0 : ticket.limits().periodEndMs();
+            return batches.settle(request, periodEndMs).thenApply(r -> {
                 if (r == null) {
                     settleFailures.incrementAndGet();
                 }
