@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The admit and settle scripts are kept lean, since they run for every call on the customer's
  * shard: hash reads are one {@code HMGET} each, and a customer far from its limits costs 6
- * {@code redis.call}s to admit and 12 to settle (33 for the pair before; {@code bench/script-cost.sh}
+ * {@code redis.call}s to admit and 12 to settle (the previous scripts: 33 for the pair; {@code bench/script-cost.sh}
  * measures them).
  *
  * <p>Semantics are those of {@link InProcessLimitStore} (see there); both pass the same
