@@ -12,7 +12,8 @@
 -- dropped, so a call never settled (crashed instance, admit that ran after its caller timed out)
 -- stops holding budget. The buckets are only read when 'rlo' says one may have expired (at most
 -- about once a minute per customer), not at every admission.
--- Returns {outcome, spent, reserved, window requests, window tokens}; outcome 0 admitted,
+-- Returns {outcome, spent, reserved, window requests, window tokens[, slice budget, requests,
+-- tokens when admitted]}; outcome 0 admitted,
 -- 1 budget, 2 rpm, 3 tpm, 4 needs seed. Spent/reserved travel as the stored integer strings;
 -- comparisons use Lua doubles, exact while spent + reserved < 2^53 nanos (about $9M).
 -- Lean on purpose: a customer far from its limits costs 2 reads and 4 writes (5 in a new window).
@@ -105,11 +106,34 @@ if req == 1 then
   -- which is at least that long after the window's start.
   redis.call('PEXPIRE', win, ARGV[8])
 end
-if tonumber(ARGV[6]) > 0 then
-  redis.call('HINCRBY', acct, 'r:' .. ARGV[10], ARGV[6])
-  redis.call('HINCRBY', acct, 'reserved', ARGV[6])
+-- A slice for this instance (ARGV[12..14]: budget nanos, requests, tokens asked; see Lease.java
+-- for the rule): what is left after this call, over 16, per limited dimension, all or nothing.
+local hold = tonumber(ARGV[6])
+local lb, lr, lt = 0, 0, 0
+if ARGV[12] and tonumber(ARGV[13]) >= 2 then
+  local function share(ask, limit, used)
+    if limit < 0 then
+      return ask
+    end
+    return math.min(ask, math.floor((limit - used) / 16))
+  end
+  local held = tonumber(reserved) + math.max(0, hold)
+  lb = share(tonumber(ARGV[12]), maxBudget, tonumber(spent) + held)
+  lr = share(tonumber(ARGV[13]), rpm, req)
+  lt = share(tonumber(ARGV[14]), tpm, tok)
+  if lr < 2 or lb < 2 * math.max(0, hold) or lt < 2 * math.max(0, tonumber(ARGV[7])) then
+    lb, lr, lt = 0, 0, 0
+  else
+    redis.call('HINCRBY', win, 'req', lr)
+    redis.call('HINCRBY', win, 'tok', lt)
+    hold = hold + lb
+  end
+end
+if hold > 0 then
+  redis.call('HINCRBY', acct, 'r:' .. ARGV[10], hold)
+  redis.call('HINCRBY', acct, 'reserved', hold)
   if not rlo or tonumber(ARGV[10]) < tonumber(rlo) then
     redis.call('HSET', acct, 'rlo', ARGV[10])
   end
 end
-return {0, spent, reserved, req, tok}
+return {0, spent, reserved, req, tok, lb, lr, lt}

@@ -771,6 +771,100 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
         });
     }
 
+    // ---- leased quota ------------------------------------------------------------------------
+
+    private LeasedAdmission admitLease(CustomerLimits l, long now, long reserve, long tokens, Lease ask) {
+        return await(store.admitAndLease(new AdmitRequest(customer, l, now, reserve, tokens, TTL), ask));
+    }
+
+    @Test
+    void farFromItsLimitsACustomerGetsTheSliceItAsksForAndEveryoneCountsIt() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(1_000_000_000, 100_000, 10_000_000);
+        LeasedAdmission a = admitLease(l, T0, 100, 10, new Lease(5_000, 50, 2_000));
+
+        assertThat(a.decision().outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(a.granted()).isEqualTo(new Lease(5_000, 50, 2_000));
+        // The slice is held like a reservation and counted in the window, for every instance.
+        assertThat(snapshot().reservedNanos()).isEqualTo(5_100);
+        AdmitDecision next = admit(l, T0, 0, 0);
+        assertThat(next.remainingRequests()).isEqualTo(100_000 - 52);
+        assertThat(next.windowTokens()).isEqualTo(2_010);
+    }
+
+    @Test
+    void nearALimitTheSliceShrinksToASixteenthOfWhatIsFreeAndThenToNothing() {
+        seed(0, PERIOD_END);
+        // 1,000 requests: after the call 999 are free, a slice holds at most 999 / 16 = 62.
+        LeasedAdmission a = admitLease(limits(-1, 1_000, -1), T0, 0, 0, new Lease(0, 500, 0));
+        assertThat(a.granted()).isEqualTo(new Lease(0, 62, 0));
+        // Budget: 10,000 free minus this call's 100 leaves 9,900; a sixteenth is 618.
+        LeasedAdmission b = admitLease(limits(10_000, -1, -1), T0, 100, 0, new Lease(5_000, 10, 0));
+        assertThat(b.granted()).isEqualTo(new Lease(618, 10, 0));
+        // Less than twice the call's reservation would fit: no slice at all, admission per call.
+        LeasedAdmission c = admitLease(limits(2_000, -1, -1), T0, 100, 0, new Lease(5_000, 10, 0));
+        assertThat(c.decision().outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(c.granted()).isEqualTo(Lease.NONE);
+    }
+
+    @Test
+    void smallLimitsNeverLeaseSoThirtyOfFortyFiveAreAdmittedExactly() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(-1, 30, -1);
+        int admitted = 0;
+        for (int i = 0; i < 45; i++) {
+            LeasedAdmission a = admitLease(l, T0 + i, 0, 0, new Lease(0, 10, 0));
+            assertThat(a.granted()).isEqualTo(Lease.NONE);
+            if (a.decision().outcome() == Outcome.ADMITTED) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isEqualTo(30);
+    }
+
+    @Test
+    void aRefusedCallTakesNoSlice() {
+        seed(990, PERIOD_END);
+        LeasedAdmission a = admitLease(limits(1_000, -1, -1), T0, 5, 0, new Lease(100, 10, 0));
+        assertThat(a.granted()).isEqualTo(Lease.NONE); // 5 left after the call: nothing to share
+        assertThat(snapshot().reservedNanos()).isEqualTo(5);
+        LeasedAdmission refused = admitLease(limits(995, -1, -1), T0, 5, 0, new Lease(100, 10, 0));
+        assertThat(refused.decision().outcome()).isEqualTo(Outcome.BUDGET_EXCEEDED);
+        assertThat(refused.granted()).isEqualTo(Lease.NONE);
+        assertThat(snapshot().reservedNanos()).isEqualTo(5);
+    }
+
+    @Test
+    void aReturnedSliceGivesItsBudgetBackAndNeverMore() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        LeasedAdmission a = admitLease(l, T0, 100, 0, new Lease(10_000, 10, 0));
+        assertThat(a.granted().budgetNanos()).isEqualTo(10_000);
+        AdmitDecision other = admit(l, T0 + 60_000, 300, 0); // another minute's reservation
+        // Calls admitted locally against the slice settle like any call of that minute.
+        settle(a.decision(), 100, 0, 40, 0, "m");
+        settle(a.decision(), 2_000, 0, 1_500, 0, "m");
+
+        await(store.returnLease(customer, a.decision().windowStartMs(), 8_000));
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 1_540, 300, PERIOD_END));
+        // Returning again (a retry) finds nothing left in that minute and touches no other.
+        await(store.returnLease(customer, a.decision().windowStartMs(), 8_000));
+        assertThat(snapshot().reservedNanos()).isEqualTo(300);
+        assertThat(other.outcome()).isEqualTo(Outcome.ADMITTED);
+    }
+
+    @Test
+    void aSliceNeverReturnedExpiresWithItsMinutesReservations() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(20_000, -1, -1);
+        LeasedAdmission a = admitLease(l, T0, 100, 0, new Lease(1_000, 10, 0));
+        assertThat(a.granted().budgetNanos()).isEqualTo(1_000);
+        // The instance holding it dies: the slice keeps holding budget until the minute expires.
+        assertThat(admitTtl(l, T0 + 60_000 + TTL - 1, 0, 0, TTL).reservedNanos())
+                .isEqualTo(1_100);
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+    }
+
     // ---- folded settles (SettleBatcher) -------------------------------------------------------
 
     @Test

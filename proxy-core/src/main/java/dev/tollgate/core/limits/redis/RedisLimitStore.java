@@ -8,6 +8,8 @@ import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.InProcessLimitStore;
+import dev.tollgate.core.limits.Lease;
+import dev.tollgate.core.limits.LeasedAdmission;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LimitStoreKind;
 import dev.tollgate.core.limits.PendingBatch;
@@ -104,6 +106,7 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript reset;
     private final LuaScript flushState;
     private final LuaScript reconcile;
+    private final LuaScript release;
 
     /**
      * Uses a connection the caller owns (and closes). Configure its client with
@@ -138,6 +141,7 @@ public final class RedisLimitStore implements LimitStore {
         this.reset = script("reset");
         this.flushState = script("flushstate");
         this.reconcile = script("reconcile");
+        this.release = script("release");
     }
 
     /**
@@ -194,6 +198,15 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<AdmitDecision> admit(AdmitRequest r) {
+        return admit(r, null).thenApply(LeasedAdmission::decision);
+    }
+
+    @Override
+    public CompletionStage<LeasedAdmission> admitAndLease(AdmitRequest r, Lease ask) {
+        return admit(r, ask == null ? Lease.NONE : ask);
+    }
+
+    private CompletionStage<LeasedAdmission> admit(AdmitRequest r, Lease ask) {
         CustomerLimits limits = r.limits();
         long windowStart = Windows.start(r.nowMs());
         String[] k = {
@@ -202,30 +215,53 @@ public final class RedisLimitStore implements LimitStore {
             keys.pending(r.customerId()),
             keys.claimed(r.customerId())
         };
-        return scripts.<List<Object>>run(
+        String[] args = {
+            str(r.nowMs()),
+            str(limits.maxBudgetNanos()),
+            str(limits.rpmLimit()),
+            str(limits.tpmLimit()),
+            str(limits.periodEndMs()),
+            str(r.reserveNanos()),
+            str(r.reserveTokens()),
+            str(WINDOW_TTL_MS),
+            str(r.reservationTtlMs()),
+            str(windowStart),
+            r.createIfAbsent() ? "1" : "0"
+        };
+        if (ask != null) {
+            args = Arrays.copyOf(args, 14);
+            args[11] = str(ask.budgetNanos());
+            args[12] = str(ask.requests());
+            args[13] = str(ask.tokens());
+        }
+        return scripts.<List<Object>>run(connections.commands(), admit, ScriptOutputType.MULTI, k, args)
+                .thenApply(out -> new LeasedAdmission(
+                        AdmitDecisions.of(
+                                AdmitDecisions.outcomeOfCode(num(out.get(0))),
+                                num(out.get(1)),
+                                num(out.get(2)),
+                                windowStart,
+                                num(out.get(3)),
+                                num(out.get(4)),
+                                limits),
+                        out.size() < 8 || num(out.get(6)) == 0
+                                ? Lease.NONE
+                                : new Lease(num(out.get(5)), num(out.get(6)), num(out.get(7)))));
+    }
+
+    @Override
+    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, long budgetNanos) {
+        if (budgetNanos <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return scripts.<Long>run(
                         connections.commands(),
-                        admit,
-                        ScriptOutputType.MULTI,
-                        k,
-                        str(r.nowMs()),
-                        str(limits.maxBudgetNanos()),
-                        str(limits.rpmLimit()),
-                        str(limits.tpmLimit()),
-                        str(limits.periodEndMs()),
-                        str(r.reserveNanos()),
-                        str(r.reserveTokens()),
-                        str(WINDOW_TTL_MS),
-                        str(r.reservationTtlMs()),
-                        str(windowStart),
-                        r.createIfAbsent() ? "1" : "0")
-                .thenApply(out -> AdmitDecisions.of(
-                        AdmitDecisions.outcomeOfCode(num(out.get(0))),
-                        num(out.get(1)),
-                        num(out.get(2)),
-                        windowStart,
-                        num(out.get(3)),
-                        num(out.get(4)),
-                        limits));
+                        release,
+                        ScriptOutputType.INTEGER,
+                        new String[] {keys.account(customerId)},
+                        str(windowStartMs),
+                        str(budgetNanos))
+                .thenApply(x -> null);
     }
 
     @Override
