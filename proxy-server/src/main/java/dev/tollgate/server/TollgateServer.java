@@ -22,6 +22,7 @@ import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
+import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
 import dev.tollgate.core.limits.SettleBatcher;
@@ -139,6 +140,8 @@ public final class TollgateServer implements AutoCloseable {
     private volatile StopReport stopped;
     /** Folds settles per customer ({@code settle_batch_ms} on Redis); null when off. */
     private SettleBatcher settleBatches;
+    /** This instance's slices of quota ({@code lease_slice_ms} on Redis); null when off. */
+    private LeaseBook leases;
 
     /** The database and the threads that may block on it. */
     private record Storage(Database database, JdbcExecutor jdbc, DatabaseStartup startup) {}
@@ -374,6 +377,13 @@ public final class TollgateServer implements AutoCloseable {
 
     private ProxyParts buildProxy() {
         var general = config.general();
+        long sliceMs = general.scale().leaseSliceMs();
+        if (sliceMs > 0 && limits.redis()) {
+            leases = new LeaseBook(limits.store(), sliceMs);
+            LeaseBook book = leases;
+            // One sweep for all slices (never a timer per slice): idle ones and past windows go back.
+            loops.workers().next().scheduleAtFixedRate(() -> book.sweep(clock.millis()), 1, 1, TimeUnit.SECONDS);
+        }
         Admission admission = new Admission(
                 catalog,
                 limits.store(),
@@ -381,7 +391,8 @@ public final class TollgateServer implements AutoCloseable {
                 general.failOpen(),
                 general.budgetExceededStatus(),
                 metrics::refusal,
-                config.reservationTtl().toMillis());
+                config.reservationTtl().toMillis(),
+                leases);
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         long batchMs = general.scale().settleBatchMs();
         if (batchMs > 0 && limits.redis()) {
@@ -518,6 +529,11 @@ public final class TollgateServer implements AutoCloseable {
         return settleBatches;
     }
 
+    /** This instance's slices of quota ({@code lease_slice_ms} on Redis); null when off. */
+    public LeaseBook leases() {
+        return leases;
+    }
+
     public SpendFlusher flusher() {
         return spend.flusher();
     }
@@ -599,6 +615,10 @@ public final class TollgateServer implements AutoCloseable {
                 "Stopping: 2/4 draining calls in flight (up to {} s)",
                 config.general().shutdownDrainTimeout().toSeconds());
         drainInFlight(config.general().shutdownDrainTimeout());
+        if (leases != null) {
+            // Unused budget of the slices goes back before the stores close (a lost return expires).
+            leases.returnAll();
+        }
         if (settleBatches != null) {
             // Folded settles go to the store (or, failing that, to the journal) before the journal's last pass.
             settleBatches.close();

@@ -60,7 +60,8 @@ final class GeneralSettingsReader {
             "customer_cache_size",
             "spend_flush_max_interval",
             "spend_batch_retention",
-            "settle_batch_ms");
+            "settle_batch_ms",
+            "lease_slice_ms");
     private static final Set<String> ROUTER_KEYS =
             Set.of("routing_strategy", "timeout", "redis_url", "redis_host", "redis_port", "redis_password");
     /** Alerting channels Tollgate sends to. */
@@ -196,11 +197,19 @@ final class GeneralSettingsReader {
                     "expected at most " + ScaleOptions.MAX_SETTLE_BATCH_MS + " milliseconds, got " + settleBatchMs);
             settleBatchMs = d.settleBatchMs();
         }
+        long leaseSliceMs = g.nonNegativeLong("lease_slice_ms", d.leaseSliceMs());
+        if (leaseSliceMs > ScaleOptions.MAX_LEASE_SLICE_MS) {
+            g.reject(
+                    "lease_slice_ms",
+                    "expected at most " + ScaleOptions.MAX_LEASE_SLICE_MS + " milliseconds, got " + leaseSliceMs);
+            leaseSliceMs = d.leaseSliceMs();
+        }
         return new ScaleOptions(
                 g.positiveLong("customer_cache_size", d.customerCacheSize()),
                 g.seconds("spend_flush_max_interval", d.spendFlushMaxInterval()),
                 retention,
-                settleBatchMs);
+                settleBatchMs,
+                leaseSliceMs);
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

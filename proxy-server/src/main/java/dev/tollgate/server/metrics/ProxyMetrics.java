@@ -8,6 +8,7 @@ import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.webhook.WebhookStats;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.LitellmSettings;
+import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
@@ -41,6 +42,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Proxy metrics in the Prometheus format through Micrometer. Our own names carry the
@@ -162,7 +164,46 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
                 .description("Pause before the next flush pass; grows with long passes (a large backlog)")
                 .register(registry);
         bindSettleBatches(rt.settlement());
+        bindLeases(rt.admission());
         bindWebhooks(rt.webhooks());
+    }
+
+    /** Slices of quota ({@code lease_slice_ms}): zero when off. */
+    private void bindLeases(Admission admission) {
+        String slices = "Slices of customers' quota this instance took from the limit store, and gave back";
+        counter(
+                "tollgate_lease_slices",
+                admission,
+                a -> leases(a, LeaseBook::slicesGranted),
+                "result",
+                "granted",
+                slices);
+        counter(
+                "tollgate_lease_slices",
+                admission,
+                a -> leases(a, LeaseBook::slicesReturned),
+                "result",
+                "returned",
+                slices);
+        String admissions = "Admissions decided locally against a slice, or in the limit store (the fallback)";
+        counter(
+                "tollgate_lease_admissions",
+                admission,
+                a -> leases(a, LeaseBook::localAdmissions),
+                "where",
+                "local",
+                admissions);
+        counter(
+                "tollgate_lease_admissions",
+                admission,
+                a -> leases(a, LeaseBook::storeAdmissions),
+                "where",
+                "store",
+                admissions);
+    }
+
+    private static double leases(Admission a, ToLongFunction<LeaseBook> f) {
+        return a.leases() == null ? 0 : f.applyAsLong(a.leases());
     }
 
     /** Folded settles ({@code settle_batch_ms}): zero when settles are not folded. */
