@@ -3,6 +3,8 @@ package dev.tollgate.bench.redis;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.limits.Lease;
+import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.SettleBatcher;
 import dev.tollgate.core.limits.SettleRequest;
@@ -34,9 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * its limits, as in the bench's max-throughput points: 10 customers, {@code --inflight} calls in
  * flight, each call a settle id as a fleet instance sends it. With {@code --batch-ms B} settles are
  * folded per customer by a {@link SettleBatcher} as with {@code settle_batch_ms: B}, and a call
- * goes on without waiting for its settle, as a response does then.
+ * goes on without waiting for its settle, as a response does then. With {@code --lease-ms L} calls
+ * are admitted against slices of quota as with {@code lease_slice_ms: L} ({@link LeaseBook}).
  *
- * <p>Usage: {@code ScriptCostMain [--calls N] [--inflight K] [--customers C] [--batch-ms B]}
+ * <p>Usage: {@code ScriptCostMain [--calls N] [--inflight K] [--customers C] [--batch-ms B] [--lease-ms L]}
  */
 public final class ScriptCostMain {
     private ScriptCostMain() {}
@@ -46,6 +49,7 @@ public final class ScriptCostMain {
         int inflight = intArg(args, "--inflight", 16);
         int customers = intArg(args, "--customers", 10);
         int batchMs = intArg(args, "--batch-ms", 0);
+        int leaseMs = intArg(args, "--lease-ms", 0);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         try (RedisServer redis = RedisServer.start(Programs.installed());
                 RedisLimitStore store = RedisLimitStore.connect(redis.url(), Duration.ofSeconds(5))) {
@@ -58,7 +62,8 @@ public final class ScriptCostMain {
                                 store, batchMs, timer, () -> "cost-b" + batchSeq.incrementAndGet(), (b, pe, err) -> {
                                     throw new IllegalStateException("settle failed", err);
                                 });
-                Load load = new Load(store, batcher, customers);
+                LeaseBook leases = leaseMs <= 0 ? null : new LeaseBook(store, leaseMs);
+                Load load = new Load(store, batcher, leases, customers);
                 load.run(Math.max(1, calls / 10), inflight); // warm-up: accounts, script cache, JIT
                 admin.sync().configResetstat();
                 double cpuBefore = cpuSeconds(admin.sync().info("cpu"));
@@ -67,7 +72,7 @@ public final class ScriptCostMain {
                 long elapsedNs = System.nanoTime() - t0;
                 double cpuAfter = cpuSeconds(admin.sync().info("cpu"));
                 Map<String, long[]> stats = commandStats(admin.sync().info("commandstats"));
-                System.out.println("batch_ms=" + batchMs);
+                System.out.println("batch_ms=" + batchMs + " lease_ms=" + leaseMs);
                 report(calls, inflight, customers, elapsedNs, (cpuAfter - cpuBefore) * 1e6, stats);
             } finally {
                 client.shutdown();
@@ -113,14 +118,16 @@ public final class ScriptCostMain {
     private static final class Load {
         private final LimitStore store;
         private final SettleBatcher batcher;
+        private final LeaseBook leases;
         private final List<CompletableFuture<?>> folded = new ArrayList<>();
         private final String[] ids;
         private final CustomerLimits limits;
         private final AtomicInteger settleSeq = new AtomicInteger();
 
-        Load(LimitStore store, SettleBatcher batcher, int customers) {
+        Load(LimitStore store, SettleBatcher batcher, LeaseBook leases, int customers) {
             this.store = store;
             this.batcher = batcher;
+            this.leases = leases;
             this.ids = new String[customers];
             for (int i = 0; i < customers; i++) {
                 ids[i] = "cost-" + i;
@@ -148,19 +155,56 @@ public final class ScriptCostMain {
             }
         }
 
+        /** One of the {@code inflight} sequences of calls; a loop, since local admissions complete at once. */
         private CompletableFuture<Void> chain(AtomicInteger started, int total) {
-            int n = started.getAndIncrement();
-            if (n >= total) {
-                return CompletableFuture.completedFuture(null);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            step(started, total, done);
+            return done;
+        }
+
+        private void step(AtomicInteger started, int total, CompletableFuture<Void> done) {
+            while (true) {
+                int n = started.getAndIncrement();
+                if (n >= total) {
+                    done.complete(null);
+                    return;
+                }
+                CompletableFuture<?> f = one(ids[n % ids.length]).toCompletableFuture();
+                if (!f.isDone() || f.isCompletedExceptionally()) {
+                    f.whenComplete((x, e) -> {
+                        if (e != null) {
+                            done.completeExceptionally(e);
+                        } else {
+                            step(started, total, done);
+                        }
+                    });
+                    return;
+                }
             }
-            return one(ids[n % ids.length]).toCompletableFuture().thenCompose(x -> chain(started, total));
+        }
+
+        /** As the proxy's admission: against this instance's slice when one fits, else in the store. */
+        private CompletionStage<AdmitDecision> admit(AdmitRequest r) {
+            if (leases == null) {
+                return store.admit(r);
+            }
+            AdmitDecision local =
+                    leases.tryLocal(r.customerId(), r.limits(), r.nowMs(), r.reserveNanos(), r.reserveTokens());
+            if (local != null) {
+                return CompletableFuture.completedFuture(local);
+            }
+            Lease ask = leases.ask(r.customerId(), r.reserveNanos(), r.reserveTokens());
+            return store.admitAndLease(r, ask).thenApply(la -> {
+                leases.granted(r.customerId(), ask, r.limits(), la.decision(), la.granted());
+                return la.decision();
+            });
         }
 
         private CompletionStage<?> one(String id) {
             long now = System.currentTimeMillis();
             AdmitRequest admit =
                     new AdmitRequest(id, limits, now, 100_000, 64, LimitStore.DEFAULT_RESERVATION_TTL_MS, true);
-            return store.admit(admit).thenCompose(d -> {
+            return admit(admit).thenCompose(d -> {
                 if (d.outcome() != AdmitDecision.Outcome.ADMITTED) {
                     throw new IllegalStateException("refused: " + d.outcome());
                 }
