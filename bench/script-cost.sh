@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Redis work per chat call of the fleet limit store: bench/script-cost.sh [--calls N] [--inflight K]
+# Redis work per chat call of the fleet limit store:
+#   bench/script-cost.sh [--calls N] [--inflight K] [--customers C] [--batch-ms B] [--lease-ms L]
 # Starts its own redis-server on a free loopback port, runs admit + settle pairs through the Redis
 # limit store (10 customers far from their limits, 16 in flight, 20,000 calls after a warm-up) and
 # prints script calls, redis.calls inside scripts and Redis CPU per call (INFO commandstats / cpu).

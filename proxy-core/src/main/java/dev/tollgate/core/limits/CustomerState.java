@@ -107,10 +107,15 @@ final class CustomerState {
         return new LeasedAdmission(d, slice);
     }
 
-    /** Releases up to {@code nanos} of a returned slice from its minute's bucket. */
-    void returnLease(long windowStartMs, long nanos) {
-        if (present && nanos > 0) {
-            release(windowStartMs, nanos);
+    /** Gives back the unused part of a slice: budget from its minute's bucket, counts from its window. */
+    void returnLease(long windowStartMs, Lease unused) {
+        if (present && unused.budgetNanos() > 0) {
+            release(windowStartMs, unused.budgetNanos());
+        }
+        int w = windowIndex(windowStartMs);
+        if (w >= 0) {
+            windows[w * 3 + 1] = Math.max(0, windows[w * 3 + 1] - Math.max(0, unused.requests()));
+            windows[w * 3 + 2] = Math.max(0, windows[w * 3 + 2] - Math.max(0, unused.tokens()));
         }
     }
 

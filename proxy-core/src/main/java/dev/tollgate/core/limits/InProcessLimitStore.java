@@ -63,9 +63,9 @@ public final class InProcessLimitStore implements LimitStore {
     }
 
     @Override
-    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, long budgetNanos) {
+    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, Lease unused) {
         return withState(customerId, s -> {
-            s.returnLease(windowStartMs, budgetNanos);
+            s.returnLease(windowStartMs, unused);
             return null;
         });
     }

@@ -126,7 +126,8 @@ public final class LeaseBook {
      * Records the store's answer to a call that carried {@code ask}: the slice granted (nothing
      * when refused). A slice of the same window and limits is added to what is left of the
      * current one (both are counted in the same window and budget bucket); otherwise the current
-     * slice is returned and replaced.
+     * slice is returned and replaced. A current slice of other limits (an admin write) or of a past
+     * window is returned at any answer, so what it held is counted again at once.
      */
     public void granted(String customerId, Lease ask, CustomerLimits limits, AdmitDecision decision, Lease slice) {
         Slice old = null;
@@ -139,41 +140,49 @@ public final class LeaseBook {
             if (!ask.isEmpty()) {
                 s.asking = false;
             }
+            boolean usable =
+                    s.decision != null && limits.equals(s.limits) && decision.windowStartMs() == s.windowStartMs;
             if (slice.isEmpty()) {
-                return;
-            }
-            if (s.decision != null && limits.equals(s.limits) && decision.windowStartMs() == s.windowStartMs) {
+                if (s.decision != null && !usable) {
+                    // Limits changed (an admin write) or the minute moved on: give it back now.
+                    old = copyOf(s);
+                    s.decision = null;
+                }
+            } else if (usable) {
                 s.budgetLeft += slice.budgetNanos();
                 s.requestsLeft += slice.requests();
                 s.tokensLeft += slice.tokens();
                 granted.incrementAndGet();
-                return;
+            } else {
+                if (s.decision != null) {
+                    old = copyOf(s);
+                }
+                install(s, limits, decision, slice);
             }
-            if (s.decision != null) {
-                old = copyOf(s);
-            }
-            s.limits = limits;
-            s.windowStartMs = decision.windowStartMs();
-            s.budgetLeft = slice.budgetNanos();
-            s.requestsLeft = slice.requests();
-            s.tokensLeft = slice.tokens();
-            // Remaining quota as the store counted it at the grant, the slice included.
-            s.decision = new AdmitDecision(
-                    decision.outcome(),
-                    decision.spentNanos(),
-                    decision.reservedNanos(),
-                    decision.windowStartMs(),
-                    decision.windowResetMs(),
-                    decision.remainingRequests() < 0
-                            ? -1
-                            : Math.max(0, decision.remainingRequests() - slice.requests()),
-                    decision.remainingTokens() < 0 ? -1 : Math.max(0, decision.remainingTokens() - slice.tokens()),
-                    decision.windowTokens() + slice.tokens());
-            granted.incrementAndGet();
         }
         if (old != null) {
             giveBack(customerId, old);
         }
+    }
+
+    /** Makes {@code slice} the customer's slice (the caller returned the previous one). */
+    private void install(Slice s, CustomerLimits limits, AdmitDecision decision, Lease slice) {
+        s.limits = limits;
+        s.windowStartMs = decision.windowStartMs();
+        s.budgetLeft = slice.budgetNanos();
+        s.requestsLeft = slice.requests();
+        s.tokensLeft = slice.tokens();
+        // Remaining quota as the store counted it at the grant, the slice included.
+        s.decision = new AdmitDecision(
+                decision.outcome(),
+                decision.spentNanos(),
+                decision.reservedNanos(),
+                decision.windowStartMs(),
+                decision.windowResetMs(),
+                decision.remainingRequests() < 0 ? -1 : Math.max(0, decision.remainingRequests() - slice.requests()),
+                decision.remainingTokens() < 0 ? -1 : Math.max(0, decision.remainingTokens() - slice.tokens()),
+                decision.windowTokens() + slice.tokens());
+        granted.incrementAndGet();
     }
 
     /**
@@ -209,9 +218,9 @@ public final class LeaseBook {
 
     private void giveBack(String customerId, Slice s) {
         returned.incrementAndGet();
-        if (s.budgetLeft > 0) {
+        if (s.budgetLeft > 0 || s.requestsLeft > 0 || s.tokensLeft > 0) {
             // Not awaited: a lost return is a slice that expires with its minute's reservations.
-            store.returnLease(customerId, s.windowStartMs, s.budgetLeft);
+            store.returnLease(customerId, s.windowStartMs, new Lease(s.budgetLeft, s.requestsLeft, s.tokensLeft));
         }
     }
 
@@ -219,6 +228,8 @@ public final class LeaseBook {
         Slice c = new Slice();
         c.windowStartMs = s.windowStartMs;
         c.budgetLeft = s.budgetLeft;
+        c.requestsLeft = s.requestsLeft;
+        c.tokensLeft = s.tokensLeft;
         return c;
     }
 

@@ -54,11 +54,11 @@ public interface LimitStore extends AutoCloseable {
     }
 
     /**
-     * Gives back the unused budget of a slice taken in window {@code windowStartMs}: at most what
-     * that minute's bucket still holds is released (a slice already expired releases nothing).
-     * Its requests and tokens stay counted until the window ends.
+     * Gives back the unused part of a slice taken in window {@code windowStartMs}: its budget (at
+     * most what that minute's bucket still holds: a slice already expired releases nothing) and its
+     * requests and tokens (from the window, if it still exists, never below zero).
      */
-    default CompletionStage<Void> returnLease(String customerId, long windowStartMs, long budgetNanos) {
+    default CompletionStage<Void> returnLease(String customerId, long windowStartMs, Lease unused) {
         return CompletableFuture.completedFuture(null);
     }
 

@@ -835,21 +835,27 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     }
 
     @Test
-    void aReturnedSliceGivesItsBudgetBackAndNeverMore() {
+    void aReturnedSliceGivesItsUnusedPartBackAndNeverMore() {
         seed(0, PERIOD_END);
-        CustomerLimits l = limits(1_000_000, -1, -1);
-        LeasedAdmission a = admitLease(l, T0, 100, 0, new Lease(10_000, 10, 0));
-        assertThat(a.granted().budgetNanos()).isEqualTo(10_000);
+        CustomerLimits l = limits(1_000_000, 1_000, 100_000);
+        LeasedAdmission a = admitLease(l, T0, 100, 10, new Lease(10_000, 10, 500));
+        assertThat(a.granted()).isEqualTo(new Lease(10_000, 10, 500));
         AdmitDecision other = admit(l, T0 + 60_000, 300, 0); // another minute's reservation
         // Calls admitted locally against the slice settle like any call of that minute.
-        settle(a.decision(), 100, 0, 40, 0, "m");
+        settle(a.decision(), 100, 10, 40, 10, "m");
         settle(a.decision(), 2_000, 0, 1_500, 0, "m");
 
-        await(store.returnLease(customer, a.decision().windowStartMs(), 8_000));
+        await(store.returnLease(customer, a.decision().windowStartMs(), new Lease(8_000, 8, 400)));
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 1_540, 300, PERIOD_END));
-        // Returning again (a retry) finds nothing left in that minute and touches no other.
-        await(store.returnLease(customer, a.decision().windowStartMs(), 8_000));
+        AdmitDecision after = admit(l, T0, 0, 0);
+        assertThat(after.remainingRequests())
+                .as("the call, its slice's 2 used requests, this one")
+                .isEqualTo(1_000 - 4);
+        assertThat(after.windowTokens()).isEqualTo(110);
+        // Returning again (a retry) finds no budget left in that minute and no count below zero.
+        await(store.returnLease(customer, a.decision().windowStartMs(), new Lease(8_000, 8_000, 400_000)));
         assertThat(snapshot().reservedNanos()).isEqualTo(300);
+        assertThat(admit(l, T0, 0, 0).remainingRequests()).isEqualTo(1_000 - 1);
         assertThat(other.outcome()).isEqualTo(Outcome.ADMITTED);
     }
 

@@ -250,17 +250,19 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     @Override
-    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, long budgetNanos) {
-        if (budgetNanos <= 0) {
+    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, Lease unused) {
+        if (unused.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         return scripts.<Long>run(
                         connections.commands(),
                         release,
                         ScriptOutputType.INTEGER,
-                        new String[] {keys.account(customerId)},
+                        new String[] {keys.account(customerId), keys.window(customerId, windowStartMs)},
                         str(windowStartMs),
-                        str(budgetNanos))
+                        str(Math.max(0, unused.budgetNanos())),
+                        str(Math.max(0, unused.requests())),
+                        str(Math.max(0, unused.tokens())))
                 .thenApply(x -> null);
     }
 
