@@ -149,11 +149,11 @@ class LitellmExampleConfigsTest {
         List<String> providers = List.of(
                 "anthropic",
                 "anthropic",
-                "groq",
-                "gemini",
+                "bedrock",
+                "vertex_ai",
                 "sagemaker",
                 "text-completion-openai",
-                "openrouter",
+                "cohere",
                 "ollama");
         assertThat(e.problems()).hasSize(providers.size());
         for (int i = 0; i < providers.size(); i++) {

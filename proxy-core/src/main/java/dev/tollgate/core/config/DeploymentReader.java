@@ -98,6 +98,10 @@ final class DeploymentReader {
             id = modelName + "-" + index;
         }
         String apiKey = params.string("api_key");
+        if ((apiKey == null || apiKey.isBlank()) && mockResponse == null) {
+            // LiteLLM's convention: a provider's key comes from its own variable when the entry sets none.
+            apiKey = Providers.keyFromEnvironment(provider, params.env());
+        }
         String apiVersion = params.string("api_version");
         String regionName = params.string("region_name");
         Duration timeout = params.seconds("timeout", defaultTimeout);
@@ -131,7 +135,7 @@ final class DeploymentReader {
             URI uri = new URI(configured.trim());
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                return configured.trim();
+                return Providers.apiBaseFor(provider, configured.trim());
             }
         } catch (URISyntaxException e) {
             // reported below
