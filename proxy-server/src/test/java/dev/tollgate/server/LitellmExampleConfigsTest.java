@@ -147,8 +147,8 @@ class LitellmExampleConfigsTest {
         ConfigException e = catchThrowableOfType(
                 () -> ConfigLoader.read(fixture("unsupported_providers.yaml"), env()), ConfigException.class);
         List<String> providers = List.of(
-                "anthropic",
-                "anthropic",
+                "vertex_ai",
+                "bedrock",
                 "bedrock",
                 "vertex_ai",
                 "sagemaker",

@@ -26,6 +26,7 @@ final class DeploymentReader {
             "input_cost_per_token",
             "output_cost_per_token",
             "cache_read_input_token_cost",
+            "cache_creation_input_token_cost",
             "region_name",
             "timeout");
     private static final Set<String> INFO_KEYS = Set.of(
@@ -34,6 +35,7 @@ final class DeploymentReader {
             "input_cost_per_token",
             "output_cost_per_token",
             "cache_read_input_token_cost",
+            "cache_creation_input_token_cost",
             "max_output_tokens",
             "max_tokens",
             "free");

@@ -8,8 +8,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The upstream providers Tollgate speaks, by LiteLLM prefix. All of them speak the OpenAI chat
- * completions wire format ({@code /chat/completions}, {@code /embeddings}). A LiteLLM provider prefix not listed here (for instance
+ * The upstream providers Tollgate speaks, by LiteLLM prefix. All but Anthropic speak the OpenAI
+ * chat completions wire format ({@code /chat/completions}, {@code /embeddings}); Anthropic's
+ * Messages API is translated. A LiteLLM provider prefix not listed here (for instance
  * {@code bedrock/}, {@code vertex_ai/}, {@code cohere/}) is a config error naming the deployment,
  * rather than a deployment that fails at its first call.
  */
@@ -52,7 +53,9 @@ final class Providers {
                     "gemini", "https://generativelanguage.googleapis.com/v1beta/openai", List.of("GEMINI_API_KEY")),
             new Provider("hosted_vllm", null, List.of("HOSTED_VLLM_API_KEY")),
             // Ollama's OpenAI-compatible endpoint lives under /v1 of the server (see apiBaseFor).
-            new Provider("ollama_chat", "http://localhost:11434/v1", List.of("OLLAMA_API_KEY")));
+            new Provider("ollama_chat", "http://localhost:11434/v1", List.of("OLLAMA_API_KEY")),
+            // Anthropic's Messages API, translated to and from chat completions.
+            new Provider("anthropic", "https://api.anthropic.com", List.of("ANTHROPIC_API_KEY")));
 
     private static Map<String, Provider> index(Provider... providers) {
         Map<String, Provider> out = new HashMap<>();

@@ -65,9 +65,9 @@ class ConfigProblemsTest {
     void anUnsupportedProviderIsOneLineAndItsPriceIsNotCheckedToo() {
         ConfigException e = problems("""
                 model_list:
-                  - model_name: claude
+                  - model_name: command
                     litellm_params:
-                      model: anthropic/claude-sonnet-4-5
+                      model: cohere/command-r
                   - model_name: titan
                     litellm_params:
                       model: bedrock/amazon.titan-text-express-v1
@@ -77,8 +77,8 @@ class ConfigProblemsTest {
                 """);
         assertThat(e.problems()).hasSize(3);
         assertThat(e.problems().get(0))
-                .isEqualTo("model_list[0].litellm_params.model: provider 'anthropic' is not supported by Tollgate"
-                        + " (it speaks azure/, cerebras/, custom_openai/, deepseek/, fireworks_ai/, gemini/, groq/,"
+                .isEqualTo("model_list[0].litellm_params.model: provider 'cohere' is not supported by Tollgate"
+                        + " (it speaks anthropic/, azure/, cerebras/, custom_openai/, deepseek/, fireworks_ai/, gemini/, groq/,"
                         + " hosted_vllm/, mistral/, ollama_chat/, openai/, openai_like/, openrouter/, perplexity/,"
                         + " together_ai/, xai/); for another endpoint that speaks the OpenAI API use openai/<model>"
                         + " with api_base");

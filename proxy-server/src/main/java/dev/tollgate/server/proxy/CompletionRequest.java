@@ -289,7 +289,12 @@ public final class CompletionRequest {
         return tree().get("input");
     }
 
-    /** The whole body as a tree; parsed on first use (local token counts only). */
+    /** The whole body as a tree, for a deployment that translates it into another wire format. */
+    JsonNode body() {
+        return tree();
+    }
+
+    /** The whole body as a tree; parsed on first use (local token counts and translations only). */
     private JsonNode tree() {
         if (tree == null) {
             try {

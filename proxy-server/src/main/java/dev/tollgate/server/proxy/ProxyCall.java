@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
@@ -12,11 +13,13 @@ import dev.tollgate.server.proxy.RelayOutcome.Answered;
 import dev.tollgate.server.proxy.RelayOutcome.Broken;
 import dev.tollgate.server.proxy.RelayOutcome.Failed;
 import dev.tollgate.server.proxy.RelayOutcome.Refused;
+import dev.tollgate.server.proxy.RelayOutcome.Rejected;
 import dev.tollgate.server.upstream.UpstreamCall;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -112,19 +115,54 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             MockResponder.answer(this, exchange, request, mockText);
             return;
         }
+        FullHttpRequest upstreamRequest;
+        try {
+            upstreamRequest = upstreamRequest();
+        } catch (TollgateException untranslatable) {
+            finish(
+                    Usage.ZERO,
+                    CallRecord.Outcome.UPSTREAM_FAILED,
+                    untranslatable.status(),
+                    () -> exchange.error(untranslatable));
+            return;
+        }
         hold();
-        relay = request.stream()
-                ? new SseRelay(this, exchange, request.clientWantsUsage())
-                : new JsonRelay(this, exchange);
+        relay = relay();
         upstreamStartedNanos = System.nanoTime();
         upstream = env.upstreams()
                 .send(
                         loop,
                         deployment.target(),
-                        deployment.upstreamRequest(request),
+                        upstreamRequest,
                         relay,
                         env.firstByteTimeout(),
                         deployment.config().timeout());
+    }
+
+    /**
+     * The request for the deployment, translated when it speaks another wire format.
+     *
+     * @throws TollgateException (400) when the call cannot be expressed in the deployment's wire format
+     */
+    private FullHttpRequest upstreamRequest() {
+        if (deployment.anthropic() && request.kind() != CompletionRequest.Kind.CHAT) {
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST,
+                    "model '" + request.model() + "' is served by Anthropic, which has no embeddings endpoint",
+                    "model");
+        }
+        return deployment.upstreamRequest(request, customerId);
+    }
+
+    private Relay relay() {
+        if (deployment.anthropic()) {
+            return request.stream()
+                    ? new AnthropicSseRelay(this, exchange, request.clientWantsUsage(), env.clock())
+                    : new AnthropicJsonRelay(this, exchange, env.clock());
+        }
+        return request.stream()
+                ? new SseRelay(this, exchange, request.clientWantsUsage())
+                : new JsonRelay(this, exchange);
     }
 
     private void hold() {
@@ -162,6 +200,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         } else if (outcome instanceof Refused r) {
             answerRefusal(r.head(), r.body());
+        } else if (outcome instanceof Rejected r) {
+            finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, r.error().status(), () -> exchange.error(r.error()));
         }
     }
 
@@ -216,7 +256,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     }
 
     private long cost(Usage usage) {
-        return deployment.config().price().cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+        return deployment
+                .config()
+                .price()
+                .cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens(), usage.cacheWriteTokens());
     }
 
     /**
