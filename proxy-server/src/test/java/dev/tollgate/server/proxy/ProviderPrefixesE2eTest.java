@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.config.ConfigLoader;
 import dev.tollgate.server.TestProxy;
 import dev.tollgate.testing.LeakGuard;
+import dev.tollgate.testing.anthropic.FakeAnthropic;
+import dev.tollgate.testing.anthropic.FakeAnthropicOptions;
 import dev.tollgate.testing.upstream.FakeFailure;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A LiteLLM-style config with {@code groq/} and {@code gemini/} deployments starts, and calls to
+ * A LiteLLM-style config with {@code groq/}, {@code gemini/} and {@code anthropic/} deployments starts, and calls to
  * them are billed to the customer at the catalogue's prices: exactly from the reported usage, or,
  * when a stream reports none, from a local count that is marked estimated.
  */
@@ -39,6 +41,7 @@ class ProviderPrefixesE2eTest {
 
     static FakeUpstream groq;
     static FakeUpstream geminiWithoutStreamUsage;
+    static FakeAnthropic anthropic;
     static String yaml;
     static Map<String, String> env;
     static TestProxy proxy;
@@ -48,6 +51,7 @@ class ProviderPrefixesE2eTest {
         groq = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1));
         geminiWithoutStreamUsage = FakeUpstream.start(
                 FakeUpstreamOptions.defaults().ioThreads(1).failure(FakeFailure.STREAM_WITHOUT_USAGE));
+        anthropic = FakeAnthropic.start(FakeAnthropicOptions.defaults());
         yaml = Files.readString(Path.of(ProviderPrefixesE2eTest.class
                 .getResource("/litellm-configs/providers_config.yaml")
                 .toURI()));
@@ -60,6 +64,10 @@ class ProviderPrefixesE2eTest {
                 "gemini-test",
                 "GEMINI_API_BASE",
                 geminiWithoutStreamUsage.baseUrl(),
+                "ANTHROPIC_API_KEY",
+                "sk-ant-test",
+                "ANTHROPIC_API_BASE",
+                anthropic.baseUrl(),
                 "LITELLM_MASTER_KEY",
                 TestProxy.KEY);
         proxy = TestProxy.start(yaml, Files.createTempDirectory("tollgate-providers-"), env);
@@ -70,6 +78,7 @@ class ProviderPrefixesE2eTest {
         proxy.close();
         groq.close();
         geminiWithoutStreamUsage.close();
+        anthropic.close();
         LeakGuard.assertNoLeaks();
     }
 
@@ -83,11 +92,13 @@ class ProviderPrefixesE2eTest {
         });
         assertThat(bases)
                 .containsEntry("llama-3.1-8b", "https://api.groq.com/openai/v1")
-                .containsEntry("gemini-2.5-flash", "https://generativelanguage.googleapis.com/v1beta/openai");
+                .containsEntry("gemini-2.5-flash", "https://generativelanguage.googleapis.com/v1beta/openai")
+                .containsEntry("claude-haiku", "https://api.anthropic.com");
         assertThat(keys)
                 .containsEntry("llama-3.1-8b", "gsk-test")
                 .containsEntry("gemini-flash", "gemini-test")
-                .containsEntry("gemini-2.5-flash", "gemini-test");
+                .containsEntry("gemini-2.5-flash", "gemini-test")
+                .containsEntry("claude-sonnet", "sk-ant-test");
     }
 
     @Test
@@ -142,6 +153,16 @@ class ProviderPrefixesE2eTest {
         assertThat(estimatedCalls("gemini-flash")).isEqualTo(before + 1);
         assertThat(geminiWithoutStreamUsage.lastRequest().header("authorization"))
                 .isEqualTo("Bearer gemini-test");
+    }
+
+    @Test
+    void theAnthropicDeploymentOfTheFixtureIsServedAndBilled() throws Exception {
+        String customer = "fixture-claude-cust";
+        HttpResponse<String> r = proxy.post("/v1/chat/completions", TestProxy.chat("claude-sonnet", customer, false));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        // The fake's default usage: 25 in, 12 out, at claude-sonnet-4's $3 / $15 per million tokens.
+        assertThat(spend(proxy, customer)).isEqualByComparingTo("0.000255");
+        assertThat(anthropic.lastRequest().header("x-api-key")).isEqualTo("sk-ant-test");
     }
 
     private static double estimatedCalls(String model) throws Exception {
