@@ -36,7 +36,7 @@ class NodeSdkTest {
         LeakGuard.install();
     }
 
-    private static final Path NODE_DIR = Path.of("src", "test", "node");
+    static final Path NODE_DIR = Path.of("src", "test", "node");
     private static final int PROMPT = 9;
     private static final int COMPLETION = 6;
 
@@ -61,7 +61,7 @@ class NodeSdkTest {
         LeakGuard.assertNoLeaks();
     }
 
-    private static String run(List<String> command, long timeoutSeconds) throws Exception {
+    static String run(List<String> command, long timeoutSeconds) throws Exception {
         File log = Files.createTempFile("tollgate-node-", ".log").toFile();
         try {
             Process p = new ProcessBuilder(command)
@@ -84,7 +84,7 @@ class NodeSdkTest {
         }
     }
 
-    private static void ensureSdkInstalled() throws Exception {
+    static void ensureSdkInstalled() throws Exception {
         assertThat(NODE_DIR.resolve("sdk-test.mjs"))
                 .as("run from the proxy-server module directory")
                 .exists();
