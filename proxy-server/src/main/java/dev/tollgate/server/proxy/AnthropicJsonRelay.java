@@ -9,6 +9,7 @@ import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Headers;
 import dev.tollgate.server.proxy.RelayOutcome.Answered;
 import dev.tollgate.server.proxy.RelayOutcome.Failed;
+import dev.tollgate.server.proxy.RelayOutcome.Refused;
 import dev.tollgate.server.proxy.RelayOutcome.Rejected;
 import dev.tollgate.server.upstream.UpstreamFlow;
 import io.netty.buffer.ByteBuf;
@@ -29,7 +30,8 @@ import java.time.Clock;
 /**
  * Relays a non-streaming Anthropic answer: collects the Messages API body, translates it into a
  * {@code chat.completion} ({@link MessagesResponse}) and reads its usage; an error answer becomes
- * the mapped OpenAI-shaped error ({@link AnthropicErrors}).
+ * the mapped OpenAI-shaped error ({@link AnthropicErrors}). For a client that called
+ * {@code /v1/messages} itself, answer and errors are relayed as Anthropic sent them.
  */
 final class AnthropicJsonRelay implements Relay {
     private static final int MAX_BODY = 64 * 1024 * 1024;
@@ -37,14 +39,18 @@ final class AnthropicJsonRelay implements Relay {
     private final RelayedCall call;
     private final Exchange exchange;
     private final Clock clock;
+    /** The client speaks the Messages API too: the answer is relayed as it is, only its usage read. */
+    private final boolean passThrough;
+
     private UpstreamFlow flow;
     private HttpResponse head;
     private CompositeByteBuf body;
 
-    AnthropicJsonRelay(RelayedCall call, Exchange exchange, Clock clock) {
+    AnthropicJsonRelay(RelayedCall call, Exchange exchange, Clock clock, boolean passThrough) {
         this.call = call;
         this.exchange = exchange;
         this.clock = clock;
+        this.passThrough = passThrough;
     }
 
     @Override
@@ -94,27 +100,35 @@ final class AnthropicJsonRelay implements Relay {
         CompositeByteBuf content = body;
         body = null;
         int status = head.status().code();
-        JsonNode message;
-        try (InputStream in = new ByteBufInputStream(content, true)) {
-            if (status != 200) {
-                String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-                call.end(new Rejected(
-                        AnthropicErrors.of(status, text, head.headers().get(HttpHeaderNames.RETRY_AFTER))));
+        if (status != 200) {
+            if (passThrough) {
+                call.end(new Refused(head, content)); // Anthropic's own error, for an Anthropic client
                 return;
             }
+            String text = content.toString(StandardCharsets.UTF_8);
+            content.release();
+            call.end(
+                    new Rejected(AnthropicErrors.of(status, text, head.headers().get(HttpHeaderNames.RETRY_AFTER))));
+            return;
+        }
+        JsonNode message;
+        try (InputStream in = new ByteBufInputStream(content.duplicate())) {
             message = Json.MAPPER.readTree(in);
         } catch (IOException e) {
+            content.release();
             call.end(new Failed(new IOException("Anthropic answer is not JSON: " + e.getMessage(), e)));
             return;
         }
         Usage usage = MessagesResponse.usage(message);
-        byte[] bytes = Json.bytes(MessagesResponse.toChat(message, clock.millis() / 1000));
+        ByteBuf answer;
+        if (passThrough) {
+            answer = content;
+        } else {
+            content.release();
+            answer = Unpooled.wrappedBuffer(Json.bytes(MessagesResponse.toChat(message, clock.millis() / 1000)));
+        }
         FullHttpResponse res = new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1,
-                HttpResponseStatus.OK,
-                Unpooled.wrappedBuffer(bytes),
-                Headers.OUTGOING,
-                Headers.OUTGOING_TRAILERS);
+                HttpVersion.HTTP_1_1, HttpResponseStatus.OK, answer, Headers.OUTGOING, Headers.OUTGOING_TRAILERS);
         ResponseHeaders.copyUpstream(head.headers(), res.headers());
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         res.headers().setAll(call.answerHeaders(usage));

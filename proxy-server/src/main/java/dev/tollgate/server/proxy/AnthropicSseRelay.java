@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Relays an Anthropic event stream as an OpenAI chat completions stream: each upstream event is
@@ -35,7 +36,8 @@ import java.time.Clock;
  * once. After {@code message_stop} the client gets the usage chunk (when it asked for it) and
  * {@code [DONE]}. An {@code error} event, a failure, or an end without {@code message_stop} (a cut
  * stream) ends the client's stream with an SSE error event and no {@code [DONE]}; the call is then
- * charged its reported prompt and the output relayed so far.
+ * charged its reported prompt and the output relayed so far. For a client that called
+ * {@code /v1/messages} itself, the events are relayed as they are and only read for usage.
  */
 final class AnthropicSseRelay implements Relay {
     private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
@@ -44,6 +46,8 @@ final class AnthropicSseRelay implements Relay {
     private final Exchange exchange;
     private final boolean clientWantsUsage;
     private final MessagesStream stream;
+    /** The client speaks the Messages API too: events are relayed as they are, only read for usage. */
+    private final boolean passThrough;
 
     private UpstreamFlow flow;
     private SseRunSplitter splitter;
@@ -55,7 +59,8 @@ final class AnthropicSseRelay implements Relay {
     private ChannelFuture lastWrite;
     private boolean headUnflushed;
 
-    AnthropicSseRelay(RelayedCall call, Exchange exchange, boolean clientWantsUsage, Clock clock) {
+    AnthropicSseRelay(RelayedCall call, Exchange exchange, boolean clientWantsUsage, Clock clock, boolean passThrough) {
+        this.passThrough = passThrough;
         this.call = call;
         this.exchange = exchange;
         this.clientWantsUsage = clientWantsUsage;
@@ -115,6 +120,9 @@ final class AnthropicSseRelay implements Relay {
                 if (splitter == null) {
                     return; // an error event already ended the stream
                 }
+                if (passThrough) {
+                    append(event.toString(StandardCharsets.UTF_8), true);
+                }
                 String data = SseEvent.data(event);
                 if (data == null || data.isBlank()) {
                     return;
@@ -126,8 +134,9 @@ final class AnthropicSseRelay implements Relay {
                     broken(new TollgateException(ErrorKind.UPSTREAM_ERROR, "Anthropic sent an event that is not JSON"));
                     return;
                 }
-                for (String chunk : stream.onEvent(json)) {
-                    append(chunk);
+                List<String> chunks = stream.onEvent(json);
+                if (!passThrough) {
+                    chunks.forEach(c -> append(c, false));
                 }
                 if (stream.error() != null) {
                     broken(stream.error());
@@ -138,11 +147,19 @@ final class AnthropicSseRelay implements Relay {
         }
     }
 
-    private void append(String chunk) {
+    /** Adds a chunk's JSON as a {@code data:} event, or (raw) an event as it is. */
+    private void append(String chunk, boolean raw) {
         if (out == null) {
             out = new StringBuilder(256);
         }
-        out.append("data: ").append(chunk).append("\n\n");
+        if (raw) {
+            out.append(chunk);
+            if (!chunk.endsWith("\n\n")) {
+                out.append(chunk.endsWith("\n") ? "\n" : "\n\n"); // a last event without its blank line
+            }
+        } else {
+            out.append("data: ").append(chunk).append("\n\n");
+        }
     }
 
     @Override
@@ -178,11 +195,15 @@ final class AnthropicSseRelay implements Relay {
             broken(new TollgateException(ErrorKind.UPSTREAM_ERROR, "Anthropic stream ended before message_stop"));
             return;
         }
-        if (clientWantsUsage) {
-            append(stream.usageChunk());
+        if (clientWantsUsage && !passThrough) {
+            append(stream.usageChunk(), false);
         }
         writePending();
         Usage usage = usage();
+        if (passThrough) {
+            call.end(new Answered(usage, exchange::endStream)); // message_stop was relayed
+            return;
+        }
         call.end(new Answered(usage, () -> {
             exchange.writeChunkLater(Unpooled.wrappedBuffer(DONE));
             exchange.endStream();
@@ -196,8 +217,24 @@ final class AnthropicSseRelay implements Relay {
         }
         closeSplitter();
         writePending();
-        ByteBuf event = Unpooled.wrappedBuffer(ErrorBody.sseEvent(error.kind(), error.getMessage()));
+        ByteBuf event = passThrough
+                ? anthropicErrorEvent(error)
+                : Unpooled.wrappedBuffer(ErrorBody.sseEvent(error.kind(), error.getMessage()));
         call.end(new Broken(usage(), () -> exchange.abortStream(event)));
+    }
+
+    /**
+     * For a Messages API client, the error event in Anthropic's shape; none when it was Anthropic's
+     * own error event, which was relayed already.
+     */
+    private ByteBuf anthropicErrorEvent(TollgateException error) {
+        if (error == stream.error()) {
+            return null;
+        }
+        var body = Json.MAPPER.createObjectNode().put("type", "error");
+        body.putObject("error").put("type", "api_error").put("message", error.getMessage());
+        return Unpooled.wrappedBuffer(
+                ("event: error\ndata: " + Json.string(body) + "\n\n").getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -10,7 +10,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.Map;
 
 /**
- * {@code POST /chat/completions} and {@code /embeddings} (with and without {@code /v1}): auth,
+ * {@code POST /chat/completions}, {@code /embeddings} (with and without {@code /v1}) and
+ * {@code /v1/messages}: auth,
  * body checks, customer id, deployment, then a {@link ProxyCall}. Everything here is synchronous
  * and cheap; the call itself continues asynchronously.
  */
@@ -70,6 +71,13 @@ public final class CompletionRoute implements Route {
             }
         }
         ResolvedDeployment deployment = deployments.select(request.model());
+        if (kind == CompletionRequest.Kind.MESSAGES && !deployment.speaksMessages()) {
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST,
+                    "model '" + request.model() + "' is not an anthropic/ deployment; /v1/messages serves those"
+                            + " only (call other models at /v1/chat/completions)",
+                    "model");
+        }
         new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
     }
 }

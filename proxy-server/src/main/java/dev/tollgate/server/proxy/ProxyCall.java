@@ -89,7 +89,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 .estimate(
                         request.bodyBytes(),
                         request.maxTokens(),
-                        request.kind() == CompletionRequest.Kind.CHAT,
+                        request.kind() != CompletionRequest.Kind.EMBEDDING,
                         deployment.config().price());
         onLoop(
                 env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
@@ -145,7 +145,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
      * @throws TollgateException (400) when the call cannot be expressed in the deployment's wire format
      */
     private FullHttpRequest upstreamRequest() {
-        if (deployment.anthropic() && request.kind() != CompletionRequest.Kind.CHAT) {
+        if (deployment.anthropic() && request.kind() == CompletionRequest.Kind.EMBEDDING) {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST,
                     "model '" + request.model() + "' is served by Anthropic, which has no embeddings endpoint",
@@ -156,9 +156,11 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     private Relay relay() {
         if (deployment.anthropic()) {
+            // Inbound Messages API calls are relayed as they are; chat completions are translated.
+            boolean passThrough = request.kind() == CompletionRequest.Kind.MESSAGES;
             return request.stream()
-                    ? new AnthropicSseRelay(this, exchange, request.clientWantsUsage(), env.clock())
-                    : new AnthropicJsonRelay(this, exchange, env.clock());
+                    ? new AnthropicSseRelay(this, exchange, request.clientWantsUsage(), env.clock(), passThrough)
+                    : new AnthropicJsonRelay(this, exchange, env.clock(), passThrough);
         }
         return request.stream()
                 ? new SseRelay(this, exchange, request.clientWantsUsage())
@@ -249,7 +251,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     @Override
     public Usage estimate(String completionText) {
         String model = request.model();
-        long prompt = request.kind() == CompletionRequest.Kind.CHAT
+        long prompt = request.kind() != CompletionRequest.Kind.EMBEDDING
                 ? Tokens.prompt(model, request.messages())
                 : Tokens.text(model, String.valueOf(request.input()));
         return new Usage(prompt, Tokens.text(model, completionText), 0, true);

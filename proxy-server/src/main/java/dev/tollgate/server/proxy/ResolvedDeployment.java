@@ -114,12 +114,17 @@ public final class ResolvedDeployment {
         return anthropic;
     }
 
+    /** Whether {@code POST /v1/messages} can be relayed here: an Anthropic upstream, not the built-in mock. */
+    boolean speaksMessages() {
+        return anthropic && target != null;
+    }
+
     public UpstreamTarget target() {
         return target;
     }
 
     public String path(CompletionRequest.Kind kind) {
-        return kind == CompletionRequest.Kind.CHAT ? chatPath : embeddingsPath;
+        return kind == CompletionRequest.Kind.EMBEDDING ? embeddingsPath : chatPath;
     }
 
     public String authHeader() {
@@ -136,10 +141,15 @@ public final class ResolvedDeployment {
      * when the client did not (its relay then drops the usage-only chunk).
      */
     FullHttpRequest upstreamRequest(CompletionRequest request, String customerId) {
-        byte[] bytes = anthropic
-                ? Json.bytes(MessagesRequest.fromChat(
-                        request.body(), config.upstreamModel(), config.price().maxOutputTokens(), customerId))
-                : request.upstreamBody(modelMember, request.stream() && !request.clientWantsUsage());
+        byte[] bytes;
+        if (request.kind() == CompletionRequest.Kind.MESSAGES) {
+            bytes = request.upstreamBody(modelMember, false); // already the Messages API: only the model changes
+        } else if (anthropic) {
+            bytes = Json.bytes(MessagesRequest.fromChat(
+                    request.body(), config.upstreamModel(), config.price().maxOutputTokens(), customerId));
+        } else {
+            bytes = request.upstreamBody(modelMember, request.stream() && !request.clientWantsUsage());
+        }
         FullHttpRequest r = new DefaultFullHttpRequest(
                 HttpVersion.HTTP_1_1,
                 HttpMethod.POST,

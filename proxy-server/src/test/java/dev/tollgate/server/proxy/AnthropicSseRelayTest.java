@@ -74,7 +74,7 @@ class AnthropicSseRelayTest {
     }
 
     private AnthropicSseRelay relay(boolean clientWantsUsage) {
-        AnthropicSseRelay relay = new AnthropicSseRelay(call, client.exchange(), clientWantsUsage, CLOCK);
+        AnthropicSseRelay relay = new AnthropicSseRelay(call, client.exchange(), clientWantsUsage, CLOCK, false);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         head.headers().set("request-id", "req_1");
@@ -227,7 +227,7 @@ class AnthropicSseRelayTest {
 
     @Test
     void anErrorAnswerBecomesTheMappedErrorAndTheClientSeesNoStream() {
-        AnthropicSseRelay relay = new AnthropicSseRelay(call, client.exchange(), true, CLOCK);
+        AnthropicSseRelay relay = new AnthropicSseRelay(call, client.exchange(), true, CLOCK, false);
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(529));
         head.headers().set(HttpHeaderNames.RETRY_AFTER, "7");
         relay.onResponse(head, flow);

@@ -88,18 +88,20 @@ class NodeSdkTest {
         assertThat(NODE_DIR.resolve("sdk-test.mjs"))
                 .as("run from the proxy-server module directory")
                 .exists();
-        if (Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
+        if (Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))
+                && Files.isDirectory(NODE_DIR.resolve("node_modules/@anthropic-ai/sdk"))) {
             return;
         }
         try {
-            run(List.of("npm", "install", "--no-audit", "--no-fund", "openai@6"), 180);
+            run(List.of("npm", "install", "--no-audit", "--no-fund"), 180); // what package-lock.json pins
         } catch (Exception | AssertionError e) {
             throw new AssertionError(
-                    "Cannot install the openai npm SDK (is npm and its registry reachable?). "
+                    "Cannot install the openai and @anthropic-ai/sdk npm SDKs (is npm and its registry reachable?). "
                             + "Run `npm install` in proxy-server/src/test/node. Cause: " + e.getMessage(),
                     e);
         }
         assertThat(NODE_DIR.resolve("node_modules/openai")).isDirectory();
+        assertThat(NODE_DIR.resolve("node_modules/@anthropic-ai/sdk")).isDirectory();
     }
 
     @Test
