@@ -250,4 +250,32 @@ class AnthropicSseRelayTest {
         assertThat(relay.abandon()).isEqualTo(new Usage(25, 5, 0, true));
         assertThat(call.outcomes).isEmpty();
     }
+
+    @Test
+    void forAMessagesApiClientTheEventsAreRelayedAsTheyAreAndOnlyReadForUsage() {
+        AnthropicSseRelay relay = new AnthropicSseRelay(call, client.exchange(), true, CLOCK, true);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        relay.onResponse(head, flow);
+        read(relay, false, START, BLOCK, PING);
+        read(relay, true, text("Hello"), STOP_BLOCK, DELTA, STOP);
+
+        ClientSide.Response r = client.response();
+        assertThat(r.body()).isEqualTo(START + BLOCK + PING + text("Hello") + STOP_BLOCK + DELTA + STOP);
+        assertThat(r.ended()).isTrue();
+        assertThat(((Answered) call.outcome()).usage()).isEqualTo(new Usage(25, 15, 0, false));
+    }
+
+    @Test
+    void forAMessagesApiClientACutStreamEndsWithAnAnthropicErrorEvent() {
+        AnthropicSseRelay relay = new AnthropicSseRelay(call, client.exchange(), true, CLOCK, true);
+        relay.onResponse(new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK), flow);
+        read(relay, false, START, BLOCK, text("Hello"));
+        relay.onFailure(new UpstreamFailure(UpstreamFailure.Kind.RESET, "Upstream connection reset"));
+
+        String body = client.response().body();
+        assertThat(body).startsWith(START + BLOCK + text("Hello"));
+        String last = E2e.events(body).get(3);
+        assertThat(last).startsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\"");
+        assertThat(((Broken) call.outcome()).usage()).isEqualTo(new Usage(25, 5, 0, true));
+    }
 }
