@@ -62,6 +62,7 @@ class LitellmExampleConfigsTest {
                 "OPENAI_API_KEY_2", "sk-openai-2",
                 "MISTRAL_API_KEY", "sk-mistral",
                 "AZURE_API_KEY", "az-key",
+                "ANTHROPIC_API_KEY", "sk-ant",
                 "FAKE_OPENAI_API_BASE", upstream.baseUrl(),
                 "AZURE_API_BASE", "http://127.0.0.1:" + upstream.port() + "/");
     }
