@@ -62,4 +62,28 @@ public final class AnthropicErrors {
         return new TollgateException(
                 m.kind(), "Anthropic " + type + ": " + error.path("message").asText(""), null, m.status(), headers);
     }
+
+    /**
+     * Tollgate's own error (a refusal, a bad request, an upstream failure) in Anthropic's error shape,
+     * for clients of {@code /v1/messages}: {@code {"type":"error","error":{"type":...,"message":...}}}
+     * with Anthropic's type for the status.
+     */
+    public static byte[] bytes(TollgateException e) {
+        var root = Json.MAPPER.createObjectNode().put("type", "error");
+        root.putObject("error").put("type", typeFor(e.status())).put("message", e.getMessage());
+        return Json.bytes(root);
+    }
+
+    static String typeFor(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 503 -> "overloaded_error";
+            case 504 -> "timeout_error";
+            default -> status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
+        };
+    }
 }

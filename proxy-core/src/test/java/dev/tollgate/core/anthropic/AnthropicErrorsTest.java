@@ -3,7 +3,9 @@ package dev.tollgate.core.anthropic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.core.error.ErrorBody;
+import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -41,5 +43,17 @@ class AnthropicErrorsTest {
         TollgateException e = AnthropicErrors.of(500, "<html>bad gateway</html>", null);
         assertThat(e.status()).isEqualTo(502);
         assertThat(e.getMessage()).isEqualTo("Anthropic returned HTTP 500: <html>bad gateway</html>");
+    }
+
+    @Test
+    void tollgatesOwnErrorsInAnthropicsShape() throws Exception {
+        TollgateException budget = new TollgateException(ErrorKind.BUDGET_EXCEEDED, "ExceededBudget: over");
+        assertThat(Json.MAPPER.readTree(AnthropicErrors.bytes(budget)).toString())
+                .isEqualTo("{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
+                        + "\"message\":\"ExceededBudget: over\"}}");
+        assertThat(AnthropicErrors.typeFor(429)).isEqualTo("rate_limit_error");
+        assertThat(AnthropicErrors.typeFor(401)).isEqualTo("authentication_error");
+        assertThat(AnthropicErrors.typeFor(502)).isEqualTo("api_error");
+        assertThat(AnthropicErrors.typeFor(503)).isEqualTo("overloaded_error");
     }
 }

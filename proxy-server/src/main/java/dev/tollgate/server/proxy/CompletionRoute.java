@@ -40,6 +40,9 @@ public final class CompletionRoute implements Route {
 
     @Override
     public void handle(FullHttpRequest http, Exchange exchange) {
+        if (kind == CompletionRequest.Kind.MESSAGES) {
+            exchange.useAnthropicErrors(); // Anthropic's SDKs read their own error shape
+        }
         String keyHash;
         try {
             keyHash = auth.check(http.headers());

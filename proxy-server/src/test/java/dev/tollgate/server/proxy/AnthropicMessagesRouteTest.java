@@ -146,11 +146,32 @@ class AnthropicMessagesRouteTest {
     }
 
     @Test
-    void aModelThatIsNotAnthropicsIsRefusedBeforeAnyReservation() throws Exception {
+    void aModelThatIsNotAnthropicsIsRefusedBeforeAnyReservationInAnthropicsErrorShape() throws Exception {
         HttpResponse<String> r = post(messages("gpt-4o", "msg-openai", false));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
-        assertThat(E2e.assertErrorShape(r.body()).get("message").asText()).contains("not an anthropic/ deployment");
+        JsonNode body = json(r.body());
+        assertThat(body.get("type").asText()).isEqualTo("error");
+        assertThat(body.at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(body.at("/error/message").asText()).contains("not an anthropic/ deployment");
         assertThat(proxy.get("/customer/info?end_user_id=msg-openai").statusCode())
                 .isEqualTo(404);
+    }
+
+    @Test
+    void budgetAndKeyRefusalsTakeAnthropicsErrorShapeToo() throws Exception {
+        HttpResponse<String> created = proxy.post("/customer/new", "{\"user_id\":\"msg-broke\",\"max_budget\":0}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        HttpResponse<String> r = post(messages("claude", "msg-broke", false));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
+        assertThat(json(r.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(json(r.body()).at("/error/message").asText()).startsWith("ExceededBudget: End User=msg-broke");
+        assertThat(r.headers().firstValue("x-should-retry")).contains("false");
+
+        try (RawHttp c = RawHttp.connect(proxy.server().port())) {
+            c.send(RawHttp.post("/v1/messages", messages("claude", "msg-nokey", false), "x-api-key: wrong"));
+            RawHttp.Response refused = c.read();
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(json(refused.text()).at("/error/type").asText()).isEqualTo("authentication_error");
+        }
     }
 }
