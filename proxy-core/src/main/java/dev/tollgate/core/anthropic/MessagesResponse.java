@@ -64,4 +64,15 @@ public final class MessagesResponse {
     public static Usage usage(JsonNode message) {
         return AnthropicUsage.of(message.path("usage"));
     }
+
+    /** The text of a message's text blocks, for a local count when it reports no usage. */
+    public static String text(JsonNode message) {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode block : message.path("content")) {
+            if (block.path("type").asText("").equals("text")) {
+                out.append(block.path("text").asText(""));
+            }
+        }
+        return out.toString();
+    }
 }

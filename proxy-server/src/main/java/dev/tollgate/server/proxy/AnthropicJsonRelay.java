@@ -120,6 +120,10 @@ final class AnthropicJsonRelay implements Relay {
             return;
         }
         Usage usage = MessagesResponse.usage(message);
+        if (usage.totalTokens() == 0) {
+            // No usage reported (never seen from Anthropic, possible from a compatible server): count locally.
+            usage = call.estimate(MessagesResponse.text(message));
+        }
         ByteBuf answer;
         if (passThrough) {
             answer = content;
