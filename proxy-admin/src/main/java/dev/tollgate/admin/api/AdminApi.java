@@ -360,7 +360,10 @@ public final class AdminApi {
     private enum BudgetSetting {
         MAX_BUDGET("max_budget", "Float", "Hard limit in USD; requests fail once spend exceeds it."),
         SOFT_BUDGET(
-                "soft_budget", "Float", "Alerting threshold in USD (not supported yet: a non-null value is refused)."),
+                "soft_budget",
+                "Float",
+                "Alert level in USD: never refuses; past it, calls carry x-litellm-soft-budget-exceeded and one"
+                        + " soft_budget_crossed webhook is sent per period."),
         MAX_PARALLEL(
                 "max_parallel_requests",
                 "Integer",

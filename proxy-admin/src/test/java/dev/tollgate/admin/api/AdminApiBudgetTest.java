@@ -29,6 +29,8 @@ class AdminApiBudgetTest extends AdminApiTestBase {
                         id,
                         "max_budget",
                         json("12.34"),
+                        "soft_budget",
+                        "10",
                         "tpm_limit",
                         1000,
                         "rpm_limit",
@@ -37,7 +39,7 @@ class AdminApiBudgetTest extends AdminApiTestBase {
                         "1d"));
         assertJson(
                 b,
-                "{\"budget_id\":\"" + id + "\",\"max_budget\":12.34,\"soft_budget\":null,"
+                "{\"budget_id\":\"" + id + "\",\"max_budget\":12.34,\"soft_budget\":10.0,"
                         + "\"max_parallel_requests\":null,\"tpm_limit\":1000,\"rpm_limit\":60,"
                         + "\"model_max_budget\":null,"
                         + "\"budget_duration\":\"1d\",\"budget_reset_at\":\"2025-03-16T00:00:00Z\","

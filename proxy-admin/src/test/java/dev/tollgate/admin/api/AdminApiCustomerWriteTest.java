@@ -218,7 +218,7 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
             f.post("/budget/new", obj("budget_id", AdminApiFixture.DEFAULT_BUDGET, "max_budget", 1, "rpm_limit", 3));
         }
         String tier = p + "-tier";
-        f.post("/budget/new", obj("budget_id", tier, "max_budget", 10));
+        f.post("/budget/new", obj("budget_id", tier, "max_budget", 10, "soft_budget", 8));
         f.post("/customer/new", obj("user_id", p + "-fresh", "budget_id", tier, "spend", "1"));
         f.post("/customer/new", obj("user_id", p + "-near", "budget_id", tier, "spend", "8"));
         f.post("/customer/new", obj("user_id", p + "-at-max", "budget_id", tier, "spend", "10"));
@@ -230,11 +230,11 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
         assertThat(texts(f.get("/customer/list", "q", p, "status", "over_budget"), "user_id"))
                 .containsExactly(p + "-at-max", p + "-default-over", p + "-own-over");
         assertThat(texts(f.get("/customer/list", "q", p, "status", "near_limit"), "user_id"))
-                .isEmpty(); // TODO soft_budget: near_limit needs a soft budget, refused for now
+                .containsExactly(p + "-near");
         assertThat(texts(f.get("/customer/list", "q", p, "status", "blocked"), "user_id"))
                 .containsExactly(p + "-blocked");
         assertThat(texts(f.get("/customer/list", "q", p, "status", "active"), "user_id"))
-                .containsExactly(p + "-default-ok", p + "-fresh", p + "-near");
+                .containsExactly(p + "-default-ok", p + "-fresh");
         assertThat(f.get("/customer/list", "q", p)).hasSize(7);
         error(f.getCall("/customer/list", "status", "broke"))
                 .is(

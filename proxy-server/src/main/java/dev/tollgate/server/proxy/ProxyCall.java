@@ -41,6 +41,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
     private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+    /** Sent (as {@code true}) once the customer's period spend has reached its {@code soft_budget}. */
+    static final AsciiString SOFT_BUDGET_EXCEEDED = AsciiString.cached("x-litellm-soft-budget-exceeded");
+
     private static final Runnable NOTHING_TO_SEND = () -> {};
 
     private final ProxyContext env;
@@ -191,6 +194,11 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             h.set(MODEL_REGION, deployment.config().regionName());
         }
         if (ticket != null && ticket.reserved()) {
+            if (ticket.limits().hasSoftBudget()
+                    && ticket.decision().spentNanos() >= ticket.limits().softBudgetNanos()) {
+                // The spend committed when the call was admitted: headers leave before this call settles.
+                h.set(SOFT_BUDGET_EXCEEDED, "true");
+            }
             RateLimitHeaders.put(
                     h::set, ticket.limits(), ticket.decision(), env.clock().millis());
             if (usage != null && ticket.limits().tpmLimit() >= 0) {
@@ -272,6 +280,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                                 : -1)
                 .periodSpendNanos(settle != null ? settle.spentNanos() : -1)
                 .periodEndMs(settle != null ? settle.periodEndMs() : 0)
+                .softBudgetNanos(
+                        ticket != null && ticket.limits() != null
+                                ? ticket.limits().softBudgetNanos()
+                                : -1)
                 .build();
     }
 
