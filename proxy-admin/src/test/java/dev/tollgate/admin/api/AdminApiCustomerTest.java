@@ -38,10 +38,26 @@ class AdminApiCustomerTest extends AdminApiTestBase {
         String id = id("c");
         JsonNode row = f.post(
                 "/customer/new",
-                obj("user_id", id, "alias", "Acme", "blocked", true, "spend", "1.5", "object_permission", null));
+                obj(
+                        "user_id",
+                        id,
+                        "alias",
+                        "Acme",
+                        "blocked",
+                        true,
+                        "spend",
+                        "1.5",
+                        "allowed_model_region",
+                        "eu",
+                        "default_model",
+                        "gpt-4o",
+                        "object_permission",
+                        null));
         assertThat(row.get("alias").asText()).isEqualTo("Acme");
         assertThat(row.get("blocked").asBoolean()).isTrue();
         assertThat(row.get("spend").decimalValue()).isEqualByComparingTo("1.5");
+        assertThat(row.get("allowed_model_region").asText()).isEqualTo("eu");
+        assertThat(row.get("default_model").asText()).isEqualTo("gpt-4o");
     }
 
     @BothDatabases
@@ -118,7 +134,6 @@ class AdminApiCustomerTest extends AdminApiTestBase {
                 .is(404, "not_found", "budget_id", "Budget with id 'no-such-tier' does not exist.");
     }
 
-    @org.junit.jupiter.api.Disabled("default_model is refused until routing uses it")
     @BothDatabases
     void newWithUnknownDefaultModelIs422WithLitellmsText(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);

@@ -17,13 +17,14 @@ class AdminApiCustomerWriteTest extends AdminApiTestBase {
     void updateChangesOnlyTheGivenFields(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
         String id = id("c");
-        f.post("/customer/new", obj("user_id", id, "alias", "Old"));
+        f.post("/customer/new", obj("user_id", id, "alias", "Old", "allowed_model_region", "us"));
         f.published.clear();
         JsonNode row = f.post(
                 "/customer/update",
                 obj("user_id", id, "alias", "Updated Test User", "tpm_limit", 5, "metadata", obj("x", 1)));
         assertThat(row.get("user_id").asText()).isEqualTo(id);
         assertThat(row.get("alias").asText()).isEqualTo("Updated Test User");
+        assertThat(row.get("allowed_model_region").asText()).isEqualTo("us");
         // tpm_limit is not an update field (upstream drops it too): no budget was created.
         assertThat(row.get("budget_id").isNull()).isTrue();
         assertThat(row.has("object_permission")).isTrue();

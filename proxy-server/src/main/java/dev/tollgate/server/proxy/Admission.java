@@ -90,19 +90,59 @@ public final class Admission {
      * @param reserveTokens tokens to hold in the TPM window
      */
     public CompletionStage<Ticket> admit(String customerId, long nowMs, long reserveNanos, long reserveTokens) {
+        Reserve fixed = new Reserve(reserveNanos, reserveTokens);
+        return admit(customerId, nowMs, policy -> fixed);
+    }
+
+    /** What a call reserves: its worst-case cost and the tokens it holds in the TPM window. */
+    public record Reserve(long nanos, long tokens) {}
+
+    /**
+     * Decides a call's route and reservation once its customer's policy is known (a region-bound
+     * customer's route, and so its prices, depend on the policy). Runs at most once per admission,
+     * on whichever thread loaded the policy; it may refuse by throwing a {@link TollgateException}.
+     */
+    @FunctionalInterface
+    public interface Planner {
+        /** @param policy the customer's policy, or null when the catalogue could not be read (fail-open) */
+        Reserve plan(CustomerPolicy policy);
+    }
+
+    /** Like {@link #admit(String, long, long, long)}, with the reservation planned from the policy. */
+    public CompletionStage<Ticket> admit(String customerId, long nowMs, Planner planner) {
         return catalog.policy(customerId, nowMs)
                 .handle((policy, err) -> {
                     if (err != null) {
                         catalogErrors.incrementAndGet();
-                        return degraded(customerId, CustomerLimits.UNLIMITED, err);
+                        CompletionStage<Ticket> failed = planned(planner, null);
+                        return failed != null ? failed : degraded(customerId, CustomerLimits.UNLIMITED, err);
                     }
                     if (policy.blocked()) {
                         refusalCounter.accept(RefusalReason.BLOCKED);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
                     }
-                    return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
+                    Reserve[] plan = new Reserve[1];
+                    CompletionStage<Ticket> failed = planned(planner, policy, plan);
+                    if (failed != null) {
+                        return failed;
+                    }
+                    return admitWithLimits(policy, nowMs, plan[0].nanos(), plan[0].tokens(), true);
                 })
                 .thenCompose(s -> s);
+    }
+
+    private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy) {
+        return planned(planner, policy, new Reserve[1]);
+    }
+
+    /** Runs the planner into {@code out}; a refusal it throws becomes the admission's outcome. */
+    private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy, Reserve[] out) {
+        try {
+            out[0] = planner.plan(policy);
+            return null;
+        } catch (TollgateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CompletionStage<Ticket> admitWithLimits(

@@ -46,7 +46,10 @@ class RestartPersistenceTest {
                         "/budget/new",
                         "{\"budget_id\": \"rp-tier\", \"max_budget\": 7.25, \"rpm_limit\": 50, "
                                 + "\"tpm_limit\": 90000, \"budget_duration\": \"30d\", \"soft_budget\": 5}");
-                api.ok("/customer/new", "{\"user_id\": \"rp-a\", \"alias\": \"Alpha\", \"budget_id\": \"rp-tier\"}");
+                api.ok(
+                        "/customer/new",
+                        "{\"user_id\": \"rp-a\", \"alias\": \"Alpha\", \"budget_id\": \"rp-tier\", "
+                                + "\"allowed_model_region\": \"eu\", \"default_model\": \"m\"}");
                 api.ok("/customer/new", "{\"user_id\": \"rp-b\", \"max_budget\": 3}");
                 api.ok("/customer/new", "{\"user_id\": \"rp-e\", \"spend\": 0.5}");
                 api.ok("/customer/block", "{\"user_ids\": [\"rp-d\"]}");
