@@ -367,7 +367,7 @@ public final class AdminApi {
         MAX_PARALLEL(
                 "max_parallel_requests",
                 "Integer",
-                "Maximum concurrent requests (not supported yet: a non-null value is refused)."),
+                "Calls of a customer in flight at once, fleet-wide (a stream counts until its end); over it, 429."),
         TPM("tpm_limit", "Integer", "Tokens per minute allowed per customer."),
         RPM("rpm_limit", "Integer", "Requests per minute allowed per customer."),
         DURATION("budget_duration", "String", "How often spend resets, e.g. 1d, 7d, 30d, 1mo."),

@@ -31,6 +31,8 @@ class AdminApiBudgetTest extends AdminApiTestBase {
                         json("12.34"),
                         "soft_budget",
                         "10",
+                        "max_parallel_requests",
+                        4,
                         "tpm_limit",
                         1000,
                         "rpm_limit",
@@ -40,7 +42,7 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         assertJson(
                 b,
                 "{\"budget_id\":\"" + id + "\",\"max_budget\":12.34,\"soft_budget\":10.0,"
-                        + "\"max_parallel_requests\":null,\"tpm_limit\":1000,\"rpm_limit\":60,"
+                        + "\"max_parallel_requests\":4,\"tpm_limit\":1000,\"rpm_limit\":60,"
                         + "\"model_max_budget\":null,"
                         + "\"budget_duration\":\"1d\",\"budget_reset_at\":\"2025-03-16T00:00:00Z\","
                         + "\"created_at\":\"2025-03-15T10:20:30Z\",\"created_by\":\"admin-1\","

@@ -126,9 +126,62 @@ public final class Admission {
                     if (failed != null) {
                         return failed;
                     }
+                    if (policy.limits().limitsParallel()) {
+                        return admitInSlot(policy, nowMs, plan[0]);
+                    }
                     return admitWithLimits(policy, nowMs, plan[0].nanos(), plan[0].tokens(), true);
                 })
                 .thenCompose(s -> s);
+    }
+
+    /**
+     * {@code max_parallel_requests}: takes an in-flight slot first, then admits. A call refused by
+     * the admit gives its slot back at once, so a refusal leaves nothing taken; an admitted call
+     * holds it until {@link #releaseSlot}. A separate step from the admit script, so that only
+     * customers with a parallel limit pay for it.
+     */
+    private CompletionStage<Ticket> admitInSlot(CustomerPolicy policy, long nowMs, Reserve plan) {
+        String id = policy.customerId();
+        CustomerLimits limits = policy.limits();
+        String slotId = CallIds.next();
+        return store.acquireSlot(id, slotId, limits.maxParallel(), nowMs, reservationTtlMs)
+                .handle((grant, err) -> {
+                    if (err != null) {
+                        storeErrors.incrementAndGet();
+                        return degraded(id, limits, err);
+                    }
+                    if (!grant.acquired()) {
+                        refusalCounter.accept(RefusalReason.PARALLEL);
+                        return CompletableFuture.<Ticket>failedFuture(Refusals.parallel(id, limits, grant.inFlight()));
+                    }
+                    return admitWithLimits(policy, nowMs, plan.nanos(), plan.tokens(), true)
+                            .whenComplete((t, refused) -> {
+                                if (refused != null) {
+                                    release(id, slotId);
+                                }
+                            })
+                            .thenApply(t -> t.withSlot(slotId));
+                })
+                .thenCompose(s -> s);
+    }
+
+    /** Gives back the in-flight slot a ticket holds; called once, when its call ends, whatever way. */
+    public void releaseSlot(Ticket ticket) {
+        if (ticket != null && ticket.slotId() != null) {
+            release(ticket.customerId(), ticket.slotId());
+        }
+    }
+
+    private void release(String customerId, String slotId) {
+        store.releaseSlot(customerId, slotId).whenComplete((v, err) -> {
+            if (err != null) {
+                storeErrors.incrementAndGet();
+                LOG.warn(
+                        "Could not release an in-flight slot of customer {} ({}); it expires after the reservation TTL",
+                        customerId,
+                        err.toString());
+            }
+        });
     }
 
     private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy) {

@@ -261,6 +261,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         settled = true;
         release();
+        // The customer's in-flight slot comes back at the call's end: last byte, upstream failure,
+        // timeout or client disconnect all end here.
+        env.admission().releaseSlot(ticket);
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =
