@@ -48,6 +48,14 @@ function renderCustomer(c, activity) {
       h('p', { class: 'stat-sub' }, b ? `${b.rpm_limit === null ? 'unlimited' : int(b.rpm_limit)} RPM · ${b.tpm_limit === null ? 'unlimited' : int(b.tpm_limit)} TPM` : 'no limits')),
     h('div', { class: 'card stat' }, h('p', { class: 'stat-label' }, 'Next reset'), h('div', { class: 'stat-value small' }, b ? resetCell(b.budget_reset_at) : h('span', { class: 'muted' }, '—')))));
 
+  body.append(h('div', { class: 'stats' },
+    stat('detail-region', 'Region', c.allowed_model_region ? c.allowed_model_region : 'any',
+      c.default_model ? `default model: ${c.default_model}` : 'no default model'),
+    stat('detail-soft', 'Soft budget', b && b.soft_budget !== null ? usd(b.soft_budget) : 'none',
+      b && b.soft_budget !== null ? (Number(c.spend) >= Number(b.soft_budget) ? 'passed: calls carry x-litellm-soft-budget-exceeded' : 'not reached') : 'no alert level'),
+    stat('detail-parallel', 'Parallel requests', b && b.max_parallel_requests !== null ? int(b.max_parallel_requests) : 'unlimited',
+      'calls in flight at once')));
+
   const hasUsage = activity.results.length > 0;
   const meta = activity.metadata;
   const models = spendPerModel(activity.results);
