@@ -54,7 +54,7 @@ function renderCustomer(c, activity) {
     stat('detail-soft', 'Soft budget', b && b.soft_budget !== null ? usd(b.soft_budget) : 'none',
       b && b.soft_budget !== null ? (Number(c.spend) >= Number(b.soft_budget) ? 'passed: calls carry x-litellm-soft-budget-exceeded' : 'not reached') : 'no alert level'),
     stat('detail-parallel', 'Parallel requests', b && b.max_parallel_requests !== null ? int(b.max_parallel_requests) : 'unlimited',
-      'calls in flight at once')));
+      typeof c.in_flight === 'number' ? `${int(c.in_flight)} in flight now` : 'calls in flight at once')));
 
   const hasUsage = activity.results.length > 0;
   const meta = activity.metadata;

@@ -139,6 +139,10 @@ final class AdminJson {
             // Tollgate's addition, present only with a soft budget: the same test as the response header.
             o.put("soft_budget_exceeded", v.spendNanos() >= v.budget().softBudgetNanos());
         }
+        if (v.inFlight() != null) {
+            // Tollgate's addition, present only with max_parallel_requests: the customer's calls running now.
+            o.put("in_flight", v.inFlight());
+        }
         return o;
     }
 

@@ -61,6 +61,11 @@ final class StubLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+        return CompletableFuture.completedFuture(0L);
+    }
+
+    @Override
     public CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs) {
         return unsupported();
     }

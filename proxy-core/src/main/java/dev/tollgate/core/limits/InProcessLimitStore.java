@@ -83,6 +83,16 @@ public final class InProcessLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+        long[] n = new long[1];
+        slots.computeIfPresent(customerId, (id, m) -> {
+            n[0] = m.values().stream().filter(expiry -> expiry > nowMs).count();
+            return m;
+        });
+        return CompletableFuture.completedFuture(n[0]);
+    }
+
+    @Override
     public CompletionStage<AdmitDecision> admit(AdmitRequest request) {
         return withState(request.customerId(), s -> s.admit(request));
     }

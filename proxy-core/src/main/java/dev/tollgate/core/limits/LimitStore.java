@@ -108,6 +108,9 @@ public interface LimitStore extends AutoCloseable {
     /** Gives the slot back; a no-op for a slot already released or expired. */
     CompletionStage<Void> releaseSlot(String customerId, String slotId);
 
+    /** The customer's in-flight slots not yet expired at {@code nowMs} (calls running now, for views). */
+    CompletionStage<Long> inFlight(String customerId, long nowMs);
+
     @Override
     void close();
 

@@ -100,6 +100,7 @@ class ParallelRequestsTest {
                 assertRefusedForParallelism(f.get(), "par-2");
             }
             assertThat(upstream.requestCount()).isEqualTo(2);
+            assertThat(api.info("par-2").get("in_flight").asLong()).isEqualTo(2);
             for (Future<HttpResponse<String>> f : running) {
                 HttpResponse<String> r = f.get();
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -113,6 +114,7 @@ class ParallelRequestsTest {
             for (Future<HttpResponse<String>> f : again) {
                 assertThat(f.get().statusCode()).isEqualTo(200);
             }
+            assertThat(api.info("par-2").get("in_flight").asLong()).isZero();
 
             // Limit 1 from here on: one slot that did not come back would refuse every later call.
             upstream.options().failure(FakeFailure.HTTP_500);

@@ -209,6 +209,14 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+        // Scores are expiries: the slots still counting are those expiring after now.
+        return connections
+                .commands()
+                .zcount(keys.slots(customerId), io.lettuce.core.Range.create(nowMs + 1, Long.MAX_VALUE));
+    }
+
+    @Override
     public CompletionStage<AdmitDecision> admit(AdmitRequest r) {
         CustomerLimits limits = r.limits();
         long windowStart = Windows.start(r.nowMs());
