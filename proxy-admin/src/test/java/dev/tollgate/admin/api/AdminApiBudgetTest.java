@@ -230,6 +230,8 @@ class AdminApiBudgetTest extends AdminApiTestBase {
             assertThat(field.get("stored_in_db").asBoolean()).isTrue();
             assertThat(field.get("field_default_value").isNull()).isTrue();
             assertThat(field.get("field_description").asText()).isNotBlank();
+            // Every field is enforced or refused: none is described as stored without effect.
+            assertThat(field.get("field_description").asText()).doesNotContainIgnoringCase("stored");
         }
         JsonNode unknown = f.get("/budget/settings", "budget_id", "ghost");
         assertThat(unknown).hasSize(7);
