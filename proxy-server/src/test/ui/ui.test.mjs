@@ -268,6 +268,14 @@ try {
     check(await tid('detail-soft').textContent() === '$3.00', 'detail does not show the soft budget');
     check(await tid('detail-parallel').textContent() === '5', 'detail does not show max parallel requests');
     check(await tid('detail-region').textContent() === 'any', 'detail does not show the region');
+    await tid('customer-set-region').click();
+    await page.waitForSelector('[data-testid="routing-model"] option[value="mock"]', { state: 'attached' });
+    await tid('routing-region').selectOption('eu');
+    await tid('routing-model').selectOption('mock');
+    await tid('routing-save').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="detail-region"]')?.textContent === 'eu');
+    const routed = await customerFromApi(CUSTOMER);
+    check(routed.allowed_model_region === 'eu' && routed.default_model === 'mock', `API shows ${JSON.stringify(routed)}`);
     await shot('04-customer-detail');
   });
 

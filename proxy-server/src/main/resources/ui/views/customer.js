@@ -38,7 +38,9 @@ function renderCustomer(c, activity) {
     h('div', {},
       h('h1', { class: 'detail-title' }, h('span', { 'data-testid': 'detail-id' }, c.user_id), ' ', statusBadge(customerStatus(c, b))),
       h('p', { class: 'muted' }, c.alias ? `Alias: ${c.alias}` : 'No alias')),
-    h('div', { class: 'actions' }, rowActions(c, ''))));
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', 'data-testid': 'customer-set-region', 'data-action': 'routing' }, 'Set region'),
+      rowActions(c, ''))));
 
   body.append(h('div', { class: 'stats' },
     stat('detail-spend', 'Spend this period', usd(c.spend), 'live, including calls not yet flushed'),
