@@ -69,7 +69,6 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        ResolvedDeployment deployment = deployments.select(request.model());
-        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+        new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
     }
 }
