@@ -73,14 +73,11 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        ResolvedDeployment deployment = deployments.select(request.model());
-        if (kind == CompletionRequest.Kind.MESSAGES && !deployment.speaksMessages()) {
-            throw new TollgateException(
-                    ErrorKind.INVALID_REQUEST,
-                    "model '" + request.model() + "' is not an anthropic/ deployment; /v1/messages serves those"
-                            + " only (call other models at /v1/chat/completions)",
-                    "model");
+        if (kind == CompletionRequest.Kind.MESSAGES
+                && !deployments.select(request.model()).speaksMessages()) {
+            // Refused before admission: nothing is reserved for a call that cannot be relayed.
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, ProxyCall.notAnthropic(request.model()), "model");
         }
-        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+        new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
     }
 }
