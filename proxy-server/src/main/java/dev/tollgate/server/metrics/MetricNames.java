@@ -16,6 +16,7 @@ public final class MetricNames {
     public static final String TIME_TO_FIRST_BYTE = "tollgate_stream_time_to_first_byte";
     public static final String TOKENS = "tollgate_tokens";
     public static final String SPEND_USD = "tollgate_spend_usd";
+    public static final String ESTIMATED_USAGE_REQUESTS = "tollgate_estimated_usage_requests";
     public static final String REFUSALS = "tollgate_refusals";
     public static final String UNATTRIBUTED_REQUESTS = "tollgate_unattributed_requests";
 

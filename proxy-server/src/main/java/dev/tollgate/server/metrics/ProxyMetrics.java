@@ -270,6 +270,9 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         m.tokensIn.increment(r.usage().promptTokens());
         m.tokensOut.increment(r.usage().completionTokens());
         m.spend.increment((double) r.costNanos() / Money.NANOS_PER_USD);
+        if (r.usage().estimated()) {
+            m.estimated.increment();
+        }
         if (endUsers != null) {
             endUsers.record(r);
         }
@@ -288,6 +291,8 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         final Counter tokensIn;
         final Counter tokensOut;
         final Counter spend;
+        /** Calls whose tokens were counted locally because the upstream reported none: their cost is an estimate. */
+        final Counter estimated;
         /** Keyed by status, stream flag and route. */
         private final ConcurrentHashMap<Long, Counter> requests = new ConcurrentHashMap<>();
 
@@ -306,6 +311,10 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
             tokensOut = tokens(model, "output");
             spend = Counter.builder(SPEND_USD)
                     .description("Spend by model in USD (exact totals live in the database)")
+                    .tags(MODEL, model)
+                    .register(registry);
+            estimated = Counter.builder(ESTIMATED_USAGE_REQUESTS)
+                    .description("Calls whose tokens were counted locally (the upstream reported no usage)")
                     .tags(MODEL, model)
                     .register(registry);
         }

@@ -24,7 +24,9 @@ import java.util.Arrays;
 public final class CompletionRequest {
     public enum Kind {
         CHAT("/chat/completions"),
-        EMBEDDING("/embeddings");
+        EMBEDDING("/embeddings"),
+        /** Anthropic's Messages API, inbound: relayed to {@code anthropic/} deployments as it is. */
+        MESSAGES("/messages");
 
         private final String route;
 
@@ -199,15 +201,24 @@ public final class CompletionRequest {
         if (model.isBlank()) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "'model' must be a non-empty string.", "model");
         }
-        if (kind == Kind.CHAT && !hasMessages) {
+        if (kind != Kind.EMBEDDING && !hasMessages) {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST, "Missing required parameter: 'messages'.", "messages");
         }
         if (kind == Kind.EMBEDDING && !hasInput) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'input'.", "input");
         }
-        if (kind != Kind.CHAT) {
+        if (kind == Kind.EMBEDDING) {
             stream = false;
+        }
+        if (kind == Kind.MESSAGES) {
+            // Anthropic's SDKs name the end user in metadata.user_id: the customer, as `user` is in chat completions.
+            JsonNode userId = identity.path("metadata").get("user_id");
+            if (!identity.has("user") && userId != null && userId.isTextual()) {
+                identity.put("user", userId.textValue());
+            }
+            // Anthropic streams always report usage; nothing to ask for or strip.
+            clientWantsUsage = true;
         }
     }
 
@@ -289,7 +300,12 @@ public final class CompletionRequest {
         return tree().get("input");
     }
 
-    /** The whole body as a tree; parsed on first use (local token counts only). */
+    /** The whole body as a tree, for a deployment that translates it into another wire format. */
+    JsonNode body() {
+        return tree();
+    }
+
+    /** The whole body as a tree; parsed on first use (local token counts and translations only). */
     private JsonNode tree() {
         if (tree == null) {
             try {

@@ -10,7 +10,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.Map;
 
 /**
- * {@code POST /chat/completions} and {@code /embeddings} (with and without {@code /v1}): auth,
+ * {@code POST /chat/completions}, {@code /embeddings} (with and without {@code /v1}) and
+ * {@code /v1/messages}: auth,
  * body checks, customer id, deployment, then a {@link ProxyCall}. Everything here is synchronous
  * and cheap; the call itself continues asynchronously.
  */
@@ -39,6 +40,9 @@ public final class CompletionRoute implements Route {
 
     @Override
     public void handle(FullHttpRequest http, Exchange exchange) {
+        if (kind == CompletionRequest.Kind.MESSAGES) {
+            exchange.useAnthropicErrors(); // Anthropic's SDKs read their own error shape
+        }
         String keyHash;
         try {
             keyHash = auth.check(http.headers());
@@ -68,6 +72,11 @@ public final class CompletionRoute implements Route {
                     throw policy.missing();
                 }
             }
+        }
+        if (kind == CompletionRequest.Kind.MESSAGES
+                && !deployments.select(request.model()).speaksMessages()) {
+            // Refused before admission: nothing is reserved for a call that cannot be relayed.
+            throw new TollgateException(ErrorKind.INVALID_REQUEST, ProxyCall.notAnthropic(request.model()), "model");
         }
         new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
     }

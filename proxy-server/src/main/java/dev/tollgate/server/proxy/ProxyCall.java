@@ -1,6 +1,7 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
@@ -13,11 +14,13 @@ import dev.tollgate.server.proxy.RelayOutcome.Answered;
 import dev.tollgate.server.proxy.RelayOutcome.Broken;
 import dev.tollgate.server.proxy.RelayOutcome.Failed;
 import dev.tollgate.server.proxy.RelayOutcome.Refused;
+import dev.tollgate.server.proxy.RelayOutcome.Rejected;
 import dev.tollgate.server.upstream.UpstreamCall;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -119,7 +122,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 .estimate(
                         request.bodyBytes(),
                         request.maxTokens(),
-                        request.kind() == CompletionRequest.Kind.CHAT,
+                        request.kind() != CompletionRequest.Kind.EMBEDDING,
                         deployment.config().price());
         return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
     }
@@ -137,19 +140,67 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             MockResponder.answer(this, exchange, request, mockText);
             return;
         }
+        FullHttpRequest upstreamRequest;
+        try {
+            upstreamRequest = upstreamRequest();
+        } catch (TollgateException untranslatable) {
+            finish(
+                    Usage.ZERO,
+                    CallRecord.Outcome.UPSTREAM_FAILED,
+                    untranslatable.status(),
+                    () -> exchange.error(untranslatable));
+            return;
+        }
         hold();
-        relay = request.stream()
-                ? new SseRelay(this, exchange, request.clientWantsUsage())
-                : new JsonRelay(this, exchange);
+        relay = relay();
         upstreamStartedNanos = System.nanoTime();
         upstream = env.upstreams()
                 .send(
                         loop,
                         deployment.target(),
-                        deployment.upstreamRequest(request),
+                        upstreamRequest,
                         relay,
                         env.firstByteTimeout(),
                         deployment.config().timeout());
+    }
+
+    /**
+     * The request for the deployment, translated when it speaks another wire format.
+     *
+     * @throws TollgateException (400) when the call cannot be expressed in the deployment's wire format
+     */
+    private FullHttpRequest upstreamRequest() {
+        if (deployment.anthropic() && request.kind() == CompletionRequest.Kind.EMBEDDING) {
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST,
+                    "model '" + request.model() + "' is served by Anthropic, which has no embeddings endpoint",
+                    "model");
+        }
+        if (request.kind() == CompletionRequest.Kind.MESSAGES && !deployment.speaksMessages()) {
+            // A region-bound customer may be routed to another provider's model, which /v1/messages cannot reach.
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST, notAnthropic(deployment.config().modelName()), "model");
+        }
+        return deployment.upstreamRequest(request, customerId);
+    }
+
+    /** Why {@code POST /v1/messages} cannot call {@code model}. */
+    static String notAnthropic(String model) {
+        return "model '" + model + "' is not an anthropic/ deployment; /v1/messages serves those only (call other"
+                + " models at /v1/chat/completions)";
+    }
+
+    private Relay relay() {
+        if (deployment.anthropic()) {
+            // Inbound Messages API calls are relayed as they are; chat completions are translated.
+            boolean passThrough = request.kind() == CompletionRequest.Kind.MESSAGES;
+            return request.stream()
+                    ? new AnthropicSseRelay(this, exchange, request.clientWantsUsage(), env.clock(), passThrough)
+                    : new AnthropicJsonRelay(this, exchange, env.clock(), passThrough);
+        }
+        return request.stream()
+                ? new SseRelay(this, exchange, request.clientWantsUsage())
+                : new JsonRelay(this, exchange);
     }
 
     private void hold() {
@@ -187,6 +238,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         } else if (outcome instanceof Refused r) {
             answerRefusal(r.head(), r.body());
+        } else if (outcome instanceof Rejected r) {
+            finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, r.error().status(), () -> exchange.error(r.error()));
         }
     }
 
@@ -239,14 +292,17 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     @Override
     public Usage estimate(String completionText) {
         String model = request.model();
-        long prompt = request.kind() == CompletionRequest.Kind.CHAT
+        long prompt = request.kind() != CompletionRequest.Kind.EMBEDDING
                 ? Tokens.prompt(model, request.messages())
                 : Tokens.text(model, String.valueOf(request.input()));
         return new Usage(prompt, Tokens.text(model, completionText), 0, true);
     }
 
     private long cost(Usage usage) {
-        return deployment.config().price().cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+        return deployment
+                .config()
+                .price()
+                .cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens(), usage.cacheWriteTokens());
     }
 
     /**

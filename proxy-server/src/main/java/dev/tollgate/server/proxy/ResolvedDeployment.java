@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.anthropic.MessagesRequest;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.ModelDeployment;
 import dev.tollgate.core.json.Json;
@@ -21,6 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * which auth header. {@code inFlight} feeds least-busy routing.
  */
 public final class ResolvedDeployment {
+    private static final String ANTHROPIC_VERSION = "anthropic-version";
+    /** The Messages API version Tollgate's translation follows. */
+    private static final String ANTHROPIC_API_VERSION = "2023-06-01";
+
     private final ModelDeployment config;
     private final UpstreamTarget target;
     private final String chatPath;
@@ -30,6 +35,8 @@ public final class ResolvedDeployment {
     private final AtomicInteger inFlight = new AtomicInteger();
     /** {@code "model":"<upstream model>"}, spliced into every request body sent upstream. */
     private final byte[] modelMember;
+    /** Speaks Anthropic's Messages API: request and answer are translated. */
+    private final boolean anthropic;
 
     ResolvedDeployment(
             ModelDeployment config,
@@ -45,6 +52,7 @@ public final class ResolvedDeployment {
         this.authHeader = authHeader;
         this.authValue = authValue;
         this.modelMember = MemberOffsets.member("model", Json.bytes(config.upstreamModel()));
+        this.anthropic = config.provider().equalsIgnoreCase("anthropic");
     }
 
     /**
@@ -61,6 +69,9 @@ public final class ResolvedDeployment {
             target = UpstreamTarget.of(d.apiBase());
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new ConfigException("model_list[" + index + "].litellm_params.api_base: " + e.getMessage());
+        }
+        if (provider.equals("anthropic")) {
+            return new ResolvedDeployment(d, target, messagesPath(target.basePath()), null, "x-api-key", d.apiKey());
         }
         if (provider.equals("azure")) {
             String version = d.apiVersion() == null ? "2024-10-21" : d.apiVersion();
@@ -83,8 +94,29 @@ public final class ResolvedDeployment {
                 bearer);
     }
 
+    /**
+     * The Messages API path under a base URL: LiteLLM's configs give Anthropic's root
+     * ({@code https://api.anthropic.com}), sometimes with {@code /v1} or the whole path.
+     */
+    private static String messagesPath(String basePath) {
+        if (basePath.endsWith("/v1/messages")) {
+            return basePath;
+        }
+        return basePath.endsWith("/v1") ? basePath + "/messages" : basePath + "/v1/messages";
+    }
+
     public ModelDeployment config() {
         return config;
+    }
+
+    /** Whether calls are translated to and from Anthropic's Messages API. */
+    boolean anthropic() {
+        return anthropic;
+    }
+
+    /** Whether {@code POST /v1/messages} can be relayed here: an Anthropic upstream, not the built-in mock. */
+    boolean speaksMessages() {
+        return anthropic && target != null;
     }
 
     public UpstreamTarget target() {
@@ -92,7 +124,7 @@ public final class ResolvedDeployment {
     }
 
     public String path(CompletionRequest.Kind kind) {
-        return kind == CompletionRequest.Kind.CHAT ? chatPath : embeddingsPath;
+        return kind == CompletionRequest.Kind.EMBEDDING ? embeddingsPath : chatPath;
     }
 
     public String authHeader() {
@@ -108,8 +140,16 @@ public final class ResolvedDeployment {
      * model spliced in, this deployment's path, host and auth. A stream asks for exact usage even
      * when the client did not (its relay then drops the usage-only chunk).
      */
-    FullHttpRequest upstreamRequest(CompletionRequest request) {
-        byte[] bytes = request.upstreamBody(modelMember, request.stream() && !request.clientWantsUsage());
+    FullHttpRequest upstreamRequest(CompletionRequest request, String customerId) {
+        byte[] bytes;
+        if (request.kind() == CompletionRequest.Kind.MESSAGES) {
+            bytes = request.upstreamBody(modelMember, false); // already the Messages API: only the model changes
+        } else if (anthropic) {
+            bytes = Json.bytes(MessagesRequest.fromChat(
+                    request.body(), config.upstreamModel(), config.price().maxOutputTokens(), customerId));
+        } else {
+            bytes = request.upstreamBody(modelMember, request.stream() && !request.clientWantsUsage());
+        }
         FullHttpRequest r = new DefaultFullHttpRequest(
                 HttpVersion.HTTP_1_1,
                 HttpMethod.POST,
@@ -125,6 +165,9 @@ public final class ResolvedDeployment {
         h.set(HttpHeaderNames.USER_AGENT, "tollgate");
         if (authValue != null) {
             h.set(authHeader, authValue);
+        }
+        if (anthropic) {
+            h.set(ANTHROPIC_VERSION, ANTHROPIC_API_VERSION);
         }
         return r;
     }
