@@ -37,6 +37,11 @@ final class EndUserSeries {
     /** Customers tracked individually; beyond this they only count in totals (hence in __other__). */
     static final int MAX_TRACKED = 200_000;
 
+    private static final String SPEND_HELP = "Spend per end user in USD (top N by spend, the rest in __other__)";
+    private static final String TOKENS_HELP =
+            "Input plus output tokens per end user (top N by spend, the rest in __other__)";
+    private static final String REQUESTS_HELP = "Calls per end user (top N by spend, the rest in __other__)";
+
     private final MeterRegistry registry;
     private final int cap;
     private final ConcurrentHashMap<String, Acc> accounts = new ConcurrentHashMap<>();
@@ -65,15 +70,15 @@ final class EndUserSeries {
         this.registry = registry;
         this.cap = cap;
         FunctionCounter.builder(LITELLM_SPEND, this, s -> usd(s.totalSpend.sum() - s.sumTop(a -> a.spend.sum())))
-                .description("Spend per end user in USD (top N by spend, the rest in __other__)")
+                .description(SPEND_HELP)
                 .tag(END_USER, OTHER)
                 .register(registry);
         FunctionCounter.builder(LITELLM_TOTAL_TOKENS, this, s -> s.totalTokens.sum() - s.sumTop(a -> a.tokens.sum()))
-                .description("Input plus output tokens per end user (top N by spend, the rest in __other__)")
+                .description(TOKENS_HELP)
                 .tag(END_USER, OTHER)
                 .register(registry);
         FunctionCounter.builder(LITELLM_REQUESTS, this, s -> s.totalRequests.sum() - s.sumTop(a -> a.requests.sum()))
-                .description("Calls per end user (top N by spend, the rest in __other__)")
+                .description(REQUESTS_HELP)
                 .tag(END_USER, OTHER)
                 .register(registry);
     }
@@ -137,12 +142,15 @@ final class EndUserSeries {
             if (meters == null) {
                 meters = new ArrayList<>(4);
                 meters.add(FunctionCounter.builder(LITELLM_SPEND, a, x -> usd(x.spend.sum()))
+                        .description(SPEND_HELP)
                         .tag(END_USER, a.id)
                         .register(registry));
                 meters.add(FunctionCounter.builder(LITELLM_TOTAL_TOKENS, a, x -> x.tokens.sum())
+                        .description(TOKENS_HELP)
                         .tag(END_USER, a.id)
                         .register(registry));
                 meters.add(FunctionCounter.builder(LITELLM_REQUESTS, a, x -> x.requests.sum())
+                        .description(REQUESTS_HELP)
                         .tag(END_USER, a.id)
                         .register(registry));
                 top.put(a.id, meters);

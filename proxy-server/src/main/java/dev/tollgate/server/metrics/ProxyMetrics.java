@@ -25,13 +25,12 @@ import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -75,13 +74,19 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     }
 
     public ProxyMetrics(LitellmSettings litellm) {
+        // Micrometer's CPU time is in nanoseconds and its CPU count ends in _count (a histogram suffix):
+        // promtool flags both. ProcessMetrics exports the standard process_cpu_seconds_total instead.
+        registry.config()
+                .meterFilter(MeterFilter.deny(id ->
+                        id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        new ProcessMetrics().bindTo(registry);
+        new NettyMemoryMetrics(ByteBufAllocator.DEFAULT).bindTo(registry);
         // Exported from the start (at 0), so dashboards and alerts see them before the first refusal.
         for (RefusalReason reason : RefusalReason.values()) {
             if (reason.refuses()) {
@@ -111,7 +116,7 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
 
     /** Gauges and counters over the running server's parts. */
     public void bindRuntime(Runtime rt) {
-        new NettyEventExecutorMetrics(rt.workers()).bindTo(registry);
+        new EventLoopMetrics(rt.workers()).bindTo(registry);
         if (rt.store() instanceof RedisLimitStore redis) {
             FunctionCounter.builder(REDIS_ERRORS, redis, RedisLimitStore::redisErrors)
                     .description("Redis script calls that failed (timeouts, connection loss, errors)")

@@ -25,6 +25,7 @@ import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -185,9 +186,36 @@ class MetricsEndToEndTest {
                 .isGreaterThanOrEqualTo(4);
         assertThat(later.hasMetric("tollgate_webhook_queue_depth")).isTrue();
         assertThat(later.hasMetric("jvm_memory_used_bytes")).isTrue();
-        assertThat(later.hasMetric("netty_allocator_memory_used")).isTrue();
+        // The allocator the channels use holds direct memory once calls have gone through.
+        assertThat(later.sum("netty_allocator_memory_used_bytes", "memory_type", "direct"))
+                .isPositive();
+        assertThat(later.hasMetric("process_resident_memory_bytes")).isTrue();
+        assertThat(later.value("process_resident_memory_bytes")).isPositive();
+        assertThat(later.value("process_open_fds")).isPositive();
+        assertThat(later.value("process_cpu_seconds_total")).isPositive();
         assertThat(later.hasMetric("netty_eventexecutor_tasks_pending")).isTrue();
         assertThat(later.hasMetric("tollgate_spend_flush_lag_seconds")).isTrue();
+    }
+
+    /** {@code promtool check metrics} finds nothing to warn about on a scrape after varied traffic. */
+    @Test
+    void promtoolFindsNothingToWarnAbout() throws Exception {
+        Path promtool = Promtool.find();
+        if (promtool == null) {
+            System.out.println("NOTICE: promtool not on PATH (Debian package 'prometheus'); promtool check skipped");
+            Assumptions.abort("promtool not on PATH");
+        }
+        assertThat(proxy.post("/customer/new", "{\"user_id\":\"p-budget\",\"max_budget\":0.0000001}")
+                        .statusCode())
+                .isEqualTo(200);
+        proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "p-a", true));
+        proxy.post("/v1/chat/completions", TestProxy.chat("mock", "p-budget", false));
+        proxy.post("/v1/chat/completions", TestProxy.chat("mock", "p-budget", false));
+        proxy.post("/v1/chat/completions", TestProxy.chat("mock", "p-a", false), Map.of("Authorization", "Bearer x"));
+        String text = scrape(proxy).text;
+        Promtool.Result r = Promtool.checkMetrics(promtool, text);
+        assertThat(r.output()).as("promtool check metrics").isBlank();
+        assertThat(r.exitCode()).isZero();
     }
 
     private static double delta(Scrape before, Scrape after, String name, String... kv) {
