@@ -405,7 +405,9 @@ public final class TollgateServer implements AutoCloseable {
                 parts.upstreams(),
                 clock);
         HealthRoutes.register(router, this::readiness);
-        router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
+        MetricsRoute metricsRoute = new MetricsRoute(metrics);
+        router.add(HttpMethod.GET, "/metrics", metricsRoute);
+        router.add(HttpMethod.GET, "/metrics/", metricsRoute);
         router.add(HttpMethod.POST, "/tollgate/reconcile", new ReconcileRoute(parts.auth(), spend.reconciler()));
         AdminApi adminApi = new AdminApi(
                 database.dataSource(),

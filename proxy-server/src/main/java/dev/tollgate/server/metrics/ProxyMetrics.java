@@ -52,6 +52,7 @@ import java.util.function.ToDoubleFunction;
  * Scrapes run on their own thread ({@link #scrapeExecutor()}), not on an event loop.
  */
 public final class ProxyMetrics implements CallListener, AutoCloseable {
+    private static final Duration[] BUCKETS = LatencyBuckets.durations();
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     private final Map<RefusalReason, Counter> refusalCounters = new ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -348,9 +349,7 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         return Timer.builder(name)
                 .description(description)
                 .tags(MODEL, model, STREAM, stream)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(5))
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 

@@ -9,10 +9,12 @@ import dev.tollgate.testing.LeakGuard;
 import dev.tollgate.testing.WebhookReceiver;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,6 +26,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -195,6 +198,54 @@ class MetricsEndToEndTest {
         assertThat(later.value("process_cpu_seconds_total")).isPositive();
         assertThat(later.hasMetric("netty_eventexecutor_tasks_pending")).isTrue();
         assertThat(later.hasMetric("tollgate_spend_flush_lag_seconds")).isTrue();
+    }
+
+    /** 35 bounds plus +Inf per histogram; gzip when asked; {@code /metrics/} serves the same scrape. */
+    @Test
+    void scrapeHasFewBucketsIsGzippedOnRequestAndAnswersOnBothPaths() throws Exception {
+        assertThat(proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "z-a", false))
+                        .statusCode())
+                .isEqualTo(200);
+        Scrape plain = scrape(proxy);
+        long buckets = plain.series.keySet().stream()
+                .filter(k -> k.startsWith("tollgate_request_duration_seconds_bucket{")
+                        && k.contains("model=\"gpt-4o\",")
+                        && k.contains("stream=\"false\","))
+                .count();
+        assertThat(buckets).isEqualTo(36);
+        assertThat(plain.has(
+                        "tollgate_request_duration_seconds_bucket", "le", "+Inf", "model", "gpt-4o", "stream", "false"))
+                .isTrue();
+        HttpClient client = HttpClient.newHttpClient();
+        for (String path : List.of("/metrics", "/metrics/")) {
+            HttpResponse<byte[]> zipped = client.send(
+                    HttpRequest.newBuilder(URI.create(proxy.base() + path))
+                            .header("Accept-Encoding", "gzip")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(zipped.statusCode()).isEqualTo(200);
+            assertThat(zipped.headers().firstValue("content-encoding")).contains("gzip");
+            String text;
+            try (var in = new GZIPInputStream(new ByteArrayInputStream(zipped.body()))) {
+                text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            Scrape unzipped = new Scrape(text);
+            assertThat(unzipped.series.keySet()).containsAll(plain.series.keySet());
+            assertThat(zipped.body().length).isLessThan(text.length() / 3);
+        }
+        HttpResponse<String> slash = proxy.get("/metrics/");
+        assertThat(slash.statusCode()).isEqualTo(200);
+        assertThat(slash.headers().firstValue("content-encoding")).isEmpty();
+        assertThat(new Scrape(slash.body()).hasMetric("tollgate_requests_total"))
+                .isTrue();
+        HttpResponse<String> refused = client.send(
+                HttpRequest.newBuilder(URI.create(proxy.base() + "/metrics"))
+                        .header("Accept-Encoding", "gzip;q=0, identity")
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.headers().firstValue("content-encoding")).isEmpty();
+        assertThat(new Scrape(refused.body()).hasMetric("tollgate_requests_total"))
+                .isTrue();
     }
 
     /** {@code promtool check metrics} finds nothing to warn about on a scrape after varied traffic. */
