@@ -166,7 +166,9 @@ public final class TollgateServer implements AutoCloseable {
             this.catalog = openCatalogue();
             this.spend = openSpendPipeline();
             this.webhooks = openWebhooks();
-            this.metrics = opened.add("metrics", new ProxyMetrics(config.litellm()));
+            this.metrics = opened.add(
+                    "metrics",
+                    new ProxyMetrics(config.litellm(), config.general().masterKey(), clock));
             ProxyParts parts = buildProxy();
             Router router = buildRoutes(parts);
             this.serverChannel = bind(router, options.host(), options.port());
@@ -377,7 +379,7 @@ public final class TollgateServer implements AutoCloseable {
                 spend.reconciler(),
                 general.failOpen(),
                 general.budgetExceededStatus(),
-                metrics::refusal,
+                metrics,
                 config.reservationTtl().toMillis());
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
         Settlement settlement =

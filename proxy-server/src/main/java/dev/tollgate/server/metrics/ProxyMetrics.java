@@ -8,18 +8,23 @@ import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.webhook.WebhookStats;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.LitellmSettings;
+import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.threads.DaemonThreads;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
+import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.proxy.Admission;
+import dev.tollgate.server.proxy.RefusalListener;
 import dev.tollgate.server.proxy.RefusalReason;
 import dev.tollgate.server.proxy.Settlement;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -32,6 +37,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -43,20 +49,28 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Proxy metrics in the Prometheus format through Micrometer. Our own names carry the
- * {@code tollgate_} prefix and no per-customer label; LiteLLM's per-customer series (label
- * {@code end_user}) exist only with {@code litellm_settings.enable_end_user_cost_tracking_prometheus_only},
- * capped by {@code prometheus_end_user_cap} (see {@link EndUserSeries}).
+ * {@code tollgate_} prefix and no per-customer label. LiteLLM's names carry LiteLLM's labels and
+ * are always exported; their {@code end_user} label is filled only with
+ * {@code litellm_settings.enable_end_user_cost_tracking_prometheus_only}, capped by
+ * {@code prometheus_end_user_cap} (see {@link EndUserSeries}), and so are the customers nearest to
+ * their budget ({@link NearestLimits}). Label values are configured names, statuses, fixed
+ * classes, the master key's hash and capped customer ids, never a client's free text.
  *
  * <p>Per call ({@link #onCall}, on the event loop): counters and histograms only, no I/O. Gauges
  * of the stores, the flusher and the webhook pipeline read in-memory counters at scrape time.
  * Scrapes run on their own thread ({@link #scrapeExecutor()}), not on an event loop.
  */
-public final class ProxyMetrics implements CallListener, AutoCloseable {
+public final class ProxyMetrics implements CallListener, RefusalListener, AutoCloseable {
     private static final Duration[] BUCKETS = LatencyBuckets.durations();
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     private final Map<RefusalReason, Counter> refusalCounters = new ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EndUserSeries endUsers;
+    private final NearestLimits nearest;
+    private final Tags litellmConstant;
+    /** Counters of calls by labels, for the rarer paths (refusals, failures). */
+    private final ConcurrentHashMap<String, Counter> byLabels = new ConcurrentHashMap<>();
+
     private final ExecutorService scrapeExecutor =
             Executors.newSingleThreadExecutor(DaemonThreads.named("tollgate-metrics-scrape"));
 
@@ -75,6 +89,14 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     }
 
     public ProxyMetrics(LitellmSettings litellm) {
+        this(litellm, null, Clock.systemUTC());
+    }
+
+    /**
+     * @param masterKey the master key (its hash is the {@code hashed_api_key} label), or null
+     * @param clock     the wall clock of budget periods
+     */
+    public ProxyMetrics(LitellmSettings litellm, String masterKey, Clock clock) {
         // Micrometer's CPU time is in nanoseconds and its CPU count ends in _count (a histogram suffix):
         // promtool flags both. ProcessMetrics exports the standard process_cpu_seconds_total instead.
         registry.config()
@@ -96,7 +118,11 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         }
         boolean perCustomer =
                 litellm.enableEndUserCostTrackingPrometheusOnly() && !litellm.disableEndUserCostTracking();
-        this.endUsers = perCustomer ? new EndUserSeries(registry, litellm.prometheusEndUserCap()) : null;
+        String hashedKey = MasterKeyAuth.tokenOf(masterKey);
+        this.litellmConstant =
+                Tags.of(END_USER, "", HASHED_API_KEY, hashedKey, API_KEY_ALIAS, "", TEAM, "", TEAM_ALIAS, "", USER, "");
+        this.endUsers = new EndUserSeries(registry, perCustomer, litellm.prometheusEndUserCap(), hashedKey);
+        this.nearest = perCustomer ? new NearestLimits(registry, litellm.prometheusEndUserCap(), clock) : null;
     }
 
     public PrometheusMeterRegistry registry() {
@@ -109,8 +135,9 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
 
     /** The Prometheus text; re-ranks the per-customer series first. Call off the event loop. */
     public String scrape() {
-        if (endUsers != null) {
-            endUsers.refresh();
+        endUsers.refresh();
+        if (nearest != null) {
+            nearest.refresh();
         }
         return registry.scrape();
     }
@@ -276,9 +303,78 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         m.tokensIn.increment(r.usage().promptTokens());
         m.tokensOut.increment(r.usage().completionTokens());
         m.spend.increment((double) r.costNanos() / Money.NANOS_PER_USD);
-        if (endUsers != null) {
-            endUsers.record(r);
+        Timer[] litellm = m.litellmLatency(r.deploymentModel());
+        litellm[0].record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        if (r.upstreamNanos() > 0) {
+            litellm[1].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
         }
+        if (r.status() == 200) {
+            m.proxyOk.increment();
+        } else {
+            String failure = r.outcome() == CallRecord.Outcome.CLIENT_CANCELLED ? "client_cancelled" : "upstream_error";
+            proxyRequest(r.modelGroup(), r.status(), failure);
+        }
+        endUsers.record(r);
+        if (nearest != null) {
+            nearest.record(r);
+        }
+    }
+
+    @Override
+    public void refusedCall(String model, String route, boolean stream, TollgateException refusal) {
+        String m = model == null ? "" : model;
+        int status = refusal.status();
+        labelled(
+                        REQUESTS,
+                        "Proxied calls by model, route and status",
+                        Tags.of(
+                                MODEL,
+                                m,
+                                ROUTE,
+                                route,
+                                STATUS,
+                                Integer.toString(status),
+                                STREAM,
+                                Boolean.toString(stream)))
+                .increment();
+        proxyRequest(m, status, refusal.kind().type());
+    }
+
+    /** LiteLLM's client-side counters of a call that did not succeed. */
+    private void proxyRequest(String requestedModel, int status, String failureClass) {
+        String code = Integer.toString(status);
+        labelled(
+                        LITELLM_PROXY_TOTAL_REQUESTS,
+                        PROXY_TOTAL_HELP,
+                        litellmConstant.and(REQUESTED_MODEL, requestedModel, STATUS_CODE, code))
+                .increment();
+        if (status >= 400) {
+            labelled(
+                            LITELLM_PROXY_FAILED_REQUESTS,
+                            "Calls to the proxy that did not get a success response (LiteLLM's name), by status and"
+                                    + " class",
+                            litellmConstant.and(
+                                    REQUESTED_MODEL,
+                                    requestedModel,
+                                    EXCEPTION_STATUS,
+                                    code,
+                                    EXCEPTION_CLASS,
+                                    failureClass))
+                    .increment();
+        }
+    }
+
+    private static final String PROXY_TOTAL_HELP =
+            "Calls to the proxy (LiteLLM's name), refused ones included, by requested model and status";
+
+    private Counter labelled(String name, String help, Tags tags) {
+        StringBuilder key = new StringBuilder(name);
+        for (Tag t : tags) {
+            key.append('\0').append(t.getValue());
+        }
+        return byLabels.computeIfAbsent(
+                key.toString(),
+                k -> Counter.builder(name).description(help).tags(tags).register(registry));
     }
 
     /**
@@ -294,6 +390,9 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         final Counter tokensIn;
         final Counter tokensOut;
         final Counter spend;
+        final Counter proxyOk;
+        /** LiteLLM's total and LLM API latency, by deployment model. */
+        private final ConcurrentHashMap<String, Timer[]> litellmLatency = new ConcurrentHashMap<>(2);
         /** Keyed by status, stream flag and route. */
         private final ConcurrentHashMap<Long, Counter> requests = new ConcurrentHashMap<>();
 
@@ -314,6 +413,32 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
                     .description("Spend by model in USD (exact totals live in the database)")
                     .tags(MODEL, model)
                     .register(registry);
+            proxyOk = Counter.builder(LITELLM_PROXY_TOTAL_REQUESTS)
+                    .description(PROXY_TOTAL_HELP)
+                    .tags(litellmConstant.and(REQUESTED_MODEL, model, STATUS_CODE, "200"))
+                    .register(registry);
+        }
+
+        Timer[] litellmLatency(String deploymentModel) {
+            Timer[] t = litellmLatency.get(deploymentModel);
+            if (t == null) {
+                t = litellmLatency.computeIfAbsent(deploymentModel, d -> {
+                    Tags tags = litellmConstant.and(MODEL, d, REQUESTED_MODEL, model);
+                    return new Timer[] {
+                        Timer.builder(LITELLM_REQUEST_TOTAL_LATENCY)
+                                .description("Total latency of a call through the proxy (LiteLLM's name)")
+                                .tags(tags)
+                                .serviceLevelObjectives(BUCKETS)
+                                .register(registry),
+                        Timer.builder(LITELLM_LLM_API_LATENCY)
+                                .description("Latency of the model's API alone (LiteLLM's name); not for mock answers")
+                                .tags(tags)
+                                .serviceLevelObjectives(BUCKETS)
+                                .register(registry)
+                    };
+                });
+            }
+            return t;
         }
 
         Counter requests(String route, int status, boolean stream) {

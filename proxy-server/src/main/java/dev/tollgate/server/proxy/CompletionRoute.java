@@ -39,14 +39,29 @@ public final class CompletionRoute implements Route {
 
     @Override
     public void handle(FullHttpRequest http, Exchange exchange) {
-        String keyHash;
+        CompletionRequest request = null;
         try {
-            keyHash = auth.check(http.headers());
+            String keyHash;
+            try {
+                keyHash = auth.check(http.headers());
+            } catch (TollgateException e) {
+                context.admission().refused(RefusalReason.AUTH);
+                throw e;
+            }
+            request = CompletionRequest.parse(kind, http.content());
+            String customerId = customerOf(http, request);
+            ResolvedDeployment deployment = deployments.select(request.model());
+            new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
         } catch (TollgateException e) {
-            context.admission().refused(RefusalReason.AUTH);
+            // Counted with the configured model only: a client's free text never becomes a label.
+            String model =
+                    request != null && deployments.modelNames().contains(request.model()) ? request.model() : null;
+            context.admission().refusedCall(model, kind.route(), request != null && request.stream(), e);
             throw e;
         }
-        CompletionRequest request = CompletionRequest.parse(kind, http.content());
+    }
+
+    private String customerOf(FullHttpRequest http, CompletionRequest request) {
         if (policy.enforceUserParam()
                 && !request.hasUser()
                 && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
@@ -69,7 +84,6 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        ResolvedDeployment deployment = deployments.select(request.model());
-        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+        return customerId;
     }
 }

@@ -92,11 +92,23 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
                 (t, err) -> {
                     if (err != null) {
+                        if (unwrap(err) instanceof TollgateException refusal) {
+                            env.admission()
+                                    .refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
+                        }
                         exchange.error(err);
                         return;
                     }
                     dispatch(t);
                 });
+    }
+
+    private static Throwable unwrap(Throwable err) {
+        Throwable t = err;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private void dispatch(Ticket granted) {

@@ -47,7 +47,7 @@ class MetricsEndToEndTest {
         upstream = FakeUpstream.start(FakeUpstreamOptions.defaults());
         receiver = new WebhookReceiver();
         proxy = TestProxy.start(
-                config(3, true), Files.createTempDirectory("tg-metrics-"), Map.of("WEBHOOK_URL", receiver.url()));
+                config(50, true), Files.createTempDirectory("tg-metrics-"), Map.of("WEBHOOK_URL", receiver.url()));
     }
 
     @AfterAll
@@ -170,16 +170,105 @@ class MetricsEndToEndTest {
         assertThat(after.value("tollgate_proxy_overhead_seconds_sum", "model", "gpt-4o", "stream", "false"))
                 .isLessThanOrEqualTo(
                         after.value("tollgate_request_duration_seconds_sum", "model", "gpt-4o", "stream", "false"));
-        // Per customer (enabled here, cap 3).
-        assertThat(after.value("litellm_spend_metric_total", "end_user", "m-a")).isPositive();
-        assertThat(after.value("litellm_requests_metric_total", "end_user", "m-a"))
+        // Refused calls count in tollgate_requests_total with their status (the model only when configured).
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_requests_total",
+                        "model",
+                        "mock",
+                        "route",
+                        "/chat/completions",
+                        "status",
+                        "400",
+                        "stream",
+                        "false"))
+                .isEqualTo(1);
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_requests_total",
+                        "model",
+                        "",
+                        "route",
+                        "/chat/completions",
+                        "status",
+                        "401",
+                        "stream",
+                        "false"))
+                .isEqualTo(1);
+        // LiteLLM's names with LiteLLM's labels; end_user filled (enabled here, cap 3).
+        String key = Observe.sha256(TestProxy.KEY);
+        String[] litellmLabels = {
+            "end_user",
+            "m-a",
+            "hashed_api_key",
+            key,
+            "api_key_alias",
+            "",
+            "team",
+            "",
+            "team_alias",
+            "",
+            "user",
+            "",
+            "model",
+            "gpt-4o"
+        };
+        assertThat(after.value("litellm_spend_metric_total", litellmLabels)).isPositive();
+        assertThat(after.value("litellm_requests_metric_total", litellmLabels)).isEqualTo(2);
+        String[] tokenLabels = java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(litellmLabels), java.util.stream.Stream.of("requested_model", "gpt-4o"))
+                .toArray(String[]::new);
+        double in = after.value("litellm_input_tokens_metric_total", tokenLabels);
+        double out = after.value("litellm_output_tokens_metric_total", tokenLabels);
+        assertThat(in).isPositive();
+        assertThat(out).isPositive();
+        assertThat(after.value("litellm_total_tokens_metric_total", tokenLabels))
+                .isEqualTo(in + out);
+        assertThat(after.sum("litellm_proxy_total_requests_metric_total", "status_code", "200")
+                        - before.sum("litellm_proxy_total_requests_metric_total", "status_code", "200"))
+                .isEqualTo(4);
+        assertThat(after.sum(
+                                "litellm_proxy_total_requests_metric_total",
+                                "requested_model",
+                                "mock",
+                                "status_code",
+                                "400")
+                        - before.sum(
+                                "litellm_proxy_total_requests_metric_total",
+                                "requested_model",
+                                "mock",
+                                "status_code",
+                                "400"))
+                .isEqualTo(1);
+        assertThat(after.sum(
+                        "litellm_proxy_failed_requests_metric_total",
+                        "requested_model",
+                        "mock",
+                        "exception_status",
+                        "400",
+                        "exception_class",
+                        "budget_exceeded"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(after.sum(
+                        "litellm_proxy_failed_requests_metric_total",
+                        "exception_status",
+                        "401",
+                        "exception_class",
+                        "auth_error"))
+                .isGreaterThanOrEqualTo(1);
+        assertThat(after.sum("litellm_request_total_latency_metric_seconds_count", "model", "gpt-4o"))
                 .isGreaterThanOrEqualTo(2);
-        assertThat(after.value("litellm_total_tokens_metric_total", "end_user", "m-a"))
-                .isPositive();
+        assertThat(after.sum("litellm_llm_api_latency_metric_seconds_count", "requested_model", "gpt-4o"))
+                .isGreaterThanOrEqualTo(2);
+        // The customer at its limit shows among those nearest their budget.
         assertThat(after.has("tollgate_end_user_remaining_budget_usd", "end_user", "m-budget"))
                 .isTrue();
         assertThat(after.value("tollgate_end_user_remaining_budget_usd", "end_user", "m-budget"))
                 .isZero();
+        assertThat(after.value("tollgate_end_user_budget_used_ratio", "end_user", "m-budget"))
+                .isGreaterThanOrEqualTo(1);
         // Webhook pipeline, JVM and Netty.
         Observe.await(
                 "spend_tracked deliveries",
@@ -286,11 +375,11 @@ class MetricsEndToEndTest {
                     "litellm_requests_metric_total",
                     "litellm_total_tokens_metric_total")) {
                 assertThat(after.count(name)).as(name).isEqualTo(6);
-                assertThat(after.has(name, "end_user", "__other__")).isTrue();
+                assertThat(after.sum(name, "end_user", "__other__")).isPositive();
             }
             assertThat(after.countPrefix("tollgate_")).isEqualTo(warm.countPrefix("tollgate_"));
             assertThat(after.countPrefix("litellm_")).isEqualTo(warm.countPrefix("litellm_"));
-            assertThat(after.value("litellm_requests_metric_total", "end_user", "__other__"))
+            assertThat(after.sum("litellm_requests_metric_total", "end_user", "__other__"))
                     .isGreaterThanOrEqualTo(10_100 - 5);
             double perCustomer = after.series.entrySet().stream()
                     .filter(e -> e.getKey().startsWith("litellm_requests_metric_total{"))
@@ -302,7 +391,11 @@ class MetricsEndToEndTest {
         try (TestProxy p = TestProxy.start(config(5, false), Files.createTempDirectory("tg-card-off-"), Map.of())) {
             callDistinctCustomers(p, "off-", 50);
             Scrape s = scrape(p);
-            assertThat(s.text).doesNotContain("end_user=").doesNotContain("litellm_spend_metric");
+            // Off: LiteLLM's series are still exported, with end_user empty, one per model.
+            assertThat(s.count("litellm_spend_metric_total")).isEqualTo(1);
+            assertThat(s.sum("litellm_requests_metric_total", "end_user", "", "model", "mock"))
+                    .isEqualTo(50);
+            assertThat(s.text).doesNotContain("end_user=\"off-").doesNotContain("tollgate_end_user_");
             assertThat(s.value(
                             "tollgate_requests_total",
                             "model",
