@@ -13,6 +13,8 @@ package dev.tollgate.core.usage;
  * @param periodSpendNanos the customer's committed spend in the budget period right after this call
  *                         was settled; -1 when unknown (no customer, store unreachable)
  * @param periodEndMs      end of that budget period (epoch ms), 0 = a period that never ends
+ * @param mock             answered by the built-in mock ({@code mock_response}); its answer time
+ *                         counts as the upstream time
  */
 public record CallRecord(
         String requestId,
@@ -32,7 +34,8 @@ public record CallRecord(
         long firstByteNanos,
         long maxBudgetNanos,
         long periodSpendNanos,
-        long periodEndMs) {
+        long periodEndMs,
+        boolean mock) {
 
     public enum Outcome {
         OK,
@@ -67,6 +70,7 @@ public record CallRecord(
         private long maxBudgetNanos = -1;
         private long periodSpendNanos = -1;
         private long periodEndMs;
+        private boolean mock;
 
         private Builder() {}
 
@@ -160,6 +164,11 @@ public record CallRecord(
             return this;
         }
 
+        public Builder mock(boolean mock) {
+            this.mock = mock;
+            return this;
+        }
+
         public CallRecord build() {
             return new CallRecord(
                     requestId,
@@ -179,7 +188,8 @@ public record CallRecord(
                     firstByteNanos,
                     maxBudgetNanos,
                     periodSpendNanos,
-                    periodEndMs);
+                    periodEndMs,
+                    mock);
         }
     }
 

@@ -60,6 +60,9 @@ public final class MetricNames {
     public static final String OPERATION = "op";
     public static final String COMPONENT = "component";
     public static final String END_USER = "end_user";
+    /** {@code provider} or {@code mock} (the built-in mock_response). */
+    public static final String UPSTREAM = "upstream";
+
     public static final String HASHED_API_KEY = "hashed_api_key";
     public static final String API_KEY_ALIAS = "api_key_alias";
     public static final String TEAM = "team";

@@ -62,6 +62,9 @@ import java.util.function.ToDoubleFunction;
  */
 public final class ProxyMetrics implements CallListener, RefusalListener, AutoCloseable {
     private static final Duration[] BUCKETS = LatencyBuckets.durations();
+    /** Values of the {@code upstream} label: a real provider, or the built-in mock. */
+    private static final String[] UPSTREAMS = {"provider", "mock"};
+
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     private final Map<RefusalReason, Counter> refusalCounters = new ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -293,12 +296,13 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
         int s = r.stream() ? 1 : 0;
         m.requests(r.route(), r.status(), r.stream()).increment();
         m.total[s].record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        int u = r.mock() ? 1 : 0;
         if (r.upstreamNanos() > 0) {
-            m.upstream[s].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+            m.upstream[u][s].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
         }
         m.overhead[s].record(Math.max(0, r.totalNanos() - r.upstreamNanos()), TimeUnit.NANOSECONDS);
         if (r.stream() && r.firstByteNanos() > 0) {
-            m.ttfb.record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
+            m.ttfb[u].record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
         m.tokensIn.increment(r.usage().promptTokens());
         m.tokensOut.increment(r.usage().completionTokens());
@@ -384,9 +388,13 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
     private final class ModelMeters {
         final String model;
         final Timer[] total = new Timer[2];
-        final Timer[] upstream = new Timer[2];
+        /** By upstream (0 = the provider, 1 = the built-in mock), then stream flag. */
+        final Timer[][] upstream = new Timer[2][2];
+
         final Timer[] overhead = new Timer[2];
-        final Timer ttfb;
+        /** By upstream (0 = the provider, 1 = the built-in mock). */
+        final Timer[] ttfb = new Timer[2];
+
         final Counter tokensIn;
         final Counter tokensOut;
         final Counter spend;
@@ -401,12 +409,21 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
             for (int s = 0; s < 2; s++) {
                 String stream = Boolean.toString(s == 1);
                 total[s] = timer(REQUEST_DURATION, "Total call latency as seen by the proxy", model, stream);
-                upstream[s] =
-                        timer(UPSTREAM_DURATION, "Upstream latency: request sent to response finished", model, stream);
+                for (int u = 0; u < 2; u++) {
+                    upstream[u][s] = timer(
+                            UPSTREAM_DURATION,
+                            "Upstream latency: request sent to response finished (the mock's answer time for mock)",
+                            Tags.of(MODEL, model, STREAM, stream, UPSTREAM, UPSTREAMS[u]));
+                }
                 overhead[s] =
                         timer(PROXY_OVERHEAD, "Proxy overhead: total latency minus upstream latency", model, stream);
             }
-            ttfb = timer(TIME_TO_FIRST_BYTE, "Streams: request arrival to the upstream's first byte", model, "true");
+            for (int u = 0; u < 2; u++) {
+                ttfb[u] = timer(
+                        TIME_TO_FIRST_BYTE,
+                        "Streams: request arrival to the upstream's first byte (the mock's answer for mock)",
+                        Tags.of(MODEL, model, STREAM, "true", UPSTREAM, UPSTREAMS[u]));
+            }
             tokensIn = tokens(model, "input");
             tokensOut = tokens(model, "output");
             spend = Counter.builder(SPEND_USD)
@@ -431,7 +448,8 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
                                 .serviceLevelObjectives(BUCKETS)
                                 .register(registry),
                         Timer.builder(LITELLM_LLM_API_LATENCY)
-                                .description("Latency of the model's API alone (LiteLLM's name); not for mock answers")
+                                .description(
+                                        "Latency of the model's API alone (LiteLLM's name); the answer time for mock answers")
                                 .tags(tags)
                                 .serviceLevelObjectives(BUCKETS)
                                 .register(registry)
@@ -471,9 +489,13 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
     }
 
     private Timer timer(String name, String description, String model, String stream) {
+        return timer(name, description, Tags.of(MODEL, model, STREAM, stream));
+    }
+
+    private Timer timer(String name, String description, Tags tags) {
         return Timer.builder(name)
                 .description(description)
-                .tags(MODEL, model, STREAM, stream)
+                .tags(tags)
                 .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }

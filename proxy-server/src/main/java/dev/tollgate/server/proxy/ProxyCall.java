@@ -60,6 +60,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private boolean holding;
 
     private boolean settled;
+    /** Answered by the built-in mock instead of an upstream. */
+    private boolean mocked;
 
     ProxyCall(
             ProxyContext env,
@@ -121,6 +123,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 ? request.mockResponse()
                 : deployment.config().mockResponse();
         if (mockText != null) {
+            // The mock stands in for the upstream: its answer time is the upstream time, labelled as mock.
+            mocked = true;
+            upstreamStartedNanos = System.nanoTime();
             MockResponder.answer(this, exchange, request, mockText);
             return;
         }
@@ -261,6 +266,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             long upstreamEndedNanos,
             SettleResult settle) {
         boolean upstreamCalled = upstream != null;
+        long firstByteNanos = upstreamCalled && upstream.firstByteNanos() > 0
+                ? upstream.firstByteNanos() - startedNanos
+                : mocked ? upstreamEndedNanos - startedNanos : 0;
         return CallRecord.builder()
                 .requestId(requestId)
                 .customerId(customerId)
@@ -273,10 +281,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 .outcome(outcome)
                 .status(status)
                 .startedNanos(startedNanos)
-                .upstreamNanos(upstreamCalled ? upstreamEndedNanos - upstreamStartedNanos : 0)
+                .upstreamNanos(upstreamCalled || mocked ? upstreamEndedNanos - upstreamStartedNanos : 0)
                 .totalNanos(System.nanoTime() - startedNanos)
-                .firstByteNanos(
-                        upstreamCalled && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0)
+                .firstByteNanos(firstByteNanos)
+                .mock(mocked)
                 .apiKeyHash(apiKeyHash)
                 .maxBudgetNanos(
                         ticket != null && ticket.limits() != null

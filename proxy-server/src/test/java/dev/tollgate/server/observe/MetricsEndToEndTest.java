@@ -151,9 +151,32 @@ class MetricsEndToEndTest {
                         "model",
                         "gpt-4o",
                         "stream",
-                        "false"))
+                        "false",
+                        "upstream",
+                        "provider"))
                 .isEqualTo(1);
-        assertThat(delta(before, after, "tollgate_upstream_duration_seconds_count", "model", "mock", "stream", "false"))
+        // The mock is recorded as an upstream too, labelled as mock.
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_upstream_duration_seconds_count",
+                        "model",
+                        "mock",
+                        "stream",
+                        "false",
+                        "upstream",
+                        "mock"))
+                .isEqualTo(2);
+        assertThat(delta(
+                        before,
+                        after,
+                        "tollgate_upstream_duration_seconds_count",
+                        "model",
+                        "mock",
+                        "stream",
+                        "false",
+                        "upstream",
+                        "provider"))
                 .isZero();
         assertThat(delta(before, after, "tollgate_proxy_overhead_seconds_count", "model", "mock", "stream", "false"))
                 .isEqualTo(2);
@@ -164,7 +187,9 @@ class MetricsEndToEndTest {
                         "model",
                         "gpt-4o",
                         "stream",
-                        "true"))
+                        "true",
+                        "upstream",
+                        "provider"))
                 .isEqualTo(1);
         // Overhead never exceeds the total.
         assertThat(after.value("tollgate_proxy_overhead_seconds_sum", "model", "gpt-4o", "stream", "false"))
@@ -273,6 +298,9 @@ class MetricsEndToEndTest {
         Observe.await(
                 "spend_tracked deliveries",
                 () -> receiver.events("spend_tracked").size() >= 4);
+        // The sender counts a delivery once the receiver's answer is back, a moment after the receiver saw it.
+        Observe.await(
+                "deliveries counted", () -> proxy.server().webhooks().stats().delivered() >= 4);
         Scrape later = scrape(proxy);
         assertThat(later.value("tollgate_webhook_deliveries_total", "result", "delivered"))
                 .isGreaterThanOrEqualTo(4);
