@@ -298,11 +298,11 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
         m.total[s].record(r.totalNanos(), TimeUnit.NANOSECONDS);
         int u = r.mock() ? 1 : 0;
         if (r.upstreamNanos() > 0) {
-            m.upstream[u][s].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+            m.upstream(u, s).record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
         }
         m.overhead[s].record(Math.max(0, r.totalNanos() - r.upstreamNanos()), TimeUnit.NANOSECONDS);
         if (r.stream() && r.firstByteNanos() > 0) {
-            m.ttfb[u].record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
+            m.ttfb(u).record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
         m.tokensIn.increment(r.usage().promptTokens());
         m.tokensOut.increment(r.usage().completionTokens());
@@ -388,12 +388,16 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
     private final class ModelMeters {
         final String model;
         final Timer[] total = new Timer[2];
-        /** By upstream (0 = the provider, 1 = the built-in mock), then stream flag. */
-        final Timer[][] upstream = new Timer[2][2];
+        /**
+         * By upstream (0 = the provider, 1 = the built-in mock), then stream flag. Registered on
+         * first use: a model is nearly always answered by one of the two, and an empty histogram
+         * costs 38 lines of every scrape. Two loops racing register the same meter.
+         */
+        private final Timer[][] upstream = new Timer[2][2];
 
         final Timer[] overhead = new Timer[2];
-        /** By upstream (0 = the provider, 1 = the built-in mock). */
-        final Timer[] ttfb = new Timer[2];
+        /** By upstream (0 = the provider, 1 = the built-in mock); registered on first use. */
+        private final Timer[] ttfb = new Timer[2];
 
         final Counter tokensIn;
         final Counter tokensOut;
@@ -409,20 +413,8 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
             for (int s = 0; s < 2; s++) {
                 String stream = Boolean.toString(s == 1);
                 total[s] = timer(REQUEST_DURATION, "Total call latency as seen by the proxy", model, stream);
-                for (int u = 0; u < 2; u++) {
-                    upstream[u][s] = timer(
-                            UPSTREAM_DURATION,
-                            "Upstream latency: request sent to response finished (the mock's answer time for mock)",
-                            Tags.of(MODEL, model, STREAM, stream, UPSTREAM, UPSTREAMS[u]));
-                }
                 overhead[s] =
                         timer(PROXY_OVERHEAD, "Proxy overhead: total latency minus upstream latency", model, stream);
-            }
-            for (int u = 0; u < 2; u++) {
-                ttfb[u] = timer(
-                        TIME_TO_FIRST_BYTE,
-                        "Streams: request arrival to the upstream's first byte (the mock's answer for mock)",
-                        Tags.of(MODEL, model, STREAM, "true", UPSTREAM, UPSTREAMS[u]));
             }
             tokensIn = tokens(model, "input");
             tokensOut = tokens(model, "output");
@@ -434,6 +426,30 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
                     .description(PROXY_TOTAL_HELP)
                     .tags(litellmConstant.and(REQUESTED_MODEL, model, STATUS_CODE, "200"))
                     .register(registry);
+        }
+
+        Timer upstream(int u, int s) {
+            Timer t = upstream[u][s];
+            if (t == null) {
+                t = timer(
+                        UPSTREAM_DURATION,
+                        "Upstream latency: request sent to response finished (the mock's answer time for mock)",
+                        Tags.of(MODEL, model, STREAM, Boolean.toString(s == 1), UPSTREAM, UPSTREAMS[u]));
+                upstream[u][s] = t;
+            }
+            return t;
+        }
+
+        Timer ttfb(int u) {
+            Timer t = ttfb[u];
+            if (t == null) {
+                t = timer(
+                        TIME_TO_FIRST_BYTE,
+                        "Streams: request arrival to the upstream's first byte (the mock's answer for mock)",
+                        Tags.of(MODEL, model, STREAM, "true", UPSTREAM, UPSTREAMS[u]));
+                ttfb[u] = t;
+            }
+            return t;
         }
 
         Timer[] litellmLatency(String deploymentModel) {
