@@ -13,6 +13,7 @@ package dev.tollgate.core.usage;
  * @param periodSpendNanos the customer's committed spend in the budget period right after this call
  *                         was settled; -1 when unknown (no customer, store unreachable)
  * @param periodEndMs      end of that budget period (epoch ms), 0 = a period that never ends
+ * @param softBudgetNanos  the customer's soft budget when the call was admitted; -1 = none or unknown
  * @param mock             answered by the built-in mock ({@code mock_response}); its answer time
  *                         counts as the upstream time
  */
@@ -35,6 +36,7 @@ public record CallRecord(
         long maxBudgetNanos,
         long periodSpendNanos,
         long periodEndMs,
+        long softBudgetNanos,
         boolean mock) {
 
     public enum Outcome {
@@ -70,6 +72,7 @@ public record CallRecord(
         private long maxBudgetNanos = -1;
         private long periodSpendNanos = -1;
         private long periodEndMs;
+        private long softBudgetNanos = -1;
         private boolean mock;
 
         private Builder() {}
@@ -164,6 +167,11 @@ public record CallRecord(
             return this;
         }
 
+        public Builder softBudgetNanos(long softBudgetNanos) {
+            this.softBudgetNanos = softBudgetNanos;
+            return this;
+        }
+
         public Builder mock(boolean mock) {
             this.mock = mock;
             return this;
@@ -189,11 +197,17 @@ public record CallRecord(
                     maxBudgetNanos,
                     periodSpendNanos,
                     periodEndMs,
+                    softBudgetNanos,
                     mock);
         }
     }
 
     public boolean hasBudget() {
         return maxBudgetNanos >= 0;
+    }
+
+    /** Whether the customer's period spend after this call has reached its soft budget. */
+    public boolean pastSoftBudget() {
+        return softBudgetNanos >= 0 && periodSpendNanos >= 0 && periodSpendNanos >= softBudgetNanos;
     }
 }

@@ -50,8 +50,7 @@ public final class CompletionRoute implements Route {
             }
             request = CompletionRequest.parse(kind, http.content());
             String customerId = customerOf(http, request);
-            ResolvedDeployment deployment = deployments.select(request.model());
-            new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+            new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
         } catch (TollgateException e) {
             // Counted with the configured model only: a client's free text never becomes a label.
             String model =

@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.admin.catalog.CustomerPolicy;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
@@ -41,12 +42,20 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
     private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+    /** Sent (as {@code true}) once the customer's period spend has reached its {@code soft_budget}. */
+    static final AsciiString SOFT_BUDGET_EXCEEDED = AsciiString.cached("x-litellm-soft-budget-exceeded");
+
     private static final Runnable NOTHING_TO_SEND = () -> {};
 
     private final ProxyContext env;
     private final Exchange exchange;
     private final CompletionRequest request;
-    private final ResolvedDeployment deployment;
+    private final DeploymentSelector deployments;
+    /** Chosen before admission; re-chosen by {@link #plan} for a customer bound to a region. */
+    private ResolvedDeployment deployment;
+    /** The model group the call is served and billed under: the requested model, or the customer's default_model. */
+    private String modelGroup;
+
     private final String customerId;
     private final String apiKeyHash;
     private final EventLoop loop;
@@ -67,13 +76,15 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             ProxyContext env,
             Exchange exchange,
             CompletionRequest request,
-            ResolvedDeployment deployment,
+            DeploymentSelector deployments,
             String customerId,
             String apiKeyHash) {
         this.env = env;
         this.exchange = exchange;
         this.request = request;
-        this.deployment = deployment;
+        this.deployments = deployments;
+        this.deployment = deployments.select(request.model());
+        this.modelGroup = request.model();
         this.customerId = customerId;
         this.apiKeyHash = apiKeyHash;
         this.loop = exchange.channel().eventLoop();
@@ -84,25 +95,38 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             dispatch(null);
             return;
         }
+        onLoop(env.admission().admit(customerId, env.clock().millis(), this::plan), (t, err) -> {
+            if (err != null) {
+                if (unwrap(err) instanceof TollgateException refusal) {
+                    env.admission().refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
+                }
+                exchange.error(err);
+                return;
+            }
+            dispatch(t);
+        });
+    }
+
+    /**
+     * Routes a region-bound customer ({@code allowed_model_region}) to a deployment in its region
+     * or to its {@code default_model}, then sizes the reservation at the chosen deployment's prices.
+     * Runs before anything is sent, possibly off the event loop; the admission's completion
+     * publishes the fields it sets to the loop.
+     */
+    private Admission.Reserve plan(CustomerPolicy policy) {
+        if (policy != null && policy.allowedRegion() != null) {
+            DeploymentSelector.Routed routed =
+                    deployments.inRegion(request.model(), policy.allowedRegion(), policy.defaultModel());
+            deployment = routed.deployment();
+            modelGroup = routed.modelGroup();
+        }
         AdmissionEstimator.Estimate worst = env.estimator()
                 .estimate(
                         request.bodyBytes(),
                         request.maxTokens(),
                         request.kind() == CompletionRequest.Kind.CHAT,
                         deployment.config().price());
-        onLoop(
-                env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
-                (t, err) -> {
-                    if (err != null) {
-                        if (unwrap(err) instanceof TollgateException refusal) {
-                            env.admission()
-                                    .refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
-                        }
-                        exchange.error(err);
-                        return;
-                    }
-                    dispatch(t);
-                });
+        return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
     }
 
     private static Throwable unwrap(Throwable err) {
@@ -202,12 +226,17 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             h.set(RESPONSE_COST, Money.format(cost(usage)));
         }
         h.set(MODEL_ID, deployment.config().id());
-        h.set(MODEL_GROUP, request.model());
+        h.set(MODEL_GROUP, modelGroup);
         h.set(CALL_ID, requestId);
         if (deployment.config().regionName() != null) {
             h.set(MODEL_REGION, deployment.config().regionName());
         }
         if (ticket != null && ticket.reserved()) {
+            if (ticket.limits().hasSoftBudget()
+                    && ticket.decision().spentNanos() >= ticket.limits().softBudgetNanos()) {
+                // The spend committed when the call was admitted: headers leave before this call settles.
+                h.set(SOFT_BUDGET_EXCEEDED, "true");
+            }
             RateLimitHeaders.put(
                     h::set, ticket.limits(), ticket.decision(), env.clock().millis());
             if (usage != null && ticket.limits().tpmLimit() >= 0) {
@@ -248,10 +277,13 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         settled = true;
         release();
+        // The customer's in-flight slot comes back at the call's end: last byte, upstream failure,
+        // timeout or client disconnect all end here.
+        env.admission().releaseSlot(ticket);
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =
-                env.settlement().settle(ticket, request.model(), usage, costNanos, outcome == CallRecord.Outcome.OK);
+                env.settlement().settle(ticket, modelGroup, usage, costNanos, outcome == CallRecord.Outcome.OK);
         onLoop(recorded, (settle, err) -> {
             sendLast.run();
             env.settlement().publish(record(usage, costNanos, outcome, status, upstreamEndedNanos, settle));
@@ -272,7 +304,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         return CallRecord.builder()
                 .requestId(requestId)
                 .customerId(customerId)
-                .modelGroup(request.model())
+                .modelGroup(modelGroup)
                 .deploymentModel(deployment.config().upstreamModel())
                 .route(request.kind().route())
                 .stream(request.stream())
@@ -292,6 +324,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                                 : -1)
                 .periodSpendNanos(settle != null ? settle.spentNanos() : -1)
                 .periodEndMs(settle != null ? settle.periodEndMs() : 0)
+                .softBudgetNanos(
+                        ticket != null && ticket.limits() != null
+                                ? ticket.limits().softBudgetNanos()
+                                : -1)
                 .build();
     }
 
