@@ -14,6 +14,8 @@ package dev.tollgate.core.usage;
  *                         was settled; -1 when unknown (no customer, store unreachable)
  * @param periodEndMs      end of that budget period (epoch ms), 0 = a period that never ends
  * @param softBudgetNanos  the customer's soft budget when the call was admitted; -1 = none or unknown
+ * @param mock             answered by the built-in mock ({@code mock_response}); its answer time
+ *                         counts as the upstream time
  */
 public record CallRecord(
         String requestId,
@@ -34,7 +36,8 @@ public record CallRecord(
         long maxBudgetNanos,
         long periodSpendNanos,
         long periodEndMs,
-        long softBudgetNanos) {
+        long softBudgetNanos,
+        boolean mock) {
 
     public enum Outcome {
         OK,
@@ -70,6 +73,7 @@ public record CallRecord(
         private long periodSpendNanos = -1;
         private long periodEndMs;
         private long softBudgetNanos = -1;
+        private boolean mock;
 
         private Builder() {}
 
@@ -168,6 +172,11 @@ public record CallRecord(
             return this;
         }
 
+        public Builder mock(boolean mock) {
+            this.mock = mock;
+            return this;
+        }
+
         public CallRecord build() {
             return new CallRecord(
                     requestId,
@@ -188,7 +197,8 @@ public record CallRecord(
                     maxBudgetNanos,
                     periodSpendNanos,
                     periodEndMs,
-                    softBudgetNanos);
+                    softBudgetNanos,
+                    mock);
         }
     }
 

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +29,7 @@ public final class Admission {
     private final SpendReconciler reconciler;
     private final boolean failOpen;
     private final int budgetStatus;
-    private final Consumer<RefusalReason> refusalCounter;
+    private final RefusalListener refusalCounter;
     private final long reservationTtlMs;
     private final AtomicLong catalogErrors = new AtomicLong();
     private final AtomicLong storeErrors = new AtomicLong();
@@ -47,7 +46,7 @@ public final class Admission {
             SpendReconciler reconciler,
             boolean failOpen,
             int budgetStatus,
-            Consumer<RefusalReason> refusalCounter,
+            RefusalListener refusalCounter,
             long reservationTtlMs) {
         this.reservationTtlMs = reservationTtlMs;
         this.catalog = catalog;
@@ -80,7 +79,12 @@ public final class Admission {
 
     /** Counts a refusal decided before admission (e.g. {@link RefusalReason#AUTH} for a 401 on a completion route). */
     public void refused(RefusalReason reason) {
-        refusalCounter.accept(reason);
+        refusalCounter.refusal(reason);
+    }
+
+    /** Reports a completion call answered with an error before any model answered it. */
+    void refusedCall(String model, String route, boolean stream, TollgateException refusal) {
+        refusalCounter.refusedCall(model, route, stream, refusal);
     }
 
     /**
@@ -118,7 +122,7 @@ public final class Admission {
                         return failed != null ? failed : degraded(customerId, CustomerLimits.UNLIMITED, err);
                     }
                     if (policy.blocked()) {
-                        refusalCounter.accept(RefusalReason.BLOCKED);
+                        refusalCounter.refusal(RefusalReason.BLOCKED);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
                     }
                     Reserve[] plan = new Reserve[1];
@@ -151,7 +155,7 @@ public final class Admission {
                         return degraded(id, limits, err);
                     }
                     if (!grant.acquired()) {
-                        refusalCounter.accept(RefusalReason.PARALLEL);
+                        refusalCounter.refusal(RefusalReason.PARALLEL);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.parallel(id, limits, grant.inFlight()));
                     }
                     return admitWithLimits(policy, nowMs, plan.nanos(), plan.tokens(), true)
@@ -234,15 +238,15 @@ public final class Admission {
                                             : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
                                     .thenCompose(s -> s);
                         case BUDGET_EXCEEDED:
-                            refusalCounter.accept(RefusalReason.BUDGET);
+                            refusalCounter.refusal(RefusalReason.BUDGET);
                             return CompletableFuture.<Ticket>failedFuture(
                                     Refusals.budget(id, decision, limits, budgetStatus, nowMs));
                         case RPM_EXCEEDED:
-                            refusalCounter.accept(RefusalReason.RPM);
+                            refusalCounter.refusal(RefusalReason.RPM);
                             return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
                         case TPM_EXCEEDED:
                         default:
-                            refusalCounter.accept(RefusalReason.TPM);
+                            refusalCounter.refusal(RefusalReason.TPM);
                             return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
                     }
                 })
@@ -259,10 +263,10 @@ public final class Admission {
                     "Limit store or catalogue unavailable ({}); admitting customer {} unchecked (fail_open)",
                     cause.toString(),
                     customerId);
-            refusalCounter.accept(RefusalReason.STORE_UNAVAILABLE_ADMITTED);
+            refusalCounter.refusal(RefusalReason.STORE_UNAVAILABLE_ADMITTED);
             return CompletableFuture.completedFuture(Ticket.unchecked(customerId, limits));
         }
-        refusalCounter.accept(RefusalReason.STORE_UNAVAILABLE);
+        refusalCounter.refusal(RefusalReason.STORE_UNAVAILABLE);
         return CompletableFuture.failedFuture(Refusals.storeUnavailable());
     }
 }

@@ -43,14 +43,34 @@ public final class CompletionRoute implements Route {
         if (kind == CompletionRequest.Kind.MESSAGES) {
             exchange.useAnthropicErrors(); // Anthropic's SDKs read their own error shape
         }
-        String keyHash;
+        CompletionRequest request = null;
         try {
-            keyHash = auth.check(http.headers());
+            String keyHash;
+            try {
+                keyHash = auth.check(http.headers());
+            } catch (TollgateException e) {
+                context.admission().refused(RefusalReason.AUTH);
+                throw e;
+            }
+            request = CompletionRequest.parse(kind, http.content());
+            String customerId = customerOf(http, request);
+            if (kind == CompletionRequest.Kind.MESSAGES
+                    && !deployments.select(request.model()).speaksMessages()) {
+                // Refused before admission: nothing is reserved for a call that cannot be relayed.
+                throw new TollgateException(
+                        ErrorKind.INVALID_REQUEST, ProxyCall.notAnthropic(request.model()), "model");
+            }
+            new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
         } catch (TollgateException e) {
-            context.admission().refused(RefusalReason.AUTH);
+            // Counted with the configured model only: a client's free text never becomes a label.
+            String model =
+                    request != null && deployments.modelNames().contains(request.model()) ? request.model() : null;
+            context.admission().refusedCall(model, kind.route(), request != null && request.stream(), e);
             throw e;
         }
-        CompletionRequest request = CompletionRequest.parse(kind, http.content());
+    }
+
+    private String customerOf(FullHttpRequest http, CompletionRequest request) {
         if (policy.enforceUserParam()
                 && !request.hasUser()
                 && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
@@ -73,11 +93,6 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        if (kind == CompletionRequest.Kind.MESSAGES
-                && !deployments.select(request.model()).speaksMessages()) {
-            // Refused before admission: nothing is reserved for a call that cannot be relayed.
-            throw new TollgateException(ErrorKind.INVALID_REQUEST, ProxyCall.notAnthropic(request.model()), "model");
-        }
-        new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
+        return customerId;
     }
 }

@@ -72,6 +72,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private boolean holding;
 
     private boolean settled;
+    /** Answered by the built-in mock instead of an upstream. */
+    private boolean mocked;
 
     ProxyCall(
             ProxyContext env,
@@ -98,6 +100,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         onLoop(env.admission().admit(customerId, env.clock().millis(), this::plan), (t, err) -> {
             if (err != null) {
+                if (unwrap(err) instanceof TollgateException refusal) {
+                    env.admission().refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
+                }
                 exchange.error(err);
                 return;
             }
@@ -127,6 +132,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
     }
 
+    private static Throwable unwrap(Throwable err) {
+        Throwable t = err;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
     private void dispatch(Ticket granted) {
         this.ticket = granted;
         if (!exchange.channel().isActive()) {
@@ -137,6 +150,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 ? request.mockResponse()
                 : deployment.config().mockResponse();
         if (mockText != null) {
+            // The mock stands in for the upstream: its answer time is the upstream time, labelled as mock.
+            mocked = true;
+            upstreamStartedNanos = System.nanoTime();
             MockResponder.answer(this, exchange, request, mockText);
             return;
         }
@@ -338,6 +354,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             long upstreamEndedNanos,
             SettleResult settle) {
         boolean upstreamCalled = upstream != null;
+        long firstByteNanos = upstreamCalled && upstream.firstByteNanos() > 0
+                ? upstream.firstByteNanos() - startedNanos
+                : mocked ? upstreamEndedNanos - startedNanos : 0;
         return CallRecord.builder()
                 .requestId(requestId)
                 .customerId(customerId)
@@ -350,10 +369,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 .outcome(outcome)
                 .status(status)
                 .startedNanos(startedNanos)
-                .upstreamNanos(upstreamCalled ? upstreamEndedNanos - upstreamStartedNanos : 0)
+                .upstreamNanos(upstreamCalled || mocked ? upstreamEndedNanos - upstreamStartedNanos : 0)
                 .totalNanos(System.nanoTime() - startedNanos)
-                .firstByteNanos(
-                        upstreamCalled && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0)
+                .firstByteNanos(firstByteNanos)
+                .mock(mocked)
                 .apiKeyHash(apiKeyHash)
                 .maxBudgetNanos(
                         ticket != null && ticket.limits() != null
