@@ -47,29 +47,34 @@ public final class CompletionRoute implements Route {
             throw e;
         }
         CompletionRequest request = CompletionRequest.parse(kind, http.content());
-        if (policy.enforceUserParam()
-                && !request.hasUser()
-                && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
-            context.admission().refused(RefusalReason.AUTH);
-            throw new TollgateException(
-                    ErrorKind.AUTHENTICATION,
-                    "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True",
-                    "None",
-                    401,
-                    Map.of());
-        }
-        String customerId = null;
-        if (policy.track()) {
-            customerId = customers.resolve(http.headers()::get, request.identityFields());
-            if (customerId == null) {
-                context.admission().unattributed();
-                if (policy.required()) {
-                    context.admission().refused(RefusalReason.NO_CUSTOMER);
-                    throw policy.missing();
+        try {
+            if (policy.enforceUserParam()
+                    && !request.hasUser()
+                    && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
+                context.admission().refused(RefusalReason.AUTH);
+                throw new TollgateException(
+                        ErrorKind.AUTHENTICATION,
+                        "Authentication Error, 'user' param not passed in. 'enforce_user_param'=True",
+                        "None",
+                        401,
+                        Map.of());
+            }
+            String customerId = null;
+            if (policy.track()) {
+                customerId = customers.resolve(http.headers()::get, request.identityFields());
+                if (customerId == null) {
+                    context.admission().unattributed();
+                    if (policy.required()) {
+                        context.admission().refused(RefusalReason.NO_CUSTOMER);
+                        throw policy.missing();
+                    }
                 }
             }
+            ResolvedDeployment deployment = deployments.select(request.model());
+            new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+        } catch (RuntimeException | Error e) {
+            request.release(); // idempotent: the call may have released it already
+            throw e;
         }
-        ResolvedDeployment deployment = deployments.select(request.model());
-        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
     }
 }

@@ -92,6 +92,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
                 (t, err) -> {
                     if (err != null) {
+                        request.release();
                         exchange.error(err);
                         return;
                     }
@@ -121,7 +122,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 .send(
                         loop,
                         deployment.target(),
-                        deployment.upstreamRequest(request),
+                        deployment.upstreamRequest(request, exchange.channel().alloc()),
                         relay,
                         env.firstByteTimeout(),
                         deployment.config().timeout());
@@ -231,6 +232,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         settled = true;
         release();
+        request.release(); // nothing reads the body after this point: usage is known
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =
