@@ -286,7 +286,8 @@ public final class BenchMain {
                 p.rate(),
                 warmup,
                 window,
-                Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5));
+                Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5),
+                p.promptBytes());
     }
 
     /** One call of each kind; for Tollgate, checks the answer carries the rate-limit headers (enforcement on). */
