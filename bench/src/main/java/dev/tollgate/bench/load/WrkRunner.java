@@ -117,10 +117,12 @@ public final class WrkRunner {
                     .append(", nil, head .. \"new-\" .. stamp .. \"-\" .. n .. tail)\nend\n");
         } else if (spec.promptBytes() > 0) {
             // Large prompts: each customer's request built once, not concatenated from 400 KB pieces per call
-            // (which would cost the generator a copy and garbage per request).
-            lua.append("local reqs = {}\nfor i = 0, customers - 1 do\n  reqs[i] = wrk.format(nil, ")
+            // (which would cost the generator a copy and garbage per request). Built in init, which wrk runs
+            // after it has set the Host header (at load time the requests would go without one: nginx's 400).
+            lua.append(
+                            "local reqs = {}\ninit = function(args)\n  for i = 0, customers - 1 do\n    reqs[i] = wrk.format(nil, ")
                     .append(quote(spec.path()))
-                    .append(", nil, head .. \"cust-\" .. i .. tail)\nend\n");
+                    .append(", nil, head .. \"cust-\" .. i .. tail)\n  end\nend\n");
             lua.append("request = function()\n  n = n + 1\n  return reqs[n % customers]\nend\n");
         } else {
             lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")

@@ -82,6 +82,7 @@ class WrkRunnerTest {
         assertThat(tree.fieldNames().next()).isEqualTo("messages");
         String lua = WrkRunner.script(large, dir.resolve("s.out"));
         assertThat(lua)
+                .contains("init = function(args)")
                 .contains("reqs[i] = wrk.format(nil, \"/v1/chat/completions\", nil, head .. \"cust-\" .. i .. tail)")
                 .contains("return reqs[n % customers]");
         assertThat(new RequestTemplates(large).request(4)).hasSizeGreaterThan(390_000);
