@@ -209,11 +209,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     @Override
     public Usage estimate(String completionText) {
-        String model = request.model();
-        long prompt = request.kind() == CompletionRequest.Kind.CHAT
-                ? Tokens.prompt(model, request.messages())
-                : Tokens.text(model, String.valueOf(request.input()));
-        return new Usage(prompt, Tokens.text(model, completionText), 0, true);
+        return new Usage(Tokens.prompt(request), Tokens.text(request.model(), completionText), 0, true);
     }
 
     private long cost(Usage usage) {
