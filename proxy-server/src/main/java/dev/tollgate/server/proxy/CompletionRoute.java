@@ -66,7 +66,18 @@ public final class CompletionRoute implements Route {
             String model =
                     request != null && deployments.modelNames().contains(request.model()) ? request.model() : null;
             context.admission().refusedCall(model, kind.route(), request != null && request.stream(), e);
+            release(request);
             throw e;
+        } catch (RuntimeException | Error e) {
+            release(request);
+            throw e;
+        }
+    }
+
+    /** Idempotent: a call that already started may have released the body itself. */
+    private static void release(CompletionRequest request) {
+        if (request != null) {
+            request.release();
         }
     }
 

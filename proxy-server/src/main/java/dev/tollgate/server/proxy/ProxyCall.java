@@ -100,6 +100,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         onLoop(env.admission().admit(customerId, env.clock().millis(), this::plan), (t, err) -> {
             if (err != null) {
+                request.release();
                 if (unwrap(err) instanceof TollgateException refusal) {
                     env.admission().refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
                 }
@@ -197,7 +198,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST, notAnthropic(deployment.config().modelName()), "model");
         }
-        return deployment.upstreamRequest(request, customerId);
+        return deployment.upstreamRequest(
+                request, customerId, exchange.channel().alloc());
     }
 
     /** Why {@code POST /v1/messages} cannot call {@code model}. */
@@ -307,11 +309,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     @Override
     public Usage estimate(String completionText) {
-        String model = request.model();
-        long prompt = request.kind() != CompletionRequest.Kind.EMBEDDING
-                ? Tokens.prompt(model, request.messages())
-                : Tokens.text(model, String.valueOf(request.input()));
-        return new Usage(prompt, Tokens.text(model, completionText), 0, true);
+        return new Usage(Tokens.prompt(request), Tokens.text(request.model(), completionText), 0, true);
     }
 
     private long cost(Usage usage) {
@@ -336,6 +334,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         // The customer's in-flight slot comes back at the call's end: last byte, upstream failure,
         // timeout or client disconnect all end here.
         env.admission().releaseSlot(ticket);
+        request.release(); // nothing reads the body after this point: usage is known
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =

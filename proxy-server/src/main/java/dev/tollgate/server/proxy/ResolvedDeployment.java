@@ -6,6 +6,8 @@ import dev.tollgate.core.config.ModelDeployment;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.server.http.Headers;
 import dev.tollgate.server.upstream.UpstreamTarget;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -138,29 +140,31 @@ public final class ResolvedDeployment {
     /**
      * The request to send upstream for {@code request}: the client's body with this deployment's
      * model spliced in, this deployment's path, host and auth. A stream asks for exact usage even
-     * when the client did not (its relay then drops the usage-only chunk).
+     * when the client did not (its relay then drops the usage-only chunk). The body is made of
+     * slices of the client's (see {@link BodyComposer}); the request is the caller's to release.
      */
-    FullHttpRequest upstreamRequest(CompletionRequest request, String customerId) {
-        byte[] bytes;
+    FullHttpRequest upstreamRequest(CompletionRequest request, String customerId, ByteBufAllocator alloc) {
+        ByteBuf body;
         if (request.kind() == CompletionRequest.Kind.MESSAGES) {
-            bytes = request.upstreamBody(modelMember, false); // already the Messages API: only the model changes
+            // Already the Messages API: only the model changes.
+            body = request.upstreamBody(alloc, modelMember, false);
         } else if (anthropic) {
-            bytes = Json.bytes(MessagesRequest.fromChat(
-                    request.body(), config.upstreamModel(), config.price().maxOutputTokens(), customerId));
+            body = Unpooled.wrappedBuffer(Json.bytes(MessagesRequest.fromChat(
+                    request.body(), config.upstreamModel(), config.price().maxOutputTokens(), customerId)));
         } else {
-            bytes = request.upstreamBody(modelMember, request.stream() && !request.clientWantsUsage());
+            body = request.upstreamBody(alloc, modelMember, request.stream() && !request.clientWantsUsage());
         }
         FullHttpRequest r = new DefaultFullHttpRequest(
                 HttpVersion.HTTP_1_1,
                 HttpMethod.POST,
                 path(request.kind()),
-                Unpooled.wrappedBuffer(bytes),
+                body,
                 Headers.OUTGOING,
                 Headers.OUTGOING_TRAILERS);
         HttpHeaders h = r.headers();
         h.set(HttpHeaderNames.HOST, target.hostHeader());
         h.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
         h.set(HttpHeaderNames.ACCEPT, request.stream() ? "text/event-stream" : "application/json");
         h.set(HttpHeaderNames.USER_AGENT, "tollgate");
         if (authValue != null) {
