@@ -13,7 +13,10 @@ import dev.tollgate.core.json.Json;
  * {@code max_completion_tokens} (Anthropic requires one: the model's output limit by default),
  * {@code stop}, {@code temperature}, {@code top_p}, {@code stream}, {@code tools},
  * {@code tool_choice}, {@code parallel_tool_calls}, and the customer as {@code metadata.user_id}.
- * Other chat completions fields have no Messages API equivalent and are not sent.
+ * A field that asks for something the Messages API cannot do ({@code response_format} other than
+ * text, {@code logprobs}, {@code logit_bias}, {@code seed}, penalties, {@code reasoning_effort})
+ * is a 400 naming it rather than a request quietly answered without it; other fields that change
+ * nothing in the answer ({@code user}, {@code store}, {@code service_tier}, ...) are not sent.
  */
 public final class MessagesRequest {
     /** Output limit sent when neither the request nor the catalogue gives one. */
@@ -57,11 +60,46 @@ public final class MessagesRequest {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST, "Anthropic models answer with one choice: n must be 1", "n");
         }
+        rejectUntranslatable(chat);
         Tools.translate(chat, out);
         if (customerId != null) {
             out.putObject("metadata").put("user_id", customerId);
         }
         return out;
+    }
+
+    /** Fields with no Messages API equivalent that would change the answer when honoured. */
+    private static void rejectUntranslatable(JsonNode chat) {
+        JsonNode format = chat.get("response_format");
+        if (format != null
+                && !format.isNull()
+                && !"text".equals(format.path("type").asText())) {
+            throw untranslatable("response_format", "structured output (response_format) is");
+        }
+        if (chat.path("logprobs").asBoolean(false) || chat.path("top_logprobs").asInt(0) > 0) {
+            throw untranslatable("logprobs", "logprobs are");
+        }
+        JsonNode bias = chat.get("logit_bias");
+        if (bias != null && bias.isObject() && bias.size() > 0) {
+            throw untranslatable("logit_bias", "logit_bias is");
+        }
+        for (String penalty : new String[] {"frequency_penalty", "presence_penalty"}) {
+            JsonNode v = chat.get(penalty);
+            if (v != null && v.isNumber() && v.doubleValue() != 0) {
+                throw untranslatable(penalty, penalty + " is");
+            }
+        }
+        for (String key : new String[] {"seed", "reasoning_effort"}) {
+            JsonNode v = chat.get(key);
+            if (v != null && !v.isNull()) {
+                throw untranslatable(key, key + " is");
+            }
+        }
+    }
+
+    private static TollgateException untranslatable(String param, String what) {
+        return new TollgateException(
+                ErrorKind.INVALID_REQUEST, what + " not supported by Anthropic models through Tollgate", param);
     }
 
     private static int maxTokens(JsonNode chat, int modelMaxOutput) {

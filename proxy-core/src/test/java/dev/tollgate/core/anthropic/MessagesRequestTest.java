@@ -116,7 +116,7 @@ class MessagesRequestTest {
     }
 
     @Test
-    void whatCannotBeSentIsA400NamingIt() {
+    void whatCannotBeSentIsA400NamingIt() throws Exception {
         assertThat(invalid("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"n\":2}"))
                 .hasMessageContaining("n must be 1");
         assertThat(invalid("{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"a\","
@@ -128,6 +128,25 @@ class MessagesRequestTest {
                 .hasMessageContaining("tool_call_id");
         assertThat(invalid("{\"messages\":[{\"role\":\"function\",\"content\":\"x\"}]}"))
                 .hasMessageContaining("'function' cannot be sent");
+        String msgs = "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]";
+        for (String field : new String[] {
+            "\"response_format\":{\"type\":\"json_object\"}",
+            "\"logprobs\":true",
+            "\"top_logprobs\":3",
+            "\"logit_bias\":{\"50256\":-100}",
+            "\"frequency_penalty\":0.5",
+            "\"presence_penalty\":-1",
+            "\"seed\":7",
+            "\"reasoning_effort\":\"high\""
+        }) {
+            TollgateException e = invalid("{" + msgs + "," + field + "}");
+            assertThat(e).hasMessageContaining("not supported by Anthropic models");
+        }
+        // Defaults that ask for nothing pass.
+        assertThat(translate("{" + msgs + ",\"logprobs\":false,\"frequency_penalty\":0,\"presence_penalty\":0,"
+                                + "\"logit_bias\":{},\"seed\":null,\"response_format\":{\"type\":\"text\"}}")
+                        .get("messages"))
+                .isNotNull();
     }
 
     private static TollgateException invalid(String chat) {
