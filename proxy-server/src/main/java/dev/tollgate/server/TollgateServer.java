@@ -172,7 +172,9 @@ public final class TollgateServer implements AutoCloseable {
             this.catalog = openCatalogue();
             this.spend = openSpendPipeline();
             this.webhooks = openWebhooks();
-            this.metrics = opened.add("metrics", new ProxyMetrics(config.litellm()));
+            this.metrics = opened.add(
+                    "metrics",
+                    new ProxyMetrics(config.litellm(), config.general().masterKey(), clock));
             ProxyParts parts = buildProxy();
             Router router = buildRoutes(parts);
             this.serverChannel = bind(router, options.host(), options.port());
@@ -390,7 +392,7 @@ public final class TollgateServer implements AutoCloseable {
                 spend.reconciler(),
                 general.failOpen(),
                 general.budgetExceededStatus(),
-                metrics::refusal,
+                metrics,
                 config.reservationTtl().toMillis(),
                 leases);
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
@@ -425,7 +427,9 @@ public final class TollgateServer implements AutoCloseable {
                 parts.upstreams(),
                 clock);
         HealthRoutes.register(router, this::readiness);
-        router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
+        MetricsRoute metricsRoute = new MetricsRoute(metrics);
+        router.add(HttpMethod.GET, "/metrics", metricsRoute);
+        router.add(HttpMethod.GET, "/metrics/", metricsRoute);
         router.add(HttpMethod.POST, "/tollgate/reconcile", new ReconcileRoute(parts.auth(), spend.reconciler()));
         AdminApi adminApi = new AdminApi(
                 database.dataSource(),

@@ -62,6 +62,7 @@ class LitellmExampleConfigsTest {
                 "OPENAI_API_KEY_2", "sk-openai-2",
                 "MISTRAL_API_KEY", "sk-mistral",
                 "AZURE_API_KEY", "az-key",
+                "ANTHROPIC_API_KEY", "sk-ant",
                 "FAKE_OPENAI_API_BASE", upstream.baseUrl(),
                 "AZURE_API_BASE", "http://127.0.0.1:" + upstream.port() + "/");
     }
@@ -147,13 +148,13 @@ class LitellmExampleConfigsTest {
         ConfigException e = catchThrowableOfType(
                 () -> ConfigLoader.read(fixture("unsupported_providers.yaml"), env()), ConfigException.class);
         List<String> providers = List.of(
-                "anthropic",
-                "anthropic",
-                "groq",
-                "gemini",
+                "vertex_ai",
+                "bedrock",
+                "bedrock",
+                "vertex_ai",
                 "sagemaker",
                 "text-completion-openai",
-                "openrouter",
+                "cohere",
                 "ollama");
         assertThat(e.problems()).hasSize(providers.size());
         for (int i = 0; i < providers.size(); i++) {

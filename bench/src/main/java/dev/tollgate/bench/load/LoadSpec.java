@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param warmup        time run but not recorded
  * @param duration      measurement window
  * @param drainTimeout  how long to wait for answers after the window before counting timeouts
+ * @param promptBytes   0: the small default body; else a large prompt of about this many bytes
+ *                      ({@link RequestTemplates#body(String, String, boolean, int)})
  */
 public record LoadSpec(
         String host,
@@ -33,14 +35,45 @@ public record LoadSpec(
         double ratePerSecond,
         Duration warmup,
         Duration duration,
-        Duration drainTimeout) {
+        Duration drainTimeout,
+        int promptBytes) {
+
+    /** A spec with the small default body. */
+    public LoadSpec(
+            String host,
+            int port,
+            String path,
+            Map<String, String> headers,
+            String model,
+            boolean stream,
+            int customers,
+            int connections,
+            double ratePerSecond,
+            Duration warmup,
+            Duration duration,
+            Duration drainTimeout) {
+        this(
+                host,
+                port,
+                path,
+                headers,
+                model,
+                stream,
+                customers,
+                connections,
+                ratePerSecond,
+                warmup,
+                duration,
+                drainTimeout,
+                0);
+    }
 
     public LoadSpec {
         Objects.requireNonNull(host);
         Objects.requireNonNull(path);
         headers = Map.copyOf(headers);
         Objects.requireNonNull(model);
-        if (customers < 1 || connections < 1 || ratePerSecond < 0) {
+        if (customers < 1 || connections < 1 || ratePerSecond < 0 || promptBytes < 0) {
             throw new IllegalArgumentException("customers and connections must be >= 1 and rate >= 0");
         }
     }
@@ -51,7 +84,19 @@ public record LoadSpec(
 
     public LoadSpec withRate(double rate) {
         return new LoadSpec(
-                host, port, path, headers, model, stream, customers, connections, rate, warmup, duration, drainTimeout);
+                host,
+                port,
+                path,
+                headers,
+                model,
+                stream,
+                customers,
+                connections,
+                rate,
+                warmup,
+                duration,
+                drainTimeout,
+                promptBytes);
     }
 
     public LoadSpec withTiming(Duration warmup, Duration duration) {
@@ -67,6 +112,7 @@ public record LoadSpec(
                 ratePerSecond,
                 warmup,
                 duration,
-                drainTimeout);
+                drainTimeout,
+                promptBytes);
     }
 }

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * The raw HTTP/1.1 bytes of every request of a run, one per customer, built once before the run
  * so the generator does no encoding work on the hot path. Bodies are a small chat completion with
- * {@code max_tokens} set (so a proxy's reservation is small and exact).
+ * {@code max_tokens} set (so a proxy's reservation is small and exact), or, for the large-prompt
+ * points, a long conversation of about {@link LoadSpec#promptBytes()} bytes.
  */
 public final class RequestTemplates {
     private final byte[][] requests;
@@ -29,7 +30,7 @@ public final class RequestTemplates {
         String prefix = head.toString();
         requests = new byte[spec.customers()][];
         for (int i = 0; i < requests.length; i++) {
-            String body = body(spec.model(), "cust-" + i, spec.stream());
+            String body = body(spec.model(), "cust-" + i, spec.stream(), spec.promptBytes());
             byte[] b = body.getBytes(StandardCharsets.UTF_8);
             byte[] h = (prefix + "Content-Length: " + b.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
             byte[] all = new byte[h.length + b.length];
@@ -38,6 +39,31 @@ public final class RequestTemplates {
             requests[i] = all;
         }
     }
+
+    /**
+     * A large-prompt body of about {@code promptBytes} bytes (0: the small {@link #body(String,
+     * String, boolean)}): a system message and one long user message of plain words (as a RAG
+     * context or a long transcript is), {@code max_tokens: 16}. The fields come in the order the
+     * OpenAI Python SDK writes them: {@code messages} first, {@code model} and {@code user} after it.
+     */
+    public static String body(String model, String customer, boolean stream, int promptBytes) {
+        if (promptBytes == 0) {
+            return body(model, customer, stream);
+        }
+        String system = "You are a helpful assistant. Answer from the context below.";
+        int words = Math.max(1, (promptBytes - 200) / FILLER.length());
+        StringBuilder user = new StringBuilder(words * FILLER.length());
+        for (int i = 0; i < words; i++) {
+            user.append(FILLER);
+        }
+        return "{\"messages\":[{\"role\":\"system\",\"content\":\"" + system + "\"},"
+                + "{\"role\":\"user\",\"content\":\"" + user + "\"}],"
+                + "\"model\":\"" + model + "\",\"max_tokens\":16," + (stream ? "\"stream\":true," : "")
+                + "\"user\":\"" + customer + "\"}";
+    }
+
+    /** About 10 tokens of ordinary text; a 400 KB prompt is about 100,000 tokens. */
+    private static final String FILLER = "The toll gate opens at dawn and closes at dusk. ";
 
     /** The JSON body sent for one customer. */
     public static String body(String model, String customer, boolean stream) {

@@ -103,7 +103,7 @@ public final class WrkRunner {
                     .append(quote(h.getValue()))
                     .append('\n');
         }
-        String sample = RequestTemplates.body(spec.model(), "\u0000", spec.stream());
+        String sample = RequestTemplates.body(spec.model(), "\u0000", spec.stream(), spec.promptBytes());
         int cut = sample.indexOf('\u0000');
         lua.append("local head = ").append(quote(sample.substring(0, cut))).append('\n');
         lua.append("local tail = ").append(quote(sample.substring(cut + 1))).append('\n');
@@ -115,6 +115,15 @@ public final class WrkRunner {
             lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
                     .append(quote(spec.path()))
                     .append(", nil, head .. \"new-\" .. stamp .. \"-\" .. n .. tail)\nend\n");
+        } else if (spec.promptBytes() > 0) {
+            // Large prompts: each customer's request built once, not concatenated from 400 KB pieces per call
+            // (which would cost the generator a copy and garbage per request). Built in init, which wrk runs
+            // after it has set the Host header (at load time the requests would go without one: nginx's 400).
+            lua.append(
+                            "local reqs = {}\ninit = function(args)\n  for i = 0, customers - 1 do\n    reqs[i] = wrk.format(nil, ")
+                    .append(quote(spec.path()))
+                    .append(", nil, head .. \"cust-\" .. i .. tail)\n  end\nend\n");
+            lua.append("request = function()\n  n = n + 1\n  return reqs[n % customers]\nend\n");
         } else {
             lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
                     .append(quote(spec.path()))

@@ -152,6 +152,19 @@ public final class BenchMain {
                         new Point("warm", "", Upstream.FAST, false, 1, 10, 0, false),
                         Duration.ZERO,
                         Duration.ofSeconds(1)));
+                int largest = plan.points().stream()
+                        .mapToInt(Point::promptBytes)
+                        .max()
+                        .orElse(0);
+                if (largest > 0) {
+                    // Large prompts take other code paths (body handling, the parser's long strings): warm them
+                    // too, or the first large point measures the JIT.
+                    gen.run(spec(
+                            t,
+                            new Point("warm", "", Upstream.FAST, false, 16, 10, 0, false, largest),
+                            Duration.ZERO,
+                            warm.dividedBy(2)));
+                }
             }
             for (Point p : plan.points()) {
                 // 1-connection latency points are the most sensitive to background noise: they run in
@@ -290,7 +303,8 @@ public final class BenchMain {
                 p.rate(),
                 warmup,
                 window,
-                Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5));
+                Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5),
+                p.promptBytes());
     }
 
     /** One call of each kind; for Tollgate, checks the answer carries the rate-limit headers (enforcement on). */

@@ -19,6 +19,11 @@ public record Plan(
     public static final String MAX_512 = "max-512";
     public static final String MAX_64_100K = "max-64-100k";
     public static final String MAX_64_STREAM = "max-64-stream";
+    /** Large prompts: a 400 KB request (about 100,000 tokens), {@code max_tokens} 16. */
+    public static final String LARGE_16 = "large-16";
+
+    public static final String LARGE_64 = "large-64";
+    public static final int LARGE_PROMPT_BYTES = 400_000;
     public static final String LAT_1C = "lat-1c";
     public static final String TTFB_1C = "ttfb-1c";
     public static final String CURVE = "curve-";
@@ -73,7 +78,8 @@ public record Plan(
                                         x.connections(),
                                         customers,
                                         x.rate(),
-                                        x.tollgateOnly())
+                                        x.tollgateOnly(),
+                                        x.promptBytes())
                                 : x)
                         .toList());
     }
@@ -107,6 +113,19 @@ public record Plan(
                 10,
                 0,
                 false));
+        for (int connections : new int[] {16, 64}) {
+            p.add(new Point(
+                    connections == 16 ? LARGE_16 : LARGE_64,
+                    "max throughput, JSON, 400 KB prompt (~100K tokens), max_tokens 16, 0 ms upstream, " + connections
+                            + " connections",
+                    Upstream.FAST,
+                    false,
+                    connections,
+                    10,
+                    0,
+                    false,
+                    LARGE_PROMPT_BYTES));
+        }
         p.add(new Point(
                 LAT_1C, "fixed 200 req/s, JSON, 0 ms upstream, 1 connection", Upstream.FAST, false, 1, 10, 200, false));
         p.add(new Point(

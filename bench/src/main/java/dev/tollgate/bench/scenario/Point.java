@@ -13,6 +13,7 @@ import java.util.Locale;
  * @param customers     distinct customer ids
  * @param rate          requests per second (open loop), 0 = max throughput
  * @param tollgateOnly  only meaningful for Tollgate (e.g. many customers): skipped for direct and nginx
+ * @param promptBytes   0: the small default body; else a large prompt of about this many bytes
  */
 public record Point(
         String id,
@@ -22,7 +23,21 @@ public record Point(
         int connections,
         int customers,
         double rate,
-        boolean tollgateOnly) {
+        boolean tollgateOnly,
+        int promptBytes) {
+
+    /** A point with the small default body. */
+    public Point(
+            String id,
+            String title,
+            Upstream upstream,
+            boolean stream,
+            int connections,
+            int customers,
+            double rate,
+            boolean tollgateOnly) {
+        this(id, title, upstream, stream, connections, customers, rate, tollgateOnly, 0);
+    }
 
     public boolean max() {
         return rate == 0;

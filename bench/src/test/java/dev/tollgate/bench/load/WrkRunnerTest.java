@@ -56,4 +56,35 @@ class WrkRunnerTest {
         assertThat(rec.latency().getValueAtPercentile(50)).isEqualTo(100);
         assertThat(rec.latency().getValueAtPercentile(99.9)).isBetween(4990L, 5010L);
     }
+
+    @Test
+    void largePromptBodiesAreBuiltOncePerCustomer() throws Exception {
+        LoadSpec base = spec();
+        LoadSpec large = new LoadSpec(
+                base.host(),
+                base.port(),
+                base.path(),
+                base.headers(),
+                base.model(),
+                false,
+                3,
+                16,
+                0,
+                base.warmup(),
+                base.duration(),
+                base.drainTimeout(),
+                400_000);
+        String body = RequestTemplates.body("fast", "cust-1", false, 400_000);
+        assertThat(body.length()).isBetween(390_000, 400_000);
+        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+        assertThat(tree.get("max_tokens").asInt()).isEqualTo(16);
+        assertThat(tree.get("user").asText()).isEqualTo("cust-1");
+        assertThat(tree.fieldNames().next()).isEqualTo("messages");
+        String lua = WrkRunner.script(large, dir.resolve("s.out"));
+        assertThat(lua)
+                .contains("init = function(args)")
+                .contains("reqs[i] = wrk.format(nil, \"/v1/chat/completions\", nil, head .. \"cust-\" .. i .. tail)")
+                .contains("return reqs[n % customers]");
+        assertThat(new RequestTemplates(large).request(4)).hasSizeGreaterThan(390_000);
+    }
 }

@@ -18,6 +18,7 @@ final class DeploymentPriceResolver {
     private static final String INPUT = "input_cost_per_token";
     private static final String OUTPUT = "output_cost_per_token";
     private static final String CACHE_READ = "cache_read_input_token_cost";
+    private static final String CACHE_WRITE = "cache_creation_input_token_cost";
     private static final String PRICE_EXPECTATION = "expected a non-negative price in USD per token";
     private static final String OWN_PRICE_HINT =
             "set model_info." + INPUT + " and " + OUTPUT + ", or model_info.free: true";
@@ -59,8 +60,7 @@ final class DeploymentPriceResolver {
             return fromParams;
         }
         if (listed.isPresent() && !listed.get().zeroPriced()) {
-            ModelPrice p = listed.get().price();
-            return new ModelPrice(p.inputPicos(), p.outputPicos(), p.cachedInputPicos(), false, maxOutput);
+            return listed.get().price().withMaxOutputTokens(maxOutput);
         }
         if (free) {
             return new ModelPrice(0, 0, 0, true, maxOutput);
@@ -109,8 +109,9 @@ final class DeploymentPriceResolver {
         BigDecimal input = price(section, INPUT);
         BigDecimal output = price(section, OUTPUT);
         BigDecimal cacheRead = price(section, CACHE_READ);
+        BigDecimal cacheWrite = price(section, CACHE_WRITE);
         if (section.diagnostics().errorCount() > errorsBefore
-                || (input == null && output == null && cacheRead == null)) {
+                || (input == null && output == null && cacheRead == null && cacheWrite == null)) {
             return null;
         }
         if (input == null || output == null) {
@@ -120,7 +121,9 @@ final class DeploymentPriceResolver {
         long inputPicos = picos(section, INPUT, input);
         // Without a cache price, cached tokens cost the full input price: never undercharge.
         long cachedPicos = cacheRead == null ? inputPicos : picos(section, CACHE_READ, cacheRead);
-        return new ModelPrice(inputPicos, picos(section, OUTPUT, output), cachedPicos, false, maxOutput);
+        long cacheWritePicos = cacheWrite == null ? inputPicos : picos(section, CACHE_WRITE, cacheWrite);
+        return new ModelPrice(
+                inputPicos, picos(section, OUTPUT, output), cachedPicos, false, maxOutput, cacheWritePicos);
     }
 
     private static BigDecimal price(ConfigNode section, String key) {

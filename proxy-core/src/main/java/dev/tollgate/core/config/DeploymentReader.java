@@ -26,6 +26,7 @@ final class DeploymentReader {
             "input_cost_per_token",
             "output_cost_per_token",
             "cache_read_input_token_cost",
+            "cache_creation_input_token_cost",
             "region_name",
             "timeout");
     private static final Set<String> INFO_KEYS = Set.of(
@@ -34,6 +35,7 @@ final class DeploymentReader {
             "input_cost_per_token",
             "output_cost_per_token",
             "cache_read_input_token_cost",
+            "cache_creation_input_token_cost",
             "max_output_tokens",
             "max_tokens",
             "free");
@@ -98,6 +100,10 @@ final class DeploymentReader {
             id = modelName + "-" + index;
         }
         String apiKey = params.string("api_key");
+        if ((apiKey == null || apiKey.isBlank()) && mockResponse == null) {
+            // LiteLLM's convention: a provider's key comes from its own variable when the entry sets none.
+            apiKey = Providers.keyFromEnvironment(provider, params.env());
+        }
         String apiVersion = params.string("api_version");
         String regionName = params.string("region_name");
         Duration timeout = params.seconds("timeout", defaultTimeout);
@@ -131,7 +137,7 @@ final class DeploymentReader {
             URI uri = new URI(configured.trim());
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                return configured.trim();
+                return Providers.apiBaseFor(provider, configured.trim());
             }
         } catch (URISyntaxException e) {
             // reported below

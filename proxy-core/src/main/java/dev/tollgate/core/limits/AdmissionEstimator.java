@@ -44,8 +44,14 @@ public final class AdmissionEstimator {
                 : maxTokens > 0
                         ? maxTokens
                         : price.maxOutputTokens() > 0 ? price.maxOutputTokens() : defaultCompletionTokens;
+        // A prompt written to the provider's cache may cost more than the input price (Anthropic's
+        // cache writes do): the worst case prices the whole prompt at the dearer of the two.
+        long cacheWritten = price.cacheWritePicos() > price.inputPicos() ? prompt : 0;
         return new Estimate(
-                prompt, completion, price.cost(prompt, completion, 0), tokenRateLimitType.reserve(prompt, completion));
+                prompt,
+                completion,
+                price.cost(prompt, completion, 0, cacheWritten),
+                tokenRateLimitType.reserve(prompt, completion));
     }
 
     /** What the window counts for a finished call; the settle's side of {@link Estimate#windowTokens()}. */

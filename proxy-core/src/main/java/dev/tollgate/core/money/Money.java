@@ -47,12 +47,31 @@ public final class Money {
             long outputPicos,
             long cachedTokens,
             long cachedPicos) {
-        long uncachedPrompt = Math.max(0, promptTokens - cachedTokens);
+        return costNanos(promptTokens, inputPicos, completionTokens, outputPicos, cachedTokens, cachedPicos, 0, 0);
+    }
+
+    /**
+     * As above, with {@code cacheWriteTokens} of the prompt written to the provider's cache at
+     * their own price. Cache reads and writes are parts of {@code promptTokens}; what remains is
+     * charged at the input price.
+     */
+    public static long costNanos(
+            long promptTokens,
+            long inputPicos,
+            long completionTokens,
+            long outputPicos,
+            long cachedTokens,
+            long cachedPicos,
+            long cacheWriteTokens,
+            long cacheWritePicos) {
+        long read = Math.min(cachedTokens, promptTokens);
+        long written = Math.min(cacheWriteTokens, promptTokens - read);
+        long uncachedPrompt = Math.max(0, promptTokens - read - written);
         BigDecimal picos = BigDecimal.valueOf(uncachedPrompt)
                 .multiply(BigDecimal.valueOf(inputPicos))
                 .add(BigDecimal.valueOf(completionTokens).multiply(BigDecimal.valueOf(outputPicos)))
-                .add(BigDecimal.valueOf(Math.min(cachedTokens, promptTokens))
-                        .multiply(BigDecimal.valueOf(cachedPicos)));
+                .add(BigDecimal.valueOf(read).multiply(BigDecimal.valueOf(cachedPicos)))
+                .add(BigDecimal.valueOf(written).multiply(BigDecimal.valueOf(cacheWritePicos)));
         return picos.divide(BigDecimal.valueOf(1000), 0, RoundingMode.HALF_EVEN).longValueExact();
     }
 }

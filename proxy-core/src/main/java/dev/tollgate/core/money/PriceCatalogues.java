@@ -145,6 +145,9 @@ public final class PriceCatalogues {
             long cached = hasNumber(node, "cache_read_input_token_cost")
                     ? picos(e.getKey(), node, "cache_read_input_token_cost")
                     : input;
+            long cacheWrite = hasNumber(node, "cache_creation_input_token_cost")
+                    ? picos(e.getKey(), node, "cache_creation_input_token_cost")
+                    : input;
             int maxOutput = tokens(node, "max_output_tokens");
             if (maxOutput == 0 && !embedding) {
                 maxOutput = tokens(node, "max_tokens"); // LiteLLM's legacy name for the output limit
@@ -153,7 +156,7 @@ public final class PriceCatalogues {
                     key,
                     node.path("litellm_provider").asText(null),
                     mode,
-                    new ModelPrice(input, output, cached, false, maxOutput),
+                    new ModelPrice(input, output, cached, false, maxOutput, cacheWrite),
                     tokens(node, "max_input_tokens"));
             models.putIfAbsent(key, entry); // keys differing only in case: the first listed wins
         }
@@ -215,6 +218,11 @@ public final class PriceCatalogues {
             if (p.cachedInputPicos() != p.inputPicos()) {
                 out.append(", \"cache_read_input_token_cost\": \"")
                         .append(usd(p.cachedInputPicos()))
+                        .append('"');
+            }
+            if (p.cacheWritePicos() != p.inputPicos()) {
+                out.append(", \"cache_creation_input_token_cost\": \"")
+                        .append(usd(p.cacheWritePicos()))
                         .append('"');
             }
             if (p.maxOutputTokens() > 0) {

@@ -99,6 +99,9 @@ public final class PriceTable {
         long output = picos(key, node, "output_cost_per_token");
         // Without a cache price, cached prompt tokens cost the full input price: never undercharge.
         long cached = node.has("cache_read_input_token_cost") ? picos(key, node, "cache_read_input_token_cost") : input;
+        long cacheWrite = node.has("cache_creation_input_token_cost")
+                ? picos(key, node, "cache_creation_input_token_cost")
+                : input;
         return new Entry(
                 key,
                 node.path("provider").asText(null),
@@ -108,7 +111,8 @@ public final class PriceTable {
                         output,
                         cached,
                         false,
-                        node.path("max_output_tokens").asInt(0)),
+                        node.path("max_output_tokens").asInt(0),
+                        cacheWrite),
                 node.path("max_input_tokens").asInt(0));
     }
 

@@ -13,6 +13,9 @@ package dev.tollgate.core.usage;
  * @param periodSpendNanos the customer's committed spend in the budget period right after this call
  *                         was settled; -1 when unknown (no customer, store unreachable)
  * @param periodEndMs      end of that budget period (epoch ms), 0 = a period that never ends
+ * @param softBudgetNanos  the customer's soft budget when the call was admitted; -1 = none or unknown
+ * @param mock             answered by the built-in mock ({@code mock_response}); its answer time
+ *                         counts as the upstream time
  */
 public record CallRecord(
         String requestId,
@@ -32,7 +35,9 @@ public record CallRecord(
         long firstByteNanos,
         long maxBudgetNanos,
         long periodSpendNanos,
-        long periodEndMs) {
+        long periodEndMs,
+        long softBudgetNanos,
+        boolean mock) {
 
     public enum Outcome {
         OK,
@@ -67,6 +72,8 @@ public record CallRecord(
         private long maxBudgetNanos = -1;
         private long periodSpendNanos = -1;
         private long periodEndMs;
+        private long softBudgetNanos = -1;
+        private boolean mock;
 
         private Builder() {}
 
@@ -160,6 +167,16 @@ public record CallRecord(
             return this;
         }
 
+        public Builder softBudgetNanos(long softBudgetNanos) {
+            this.softBudgetNanos = softBudgetNanos;
+            return this;
+        }
+
+        public Builder mock(boolean mock) {
+            this.mock = mock;
+            return this;
+        }
+
         public CallRecord build() {
             return new CallRecord(
                     requestId,
@@ -179,11 +196,18 @@ public record CallRecord(
                     firstByteNanos,
                     maxBudgetNanos,
                     periodSpendNanos,
-                    periodEndMs);
+                    periodEndMs,
+                    softBudgetNanos,
+                    mock);
         }
     }
 
     public boolean hasBudget() {
         return maxBudgetNanos >= 0;
+    }
+
+    /** Whether the customer's period spend after this call has reached its soft budget. */
+    public boolean pastSoftBudget() {
+        return softBudgetNanos >= 0 && periodSpendNanos >= 0 && periodSpendNanos >= softBudgetNanos;
     }
 }

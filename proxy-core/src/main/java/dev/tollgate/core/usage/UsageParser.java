@@ -70,8 +70,12 @@ public final class UsageParser {
         JsonNode choices = chunk == null ? null : chunk.get("choices");
         boolean hasUsage = usageNode != null && !usageNode.isNull();
         boolean noChoices = choices == null || choices.isNull() || (choices.isArray() && choices.isEmpty());
-        return new ChunkView(
-                hasUsage ? fromUsageNode(usageNode) : Optional.empty(), contentDelta(choices), hasUsage && noChoices);
+        Optional<Usage> usage = hasUsage ? fromUsageNode(usageNode) : Optional.empty();
+        if (usage.isEmpty() && chunk != null) {
+            // Groq reports a stream's usage on its last content chunk under x_groq when it sends no usage chunk.
+            usage = fromUsageNode(chunk.path("x_groq").get("usage"));
+        }
+        return new ChunkView(usage, contentDelta(choices), hasUsage && noChoices);
     }
 
     private static String contentDelta(JsonNode choices) {

@@ -65,23 +65,25 @@ class ConfigProblemsTest {
     void anUnsupportedProviderIsOneLineAndItsPriceIsNotCheckedToo() {
         ConfigException e = problems("""
                 model_list:
-                  - model_name: claude
+                  - model_name: command
                     litellm_params:
-                      model: anthropic/claude-sonnet-4-5
-                  - model_name: llama
+                      model: cohere/command-r
+                  - model_name: titan
                     litellm_params:
-                      model: groq/llama-3.3-70b-versatile
+                      model: bedrock/amazon.titan-text-express-v1
                   - model_name: unpriced-and-unsupported
                     litellm_params:
-                      model: gemini/some-future-model
+                      model: vertex_ai/some-future-model
                 """);
         assertThat(e.problems()).hasSize(3);
         assertThat(e.problems().get(0))
-                .isEqualTo("model_list[0].litellm_params.model: provider 'anthropic' is not supported by Tollgate"
-                        + " (it speaks azure/, custom_openai/, hosted_vllm/, mistral/, openai/, openai_like/); for"
-                        + " another endpoint that speaks the OpenAI API use openai/<model> with api_base");
-        assertThat(e.problems().get(1)).startsWith("model_list[1].litellm_params.model: provider 'groq' ");
-        assertThat(e.problems().get(2)).startsWith("model_list[2].litellm_params.model: provider 'gemini' ");
+                .isEqualTo("model_list[0].litellm_params.model: provider 'cohere' is not supported by Tollgate"
+                        + " (it speaks anthropic/, azure/, cerebras/, custom_openai/, deepseek/, fireworks_ai/, gemini/, groq/,"
+                        + " hosted_vllm/, mistral/, ollama_chat/, openai/, openai_like/, openrouter/, perplexity/,"
+                        + " together_ai/, xai/); for another endpoint that speaks the OpenAI API use openai/<model>"
+                        + " with api_base");
+        assertThat(e.problems().get(1)).startsWith("model_list[1].litellm_params.model: provider 'bedrock' ");
+        assertThat(e.problems().get(2)).startsWith("model_list[2].litellm_params.model: provider 'vertex_ai' ");
     }
 
     @Test

@@ -219,4 +219,27 @@ class DeploymentPriceResolutionTest {
                 .hasMessage(
                         "model_list[0].model_info.input_cost_per_token: expected a non-negative price in USD per token, got \"cheap\"");
     }
+
+    @Test
+    void cacheWritesHaveTheirOwnPriceFromTheCatalogueOrTheDeploymentElseTheInputPrice() {
+        assertThat(priceOf("""
+                    litellm_params:
+                      model: anthropic/claude-sonnet-4-20250514
+                """).cacheWritePicos()).isEqualTo(3_750_000);
+        assertThat(priceOf("""
+                    litellm_params:
+                      model: anthropic/claude-sonnet-4-20250514
+                    model_info:
+                      input_cost_per_token: 0.000001
+                      output_cost_per_token: 0.000002
+                      cache_creation_input_token_cost: 0.0000015
+                """).cacheWritePicos()).isEqualTo(1_500_000);
+        assertThat(priceOf("""
+                    litellm_params:
+                      model: openai/gpt-4o
+                    model_info:
+                      input_cost_per_token: 0.000001
+                      output_cost_per_token: 0.000002
+                """).cacheWritePicos()).isEqualTo(1_000_000);
+    }
 }

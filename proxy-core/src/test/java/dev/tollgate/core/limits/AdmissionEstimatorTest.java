@@ -24,6 +24,16 @@ class AdmissionEstimatorTest {
     }
 
     @Test
+    void aPromptThatMayBeWrittenToADearerCacheIsReservedAtTheCacheWritePrice() {
+        // Anthropic-style: cache writes at 1.25 x the input price.
+        ModelPrice claude = new ModelPrice(3_000_000, 15_000_000, 300_000, false, 1000, 3_750_000);
+        AdmissionEstimator.Estimate e =
+                new AdmissionEstimator(256, TokenRateLimitType.OUTPUT).estimate(300, 64, true, claude);
+        // 101 prompt tokens at 3.75e6 picos + 64 completion tokens at 1.5e7 picos.
+        assertThat(e.costNanos()).isEqualTo((101 * 3_750_000L + 64 * 15_000_000L) / 1000);
+    }
+
+    @Test
     void completionFallsBackToTheModelsOutputLimitThenTheConfiguredDefault() {
         AdmissionEstimator estimator = new AdmissionEstimator(256, TokenRateLimitType.OUTPUT);
         assertThat(estimator.estimate(30, 0, true, PRICE).completionTokens()).isEqualTo(500);

@@ -261,6 +261,22 @@ class SettleBatcherTest {
         }
 
         @Override
+        public CompletionStage<SlotGrant> acquireSlot(
+                String customerId, String slotId, long limit, long nowMs, long ttlMs) {
+            return d.acquireSlot(customerId, slotId, limit, nowMs, ttlMs);
+        }
+
+        @Override
+        public CompletionStage<Void> releaseSlot(String customerId, String slotId) {
+            return d.releaseSlot(customerId, slotId);
+        }
+
+        @Override
+        public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+            return d.inFlight(customerId, nowMs);
+        }
+
+        @Override
         public void close() {
             d.close();
         }

@@ -48,7 +48,10 @@ class PriceTableTest {
         assertThat(price("gpt-5-nano").cachedInputPicos()).isEqualTo(5_000);
         // Embeddings: no output price, and LiteLLM's max_tokens is their input limit, not an output limit.
         assertThat(price("text-embedding-3-small")).isEqualTo(new ModelPrice(20_000, 0, 20_000, false, 0));
-        assertThat(price("claude-sonnet-4-5")).isEqualTo(new ModelPrice(3_000_000, 15_000_000, 300_000, false, 64000));
+        // Anthropic's cache writes have their own price: $3.75 per 1M tokens.
+        assertThat(price("claude-sonnet-4-5"))
+                .isEqualTo(new ModelPrice(3_000_000, 15_000_000, 300_000, false, 64000, 3_750_000));
+        assertThat(price("claude-3-haiku-20240307").cacheWritePicos()).isEqualTo(300_000);
         // Azure lists its own price, 10% above OpenAI's for this model.
         assertThat(price("azure/gpt-4o-mini").inputPicos()).isEqualTo(165_000);
         // A price with more than nine decimals: 2.1875e-06 USD per token.

@@ -80,6 +80,15 @@ class UsageParserTest {
     }
 
     @Test
+    void groqsUsageUnderXGroqOnTheLastContentChunkCountsButIsNoUsageOnlyChunk() throws Exception {
+        ChunkView view = UsageParser.viewChunk(json("""
+                {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],
+                 "x_groq":{"id":"req_1","usage":{"prompt_tokens":7,"completion_tokens":3,"total_tokens":10}}}"""));
+        assertThat(view.usage()).contains(new Usage(7, 3, 0, false));
+        assertThat(view.usageOnly()).isFalse();
+    }
+
+    @Test
     void usageChunkWithNullOrMissingChoicesIsUsageOnly() throws Exception {
         String usage = "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}";
         assertThat(UsageParser.viewChunk(json("{\"choices\":null," + usage + "}"))

@@ -31,6 +31,11 @@ public final class MasterKeyAuth {
         this.masterToken = masterDigest == null ? null : HexFormat.of().formatHex(masterDigest);
     }
 
+    /** The token (SHA-256 hex) of {@code masterKey}, or an empty string without one. */
+    public static String tokenOf(String masterKey) {
+        return masterKey == null || masterKey.isEmpty() ? "" : HexFormat.of().formatHex(sha256(masterKey));
+    }
+
     public boolean enabled() {
         return masterDigest != null;
     }

@@ -36,6 +36,8 @@ public final class Exchange {
     private boolean finished;
     /** The HTTP codec's context, looked up on the first streamed chunk. */
     private ChannelHandlerContext codec;
+    /** The route speaks Anthropic's Messages API: errors take Anthropic's shape. */
+    private boolean anthropicErrors;
 
     /** @param onDone run once the response is written and the connection stays open */
     Exchange(ChannelHandlerContext ctx, boolean keepAlive, Runnable onDone) {
@@ -100,8 +102,13 @@ public final class Exchange {
         if (responded) {
             return;
         }
-        FullHttpResponse res = HttpResponses.errorResponse(failure);
+        FullHttpResponse res = HttpResponses.errorResponse(failure, anthropicErrors);
         full(res);
+    }
+
+    /** From now on errors take the shape of Anthropic's Messages API, for a route whose clients speak it. */
+    public void useAnthropicErrors() {
+        anthropicErrors = true;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tollgate.server.http;
 
+import dev.tollgate.core.anthropic.AnthropicErrors;
 import dev.tollgate.core.error.ErrorBody;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
@@ -47,11 +48,16 @@ public final class HttpResponses {
 
     /** The one place a failure becomes a response: status, OpenAI error body, the failure's headers. */
     public static FullHttpResponse errorResponse(Throwable failure) {
+        return errorResponse(failure, false);
+    }
+
+    /** As {@link #errorResponse(Throwable)}, with Anthropic's error body when {@code anthropic}. */
+    public static FullHttpResponse errorResponse(Throwable failure, boolean anthropic) {
         TollgateException e = toTollgate(failure);
         FullHttpResponse res = new DefaultFullHttpResponse(
                 HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(e.status()),
-                Unpooled.wrappedBuffer(ErrorBody.bytes(e)));
+                Unpooled.wrappedBuffer(anthropic ? AnthropicErrors.bytes(e) : ErrorBody.bytes(e)));
         res.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         for (Map.Entry<String, String> h : e.headers().entrySet()) {
             res.headers().set(h.getKey(), h.getValue());

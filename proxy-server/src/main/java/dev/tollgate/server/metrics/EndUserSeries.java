@@ -5,9 +5,9 @@ import static dev.tollgate.server.metrics.MetricNames.*;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.usage.CallRecord;
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -21,15 +21,21 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToLongFunction;
 
 /**
- * LiteLLM's per-customer series ({@code litellm_spend_metric_total}, {@code litellm_total_tokens_metric_total},
- * {@code litellm_requests_metric_total}, label {@code end_user}) plus {@code tollgate_end_user_remaining_budget_usd},
- * with a hard cap: only the top {@code cap} customers by spend get their own series, everyone else
- * is summed into {@code end_user="__other__"}. So a scrape has at most {@code cap + 1} series per
- * metric however many customers there are.
+ * LiteLLM's per-call counters with LiteLLM's label set: {@code litellm_requests_metric},
+ * {@code litellm_spend_metric}, {@code litellm_total_tokens_metric}, {@code litellm_input_tokens_metric}
+ * and {@code litellm_output_tokens_metric}, by {@code model} (and {@code requested_model} on the
+ * token counters) and {@code end_user}. Exported whenever metrics are on.
+ *
+ * <p>{@code end_user} is filled only with {@code enable_end_user_cost_tracking_prometheus_only},
+ * and with a hard cap: only the top {@code cap} customers by spend get their own series, everyone
+ * else is summed into {@code end_user="__other__"}. Without the flag it is empty. So a scrape has
+ * at most {@code (cap + 1) x models} series per metric however many customers there are. Label
+ * values are configured model names, the capped customer ids and the master key's hash only;
+ * nothing a client chooses freely.
  *
  * <p>Calls update lock-free accumulators on the event loop; {@link #refresh} re-ranks (off the
  * event loop, before a scrape) and registers or removes meters. When a customer enters the top N,
- * its spend leaves {@code __other__}, which then decreases; Prometheus reads that as a counter
+ * its counts leave {@code __other__}, which then decreases; Prometheus reads that as a counter
  * reset. Membership changes are rare once spend has accumulated.
  */
 final class EndUserSeries {
@@ -37,69 +43,78 @@ final class EndUserSeries {
     /** Customers tracked individually; beyond this they only count in totals (hence in __other__). */
     static final int MAX_TRACKED = 200_000;
 
-    private final MeterRegistry registry;
-    private final int cap;
-    private final ConcurrentHashMap<String, Acc> accounts = new ConcurrentHashMap<>();
-    private final LongAdder totalSpend = new LongAdder();
-    private final LongAdder totalTokens = new LongAdder();
-    private final LongAdder totalRequests = new LongAdder();
-    private volatile boolean dirty;
-    // Guarded by this.
-    private final Map<String, List<Meter>> top = new HashMap<>();
-    private volatile List<Acc> topAccs = List.of();
+    /** The model labels of one series: the deployment's model and the model group the client asked for. */
+    record ModelKey(String model, String requestedModel) {}
 
-    /** One customer's sums. */
+    /** Sums of one (customer or total, model) pair. */
+    static final class Sums {
+        final LongAdder spend = new LongAdder();
+        final LongAdder input = new LongAdder();
+        final LongAdder output = new LongAdder();
+        final LongAdder requests = new LongAdder();
+
+        void add(CallRecord r) {
+            spend.add(r.costNanos());
+            input.add(r.usage().promptTokens());
+            output.add(r.usage().completionTokens());
+            requests.increment();
+        }
+    }
+
+    /** One customer's sums by model. */
     static final class Acc {
         final String id;
         final LongAdder spend = new LongAdder();
-        final LongAdder tokens = new LongAdder();
-        final LongAdder requests = new LongAdder();
-        volatile long remainingNanos = -1;
+        final ConcurrentHashMap<ModelKey, Sums> byModel = new ConcurrentHashMap<>(4);
 
         Acc(String id) {
             this.id = id;
         }
     }
 
-    EndUserSeries(MeterRegistry registry, int cap) {
+    private final MeterRegistry registry;
+    private final int cap;
+    private final boolean perCustomer;
+    private final Tags constant;
+    private final ConcurrentHashMap<ModelKey, Sums> totals = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Acc> accounts = new ConcurrentHashMap<>();
+    private volatile boolean dirty;
+    // Guarded by this.
+    private final Map<ModelKey, List<Meter>> otherMeters = new HashMap<>();
+    private final Map<String, Map<ModelKey, List<Meter>>> top = new HashMap<>();
+    private volatile List<Acc> topAccs = List.of();
+
+    /**
+     * @param perCustomer fill {@code end_user} (top {@code cap} by spend, the rest in {@code __other__})
+     * @param hashedApiKey the master key's hash, or empty without one
+     */
+    EndUserSeries(MeterRegistry registry, boolean perCustomer, int cap, String hashedApiKey) {
         this.registry = registry;
-        this.cap = cap;
-        FunctionCounter.builder(LITELLM_SPEND, this, s -> usd(s.totalSpend.sum() - s.sumTop(a -> a.spend.sum())))
-                .description("Spend per end user in USD (top N by spend, the rest in __other__)")
-                .tag(END_USER, OTHER)
-                .register(registry);
-        FunctionCounter.builder(LITELLM_TOTAL_TOKENS, this, s -> s.totalTokens.sum() - s.sumTop(a -> a.tokens.sum()))
-                .description("Input plus output tokens per end user (top N by spend, the rest in __other__)")
-                .tag(END_USER, OTHER)
-                .register(registry);
-        FunctionCounter.builder(LITELLM_REQUESTS, this, s -> s.totalRequests.sum() - s.sumTop(a -> a.requests.sum()))
-                .description("Calls per end user (top N by spend, the rest in __other__)")
-                .tag(END_USER, OTHER)
-                .register(registry);
+        this.perCustomer = perCustomer;
+        this.cap = perCustomer ? cap : 0;
+        this.constant = Tags.of(HASHED_API_KEY, hashedApiKey, API_KEY_ALIAS, "", TEAM, "", TEAM_ALIAS, "", USER, "");
     }
 
     void record(CallRecord r) {
-        if (r.customerId() == null) {
+        ModelKey key = new ModelKey(r.deploymentModel(), r.modelGroup());
+        Sums total = totals.get(key);
+        if (total == null) {
+            total = totals.computeIfAbsent(key, k -> new Sums());
+            dirty = true;
+        }
+        total.add(r);
+        if (!perCustomer || r.customerId() == null) {
             return;
         }
-        long tokens = r.usage().promptTokens() + r.usage().completionTokens();
-        totalSpend.add(r.costNanos());
-        totalTokens.add(tokens);
-        totalRequests.increment();
         Acc a = accounts.get(r.customerId());
         if (a == null) {
             if (accounts.size() >= MAX_TRACKED) {
-                dirty = true;
                 return;
             }
             a = accounts.computeIfAbsent(r.customerId(), Acc::new);
         }
         a.spend.add(r.costNanos());
-        a.tokens.add(tokens);
-        a.requests.increment();
-        if (r.hasBudget() && r.periodSpendNanos() >= 0) {
-            a.remainingNanos = Math.max(0, r.maxBudgetNanos() - r.periodSpendNanos());
-        }
+        a.byModel.computeIfAbsent(key, k -> new Sums()).add(r);
         dirty = true;
     }
 
@@ -109,6 +124,9 @@ final class EndUserSeries {
             return;
         }
         dirty = false;
+        for (ModelKey key : totals.keySet()) {
+            otherMeters.computeIfAbsent(key, this::registerOther);
+        }
         PriorityQueue<Acc> heap = new PriorityQueue<>(
                 Math.max(1, cap + 1),
                 Comparator.<Acc>comparingLong(a -> a.spend.sum()).thenComparing(a -> a.id, Comparator.reverseOrder()));
@@ -120,47 +138,73 @@ final class EndUserSeries {
                 }
             }
         }
-        Set<String> wanted = new HashSet<>();
         List<Acc> accs = new ArrayList<>(heap);
+        Set<String> wanted = new HashSet<>();
         for (Acc a : accs) {
             wanted.add(a.id);
         }
         for (var it = top.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.contains(e.getKey())) {
-                e.getValue().forEach(registry::remove);
+                e.getValue().values().forEach(ms -> ms.forEach(registry::remove));
                 it.remove();
             }
         }
         for (Acc a : accs) {
-            List<Meter> meters = top.get(a.id);
-            if (meters == null) {
-                meters = new ArrayList<>(4);
-                meters.add(FunctionCounter.builder(LITELLM_SPEND, a, x -> usd(x.spend.sum()))
-                        .tag(END_USER, a.id)
-                        .register(registry));
-                meters.add(FunctionCounter.builder(LITELLM_TOTAL_TOKENS, a, x -> x.tokens.sum())
-                        .tag(END_USER, a.id)
-                        .register(registry));
-                meters.add(FunctionCounter.builder(LITELLM_REQUESTS, a, x -> x.requests.sum())
-                        .tag(END_USER, a.id)
-                        .register(registry));
-                top.put(a.id, meters);
-            }
-            if (a.remainingNanos >= 0 && meters.size() == 3) {
-                meters.add(Gauge.builder(END_USER_REMAINING_BUDGET, a, x -> usd(Math.max(0, x.remainingNanos)))
-                        .description("Budget left in the current period per end user (top N by spend)")
-                        .tag(END_USER, a.id)
-                        .register(registry));
+            Map<ModelKey, List<Meter>> mine = top.computeIfAbsent(a.id, id -> new HashMap<>());
+            for (var e : a.byModel.entrySet()) {
+                mine.computeIfAbsent(e.getKey(), k -> register(a.id, k, e.getValue()));
             }
         }
         topAccs = List.copyOf(accs);
     }
 
-    private double sumTop(ToLongFunction<Acc> f) {
+    private List<Meter> registerOther(ModelKey key) {
+        Sums t = totals.get(key);
+        return registerAll(perCustomer ? OTHER : "", key, t, f -> f.applyAsLong(t) - sumTop(key, f));
+    }
+
+    private List<Meter> register(String endUser, ModelKey key, Sums s) {
+        return registerAll(endUser, key, s, f -> f.applyAsLong(s));
+    }
+
+    /** The five counters of one (end user, model) pair; {@code value} reads one field of the sums. */
+    private List<Meter> registerAll(
+            String endUser, ModelKey key, Sums s, java.util.function.ToDoubleFunction<ToLongFunction<Sums>> value) {
+        Tags base = constant.and(END_USER, endUser, MODEL, key.model());
+        Tags tokens = base.and(REQUESTED_MODEL, key.requestedModel());
+        List<Meter> meters = new ArrayList<>(5);
+        meters.add(FunctionCounter.builder(LITELLM_REQUESTS, s, x -> value.applyAsDouble(y -> y.requests.sum()))
+                .description("Calls that reached a model (LiteLLM's name), by end user and model")
+                .tags(base)
+                .register(registry));
+        meters.add(FunctionCounter.builder(LITELLM_SPEND, s, x -> usd(value.applyAsDouble(y -> y.spend.sum())))
+                .description("Spend in USD (LiteLLM's name), by end user and model")
+                .tags(base)
+                .register(registry));
+        meters.add(FunctionCounter.builder(
+                        LITELLM_TOTAL_TOKENS, s, x -> value.applyAsDouble(y -> y.input.sum() + y.output.sum()))
+                .description("Input plus output tokens (LiteLLM's name), by end user and model")
+                .tags(tokens)
+                .register(registry));
+        meters.add(FunctionCounter.builder(LITELLM_INPUT_TOKENS, s, x -> value.applyAsDouble(y -> y.input.sum()))
+                .description("Input (prompt) tokens (LiteLLM's name), by end user and model")
+                .tags(tokens)
+                .register(registry));
+        meters.add(FunctionCounter.builder(LITELLM_OUTPUT_TOKENS, s, x -> value.applyAsDouble(y -> y.output.sum()))
+                .description("Output (completion) tokens (LiteLLM's name), by end user and model")
+                .tags(tokens)
+                .register(registry));
+        return meters;
+    }
+
+    private long sumTop(ModelKey key, ToLongFunction<Sums> f) {
         long sum = 0;
         for (Acc a : topAccs) {
-            sum += f.applyAsLong(a);
+            Sums s = a.byModel.get(key);
+            if (s != null) {
+                sum += f.applyAsLong(s);
+            }
         }
         return sum;
     }

@@ -16,14 +16,24 @@ public final class MetricNames {
     public static final String TIME_TO_FIRST_BYTE = "tollgate_stream_time_to_first_byte";
     public static final String TOKENS = "tollgate_tokens";
     public static final String SPEND_USD = "tollgate_spend_usd";
+    public static final String ESTIMATED_USAGE_REQUESTS = "tollgate_estimated_usage_requests";
     public static final String REFUSALS = "tollgate_refusals";
     public static final String UNATTRIBUTED_REQUESTS = "tollgate_unattributed_requests";
 
-    // ---- per customer (LiteLLM's names), capped
+    // ---- LiteLLM's names and labels; end_user filled (capped) only with the per-customer flag
     public static final String LITELLM_SPEND = "litellm_spend_metric";
     public static final String LITELLM_TOTAL_TOKENS = "litellm_total_tokens_metric";
+    public static final String LITELLM_INPUT_TOKENS = "litellm_input_tokens_metric";
+    public static final String LITELLM_OUTPUT_TOKENS = "litellm_output_tokens_metric";
     public static final String LITELLM_REQUESTS = "litellm_requests_metric";
+    public static final String LITELLM_PROXY_TOTAL_REQUESTS = "litellm_proxy_total_requests_metric";
+    public static final String LITELLM_PROXY_FAILED_REQUESTS = "litellm_proxy_failed_requests_metric";
+    public static final String LITELLM_REQUEST_TOTAL_LATENCY = "litellm_request_total_latency_metric";
+    public static final String LITELLM_LLM_API_LATENCY = "litellm_llm_api_latency_metric";
+
+    // ---- customers nearest to or over their budget, capped
     public static final String END_USER_REMAINING_BUDGET = "tollgate_end_user_remaining_budget_usd";
+    public static final String END_USER_BUDGET_USED = "tollgate_end_user_budget_used_ratio";
 
     // ---- health of the stores, the flusher and the webhook pipeline
     public static final String REDIS_ERRORS = "tollgate_redis_errors";
@@ -51,4 +61,16 @@ public final class MetricNames {
     public static final String OPERATION = "op";
     public static final String COMPONENT = "component";
     public static final String END_USER = "end_user";
+    /** {@code provider} or {@code mock} (the built-in mock_response). */
+    public static final String UPSTREAM = "upstream";
+
+    public static final String HASHED_API_KEY = "hashed_api_key";
+    public static final String API_KEY_ALIAS = "api_key_alias";
+    public static final String TEAM = "team";
+    public static final String TEAM_ALIAS = "team_alias";
+    public static final String USER = "user";
+    public static final String REQUESTED_MODEL = "requested_model";
+    public static final String STATUS_CODE = "status_code";
+    public static final String EXCEPTION_STATUS = "exception_status";
+    public static final String EXCEPTION_CLASS = "exception_class";
 }

@@ -8,6 +8,7 @@ import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.webhook.WebhookStats;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.LitellmSettings;
+import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
@@ -15,25 +16,29 @@ import dev.tollgate.core.money.Money;
 import dev.tollgate.core.threads.DaemonThreads;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
+import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.proxy.Admission;
+import dev.tollgate.server.proxy.RefusalListener;
 import dev.tollgate.server.proxy.RefusalReason;
 import dev.tollgate.server.proxy.Settlement;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyEventExecutorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -46,19 +51,31 @@ import java.util.function.ToLongFunction;
 
 /**
  * Proxy metrics in the Prometheus format through Micrometer. Our own names carry the
- * {@code tollgate_} prefix and no per-customer label; LiteLLM's per-customer series (label
- * {@code end_user}) exist only with {@code litellm_settings.enable_end_user_cost_tracking_prometheus_only},
- * capped by {@code prometheus_end_user_cap} (see {@link EndUserSeries}).
+ * {@code tollgate_} prefix and no per-customer label. LiteLLM's names carry LiteLLM's labels and
+ * are always exported; their {@code end_user} label is filled only with
+ * {@code litellm_settings.enable_end_user_cost_tracking_prometheus_only}, capped by
+ * {@code prometheus_end_user_cap} (see {@link EndUserSeries}), and so are the customers nearest to
+ * their budget ({@link NearestLimits}). Label values are configured names, statuses, fixed
+ * classes, the master key's hash and capped customer ids, never a client's free text.
  *
  * <p>Per call ({@link #onCall}, on the event loop): counters and histograms only, no I/O. Gauges
  * of the stores, the flusher and the webhook pipeline read in-memory counters at scrape time.
  * Scrapes run on their own thread ({@link #scrapeExecutor()}), not on an event loop.
  */
-public final class ProxyMetrics implements CallListener, AutoCloseable {
+public final class ProxyMetrics implements CallListener, RefusalListener, AutoCloseable {
+    private static final Duration[] BUCKETS = LatencyBuckets.durations();
+    /** Values of the {@code upstream} label: a real provider, or the built-in mock. */
+    private static final String[] UPSTREAMS = {"provider", "mock"};
+
     private final ConcurrentHashMap<String, ModelMeters> byModel = new ConcurrentHashMap<>();
     private final Map<RefusalReason, Counter> refusalCounters = new ConcurrentHashMap<>();
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final EndUserSeries endUsers;
+    private final NearestLimits nearest;
+    private final Tags litellmConstant;
+    /** Counters of calls by labels, for the rarer paths (refusals, failures). */
+    private final ConcurrentHashMap<String, Counter> byLabels = new ConcurrentHashMap<>();
+
     private final ExecutorService scrapeExecutor =
             Executors.newSingleThreadExecutor(DaemonThreads.named("tollgate-metrics-scrape"));
 
@@ -77,13 +94,27 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     }
 
     public ProxyMetrics(LitellmSettings litellm) {
+        this(litellm, null, Clock.systemUTC());
+    }
+
+    /**
+     * @param masterKey the master key (its hash is the {@code hashed_api_key} label), or null
+     * @param clock     the wall clock of budget periods
+     */
+    public ProxyMetrics(LitellmSettings litellm, String masterKey, Clock clock) {
+        // Micrometer's CPU time is in nanoseconds and its CPU count ends in _count (a histogram suffix):
+        // promtool flags both. ProcessMetrics exports the standard process_cpu_seconds_total instead.
+        registry.config()
+                .meterFilter(MeterFilter.deny(id ->
+                        id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        new ProcessMetrics().bindTo(registry);
+        new NettyMemoryMetrics(ByteBufAllocator.DEFAULT).bindTo(registry);
         // Exported from the start (at 0), so dashboards and alerts see them before the first refusal.
         for (RefusalReason reason : RefusalReason.values()) {
             if (reason.refuses()) {
@@ -92,7 +123,11 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         }
         boolean perCustomer =
                 litellm.enableEndUserCostTrackingPrometheusOnly() && !litellm.disableEndUserCostTracking();
-        this.endUsers = perCustomer ? new EndUserSeries(registry, litellm.prometheusEndUserCap()) : null;
+        String hashedKey = MasterKeyAuth.tokenOf(masterKey);
+        this.litellmConstant =
+                Tags.of(END_USER, "", HASHED_API_KEY, hashedKey, API_KEY_ALIAS, "", TEAM, "", TEAM_ALIAS, "", USER, "");
+        this.endUsers = new EndUserSeries(registry, perCustomer, litellm.prometheusEndUserCap(), hashedKey);
+        this.nearest = perCustomer ? new NearestLimits(registry, litellm.prometheusEndUserCap(), clock) : null;
     }
 
     public PrometheusMeterRegistry registry() {
@@ -105,15 +140,16 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
 
     /** The Prometheus text; re-ranks the per-customer series first. Call off the event loop. */
     public String scrape() {
-        if (endUsers != null) {
-            endUsers.refresh();
+        endUsers.refresh();
+        if (nearest != null) {
+            nearest.refresh();
         }
         return registry.scrape();
     }
 
     /** Gauges and counters over the running server's parts. */
     public void bindRuntime(Runtime rt) {
-        new NettyEventExecutorMetrics(rt.workers()).bindTo(registry);
+        new EventLoopMetrics(rt.workers()).bindTo(registry);
         if (rt.store() instanceof RedisLimitStore redis) {
             FunctionCounter.builder(REDIS_ERRORS, redis, RedisLimitStore::redisErrors)
                     .description("Redis script calls that failed (timeouts, connection loss, errors)")
@@ -324,19 +360,92 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
         int s = r.stream() ? 1 : 0;
         m.requests(r.route(), r.status(), r.stream()).increment();
         m.total[s].record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        int u = r.mock() ? 1 : 0;
         if (r.upstreamNanos() > 0) {
-            m.upstream[s].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+            m.upstream(u, s).record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
         }
         m.overhead[s].record(Math.max(0, r.totalNanos() - r.upstreamNanos()), TimeUnit.NANOSECONDS);
         if (r.stream() && r.firstByteNanos() > 0) {
-            m.ttfb.record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
+            m.ttfb(u).record(r.firstByteNanos(), TimeUnit.NANOSECONDS);
         }
         m.tokensIn.increment(r.usage().promptTokens());
         m.tokensOut.increment(r.usage().completionTokens());
         m.spend.increment((double) r.costNanos() / Money.NANOS_PER_USD);
-        if (endUsers != null) {
-            endUsers.record(r);
+        if (r.usage().estimated()) {
+            m.estimated.increment();
         }
+        Timer[] litellm = m.litellmLatency(r.deploymentModel());
+        litellm[0].record(r.totalNanos(), TimeUnit.NANOSECONDS);
+        if (r.upstreamNanos() > 0) {
+            litellm[1].record(r.upstreamNanos(), TimeUnit.NANOSECONDS);
+        }
+        if (r.status() == 200) {
+            m.proxyOk.increment();
+        } else {
+            String failure = r.outcome() == CallRecord.Outcome.CLIENT_CANCELLED ? "client_cancelled" : "upstream_error";
+            proxyRequest(r.modelGroup(), r.status(), failure);
+        }
+        endUsers.record(r);
+        if (nearest != null) {
+            nearest.record(r);
+        }
+    }
+
+    @Override
+    public void refusedCall(String model, String route, boolean stream, TollgateException refusal) {
+        String m = model == null ? "" : model;
+        int status = refusal.status();
+        labelled(
+                        REQUESTS,
+                        "Proxied calls by model, route and status",
+                        Tags.of(
+                                MODEL,
+                                m,
+                                ROUTE,
+                                route,
+                                STATUS,
+                                Integer.toString(status),
+                                STREAM,
+                                Boolean.toString(stream)))
+                .increment();
+        proxyRequest(m, status, refusal.kind().type());
+    }
+
+    /** LiteLLM's client-side counters of a call that did not succeed. */
+    private void proxyRequest(String requestedModel, int status, String failureClass) {
+        String code = Integer.toString(status);
+        labelled(
+                        LITELLM_PROXY_TOTAL_REQUESTS,
+                        PROXY_TOTAL_HELP,
+                        litellmConstant.and(REQUESTED_MODEL, requestedModel, STATUS_CODE, code))
+                .increment();
+        if (status >= 400) {
+            labelled(
+                            LITELLM_PROXY_FAILED_REQUESTS,
+                            "Calls to the proxy that did not get a success response (LiteLLM's name), by status and"
+                                    + " class",
+                            litellmConstant.and(
+                                    REQUESTED_MODEL,
+                                    requestedModel,
+                                    EXCEPTION_STATUS,
+                                    code,
+                                    EXCEPTION_CLASS,
+                                    failureClass))
+                    .increment();
+        }
+    }
+
+    private static final String PROXY_TOTAL_HELP =
+            "Calls to the proxy (LiteLLM's name), refused ones included, by requested model and status";
+
+    private Counter labelled(String name, String help, Tags tags) {
+        StringBuilder key = new StringBuilder(name);
+        for (Tag t : tags) {
+            key.append('\0').append(t.getValue());
+        }
+        return byLabels.computeIfAbsent(
+                key.toString(),
+                k -> Counter.builder(name).description(help).tags(tags).register(registry));
     }
 
     /**
@@ -346,12 +455,26 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     private final class ModelMeters {
         final String model;
         final Timer[] total = new Timer[2];
-        final Timer[] upstream = new Timer[2];
+        /**
+         * By upstream (0 = the provider, 1 = the built-in mock), then stream flag. Registered on
+         * first use: a model is nearly always answered by one of the two, and an empty histogram
+         * costs 38 lines of every scrape. Two loops racing register the same meter.
+         */
+        private final Timer[][] upstream = new Timer[2][2];
+
         final Timer[] overhead = new Timer[2];
-        final Timer ttfb;
+        /** By upstream (0 = the provider, 1 = the built-in mock); registered on first use. */
+        private final Timer[] ttfb = new Timer[2];
+
         final Counter tokensIn;
         final Counter tokensOut;
         final Counter spend;
+        /** Calls whose tokens were counted locally because the upstream reported none: their cost is an estimate. */
+        final Counter estimated;
+
+        final Counter proxyOk;
+        /** LiteLLM's total and LLM API latency, by deployment model. */
+        private final ConcurrentHashMap<String, Timer[]> litellmLatency = new ConcurrentHashMap<>(2);
         /** Keyed by status, stream flag and route. */
         private final ConcurrentHashMap<Long, Counter> requests = new ConcurrentHashMap<>();
 
@@ -360,18 +483,70 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
             for (int s = 0; s < 2; s++) {
                 String stream = Boolean.toString(s == 1);
                 total[s] = timer(REQUEST_DURATION, "Total call latency as seen by the proxy", model, stream);
-                upstream[s] =
-                        timer(UPSTREAM_DURATION, "Upstream latency: request sent to response finished", model, stream);
                 overhead[s] =
                         timer(PROXY_OVERHEAD, "Proxy overhead: total latency minus upstream latency", model, stream);
             }
-            ttfb = timer(TIME_TO_FIRST_BYTE, "Streams: request arrival to the upstream's first byte", model, "true");
             tokensIn = tokens(model, "input");
             tokensOut = tokens(model, "output");
             spend = Counter.builder(SPEND_USD)
                     .description("Spend by model in USD (exact totals live in the database)")
                     .tags(MODEL, model)
                     .register(registry);
+            estimated = Counter.builder(ESTIMATED_USAGE_REQUESTS)
+                    .description("Calls whose tokens were counted locally (the upstream reported no usage)")
+                    .tags(MODEL, model)
+                    .register(registry);
+            proxyOk = Counter.builder(LITELLM_PROXY_TOTAL_REQUESTS)
+                    .description(PROXY_TOTAL_HELP)
+                    .tags(litellmConstant.and(REQUESTED_MODEL, model, STATUS_CODE, "200"))
+                    .register(registry);
+        }
+
+        Timer upstream(int u, int s) {
+            Timer t = upstream[u][s];
+            if (t == null) {
+                t = timer(
+                        UPSTREAM_DURATION,
+                        "Upstream latency: request sent to response finished (the mock's answer time for mock)",
+                        Tags.of(MODEL, model, STREAM, Boolean.toString(s == 1), UPSTREAM, UPSTREAMS[u]));
+                upstream[u][s] = t;
+            }
+            return t;
+        }
+
+        Timer ttfb(int u) {
+            Timer t = ttfb[u];
+            if (t == null) {
+                t = timer(
+                        TIME_TO_FIRST_BYTE,
+                        "Streams: request arrival to the upstream's first byte (the mock's answer for mock)",
+                        Tags.of(MODEL, model, STREAM, "true", UPSTREAM, UPSTREAMS[u]));
+                ttfb[u] = t;
+            }
+            return t;
+        }
+
+        Timer[] litellmLatency(String deploymentModel) {
+            Timer[] t = litellmLatency.get(deploymentModel);
+            if (t == null) {
+                t = litellmLatency.computeIfAbsent(deploymentModel, d -> {
+                    Tags tags = litellmConstant.and(MODEL, d, REQUESTED_MODEL, model);
+                    return new Timer[] {
+                        Timer.builder(LITELLM_REQUEST_TOTAL_LATENCY)
+                                .description("Total latency of a call through the proxy (LiteLLM's name)")
+                                .tags(tags)
+                                .serviceLevelObjectives(BUCKETS)
+                                .register(registry),
+                        Timer.builder(LITELLM_LLM_API_LATENCY)
+                                .description(
+                                        "Latency of the model's API alone (LiteLLM's name); the answer time for mock answers")
+                                .tags(tags)
+                                .serviceLevelObjectives(BUCKETS)
+                                .register(registry)
+                    };
+                });
+            }
+            return t;
         }
 
         Counter requests(String route, int status, boolean stream) {
@@ -404,12 +579,14 @@ public final class ProxyMetrics implements CallListener, AutoCloseable {
     }
 
     private Timer timer(String name, String description, String model, String stream) {
+        return timer(name, description, Tags.of(MODEL, model, STREAM, stream));
+    }
+
+    private Timer timer(String name, String description, Tags tags) {
         return Timer.builder(name)
                 .description(description)
-                .tags(MODEL, model, STREAM, stream)
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(5))
+                .tags(tags)
+                .serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 

@@ -14,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +32,7 @@ public final class Admission {
     private final SpendReconciler reconciler;
     private final boolean failOpen;
     private final int budgetStatus;
-    private final Consumer<RefusalReason> refusalCounter;
+    private final RefusalListener refusalCounter;
     private final long reservationTtlMs;
     /** This instance's slices of quota ({@code lease_slice_ms}); null: every call asks the store. */
     private final LeaseBook leases;
@@ -53,7 +52,7 @@ public final class Admission {
             SpendReconciler reconciler,
             boolean failOpen,
             int budgetStatus,
-            Consumer<RefusalReason> refusalCounter,
+            RefusalListener refusalCounter,
             long reservationTtlMs) {
         this(catalog, store, reconciler, failOpen, budgetStatus, refusalCounter, reservationTtlMs, null);
     }
@@ -65,7 +64,7 @@ public final class Admission {
             SpendReconciler reconciler,
             boolean failOpen,
             int budgetStatus,
-            Consumer<RefusalReason> refusalCounter,
+            RefusalListener refusalCounter,
             long reservationTtlMs,
             LeaseBook leases) {
         this.leases = leases;
@@ -105,7 +104,12 @@ public final class Admission {
 
     /** Counts a refusal decided before admission (e.g. {@link RefusalReason#AUTH} for a 401 on a completion route). */
     public void refused(RefusalReason reason) {
-        refusalCounter.accept(reason);
+        refusalCounter.refusal(reason);
+    }
+
+    /** Reports a completion call answered with an error before any model answered it. */
+    void refusedCall(String model, String route, boolean stream, TollgateException refusal) {
+        refusalCounter.refusedCall(model, route, stream, refusal);
     }
 
     /**
@@ -115,19 +119,112 @@ public final class Admission {
      * @param reserveTokens tokens to hold in the TPM window
      */
     public CompletionStage<Ticket> admit(String customerId, long nowMs, long reserveNanos, long reserveTokens) {
+        Reserve fixed = new Reserve(reserveNanos, reserveTokens);
+        return admit(customerId, nowMs, policy -> fixed);
+    }
+
+    /** What a call reserves: its worst-case cost and the tokens it holds in the TPM window. */
+    public record Reserve(long nanos, long tokens) {}
+
+    /**
+     * Decides a call's route and reservation once its customer's policy is known (a region-bound
+     * customer's route, and so its prices, depend on the policy). Runs at most once per admission,
+     * on whichever thread loaded the policy; it may refuse by throwing a {@link TollgateException}.
+     */
+    @FunctionalInterface
+    public interface Planner {
+        /** @param policy the customer's policy, or null when the catalogue could not be read (fail-open) */
+        Reserve plan(CustomerPolicy policy);
+    }
+
+    /** Like {@link #admit(String, long, long, long)}, with the reservation planned from the policy. */
+    public CompletionStage<Ticket> admit(String customerId, long nowMs, Planner planner) {
         return catalog.policy(customerId, nowMs)
                 .handle((policy, err) -> {
                     if (err != null) {
                         catalogErrors.incrementAndGet();
-                        return degraded(customerId, CustomerLimits.UNLIMITED, err);
+                        CompletionStage<Ticket> failed = planned(planner, null);
+                        return failed != null ? failed : degraded(customerId, CustomerLimits.UNLIMITED, err);
                     }
                     if (policy.blocked()) {
-                        refusalCounter.accept(RefusalReason.BLOCKED);
+                        refusalCounter.refusal(RefusalReason.BLOCKED);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
                     }
-                    return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
+                    Reserve[] plan = new Reserve[1];
+                    CompletionStage<Ticket> failed = planned(planner, policy, plan);
+                    if (failed != null) {
+                        return failed;
+                    }
+                    if (policy.limits().limitsParallel()) {
+                        return admitInSlot(policy, nowMs, plan[0]);
+                    }
+                    return admitWithLimits(policy, nowMs, plan[0].nanos(), plan[0].tokens(), true);
                 })
                 .thenCompose(s -> s);
+    }
+
+    /**
+     * {@code max_parallel_requests}: takes an in-flight slot first, then admits. A call refused by
+     * the admit gives its slot back at once, so a refusal leaves nothing taken; an admitted call
+     * holds it until {@link #releaseSlot}. A separate step from the admit script, so that only
+     * customers with a parallel limit pay for it.
+     */
+    private CompletionStage<Ticket> admitInSlot(CustomerPolicy policy, long nowMs, Reserve plan) {
+        String id = policy.customerId();
+        CustomerLimits limits = policy.limits();
+        String slotId = CallIds.next();
+        return store.acquireSlot(id, slotId, limits.maxParallel(), nowMs, reservationTtlMs)
+                .handle((grant, err) -> {
+                    if (err != null) {
+                        storeErrors.incrementAndGet();
+                        return degraded(id, limits, err);
+                    }
+                    if (!grant.acquired()) {
+                        refusalCounter.refusal(RefusalReason.PARALLEL);
+                        return CompletableFuture.<Ticket>failedFuture(Refusals.parallel(id, limits, grant.inFlight()));
+                    }
+                    return admitWithLimits(policy, nowMs, plan.nanos(), plan.tokens(), true)
+                            .whenComplete((t, refused) -> {
+                                if (refused != null) {
+                                    release(id, slotId);
+                                }
+                            })
+                            .thenApply(t -> t.withSlot(slotId));
+                })
+                .thenCompose(s -> s);
+    }
+
+    /** Gives back the in-flight slot a ticket holds; called once, when its call ends, whatever way. */
+    public void releaseSlot(Ticket ticket) {
+        if (ticket != null && ticket.slotId() != null) {
+            release(ticket.customerId(), ticket.slotId());
+        }
+    }
+
+    private void release(String customerId, String slotId) {
+        store.releaseSlot(customerId, slotId).whenComplete((v, err) -> {
+            if (err != null) {
+                storeErrors.incrementAndGet();
+                LOG.warn(
+                        "Could not release an in-flight slot of customer {} ({}); it expires after the reservation TTL",
+                        customerId,
+                        err.toString());
+            }
+        });
+    }
+
+    private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy) {
+        return planned(planner, policy, new Reserve[1]);
+    }
+
+    /** Runs the planner into {@code out}; a refusal it throws becomes the admission's outcome. */
+    private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy, Reserve[] out) {
+        try {
+            out[0] = planner.plan(policy);
+            return null;
+        } catch (TollgateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CompletionStage<Ticket> admitWithLimits(
@@ -172,15 +269,15 @@ public final class Admission {
                                             : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
                                     .thenCompose(s -> s);
                         case BUDGET_EXCEEDED:
-                            refusalCounter.accept(RefusalReason.BUDGET);
+                            refusalCounter.refusal(RefusalReason.BUDGET);
                             return CompletableFuture.<Ticket>failedFuture(
                                     Refusals.budget(id, decision, limits, budgetStatus, nowMs));
                         case RPM_EXCEEDED:
-                            refusalCounter.accept(RefusalReason.RPM);
+                            refusalCounter.refusal(RefusalReason.RPM);
                             return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
                         case TPM_EXCEEDED:
                         default:
-                            refusalCounter.accept(RefusalReason.TPM);
+                            refusalCounter.refusal(RefusalReason.TPM);
                             return CompletableFuture.<Ticket>failedFuture(Refusals.rate(id, decision, limits, nowMs));
                     }
                 })
@@ -214,10 +311,10 @@ public final class Admission {
                     "Limit store or catalogue unavailable ({}); admitting customer {} unchecked (fail_open)",
                     cause.toString(),
                     customerId);
-            refusalCounter.accept(RefusalReason.STORE_UNAVAILABLE_ADMITTED);
+            refusalCounter.refusal(RefusalReason.STORE_UNAVAILABLE_ADMITTED);
             return CompletableFuture.completedFuture(Ticket.unchecked(customerId, limits));
         }
-        refusalCounter.accept(RefusalReason.STORE_UNAVAILABLE);
+        refusalCounter.refusal(RefusalReason.STORE_UNAVAILABLE);
         return CompletableFuture.failedFuture(Refusals.storeUnavailable());
     }
 }

@@ -8,8 +8,10 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -20,11 +22,18 @@ import java.util.Arrays;
  * parsed into a tree and written out again. The whole document is still tokenised, so malformed
  * JSON anywhere is a 400 here, never a surprise upstream. A tree of the body is built only on the
  * rare paths that need the messages themselves (local token counts).
+ *
+ * <p>The body is never copied: the request keeps a retained view of the received buffers, the
+ * parser reads them through a stream (its small input buffer is recycled), and the upstream body
+ * is made of slices of them. So the request holds a reference until {@link #release()}, which
+ * the call that owns it runs when it ends.
  */
 public final class CompletionRequest {
     public enum Kind {
         CHAT("/chat/completions"),
-        EMBEDDING("/embeddings");
+        EMBEDDING("/embeddings"),
+        /** Anthropic's Messages API, inbound: relayed to {@code anthropic/} deployments as it is. */
+        MESSAGES("/messages");
 
         private final String route;
 
@@ -43,7 +52,10 @@ public final class CompletionRequest {
             "\"stream_options\":{\"include_usage\":true}".getBytes(StandardCharsets.US_ASCII);
 
     private final Kind kind;
-    private final byte[] bytes;
+    /** The client's body (a retained view of the received buffers); null once released. */
+    private ByteBuf body;
+
+    private final int bodyBytes;
     private final MemberOffsets fields;
     private String model;
     private boolean stream;
@@ -59,23 +71,40 @@ public final class CompletionRequest {
 
     private JsonNode tree;
 
-    private CompletionRequest(Kind kind, byte[] bytes) {
+    private CompletionRequest(Kind kind, ByteBuf body) {
         this.kind = kind;
-        this.bytes = bytes;
-        this.fields = new MemberOffsets(bytes);
+        this.body = body;
+        this.bodyBytes = body.readableBytes();
+        this.fields = new MemberOffsets(body);
     }
 
-    /** Parses and validates; malformed JSON or a non-object body is a 400. */
+    /**
+     * Parses and validates; malformed JSON or a non-object body is a 400. The request retains
+     * {@code content} (the caller keeps its own reference): release it with {@link #release()}.
+     */
     public static CompletionRequest parse(Kind kind, ByteBuf content) {
         if (!content.isReadable()) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body is empty; expected a JSON object.");
         }
-        CompletionRequest r = new CompletionRequest(kind, ByteBufUtil.getBytes(content));
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(r.bytes)) {
+        CompletionRequest r = new CompletionRequest(kind, content.retainedDuplicate());
+        boolean parsed = false;
+        try {
+            r.readBody();
+            parsed = true;
+            return r;
+        } finally {
+            if (!parsed) {
+                r.release();
+            }
+        }
+    }
+
+    private void readBody() {
+        try (JsonParser p = Json.MAPPER.getFactory().createParser(bodyStream())) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body must be a JSON object.");
             }
-            r.readFields(p);
+            readFields(p);
             JsonToken trailing = p.nextToken();
             if (trailing != null) {
                 throw new TollgateException(
@@ -86,8 +115,24 @@ public final class CompletionRequest {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST, "Request body is not valid JSON: " + firstLine(e.getMessage()));
         }
-        r.validate();
-        return r;
+        validate();
+    }
+
+    /** The body as a stream: the parser copies it through its own small recycled buffer, not into an array. */
+    private InputStream bodyStream() {
+        if (body == null) {
+            throw new IllegalStateException("the request body was released");
+        }
+        return new ByteBufInputStream(body.duplicate());
+    }
+
+    /** Gives up the body; idempotent. Nothing that reads the body may run after it. */
+    public void release() {
+        if (body != null) {
+            ByteBuf b = body;
+            body = null;
+            b.release();
+        }
     }
 
     private void readFields(JsonParser p) throws IOException {
@@ -199,15 +244,24 @@ public final class CompletionRequest {
         if (model.isBlank()) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "'model' must be a non-empty string.", "model");
         }
-        if (kind == Kind.CHAT && !hasMessages) {
+        if (kind != Kind.EMBEDDING && !hasMessages) {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST, "Missing required parameter: 'messages'.", "messages");
         }
         if (kind == Kind.EMBEDDING && !hasInput) {
             throw new TollgateException(ErrorKind.INVALID_REQUEST, "Missing required parameter: 'input'.", "input");
         }
-        if (kind != Kind.CHAT) {
+        if (kind == Kind.EMBEDDING) {
             stream = false;
+        }
+        if (kind == Kind.MESSAGES) {
+            // Anthropic's SDKs name the end user in metadata.user_id: the customer, as `user` is in chat completions.
+            JsonNode userId = identity.path("metadata").get("user_id");
+            if (!identity.has("user") && userId != null && userId.isTextual()) {
+                identity.put("user", userId.textValue());
+            }
+            // Anthropic streams always report usage; nothing to ask for or strip.
+            clientWantsUsage = true;
         }
     }
 
@@ -225,7 +279,10 @@ public final class CompletionRequest {
      * {@code modelField} (a ready {@code "model":"..."} member), {@code mock_response} removed and,
      * when {@code askUsage}, {@code stream_options.include_usage} set to true.
      */
-    byte[] upstreamBody(byte[] modelField, boolean askUsage) {
+    ByteBuf upstreamBody(ByteBufAllocator alloc, byte[] modelField, boolean askUsage) {
+        if (body == null) {
+            throw new IllegalStateException("the request body was released");
+        }
         byte[] streamOptionsField = null;
         if (askUsage && streamOptions == null) {
             streamOptionsField = INCLUDE_USAGE;
@@ -234,7 +291,7 @@ public final class CompletionRequest {
             opts.put("include_usage", true);
             streamOptionsField = MemberOffsets.member("stream_options", Json.bytes(opts));
         }
-        return fields.splice(modelField, streamOptionsField);
+        return fields.splice(alloc, modelField, streamOptionsField);
     }
 
     public Kind kind() {
@@ -242,7 +299,7 @@ public final class CompletionRequest {
     }
 
     public int bodyBytes() {
-        return bytes.length;
+        return bodyBytes;
     }
 
     public String model() {
@@ -289,11 +346,16 @@ public final class CompletionRequest {
         return tree().get("input");
     }
 
-    /** The whole body as a tree; parsed on first use (local token counts only). */
+    /** The whole body as a tree, for a deployment that translates it into another wire format. */
+    JsonNode body() {
+        return tree();
+    }
+
+    /** The whole body as a tree; parsed on first use (local token counts and translations only). */
     private JsonNode tree() {
         if (tree == null) {
-            try {
-                tree = Json.parse(bytes, 0, bytes.length);
+            try (InputStream in = bodyStream()) {
+                tree = Json.MAPPER.readTree(in);
             } catch (IOException e) {
                 throw new IllegalStateException("body was validated at parse time", e);
             }
@@ -303,7 +365,7 @@ public final class CompletionRequest {
 
     @Override
     public String toString() {
-        return "CompletionRequest[" + kind + ", model=" + model + ", " + bytes.length + " bytes, fields="
+        return "CompletionRequest[" + kind + ", model=" + model + ", " + bodyBytes + " bytes, fields="
                 + Arrays.toString(fields.names()) + "]";
     }
 }

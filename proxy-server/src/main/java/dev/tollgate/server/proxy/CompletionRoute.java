@@ -10,7 +10,8 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import java.util.Map;
 
 /**
- * {@code POST /chat/completions} and {@code /embeddings} (with and without {@code /v1}): auth,
+ * {@code POST /chat/completions}, {@code /embeddings} (with and without {@code /v1}) and
+ * {@code /v1/messages}: auth,
  * body checks, customer id, deployment, then a {@link ProxyCall}. Everything here is synchronous
  * and cheap; the call itself continues asynchronously.
  */
@@ -39,14 +40,48 @@ public final class CompletionRoute implements Route {
 
     @Override
     public void handle(FullHttpRequest http, Exchange exchange) {
-        String keyHash;
+        if (kind == CompletionRequest.Kind.MESSAGES) {
+            exchange.useAnthropicErrors(); // Anthropic's SDKs read their own error shape
+        }
+        CompletionRequest request = null;
         try {
-            keyHash = auth.check(http.headers());
+            String keyHash;
+            try {
+                keyHash = auth.check(http.headers());
+            } catch (TollgateException e) {
+                context.admission().refused(RefusalReason.AUTH);
+                throw e;
+            }
+            request = CompletionRequest.parse(kind, http.content());
+            String customerId = customerOf(http, request);
+            if (kind == CompletionRequest.Kind.MESSAGES
+                    && !deployments.select(request.model()).speaksMessages()) {
+                // Refused before admission: nothing is reserved for a call that cannot be relayed.
+                throw new TollgateException(
+                        ErrorKind.INVALID_REQUEST, ProxyCall.notAnthropic(request.model()), "model");
+            }
+            new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
         } catch (TollgateException e) {
-            context.admission().refused(RefusalReason.AUTH);
+            // Counted with the configured model only: a client's free text never becomes a label.
+            String model =
+                    request != null && deployments.modelNames().contains(request.model()) ? request.model() : null;
+            context.admission().refusedCall(model, kind.route(), request != null && request.stream(), e);
+            release(request);
+            throw e;
+        } catch (RuntimeException | Error e) {
+            release(request);
             throw e;
         }
-        CompletionRequest request = CompletionRequest.parse(kind, http.content());
+    }
+
+    /** Idempotent: a call that already started may have released the body itself. */
+    private static void release(CompletionRequest request) {
+        if (request != null) {
+            request.release();
+        }
+    }
+
+    private String customerOf(FullHttpRequest http, CompletionRequest request) {
         if (policy.enforceUserParam()
                 && !request.hasUser()
                 && !(policy.safetyIdentifierCounts() && request.hasSafetyIdentifier())) {
@@ -69,7 +104,6 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        ResolvedDeployment deployment = deployments.select(request.model());
-        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+        return customerId;
     }
 }

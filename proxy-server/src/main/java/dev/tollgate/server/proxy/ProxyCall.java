@@ -1,5 +1,7 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
@@ -12,11 +14,13 @@ import dev.tollgate.server.proxy.RelayOutcome.Answered;
 import dev.tollgate.server.proxy.RelayOutcome.Broken;
 import dev.tollgate.server.proxy.RelayOutcome.Failed;
 import dev.tollgate.server.proxy.RelayOutcome.Refused;
+import dev.tollgate.server.proxy.RelayOutcome.Rejected;
 import dev.tollgate.server.upstream.UpstreamCall;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
@@ -41,12 +45,20 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
     private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+    /** Sent (as {@code true}) once the customer's period spend has reached its {@code soft_budget}. */
+    static final AsciiString SOFT_BUDGET_EXCEEDED = AsciiString.cached("x-litellm-soft-budget-exceeded");
+
     private static final Runnable NOTHING_TO_SEND = () -> {};
 
     private final ProxyContext env;
     private final Exchange exchange;
     private final CompletionRequest request;
-    private final ResolvedDeployment deployment;
+    private final DeploymentSelector deployments;
+    /** Chosen before admission; re-chosen by {@link #plan} for a customer bound to a region. */
+    private ResolvedDeployment deployment;
+    /** The model group the call is served and billed under: the requested model, or the customer's default_model. */
+    private String modelGroup;
+
     private final String customerId;
     private final String apiKeyHash;
     private final EventLoop loop;
@@ -60,18 +72,22 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private boolean holding;
 
     private boolean settled;
+    /** Answered by the built-in mock instead of an upstream. */
+    private boolean mocked;
 
     ProxyCall(
             ProxyContext env,
             Exchange exchange,
             CompletionRequest request,
-            ResolvedDeployment deployment,
+            DeploymentSelector deployments,
             String customerId,
             String apiKeyHash) {
         this.env = env;
         this.exchange = exchange;
         this.request = request;
-        this.deployment = deployment;
+        this.deployments = deployments;
+        this.deployment = deployments.select(request.model());
+        this.modelGroup = request.model();
         this.customerId = customerId;
         this.apiKeyHash = apiKeyHash;
         this.loop = exchange.channel().eventLoop();
@@ -82,21 +98,47 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             dispatch(null);
             return;
         }
+        onLoop(env.admission().admit(customerId, env.clock().millis(), this::plan), (t, err) -> {
+            if (err != null) {
+                request.release();
+                if (unwrap(err) instanceof TollgateException refusal) {
+                    env.admission().refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
+                }
+                exchange.error(err);
+                return;
+            }
+            dispatch(t);
+        });
+    }
+
+    /**
+     * Routes a region-bound customer ({@code allowed_model_region}) to a deployment in its region
+     * or to its {@code default_model}, then sizes the reservation at the chosen deployment's prices.
+     * Runs before anything is sent, possibly off the event loop; the admission's completion
+     * publishes the fields it sets to the loop.
+     */
+    private Admission.Reserve plan(CustomerPolicy policy) {
+        if (policy != null && policy.allowedRegion() != null) {
+            DeploymentSelector.Routed routed =
+                    deployments.inRegion(request.model(), policy.allowedRegion(), policy.defaultModel());
+            deployment = routed.deployment();
+            modelGroup = routed.modelGroup();
+        }
         AdmissionEstimator.Estimate worst = env.estimator()
                 .estimate(
                         request.bodyBytes(),
                         request.maxTokens(),
-                        request.kind() == CompletionRequest.Kind.CHAT,
+                        request.kind() != CompletionRequest.Kind.EMBEDDING,
                         deployment.config().price());
-        onLoop(
-                env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
-                (t, err) -> {
-                    if (err != null) {
-                        exchange.error(err);
-                        return;
-                    }
-                    dispatch(t);
-                });
+        return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
+    }
+
+    private static Throwable unwrap(Throwable err) {
+        Throwable t = err;
+        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private void dispatch(Ticket granted) {
@@ -109,22 +151,74 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 ? request.mockResponse()
                 : deployment.config().mockResponse();
         if (mockText != null) {
+            // The mock stands in for the upstream: its answer time is the upstream time, labelled as mock.
+            mocked = true;
+            upstreamStartedNanos = System.nanoTime();
             MockResponder.answer(this, exchange, request, mockText);
             return;
         }
+        FullHttpRequest upstreamRequest;
+        try {
+            upstreamRequest = upstreamRequest();
+        } catch (TollgateException untranslatable) {
+            finish(
+                    Usage.ZERO,
+                    CallRecord.Outcome.UPSTREAM_FAILED,
+                    untranslatable.status(),
+                    () -> exchange.error(untranslatable));
+            return;
+        }
         hold();
-        relay = request.stream()
-                ? new SseRelay(this, exchange, request.clientWantsUsage())
-                : new JsonRelay(this, exchange);
+        relay = relay();
         upstreamStartedNanos = System.nanoTime();
         upstream = env.upstreams()
                 .send(
                         loop,
                         deployment.target(),
-                        deployment.upstreamRequest(request),
+                        upstreamRequest,
                         relay,
                         env.firstByteTimeout(),
                         deployment.config().timeout());
+    }
+
+    /**
+     * The request for the deployment, translated when it speaks another wire format.
+     *
+     * @throws TollgateException (400) when the call cannot be expressed in the deployment's wire format
+     */
+    private FullHttpRequest upstreamRequest() {
+        if (deployment.anthropic() && request.kind() == CompletionRequest.Kind.EMBEDDING) {
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST,
+                    "model '" + request.model() + "' is served by Anthropic, which has no embeddings endpoint",
+                    "model");
+        }
+        if (request.kind() == CompletionRequest.Kind.MESSAGES && !deployment.speaksMessages()) {
+            // A region-bound customer may be routed to another provider's model, which /v1/messages cannot reach.
+            throw new TollgateException(
+                    ErrorKind.INVALID_REQUEST, notAnthropic(deployment.config().modelName()), "model");
+        }
+        return deployment.upstreamRequest(
+                request, customerId, exchange.channel().alloc());
+    }
+
+    /** Why {@code POST /v1/messages} cannot call {@code model}. */
+    static String notAnthropic(String model) {
+        return "model '" + model + "' is not an anthropic/ deployment; /v1/messages serves those only (call other"
+                + " models at /v1/chat/completions)";
+    }
+
+    private Relay relay() {
+        if (deployment.anthropic()) {
+            // Inbound Messages API calls are relayed as they are; chat completions are translated.
+            boolean passThrough = request.kind() == CompletionRequest.Kind.MESSAGES;
+            return request.stream()
+                    ? new AnthropicSseRelay(this, exchange, request.clientWantsUsage(), env.clock(), passThrough)
+                    : new AnthropicJsonRelay(this, exchange, env.clock(), passThrough);
+        }
+        return request.stream()
+                ? new SseRelay(this, exchange, request.clientWantsUsage())
+                : new JsonRelay(this, exchange);
     }
 
     private void hold() {
@@ -162,6 +256,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         } else if (outcome instanceof Refused r) {
             answerRefusal(r.head(), r.body());
+        } else if (outcome instanceof Rejected r) {
+            finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, r.error().status(), () -> exchange.error(r.error()));
         }
     }
 
@@ -185,12 +281,17 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             h.set(RESPONSE_COST, Money.format(cost(usage)));
         }
         h.set(MODEL_ID, deployment.config().id());
-        h.set(MODEL_GROUP, request.model());
+        h.set(MODEL_GROUP, modelGroup);
         h.set(CALL_ID, requestId);
         if (deployment.config().regionName() != null) {
             h.set(MODEL_REGION, deployment.config().regionName());
         }
         if (ticket != null && ticket.reserved()) {
+            if (ticket.limits().hasSoftBudget()
+                    && ticket.decision().spentNanos() >= ticket.limits().softBudgetNanos()) {
+                // The spend committed when the call was admitted: headers leave before this call settles.
+                h.set(SOFT_BUDGET_EXCEEDED, "true");
+            }
             RateLimitHeaders.put(
                     h::set, ticket.limits(), ticket.decision(), env.clock().millis());
             if (usage != null && ticket.limits().tpmLimit() >= 0) {
@@ -208,15 +309,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     @Override
     public Usage estimate(String completionText) {
-        String model = request.model();
-        long prompt = request.kind() == CompletionRequest.Kind.CHAT
-                ? Tokens.prompt(model, request.messages())
-                : Tokens.text(model, String.valueOf(request.input()));
-        return new Usage(prompt, Tokens.text(model, completionText), 0, true);
+        return new Usage(Tokens.prompt(request), Tokens.text(request.model(), completionText), 0, true);
     }
 
     private long cost(Usage usage) {
-        return deployment.config().price().cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens());
+        return deployment
+                .config()
+                .price()
+                .cost(usage.promptTokens(), usage.completionTokens(), usage.cachedTokens(), usage.cacheWriteTokens());
     }
 
     /**
@@ -232,10 +332,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         settled = true;
         release();
+        // The customer's in-flight slot comes back at the call's end: last byte, upstream failure,
+        // timeout or client disconnect all end here.
+        env.admission().releaseSlot(ticket);
+        request.release(); // nothing reads the body after this point: usage is known
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =
-                env.settlement().settle(ticket, request.model(), usage, costNanos, outcome == CallRecord.Outcome.OK);
+                env.settlement().settle(ticket, modelGroup, usage, costNanos, outcome == CallRecord.Outcome.OK);
         boolean deferred = env.settlement().deferred();
         if (deferred) {
             // Settles are folded per customer (settle_batch_ms): the response does not wait for one.
@@ -257,10 +361,13 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             long upstreamEndedNanos,
             SettleResult settle) {
         boolean upstreamCalled = upstream != null;
+        long firstByteNanos = upstreamCalled && upstream.firstByteNanos() > 0
+                ? upstream.firstByteNanos() - startedNanos
+                : mocked ? upstreamEndedNanos - startedNanos : 0;
         return CallRecord.builder()
                 .requestId(requestId)
                 .customerId(customerId)
-                .modelGroup(request.model())
+                .modelGroup(modelGroup)
                 .deploymentModel(deployment.config().upstreamModel())
                 .route(request.kind().route())
                 .stream(request.stream())
@@ -269,10 +376,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                 .outcome(outcome)
                 .status(status)
                 .startedNanos(startedNanos)
-                .upstreamNanos(upstreamCalled ? upstreamEndedNanos - upstreamStartedNanos : 0)
+                .upstreamNanos(upstreamCalled || mocked ? upstreamEndedNanos - upstreamStartedNanos : 0)
                 .totalNanos(System.nanoTime() - startedNanos)
-                .firstByteNanos(
-                        upstreamCalled && upstream.firstByteNanos() > 0 ? upstream.firstByteNanos() - startedNanos : 0)
+                .firstByteNanos(firstByteNanos)
+                .mock(mocked)
                 .apiKeyHash(apiKeyHash)
                 .maxBudgetNanos(
                         ticket != null && ticket.limits() != null
@@ -280,6 +387,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                                 : -1)
                 .periodSpendNanos(settle != null ? settle.spentNanos() : -1)
                 .periodEndMs(settle != null ? settle.periodEndMs() : 0)
+                .softBudgetNanos(
+                        ticket != null && ticket.limits() != null
+                                ? ticket.limits().softBudgetNanos()
+                                : -1)
                 .build();
     }
 

@@ -9,7 +9,7 @@ import dev.tollgate.server.upstream.UpstreamClient;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Clock;
 
-/** Registers the OpenAI-compatible routes. */
+/** Registers the OpenAI-compatible routes and Anthropic's {@code /v1/messages}. */
 public final class ProxyRoutes {
     private ProxyRoutes() {}
 
@@ -40,6 +40,10 @@ public final class ProxyRoutes {
                 new CompletionRoute(CompletionRequest.Kind.CHAT, auth, resolver, deployments, ctx, policy);
         CompletionRoute embeddings =
                 new CompletionRoute(CompletionRequest.Kind.EMBEDDING, auth, resolver, deployments, ctx, policy);
+        router.add(
+                HttpMethod.POST,
+                "/v1/messages",
+                new CompletionRoute(CompletionRequest.Kind.MESSAGES, auth, resolver, deployments, ctx, policy));
         for (String prefix : new String[] {"", "/v1"}) {
             router.add(HttpMethod.POST, prefix + "/chat/completions", chat);
             router.add(HttpMethod.POST, prefix + "/embeddings", embeddings);

@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.usage.Usage;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpResponse;
@@ -16,6 +17,12 @@ sealed interface RelayOutcome {
 
     /** The upstream answered with an error status; {@code body} (owned by the receiver) is its whole answer. */
     record Refused(HttpResponse head, ByteBuf body) implements RelayOutcome {}
+
+    /**
+     * The upstream answered with an error status, already mapped to the error the client gets
+     * (a translated wire format, whose error shape is not OpenAI's).
+     */
+    record Rejected(TollgateException error) implements RelayOutcome {}
 
     /**
      * The answer is complete. {@code sendLast} writes its last bytes; the call runs it once the

@@ -11,12 +11,13 @@ final class ResponseHeaders {
 
     /**
      * Copies end-to-end headers; drops hop-by-hop ones (the proxy frames its own response) and the
-     * upstream's rate-limit headers, which describe the shared provider key, not the customer.
+     * upstream's rate-limit headers (OpenAI's and Anthropic's), which describe the shared provider key, not the customer.
      */
     static void copyUpstream(HttpHeaders from, HttpHeaders to) {
         for (Map.Entry<String, String> e : from) {
             String name = e.getKey().toLowerCase(Locale.ROOT);
             if (name.startsWith("x-ratelimit-")
+                    || name.startsWith("anthropic-ratelimit-")
                     || name.equals("connection")
                     || name.equals("keep-alive")
                     || name.equals("transfer-encoding")

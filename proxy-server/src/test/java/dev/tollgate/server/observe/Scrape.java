@@ -64,6 +64,25 @@ final class Scrape {
         return series.keySet().stream().filter(k -> k.startsWith(prefix)).count();
     }
 
+    /** Sum over the series of {@code name} that carry at least the given label pairs. */
+    double sum(String name, String... kv) {
+        double total = 0;
+        for (var e : series.entrySet()) {
+            String k = e.getKey();
+            if (!k.startsWith(name + "{")) {
+                continue;
+            }
+            boolean all = true;
+            for (int i = 0; i < kv.length; i += 2) {
+                all &= k.contains(kv[i] + "=\"" + kv[i + 1] + "\",");
+            }
+            if (all) {
+                total += e.getValue();
+            }
+        }
+        return total;
+    }
+
     boolean hasMetric(String name) {
         return series.keySet().stream().anyMatch(k -> k.startsWith(name + "{"));
     }

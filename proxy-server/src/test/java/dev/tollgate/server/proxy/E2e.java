@@ -67,6 +67,19 @@ public final class E2e {
         return json(r.body()).get("spend").decimalValue();
     }
 
+    /**
+     * The customer's spend, or zero while {@code /customer/info} does not know the customer yet (a
+     * first call that is still settling): for polling with {@link #eventually}.
+     */
+    public static BigDecimal spendSoFar(TestProxy proxy, String customer) throws Exception {
+        HttpResponse<String> r = proxy.get("/customer/info?end_user_id=" + customer);
+        if (r.statusCode() == 404) {
+            return BigDecimal.ZERO;
+        }
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return json(r.body()).get("spend").decimalValue();
+    }
+
     public static BigDecimal cost(long prompt, long completion) {
         return IN.multiply(BigDecimal.valueOf(prompt)).add(OUT.multiply(BigDecimal.valueOf(completion)));
     }

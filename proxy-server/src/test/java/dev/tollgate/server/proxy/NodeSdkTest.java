@@ -36,7 +36,7 @@ class NodeSdkTest {
         LeakGuard.install();
     }
 
-    private static final Path NODE_DIR = Path.of("src", "test", "node");
+    static final Path NODE_DIR = Path.of("src", "test", "node");
     private static final int PROMPT = 9;
     private static final int COMPLETION = 6;
 
@@ -61,7 +61,7 @@ class NodeSdkTest {
         LeakGuard.assertNoLeaks();
     }
 
-    private static String run(List<String> command, long timeoutSeconds) throws Exception {
+    static String run(List<String> command, long timeoutSeconds) throws Exception {
         File log = Files.createTempFile("tollgate-node-", ".log").toFile();
         try {
             Process p = new ProcessBuilder(command)
@@ -84,22 +84,24 @@ class NodeSdkTest {
         }
     }
 
-    private static void ensureSdkInstalled() throws Exception {
+    static void ensureSdkInstalled() throws Exception {
         assertThat(NODE_DIR.resolve("sdk-test.mjs"))
                 .as("run from the proxy-server module directory")
                 .exists();
-        if (Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))) {
+        if (Files.isDirectory(NODE_DIR.resolve("node_modules/openai"))
+                && Files.isDirectory(NODE_DIR.resolve("node_modules/@anthropic-ai/sdk"))) {
             return;
         }
         try {
-            run(List.of("npm", "install", "--no-audit", "--no-fund", "openai@6"), 180);
+            run(List.of("npm", "install", "--no-audit", "--no-fund"), 180); // what package-lock.json pins
         } catch (Exception | AssertionError e) {
             throw new AssertionError(
-                    "Cannot install the openai npm SDK (is npm and its registry reachable?). "
+                    "Cannot install the openai and @anthropic-ai/sdk npm SDKs (is npm and its registry reachable?). "
                             + "Run `npm install` in proxy-server/src/test/node. Cause: " + e.getMessage(),
                     e);
         }
         assertThat(NODE_DIR.resolve("node_modules/openai")).isDirectory();
+        assertThat(NODE_DIR.resolve("node_modules/@anthropic-ai/sdk")).isDirectory();
     }
 
     @Test

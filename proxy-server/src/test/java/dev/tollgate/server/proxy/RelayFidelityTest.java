@@ -132,6 +132,34 @@ class RelayFidelityTest {
         assertThat(fieldNames(sent)).containsExactlyElementsOf(fieldNames(expected));
     }
 
+    /**
+     * A 400 KB prompt (about 100,000 tokens) goes upstream as sent, call after call on one
+     * connection, though it now travels as slices of the buffers it was received in: with
+     * {@code messages} first and {@code model} last (the OpenAI Python SDK's order), only the
+     * model member differs. Any buffer the proxy forgot to release fails the class (LeakGuard).
+     */
+    @Test
+    void aLargePromptGoesUpstreamByteForByteCallAfterCall() throws Exception {
+        String prompt = "The toll gate opens at dawn and closes at dusk. ".repeat(8_400);
+        for (boolean stream : new boolean[] {false, true, false}) {
+            upstream.reset();
+            // Members joined without spaces, as the splice joins them; spacing inside a member is kept as sent.
+            String body = "{\"messages\": [{\"role\": \"system\", \"content\": \"Answer from the context.\"},"
+                    + " {\"role\": \"user\", \"content\": \"" + prompt + "\"}],"
+                    + "\"max_tokens\": 16,\"stream\": " + stream + ",\"stream_options\": {\"include_usage\": true},"
+                    + "\"user\": \"relay-large\",\"model\": \"gpt-4o\"}";
+            assertThat(body.length()).isGreaterThan(400_000);
+            HttpResponse<String> r = proxy.post("/v1/chat/completions", body);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            String sent = upstream.lastRequest().body();
+            String expected = body.replace("\"model\": \"gpt-4o\"}", "\"model\":\"gpt-4o-2024-08-06\"}");
+            assertThat(sent.length()).isEqualTo(expected.length());
+            assertThat(sent.equals(expected))
+                    .as("upstream body equals the client's with model rewritten")
+                    .isTrue();
+        }
+    }
+
     @Test
     void streamWithoutIncludeUsageIsRelayedByteForByteMinusTheInjectedUsageChunk() throws Exception {
         HttpResponse<String> r = proxy.post("/v1/chat/completions", TestProxy.chat("gpt-4o", "relay-stream", true));

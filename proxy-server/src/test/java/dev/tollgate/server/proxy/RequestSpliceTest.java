@@ -6,8 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,15 +22,32 @@ import org.junit.jupiter.api.Test;
 class RequestSpliceTest {
     private static final byte[] MODEL = MemberOffsets.member("model", Json.bytes("gpt-4o-2024"));
 
-    private static CompletionRequest parse(String body) {
-        return CompletionRequest.parse(
-                CompletionRequest.Kind.CHAT, Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+    private final List<CompletionRequest> parsed = new ArrayList<>();
+
+    @AfterEach
+    void releaseBodies() {
+        parsed.forEach(CompletionRequest::release);
     }
 
-    private static String upstream(String body, boolean askUsage) {
+    private CompletionRequest parse(String body) {
+        ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        try {
+            CompletionRequest r = CompletionRequest.parse(CompletionRequest.Kind.CHAT, content);
+            parsed.add(r);
+            return r;
+        } finally {
+            content.release(); // the request keeps its own reference
+        }
+    }
+
+    private String upstream(String body, boolean askUsage) {
         CompletionRequest r = parse(body);
-        return new String(
-                r.upstreamBody(MODEL, askUsage && r.stream() && !r.clientWantsUsage()), StandardCharsets.UTF_8);
+        ByteBuf out = r.upstreamBody(ByteBufAllocator.DEFAULT, MODEL, askUsage && r.stream() && !r.clientWantsUsage());
+        try {
+            return out.toString(StandardCharsets.UTF_8);
+        } finally {
+            out.release();
+        }
     }
 
     @Test
@@ -110,5 +132,44 @@ class RequestSpliceTest {
         assertThatThrownBy(() -> parse("{\"model\":\"m\",\"stream\":\"yes\",\"messages\":[1]}"))
                 .hasMessage("'stream' must be a boolean.");
         assertThatThrownBy(() -> parse("{\"messages\":[1]}")).hasMessage("Missing required parameter: 'model'.");
+    }
+
+    /**
+     * A large prompt is not copied on its way upstream: the upstream body is made of slices of
+     * the received buffer (a change to it shows through), it is direct (so the socket writes it
+     * without copying it to native memory first), and every reference it took is given back.
+     */
+    @Test
+    void largeBodyGoesUpstreamAsSlicesOfTheReceivedBuffer() {
+        String prompt = "x".repeat(400_000);
+        String json = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"" + prompt + "\"}]}";
+        ByteBuf received = ByteBufAllocator.DEFAULT.directBuffer(json.length());
+        received.writeCharSequence(json, StandardCharsets.US_ASCII);
+        CompletionRequest r = CompletionRequest.parse(CompletionRequest.Kind.CHAT, received);
+        assertThat(r.bodyBytes()).isEqualTo(json.length());
+        ByteBuf out = r.upstreamBody(ByteBufAllocator.DEFAULT, MODEL, false);
+        try {
+            assertThat(out.isDirect()).isTrue();
+            int at = json.indexOf(prompt) + 1000;
+            received.setByte(at, 'y');
+            String sent = out.toString(StandardCharsets.US_ASCII);
+            assertThat(sent).startsWith("{\"model\":\"gpt-4o-2024\",\"messages\":");
+            assertThat(sent.indexOf('y')).isEqualTo(at + ("gpt-4o-2024".length() - "m".length()));
+        } finally {
+            out.release();
+            r.release();
+            r.release(); // idempotent
+        }
+        assertThat(received.refCnt()).isEqualTo(1);
+        received.release();
+    }
+
+    @Test
+    void aRefusedBodyKeepsNoReference() {
+        ByteBuf received = Unpooled.copiedBuffer("{\"model\":\"m\",\"messages\":[]}", StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> CompletionRequest.parse(CompletionRequest.Kind.CHAT, received))
+                .isInstanceOf(TollgateException.class);
+        assertThat(received.refCnt()).isEqualTo(1);
+        received.release();
     }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.server.proxy;
 
 import static dev.tollgate.server.proxy.E2e.eventually;
 import static dev.tollgate.server.proxy.E2e.spend;
+import static dev.tollgate.server.proxy.E2e.spendSoFar;
 import static dev.tollgate.server.proxy.RawHttp.bearer;
 import static dev.tollgate.server.proxy.RawHttp.post;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,7 +100,8 @@ class StreamLifecycleTest {
         assertThat((System.nanoTime() - closedAt) / 1_000_000).isLessThan(1_000);
 
         assertThat(eventually(
-                        Duration.ofSeconds(5), () -> spend(proxy, "hangs-up").signum() > 0))
+                        Duration.ofSeconds(5),
+                        () -> spendSoFar(proxy, "hangs-up").signum() > 0))
                 .as("the cut stream is charged (estimated tokens)")
                 .isTrue();
         BigDecimal charged = spend(proxy, "hangs-up");
@@ -142,7 +144,8 @@ class StreamLifecycleTest {
                 .as("the fake was still mid-stream when the slow reader left")
                 .isTrue();
         assertThat(eventually(
-                        Duration.ofSeconds(5), () -> spend(proxy, "slow-reader").signum() > 0))
+                        Duration.ofSeconds(5),
+                        () -> spendSoFar(proxy, "slow-reader").signum() > 0))
                 .isTrue();
     }
 
