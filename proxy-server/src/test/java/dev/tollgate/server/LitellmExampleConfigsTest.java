@@ -104,7 +104,6 @@ class LitellmExampleConfigsTest {
                         "proxy_server_config.yaml",
                         "gpt-3.5-turbo",
                         List.of(
-                                "litellm_settings.num_retries (calls are not retried)",
                                 "router_settings.enable_pre_call_checks (context windows are not checked before a"
                                         + " call)",
                                 "general_settings.pass_through_endpoints",

@@ -60,8 +60,15 @@ final class GeneralSettingsReader {
             "customer_cache_size",
             "spend_flush_max_interval",
             "spend_batch_retention");
-    private static final Set<String> ROUTER_KEYS =
-            Set.of("routing_strategy", "timeout", "redis_url", "redis_host", "redis_port", "redis_password");
+    private static final Set<String> ROUTER_KEYS = Set.of(
+            "routing_strategy",
+            "timeout",
+            "redis_url",
+            "redis_host",
+            "redis_port",
+            "redis_password",
+            // read by RouterSettingsReader
+            "num_retries");
     /** Alerting channels Tollgate sends to. */
     private static final Set<String> ALERTING = Set.of("webhook");
 

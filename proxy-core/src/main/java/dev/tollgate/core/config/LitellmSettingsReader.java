@@ -9,6 +9,7 @@ import java.util.Set;
 /** Reads {@code litellm_settings}. */
 final class LitellmSettingsReader {
     private static final Set<String> KEYS = Set.of(
+            "num_retries",
             "max_end_user_budget_id",
             "timezone",
             "enable_end_user_cost_tracking_prometheus_only",

@@ -138,7 +138,6 @@ class ConfigProblemsTest {
                 """, Map.of(), "t");
         assertThat(loaded.noEffectKeys())
                 .containsExactly(
-                        "litellm_settings.num_retries (calls are not retried)",
                         "litellm_settings.max_budget (no proxy-wide budget is enforced; customer budgets are)",
                         "litellm_settings.budget_duration (no proxy-wide budget is enforced; customer budgets are)",
                         "litellm_settings.cache (responses are never cached)",

@@ -69,7 +69,7 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        ResolvedDeployment deployment = deployments.select(request.model());
-        new ProxyCall(context, exchange, request, deployment, customerId, keyHash).start();
+        AttemptPlan plan = new AttemptPlan(deployments, context.router(), request.model());
+        new ProxyCall(context, exchange, request, plan, customerId, keyHash).start();
     }
 }

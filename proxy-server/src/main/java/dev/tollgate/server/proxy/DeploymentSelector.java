@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Picks a deployment for a model name: round-robin (default) or least-busy across the entries
@@ -33,6 +34,25 @@ public final class DeploymentSelector {
     }
 
     public ResolvedDeployment select(String modelName) {
+        return select(modelName, d -> false);
+    }
+
+    /** Whether {@code modelName} is a model group of this proxy. */
+    public boolean has(String modelName) {
+        return groups.containsKey(modelName);
+    }
+
+    /** The deployments of a group, in config order (empty for an unknown group). */
+    public List<ResolvedDeployment> members(String modelName) {
+        Group g = groups.get(modelName);
+        return g == null ? List.of() : g.members;
+    }
+
+    /**
+     * A deployment of the group, choosing among those {@code avoid} does not reject when there is
+     * any (a retry prefers a deployment it has not tried; cooled-down deployments are avoided).
+     */
+    public ResolvedDeployment select(String modelName, Predicate<ResolvedDeployment> avoid) {
         Group g = groups.get(modelName);
         if (g == null) {
             throw new TollgateException(
@@ -40,9 +60,24 @@ public final class DeploymentSelector {
                     "The model '" + modelName + "' does not exist on this proxy. Available models: " + groups.keySet(),
                     "model");
         }
-        List<ResolvedDeployment> m = g.members;
-        if (m.size() == 1) {
-            return m.get(0);
+        List<ResolvedDeployment> all = g.members;
+        if (all.size() == 1) {
+            return all.get(0);
+        }
+        List<ResolvedDeployment> m = all;
+        for (ResolvedDeployment d : all) {
+            if (avoid.test(d)) {
+                m = new ArrayList<>(all.size());
+                for (ResolvedDeployment e : all) {
+                    if (!avoid.test(e)) {
+                        m.add(e);
+                    }
+                }
+                if (m.isEmpty()) {
+                    m = all;
+                }
+                break;
+            }
         }
         if (leastBusy) {
             ResolvedDeployment best = m.get(0);

@@ -3,7 +3,10 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
+import dev.tollgate.core.money.ModelPrice;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.routing.AttemptFailure;
+import dev.tollgate.core.routing.RetryDelay;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.http.Exchange;
@@ -21,7 +24,11 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +48,18 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
     private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+    private static final AsciiString ATTEMPTED_RETRIES = AsciiString.cached("x-litellm-attempted-retries");
+    private static final AsciiString ATTEMPTED_FALLBACKS = AsciiString.cached("x-litellm-attempted-fallbacks");
     private static final Runnable NOTHING_TO_SEND = () -> {};
 
     private final ProxyContext env;
     private final Exchange exchange;
     private final CompletionRequest request;
-    private final ResolvedDeployment deployment;
+    /** The attempts: which deployment and model group now, and what comes after a failure. */
+    private final AttemptPlan plan;
+    /** The deployment of the current attempt. */
+    private ResolvedDeployment deployment;
+
     private final String customerId;
     private final String apiKeyHash;
     private final EventLoop loop;
@@ -56,8 +69,12 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private Ticket ticket;
     private UpstreamCall upstream;
     private Relay relay;
-    /** The call holds a place in its deployment's in-flight count and watches the client connection. */
+    /** The call watches the client connection. */
     private boolean holding;
+    /** The current attempt holds a place in its deployment's in-flight count. */
+    private boolean attemptHolding;
+    /** The next attempt, waiting for its backoff; null otherwise. */
+    private ScheduledFuture<?> retryTimer;
 
     private boolean settled;
 
@@ -65,13 +82,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             ProxyContext env,
             Exchange exchange,
             CompletionRequest request,
-            ResolvedDeployment deployment,
+            AttemptPlan plan,
             String customerId,
             String apiKeyHash) {
         this.env = env;
         this.exchange = exchange;
         this.request = request;
-        this.deployment = deployment;
+        this.plan = plan;
+        this.deployment = plan.current();
         this.customerId = customerId;
         this.apiKeyHash = apiKeyHash;
         this.loop = exchange.channel().eventLoop();
@@ -82,12 +100,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             dispatch(null);
             return;
         }
-        AdmissionEstimator.Estimate worst = env.estimator()
-                .estimate(
-                        request.bodyBytes(),
-                        request.maxTokens(),
-                        request.kind() == CompletionRequest.Kind.CHAT,
-                        deployment.config().price());
+        AdmissionEstimator.Estimate worst = worstCase();
         onLoop(
                 env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
                 (t, err) -> {
@@ -97,6 +110,32 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                     }
                     dispatch(t);
                 });
+    }
+
+    /**
+     * The reservation covers the whole call: the most expensive deployment it may reach, its
+     * retries and fallbacks included (only one attempt is ever billed).
+     */
+    private AdmissionEstimator.Estimate worstCase() {
+        AdmissionEstimator.Estimate worst = null;
+        ModelPrice seen = null;
+        for (ResolvedDeployment d : plan.reachable()) {
+            ModelPrice price = d.config().price();
+            if (price.equals(seen)) {
+                continue;
+            }
+            seen = price;
+            AdmissionEstimator.Estimate e = env.estimator()
+                    .estimate(
+                            request.bodyBytes(),
+                            request.maxTokens(),
+                            request.kind() == CompletionRequest.Kind.CHAT,
+                            price);
+            if (worst == null || e.costNanos() > worst.costNanos()) {
+                worst = e;
+            }
+        }
+        return worst;
     }
 
     private void dispatch(Ticket granted) {
@@ -113,6 +152,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             return;
         }
         hold();
+        attempt();
+    }
+
+    /** Sends the current attempt upstream, through a new relay. */
+    private void attempt() {
+        retryTimer = null;
+        attemptHolding = true;
+        deployment.inFlight().incrementAndGet();
         relay = request.stream()
                 ? new SseRelay(this, exchange, request.clientWantsUsage())
                 : new JsonRelay(this, exchange);
@@ -129,23 +176,40 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     private void hold() {
         holding = true;
-        deployment.inFlight().incrementAndGet();
         exchange.channel().closeFuture().addListener(this);
     }
 
-    /** Releases what {@link #hold()} took; runs once, when the call ends. */
-    private void release() {
-        if (holding) {
-            holding = false;
-            exchange.channel().closeFuture().removeListener(this);
+    /** Gives back the current attempt's place in its deployment's in-flight count. */
+    private void endAttempt() {
+        if (attemptHolding) {
+            attemptHolding = false;
             deployment.inFlight().decrementAndGet();
         }
     }
 
-    /** The client connection closed before the call ended: stop the upstream and charge what it produced. */
+    /** Releases what {@link #hold()} and the attempt took; runs once, when the call ends. */
+    private void release() {
+        endAttempt();
+        if (holding) {
+            holding = false;
+            exchange.channel().closeFuture().removeListener(this);
+        }
+    }
+
+    /**
+     * The client connection closed before the call ended: stop the upstream and charge what it
+     * produced; a call waiting to retry produced nothing.
+     */
     @Override
     public void operationComplete(ChannelFuture closed) {
-        if (upstream != null && !settled) {
+        if (settled) {
+            return;
+        }
+        if (retryTimer != null) {
+            retryTimer.cancel(false);
+            retryTimer = null;
+            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
+        } else if (upstream != null) {
             upstream.cancel();
             finish(relay.abandon(), CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
         }
@@ -153,16 +217,48 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     @Override
     public void end(RelayOutcome outcome) {
+        endAttempt();
         if (outcome instanceof Answered a) {
             finish(a.usage(), CallRecord.Outcome.OK, 200, a.sendLast());
         } else if (outcome instanceof Broken b) {
+            // Part of the answer reached the client: never retried, billed for what it produced.
             finish(b.usage(), CallRecord.Outcome.UPSTREAM_FAILED, 200, b.sendLast());
         } else if (outcome instanceof Failed f) {
-            TollgateException error = UpstreamErrors.of(f.cause());
+            if (retry(UpstreamErrors.classify(f.cause()), -1)) {
+                return;
+            }
+            TollgateException error = withAttempts(UpstreamErrors.of(f.cause()));
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         } else if (outcome instanceof Refused r) {
+            long retryAfterMs = RetryDelay.requestedMillis(
+                    r.head().headers()::get, env.clock().millis());
+            if (retry(UpstreamErrors.classify(r.head().status().code(), r.body()), retryAfterMs)) {
+                r.body().release();
+                return;
+            }
             answerRefusal(r.head(), r.body());
         }
+    }
+
+    /**
+     * Starts the next attempt (now, or after its backoff) when the plan has one. Nothing has reached
+     * the client yet: a relay reports {@link Failed} or {@link Refused} only before its answer starts.
+     */
+    private boolean retry(AttemptFailure failure, long retryAfterMs) {
+        if (!exchange.channel().isActive()) {
+            return false;
+        }
+        AttemptPlan.Next next = plan.next(failure, retryAfterMs);
+        if (next == null) {
+            return false;
+        }
+        deployment = next.deployment();
+        if (next.delayMs() <= 0) {
+            attempt();
+        } else {
+            retryTimer = loop.schedule(this::attempt, next.delayMs(), TimeUnit.MILLISECONDS);
+        }
+        return true;
     }
 
     /** An upstream error answer: passed through when OpenAI-shaped, else a 502 quoting it. */
@@ -170,12 +266,28 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         int status = head.status().code();
         if (UpstreamErrors.isOpenAiError(body)) {
             FullHttpResponse res = UpstreamErrors.passThrough(head, body);
+            putAttempts(res.headers());
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
         } else {
-            TollgateException error = UpstreamErrors.wrap(status, body);
+            TollgateException error = withAttempts(UpstreamErrors.wrap(status, body));
             body.release();
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         }
+    }
+
+    /** The model group that answered (or failed last) and how many retries and fallbacks it took. */
+    private void putAttempts(HttpHeaders h) {
+        h.set(MODEL_GROUP, plan.group());
+        h.set(ATTEMPTED_RETRIES, Integer.toString(plan.retries()));
+        h.set(ATTEMPTED_FALLBACKS, Integer.toString(plan.fallbacks()));
+    }
+
+    private TollgateException withAttempts(TollgateException e) {
+        Map<String, String> headers = new HashMap<>(e.headers());
+        headers.put(MODEL_GROUP.toString(), plan.group());
+        headers.put(ATTEMPTED_RETRIES.toString(), Integer.toString(plan.retries()));
+        headers.put(ATTEMPTED_FALLBACKS.toString(), Integer.toString(plan.fallbacks()));
+        return new TollgateException(e.kind(), e.getMessage(), e.param(), e.status(), headers);
     }
 
     @Override
@@ -185,7 +297,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             h.set(RESPONSE_COST, Money.format(cost(usage)));
         }
         h.set(MODEL_ID, deployment.config().id());
-        h.set(MODEL_GROUP, request.model());
+        putAttempts(h);
         h.set(CALL_ID, requestId);
         if (deployment.config().regionName() != null) {
             h.set(MODEL_REGION, deployment.config().regionName());
@@ -234,7 +346,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         CompletionStage<SettleResult> recorded =
-                env.settlement().settle(ticket, request.model(), usage, costNanos, outcome == CallRecord.Outcome.OK);
+                env.settlement().settle(ticket, plan.group(), usage, costNanos, outcome == CallRecord.Outcome.OK);
         onLoop(recorded, (settle, err) -> {
             sendLast.run();
             env.settlement().publish(record(usage, costNanos, outcome, status, upstreamEndedNanos, settle));
@@ -252,7 +364,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         return CallRecord.builder()
                 .requestId(requestId)
                 .customerId(customerId)
-                .modelGroup(request.model())
+                .modelGroup(plan.group())
                 .deploymentModel(deployment.config().upstreamModel())
                 .route(request.kind().route())
                 .stream(request.stream())

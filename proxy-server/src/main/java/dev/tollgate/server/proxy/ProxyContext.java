@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.server.upstream.UpstreamClient;
 import java.time.Clock;
@@ -8,7 +9,8 @@ import java.time.Duration;
 /**
  * The shared services a call needs, wired once at start.
  *
- * @param clock the wall clock of admissions, settles and rate-limit headers
+ * @param clock  the wall clock of admissions, settles and rate-limit headers
+ * @param router retries, fallbacks and cooldowns of the calls
  */
 record ProxyContext(
         Admission admission,
@@ -16,4 +18,5 @@ record ProxyContext(
         UpstreamClient upstreams,
         Duration firstByteTimeout,
         AdmissionEstimator estimator,
-        Clock clock) {}
+        Clock clock,
+        RouterSettings router) {}

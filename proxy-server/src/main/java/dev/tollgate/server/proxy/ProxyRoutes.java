@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.customer.CustomerIdResolver;
 import dev.tollgate.core.limits.AdmissionEstimator;
@@ -8,10 +9,26 @@ import dev.tollgate.server.http.Router;
 import dev.tollgate.server.upstream.UpstreamClient;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
 
 /** Registers the OpenAI-compatible routes. */
 public final class ProxyRoutes {
     private ProxyRoutes() {}
+
+    /** The router keys that work so far (the rest are still listed as having no effect). */
+    private static RouterSettings honoured(RouterSettings r) {
+        return new RouterSettings(
+                r.numRetries(),
+                Map.of(),
+                Map.of(),
+                Map.of(),
+                r.allowedFails(),
+                r.cooldownTime(),
+                false,
+                Map.of(),
+                Set.of());
+    }
 
     public static void register(
             Router router,
@@ -29,7 +46,8 @@ public final class ProxyRoutes {
                 upstreams,
                 general.readTimeout(),
                 new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
-                clock);
+                clock,
+                honoured(config.router()));
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(
                 !config.litellm().disableEndUserCostTracking(),

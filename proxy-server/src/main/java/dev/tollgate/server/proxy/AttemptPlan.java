@@ -1,0 +1,129 @@
+package dev.tollgate.server.proxy;
+
+import dev.tollgate.core.config.RouterSettings;
+import dev.tollgate.core.routing.AttemptFailure;
+import dev.tollgate.core.routing.RetryDelay;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The attempts of one call, as LiteLLM's router makes them: the requested model group, retried
+ * {@code num_retries} times after a retryable failure (preferring a deployment not tried yet), then
+ * each group of its fallback list in turn, each with the same retries. Decides the next attempt and
+ * its delay; knows nothing of the wire. Used on the call's event loop only.
+ */
+final class AttemptPlan {
+    /** The next attempt: where, in which model group, after how long. */
+    record Next(ResolvedDeployment deployment, String group, long delayMs) {}
+
+    private final DeploymentSelector selector;
+    private final RouterSettings settings;
+    private final String requestedGroup;
+    private final List<ResolvedDeployment> triedInGroup = new ArrayList<>(2);
+    private String group;
+    private ResolvedDeployment current;
+    private int retriesInGroup;
+    private int retries;
+    private int fallbacksTried;
+    /** Fixed by the failure that ended the requested group, as LiteLLM picks the list once. */
+    private List<String> fallbackList;
+
+    /** Chooses the first deployment; an unknown group is a 404 {@code model_not_found}. */
+    AttemptPlan(DeploymentSelector selector, RouterSettings settings, String group) {
+        this.selector = selector;
+        this.settings = settings;
+        this.requestedGroup = group;
+        this.group = group;
+        this.current = selector.select(group);
+    }
+
+    ResolvedDeployment current() {
+        return current;
+    }
+
+    /** The model group of the current attempt. */
+    String group() {
+        return group;
+    }
+
+    /** Retries made so far, across groups (fallbacks not counted). */
+    int retries() {
+        return retries;
+    }
+
+    /** Fallback groups tried so far. */
+    int fallbacks() {
+        return fallbacksTried;
+    }
+
+    /** Every deployment this call may reach: the requested group's and those of all its fallback lists. */
+    List<ResolvedDeployment> reachable() {
+        List<ResolvedDeployment> out = new ArrayList<>(selector.members(requestedGroup));
+        for (var map :
+                List.of(settings.fallbacks(), settings.contextWindowFallbacks(), settings.contentPolicyFallbacks())) {
+            for (String g : map.getOrDefault(requestedGroup, List.of())) {
+                out.addAll(selector.members(g));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * After the current attempt failed with {@code failure}: the next attempt, or null when the call
+     * ends with this failure.
+     *
+     * @param retryAfterMs the wait the upstream asked for, negative when none
+     */
+    Next next(AttemptFailure failure, long retryAfterMs) {
+        triedInGroup.add(current);
+        if (failure.retryable() && retriesInGroup < settings.numRetries()) {
+            ResolvedDeployment d = selector.select(group, triedInGroup::contains);
+            long delay = triedInGroup.contains(d)
+                    ? RetryDelay.millis(
+                            retriesInGroup,
+                            retryAfterMs,
+                            ThreadLocalRandom.current().nextDouble())
+                    : 0; // another deployment: its own rate limit and health, no reason to wait
+            retriesInGroup++;
+            retries++;
+            current = d;
+            return new Next(d, group, delay);
+        }
+        if (fallbackList == null) {
+            fallbackList = fallbacksFor(failure);
+        }
+        while (fallbacksTried < fallbackList.size()) {
+            String g = fallbackList.get(fallbacksTried++);
+            if (!selector.has(g)) {
+                continue; // warned about at startup
+            }
+            group = g;
+            retriesInGroup = 0;
+            triedInGroup.clear();
+            current = selector.select(g);
+            return new Next(current, g, 0);
+        }
+        return null;
+    }
+
+    /**
+     * LiteLLM's choice: a context-window error takes {@code context_window_fallbacks} and a
+     * content-policy error {@code content_policy_fallbacks} when the group has them; otherwise the
+     * generic {@code fallbacks}, for those and for retryable failures (a plain client error has none).
+     */
+    private List<String> fallbacksFor(AttemptFailure failure) {
+        if (failure == AttemptFailure.CONTEXT_WINDOW
+                && settings.contextWindowFallbacks().containsKey(requestedGroup)) {
+            return settings.contextWindowFallbacks().get(requestedGroup);
+        }
+        if (failure == AttemptFailure.CONTENT_POLICY
+                && settings.contentPolicyFallbacks().containsKey(requestedGroup)) {
+            return settings.contentPolicyFallbacks().get(requestedGroup);
+        }
+        if (failure == AttemptFailure.OTHER) {
+            return List.of();
+        }
+        return settings.fallbacks().getOrDefault(requestedGroup, List.of());
+    }
+}
