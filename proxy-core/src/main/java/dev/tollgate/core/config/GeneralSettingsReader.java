@@ -68,7 +68,10 @@ final class GeneralSettingsReader {
             "redis_port",
             "redis_password",
             // read by RouterSettingsReader
-            "num_retries");
+            "num_retries",
+            "fallbacks",
+            "context_window_fallbacks",
+            "content_policy_fallbacks");
     /** Alerting channels Tollgate sends to. */
     private static final Set<String> ALERTING = Set.of("webhook");
 

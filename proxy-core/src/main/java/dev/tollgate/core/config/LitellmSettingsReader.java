@@ -10,6 +10,9 @@ import java.util.Set;
 final class LitellmSettingsReader {
     private static final Set<String> KEYS = Set.of(
             "num_retries",
+            "fallbacks",
+            "context_window_fallbacks",
+            "content_policy_fallbacks",
             "max_end_user_budget_id",
             "timezone",
             "enable_end_user_cost_tracking_prometheus_only",

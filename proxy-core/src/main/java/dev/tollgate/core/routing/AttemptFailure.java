@@ -12,11 +12,16 @@ public enum AttemptFailure {
     CONNECTION(true),
     /** Connect, first-byte or total timeout, or a 408. */
     TIMEOUT(true),
+    /**
+     * 401, 403 or 404 from the upstream: this deployment's key or model is wrong. Retrying it is
+     * pointless, but another model group may answer, and the deployment cools down.
+     */
+    DEPLOYMENT_ERROR(false),
     /** A 400 saying the prompt does not fit the model's context window. */
     CONTEXT_WINDOW(false),
     /** A 400 saying the provider's content policy refused the prompt. */
     CONTENT_POLICY(false),
-    /** Anything else (a client error the upstream reported, a malformed answer): final. */
+    /** Anything else (a client error such as a bad parameter, a malformed answer): final. */
     OTHER(false);
 
     private final boolean retryable;
@@ -27,10 +32,15 @@ public enum AttemptFailure {
 
     /**
      * Worth another attempt of the same model group: the same request may succeed on another try or
-     * another deployment. These failures also count towards a deployment's cooldown.
+     * another deployment.
      */
     public boolean retryable() {
         return retryable;
+    }
+
+    /** Says something about the deployment rather than the request: counts towards its cooldown. */
+    public boolean blamesDeployment() {
+        return retryable || this == DEPLOYMENT_ERROR;
     }
 
     /**
@@ -47,6 +57,9 @@ public enum AttemptFailure {
         }
         if (status >= 500) {
             return SERVER_ERROR;
+        }
+        if (status == 401 || status == 403 || status == 404) {
+            return DEPLOYMENT_ERROR;
         }
         if (status == 400) {
             String c = code == null ? "" : code.toLowerCase(Locale.ROOT);

@@ -109,17 +109,18 @@ final class AttemptPlan {
 
     /**
      * LiteLLM's choice: a context-window error takes {@code context_window_fallbacks} and a
-     * content-policy error {@code content_policy_fallbacks} when the group has them; otherwise the
-     * generic {@code fallbacks}, for those and for retryable failures (a plain client error has none).
+     * content-policy error {@code content_policy_fallbacks} when those are configured (a group not
+     * listed there then has none); otherwise the generic {@code fallbacks}. A plain client error
+     * (a bad parameter) has none: another model would refuse it too.
      */
     private List<String> fallbacksFor(AttemptFailure failure) {
         if (failure == AttemptFailure.CONTEXT_WINDOW
-                && settings.contextWindowFallbacks().containsKey(requestedGroup)) {
-            return settings.contextWindowFallbacks().get(requestedGroup);
+                && !settings.contextWindowFallbacks().isEmpty()) {
+            return settings.contextWindowFallbacks().getOrDefault(requestedGroup, List.of());
         }
         if (failure == AttemptFailure.CONTENT_POLICY
-                && settings.contentPolicyFallbacks().containsKey(requestedGroup)) {
-            return settings.contentPolicyFallbacks().get(requestedGroup);
+                && !settings.contentPolicyFallbacks().isEmpty()) {
+            return settings.contentPolicyFallbacks().getOrDefault(requestedGroup, List.of());
         }
         if (failure == AttemptFailure.OTHER) {
             return List.of();

@@ -20,9 +20,9 @@ public final class ProxyRoutes {
     private static RouterSettings honoured(RouterSettings r) {
         return new RouterSettings(
                 r.numRetries(),
-                Map.of(),
-                Map.of(),
-                Map.of(),
+                r.fallbacks(),
+                r.contextWindowFallbacks(),
+                r.contentPolicyFallbacks(),
                 r.allowedFails(),
                 r.cooldownTime(),
                 false,
