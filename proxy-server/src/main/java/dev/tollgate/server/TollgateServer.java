@@ -18,17 +18,21 @@ import dev.tollgate.admin.webhook.WebhookConfig;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.GeneralSettings;
+import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
+import dev.tollgate.core.limits.redis.RedisCooldowns;
 import dev.tollgate.core.limits.redis.RedisEndpoint;
 import dev.tollgate.core.limits.redis.RedisInvalidationBus;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.limits.redis.RedisLoopResources;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.routing.Cooldowns;
+import dev.tollgate.core.routing.InProcessCooldowns;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.admin.ReconcileRoute;
@@ -144,7 +148,8 @@ public final class TollgateServer implements AutoCloseable {
     private record EventLoops(NetTransport transport, EventLoopGroup boss, EventLoopGroup workers) {}
 
     /** Counters and the invalidation bus, in-process or on Redis; {@code description} for the log. */
-    private record Limits(LimitStore store, InvalidationBus bus, boolean redis, String description) {}
+    private record Limits(
+            LimitStore store, InvalidationBus bus, Cooldowns cooldowns, boolean redis, String description) {}
 
     /**
      * Spend on its way to the database: the flusher, the reconciler that keeps the store's spend
@@ -273,9 +278,13 @@ public final class TollgateServer implements AutoCloseable {
         GeneralSettings general = config.general();
         String url = general.redisUrl();
         if (url == null || url.isBlank()) {
+            RouterSettings router = config.router();
             return new Limits(
                     opened.add("limit store", new InProcessLimitStore()),
                     opened.add("invalidation bus", new LocalInvalidationBus()),
+                    router.cooldowns()
+                            ? new InProcessCooldowns(router.allowedFails(), router.cooldownTime())
+                            : Cooldowns.NONE,
                     false,
                     StartupLog.describeLimitStore(null));
         }
@@ -288,7 +297,18 @@ public final class TollgateServer implements AutoCloseable {
                     "invalidation bus client", RedisEndpoint.failFast(url, BUS_COMMAND_TIMEOUT, redisLoops.shared()));
             InvalidationBus bus =
                     opened.add("invalidation bus", new RedisInvalidationBus(busClient, general.redisKeyPrefix()));
-            return new Limits(store, bus, true, StartupLog.describeLimitStore(url));
+            RouterSettings router = config.router();
+            Cooldowns cooldowns = router.cooldowns()
+                    ? opened.add(
+                            "cooldowns",
+                            new RedisCooldowns(
+                                    busClient,
+                                    general.redisKeyPrefix(),
+                                    router.allowedFails(),
+                                    router.cooldownTime(),
+                                    clock))
+                    : Cooldowns.NONE;
+            return new Limits(store, bus, cooldowns, true, StartupLog.describeLimitStore(url));
         } catch (IllegalArgumentException e) {
             throw StartupException.config("general_settings.redis_url: " + Failures.oneLine(e), e);
         } catch (RuntimeException e) {
@@ -403,6 +423,7 @@ public final class TollgateServer implements AutoCloseable {
                 parts.admission(),
                 parts.settlement(),
                 parts.upstreams(),
+                limits.cooldowns(),
                 clock);
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
@@ -481,6 +502,7 @@ public final class TollgateServer implements AutoCloseable {
                 loops.workers(),
                 storage.jdbc()));
         metrics.bindReconciliation(spend.reconciler());
+        metrics.bindCooldowns(limits.cooldowns(), config.models());
         spend.flusher().start();
         spend.reconciler().start();
         spend.resetJob().start();

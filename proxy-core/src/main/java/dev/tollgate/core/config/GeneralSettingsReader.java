@@ -71,7 +71,10 @@ final class GeneralSettingsReader {
             "num_retries",
             "fallbacks",
             "context_window_fallbacks",
-            "content_policy_fallbacks");
+            "content_policy_fallbacks",
+            "allowed_fails",
+            "cooldown_time",
+            "disable_cooldowns");
     /** Alerting channels Tollgate sends to. */
     private static final Set<String> ALERTING = Set.of("webhook");
 

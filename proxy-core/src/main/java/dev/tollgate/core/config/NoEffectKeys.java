@@ -155,10 +155,7 @@ final class NoEffectKeys {
             "default_max_parallel_requests", "parallel requests are not limited",
             // everything else
             "redis_db", null,
-            "allowed_fails", null,
             "allowed_fails_policy", null,
-            "cooldown_time", null,
-            "disable_cooldowns", null,
             "enable_tag_filtering", null,
             "tag_filtering_match_any", null,
             "default_priority", null,

@@ -2,7 +2,9 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.routing.AttemptFailure;
+import dev.tollgate.core.routing.Cooldowns;
 import dev.tollgate.core.routing.RetryDelay;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,6 +21,8 @@ final class AttemptPlan {
 
     private final DeploymentSelector selector;
     private final RouterSettings settings;
+    private final Cooldowns cooldowns;
+    private final Clock clock;
     private final String requestedGroup;
     private final List<ResolvedDeployment> triedInGroup = new ArrayList<>(2);
     private String group;
@@ -29,13 +33,25 @@ final class AttemptPlan {
     /** Fixed by the failure that ended the requested group, as LiteLLM picks the list once. */
     private List<String> fallbackList;
 
-    /** Chooses the first deployment; an unknown group is a 404 {@code model_not_found}. */
-    AttemptPlan(DeploymentSelector selector, RouterSettings settings, String group) {
+    /**
+     * Chooses the first deployment, skipping those cooling down. An unknown group is a 404
+     * {@code model_not_found}; a group whose every deployment cools down is LiteLLM's 429 "No
+     * deployments available".
+     */
+    AttemptPlan(DeploymentSelector selector, RouterSettings settings, Cooldowns cooldowns, Clock clock, String group) {
         this.selector = selector;
         this.settings = settings;
+        this.cooldowns = cooldowns;
+        this.clock = clock;
         this.requestedGroup = group;
         this.group = group;
-        this.current = selector.select(group);
+        long now = clock.millis();
+        this.current =
+                selector.select(group, d -> cooldowns.coolingDown(d.config().id(), now));
+        if (selector.members(group).size() > 1
+                && cooldowns.coolingDown(current.config().id(), now)) {
+            throw Refusals.noDeployments(group, selector.members(group), cooldowns, now);
+        }
     }
 
     ResolvedDeployment current() {
@@ -76,9 +92,18 @@ final class AttemptPlan {
      * @param retryAfterMs the wait the upstream asked for, negative when none
      */
     Next next(AttemptFailure failure, long retryAfterMs) {
+        long now = clock.millis();
         triedInGroup.add(current);
+        // A group of one is never cooled down, as in LiteLLM: skipping its only deployment would
+        // refuse every call instead of trying.
+        if (failure.blamesDeployment() && selector.members(group).size() > 1) {
+            cooldowns.failed(current.config().id(), now);
+        }
         if (failure.retryable() && retriesInGroup < settings.numRetries()) {
-            ResolvedDeployment d = selector.select(group, triedInGroup::contains);
+            ResolvedDeployment d = selector.select(
+                    group,
+                    x -> triedInGroup.contains(x)
+                            || cooldowns.coolingDown(x.config().id(), now));
             long delay = triedInGroup.contains(d)
                     ? RetryDelay.millis(
                             retriesInGroup,
@@ -101,7 +126,7 @@ final class AttemptPlan {
             group = g;
             retriesInGroup = 0;
             triedInGroup.clear();
-            current = selector.select(g);
+            current = selector.select(g, x -> cooldowns.coolingDown(x.config().id(), now));
             return new Next(current, g, 0);
         }
         return null;

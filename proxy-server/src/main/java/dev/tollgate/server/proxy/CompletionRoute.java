@@ -69,7 +69,16 @@ public final class CompletionRoute implements Route {
                 }
             }
         }
-        AttemptPlan plan = new AttemptPlan(deployments, context.router(), request.model());
+        AttemptPlan plan;
+        try {
+            plan = new AttemptPlan(
+                    deployments, context.router(), context.cooldowns(), context.clock(), request.model());
+        } catch (TollgateException e) {
+            if (e.kind() == ErrorKind.RATE_LIMITED) {
+                context.admission().refused(RefusalReason.NO_DEPLOYMENTS);
+            }
+            throw e;
+        }
         new ProxyCall(context, exchange, request, plan, customerId, keyHash).start();
     }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.limits.AdmissionEstimator;
+import dev.tollgate.core.routing.Cooldowns;
 import dev.tollgate.server.upstream.UpstreamClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,7 +11,8 @@ import java.time.Duration;
  * The shared services a call needs, wired once at start.
  *
  * @param clock  the wall clock of admissions, settles and rate-limit headers
- * @param router retries, fallbacks and cooldowns of the calls
+ * @param router    retries, fallbacks and cooldowns of the calls
+ * @param cooldowns deployments to skip for now
  */
 record ProxyContext(
         Admission admission,
@@ -19,4 +21,5 @@ record ProxyContext(
         Duration firstByteTimeout,
         AdmissionEstimator estimator,
         Clock clock,
-        RouterSettings router) {}
+        RouterSettings router,
+        Cooldowns cooldowns) {}

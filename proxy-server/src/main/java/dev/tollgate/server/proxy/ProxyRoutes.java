@@ -4,6 +4,7 @@ import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.customer.CustomerIdResolver;
 import dev.tollgate.core.limits.AdmissionEstimator;
+import dev.tollgate.core.routing.Cooldowns;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.Router;
 import dev.tollgate.server.upstream.UpstreamClient;
@@ -25,7 +26,7 @@ public final class ProxyRoutes {
                 r.contentPolicyFallbacks(),
                 r.allowedFails(),
                 r.cooldownTime(),
-                false,
+                r.cooldowns(),
                 Map.of(),
                 Set.of());
     }
@@ -38,6 +39,7 @@ public final class ProxyRoutes {
             Admission admission,
             Settlement settlement,
             UpstreamClient upstreams,
+            Cooldowns cooldowns,
             Clock clock) {
         var general = config.general();
         ProxyContext ctx = new ProxyContext(
@@ -47,7 +49,8 @@ public final class ProxyRoutes {
                 general.readTimeout(),
                 new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
                 clock,
-                honoured(config.router()));
+                honoured(config.router()),
+                cooldowns);
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(
                 !config.litellm().disableEndUserCostTracking(),
