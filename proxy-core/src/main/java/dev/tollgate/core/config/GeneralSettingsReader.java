@@ -74,7 +74,8 @@ final class GeneralSettingsReader {
             "content_policy_fallbacks",
             "allowed_fails",
             "cooldown_time",
-            "disable_cooldowns");
+            "disable_cooldowns",
+            "model_group_alias");
     /** Alerting channels Tollgate sends to. */
     private static final Set<String> ALERTING = Set.of("webhook");
 

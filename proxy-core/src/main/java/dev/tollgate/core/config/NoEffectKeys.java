@@ -140,7 +140,6 @@ final class NoEffectKeys {
     /** {@code router_settings}. */
     static final Map<String, String> ROUTER = keys(
             // money and safety
-            "model_group_alias", "aliases are not resolved: a call to an alias gets 404 model_not_found",
             "enable_pre_call_checks", "context windows are not checked before a call",
             "enable_pre_call_check", "context windows are not checked before a call",
             "optional_pre_call_checks", "no pre-call checks",

@@ -144,8 +144,6 @@ class ConfigProblemsTest {
                         "litellm_settings.callbacks: otel",
                         "general_settings.allow_requests_on_db_unavailable (calls are always served while the"
                                 + " database is down (cached policies, fail_open decides for Redis))",
-                        "router_settings.model_group_alias (aliases are not resolved: a call to an alias gets 404"
-                                + " model_not_found)",
                         "router_settings.enable_pre_call_checks (context windows are not checked before a call)",
                         "general_settings.alerting: slack (only webhook alerts are sent)",
                         "model_list[*].rpm (deployment rpm/tpm are not enforced; customer limits are)",

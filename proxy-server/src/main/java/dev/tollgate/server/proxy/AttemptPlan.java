@@ -34,7 +34,8 @@ final class AttemptPlan {
     private List<String> fallbackList;
 
     /**
-     * Chooses the first deployment, skipping those cooling down. An unknown group is a 404
+     * Resolves an alias to its group and chooses the first deployment, skipping those cooling
+     * down. An unknown group is a 404
      * {@code model_not_found}; a group whose every deployment cools down is LiteLLM's 429 "No
      * deployments available".
      */
@@ -43,6 +44,7 @@ final class AttemptPlan {
         this.settings = settings;
         this.cooldowns = cooldowns;
         this.clock = clock;
+        group = selector.resolve(group);
         this.requestedGroup = group;
         this.group = group;
         long now = clock.millis();

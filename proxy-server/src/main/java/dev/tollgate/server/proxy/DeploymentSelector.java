@@ -6,6 +6,7 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,19 +19,41 @@ import java.util.function.Predicate;
  */
 public final class DeploymentSelector {
     private final Map<String, Group> groups = new LinkedHashMap<>();
+    /** {@code router_settings.model_group_alias}: requested name to model group. */
+    private final Map<String, String> aliases;
+    /** The names {@code /v1/models} lists: the groups, then the aliases not marked hidden. */
+    private final Set<String> listed = new LinkedHashSet<>();
+
     private final boolean leastBusy;
 
     public DeploymentSelector(TollgateConfig config) {
         this.leastBusy = "least-busy".equals(config.general().routingStrategy());
+        this.aliases = config.router().modelGroupAlias();
         List<ModelDeployment> models = config.models();
         for (int i = 0; i < models.size(); i++) {
             ModelDeployment d = models.get(i);
             groups.computeIfAbsent(d.modelName(), k -> new Group()).members.add(ResolvedDeployment.of(d, i));
         }
+        listed.addAll(groups.keySet());
+        for (String alias : aliases.keySet()) {
+            if (!config.router().hiddenAliases().contains(alias)) {
+                listed.add(alias);
+            }
+        }
     }
 
+    /** The model names clients may send and {@code /v1/models} lists (hidden aliases are not listed). */
     public Set<String> modelNames() {
-        return groups.keySet();
+        return listed;
+    }
+
+    /**
+     * The model group a requested name means: an alias resolves to its group (aliases win over a
+     * group of the same name, as in LiteLLM); any other name is taken as a group.
+     */
+    public String resolve(String requested) {
+        String group = aliases.get(requested);
+        return group != null ? group : requested;
     }
 
     public ResolvedDeployment select(String modelName) {

@@ -1,6 +1,5 @@
 package dev.tollgate.server.proxy;
 
-import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.customer.CustomerIdResolver;
 import dev.tollgate.core.limits.AdmissionEstimator;
@@ -10,26 +9,10 @@ import dev.tollgate.server.http.Router;
 import dev.tollgate.server.upstream.UpstreamClient;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Clock;
-import java.util.Map;
-import java.util.Set;
 
 /** Registers the OpenAI-compatible routes. */
 public final class ProxyRoutes {
     private ProxyRoutes() {}
-
-    /** The router keys that work so far (the rest are still listed as having no effect). */
-    private static RouterSettings honoured(RouterSettings r) {
-        return new RouterSettings(
-                r.numRetries(),
-                r.fallbacks(),
-                r.contextWindowFallbacks(),
-                r.contentPolicyFallbacks(),
-                r.allowedFails(),
-                r.cooldownTime(),
-                r.cooldowns(),
-                Map.of(),
-                Set.of());
-    }
 
     public static void register(
             Router router,
@@ -49,7 +32,7 @@ public final class ProxyRoutes {
                 general.readTimeout(),
                 new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
                 clock,
-                honoured(config.router()),
+                config.router(),
                 cooldowns);
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(
