@@ -46,6 +46,7 @@ import dev.tollgate.server.metrics.MetricsRoute;
 import dev.tollgate.server.metrics.ProxyMetrics;
 import dev.tollgate.server.proxy.Admission;
 import dev.tollgate.server.proxy.DeploymentSelector;
+import dev.tollgate.server.proxy.ProxyBudget;
 import dev.tollgate.server.proxy.ProxyRoutes;
 import dev.tollgate.server.proxy.Settlement;
 import dev.tollgate.server.ui.OverviewRoute;
@@ -410,6 +411,22 @@ public final class TollgateServer implements AutoCloseable {
                 new UpstreamClient(general.connectTimeout(), loops.transport().socketChannel()));
     }
 
+    /** LiteLLM's proxy-wide budget on the same limit store as customers, or null when none is configured. */
+    private ProxyBudget proxyBudget() {
+        if (!config.proxyBudget().enabled()) {
+            return null;
+        }
+        var general = config.general();
+        return new ProxyBudget(
+                limits.store(),
+                config.proxyBudget(),
+                config.litellm().timezone(),
+                general.budgetExceededStatus(),
+                general.failOpen(),
+                config.reservationTtl().toMillis(),
+                metrics::refusal);
+    }
+
     private Router buildRoutes(ProxyParts parts) {
         var general = config.general();
         var litellm = config.litellm();
@@ -424,6 +441,7 @@ public final class TollgateServer implements AutoCloseable {
                 parts.settlement(),
                 parts.upstreams(),
                 limits.cooldowns(),
+                proxyBudget(),
                 clock);
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));

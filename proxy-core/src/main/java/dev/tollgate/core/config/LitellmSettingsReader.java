@@ -13,6 +13,8 @@ final class LitellmSettingsReader {
             "fallbacks",
             "context_window_fallbacks",
             "content_policy_fallbacks",
+            "max_budget",
+            "budget_duration",
             "max_end_user_budget_id",
             "timezone",
             "enable_end_user_cost_tracking_prometheus_only",

@@ -100,8 +100,6 @@ final class NoEffectKeys {
     /** {@code litellm_settings}. */
     static final Map<String, String> LITELLM = keys(
             // money and safety
-            "max_budget", "no proxy-wide budget is enforced; customer budgets are",
-            "budget_duration", "no proxy-wide budget is enforced; customer budgets are",
             "max_end_user_budget",
                     "deprecated in LiteLLM and not enforced: create a budget and set max_end_user_budget_id to its id",
             "max_internal_user_budget", "no internal-user budgets",

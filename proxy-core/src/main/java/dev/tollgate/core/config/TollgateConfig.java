@@ -11,10 +11,14 @@ import java.util.Map;
  * {@link ConfigLoader}.
  */
 public record TollgateConfig(
-        List<ModelDeployment> models, GeneralSettings general, LitellmSettings litellm, RouterSettings router) {
-    /** A config with the default router settings (no retries, fallbacks or aliases). */
+        List<ModelDeployment> models,
+        GeneralSettings general,
+        LitellmSettings litellm,
+        RouterSettings router,
+        ProxyBudgetSettings proxyBudget) {
+    /** A config with the default router settings (no retries, fallbacks or aliases) and no proxy-wide budget. */
     public TollgateConfig(List<ModelDeployment> models, GeneralSettings general, LitellmSettings litellm) {
-        this(models, general, litellm, RouterSettings.DEFAULTS);
+        this(models, general, litellm, RouterSettings.DEFAULTS, ProxyBudgetSettings.NONE);
     }
 
     /** Added to the longest call when deriving the reservation TTL: admission and settle latency, clock skew. */

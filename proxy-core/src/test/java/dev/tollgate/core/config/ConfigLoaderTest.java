@@ -150,13 +150,15 @@ class ConfigLoaderTest {
         assertThat(loaded.noEffectKeys())
                 .contains(
                         "model_list[*].litellm_params.rpm (deployment rpm/tpm are not enforced; customer limits are)",
-                        "litellm_settings.max_budget (no proxy-wide budget is enforced; customer budgets are)",
                         "general_settings.store_model_in_db")
                 .doesNotContain(
                         "litellm_settings.set_verbose",
                         "litellm_settings.validate_end_user_id_in_db",
                         "litellm_settings.num_retries (calls are not retried)");
         assertThat(c.router().numRetries()).isEqualTo(2);
+        assertThat(c.proxyBudget().enabled())
+                .as("max_budget: 0 means none, as in LiteLLM")
+                .isFalse();
 
         assertThat(c.models()).hasSize(4);
         ModelDeployment openai = c.models().get(0);

@@ -138,8 +138,6 @@ class ConfigProblemsTest {
                 """, Map.of(), "t");
         assertThat(loaded.noEffectKeys())
                 .containsExactly(
-                        "litellm_settings.max_budget (no proxy-wide budget is enforced; customer budgets are)",
-                        "litellm_settings.budget_duration (no proxy-wide budget is enforced; customer budgets are)",
                         "litellm_settings.cache (responses are never cached)",
                         "litellm_settings.callbacks: otel",
                         "general_settings.allow_requests_on_db_unavailable (calls are always served while the"

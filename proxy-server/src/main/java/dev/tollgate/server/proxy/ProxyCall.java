@@ -67,6 +67,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private final String requestId = CallIds.next();
     private long upstreamStartedNanos;
     private Ticket ticket;
+    /** The proxy-wide budget's hold on this call; null without one. */
+    private Ticket proxyTicket;
+
     private UpstreamCall upstream;
     private Relay relay;
     /** The call watches the client connection. */
@@ -96,15 +99,36 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     }
 
     void start() {
+        ProxyBudget budget = env.proxyBudget();
+        if (budget == null) {
+            admitCustomer(null);
+            return;
+        }
+        AdmissionEstimator.Estimate worst = worstCase();
+        onLoop(budget.admit(env.clock().millis(), worst.costNanos()), (t, err) -> {
+            if (err != null) {
+                exchange.error(err);
+                return;
+            }
+            proxyTicket = t;
+            admitCustomer(worst);
+        });
+    }
+
+    /** Admits the customer's call ({@code worst} is computed here when null), then dispatches it. */
+    private void admitCustomer(AdmissionEstimator.Estimate computed) {
         if (customerId == null) {
             dispatch(null);
             return;
         }
-        AdmissionEstimator.Estimate worst = worstCase();
+        AdmissionEstimator.Estimate worst = computed != null ? computed : worstCase();
         onLoop(
                 env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
                 (t, err) -> {
                     if (err != null) {
+                        if (proxyTicket != null) {
+                            env.proxyBudget().settle(proxyTicket, 0, env.clock().millis());
+                        }
                         exchange.error(err);
                         return;
                     }
@@ -345,6 +369,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         release();
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
+        if (proxyTicket != null) {
+            env.proxyBudget().settle(proxyTicket, costNanos, env.clock().millis());
+        }
         CompletionStage<SettleResult> recorded =
                 env.settlement().settle(ticket, plan.group(), usage, costNanos, outcome == CallRecord.Outcome.OK);
         onLoop(recorded, (settle, err) -> {

@@ -13,6 +13,7 @@ import java.time.Duration;
  * @param clock  the wall clock of admissions, settles and rate-limit headers
  * @param router    retries, fallbacks and cooldowns of the calls
  * @param cooldowns deployments to skip for now
+ * @param proxyBudget the proxy-wide budget; null when none is configured
  */
 record ProxyContext(
         Admission admission,
@@ -22,4 +23,5 @@ record ProxyContext(
         AdmissionEstimator estimator,
         Clock clock,
         RouterSettings router,
-        Cooldowns cooldowns) {}
+        Cooldowns cooldowns,
+        ProxyBudget proxyBudget) {}

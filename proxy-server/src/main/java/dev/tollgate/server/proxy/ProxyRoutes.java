@@ -23,6 +23,7 @@ public final class ProxyRoutes {
             Settlement settlement,
             UpstreamClient upstreams,
             Cooldowns cooldowns,
+            ProxyBudget proxyBudget,
             Clock clock) {
         var general = config.general();
         ProxyContext ctx = new ProxyContext(
@@ -33,7 +34,8 @@ public final class ProxyRoutes {
                 new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
                 clock,
                 config.router(),
-                cooldowns);
+                cooldowns,
+                proxyBudget);
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(
                 !config.litellm().disableEndUserCostTracking(),

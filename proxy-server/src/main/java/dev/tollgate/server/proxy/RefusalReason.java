@@ -6,6 +6,8 @@ package dev.tollgate.server.proxy;
  */
 public enum RefusalReason {
     BUDGET("budget"),
+    /** The proxy-wide budget ({@code litellm_settings.max_budget}) is spent. */
+    PROXY_BUDGET("proxy_budget"),
     RPM("rpm"),
     TPM("tpm"),
     BLOCKED("blocked"),
