@@ -77,7 +77,8 @@ class LitellmExampleConfigsTest {
                 Arguments.of(
                         "load_balancer.yaml",
                         "gpt-3.5-turbo",
-                        List.of("model_list[*].tpm (deployment rpm/tpm are not enforced; customer limits are)")),
+                        List.of(
+                                "model_list[*].tpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)")),
                 Arguments.of(
                         "azure_config.yaml",
                         "gpt-4-team1",

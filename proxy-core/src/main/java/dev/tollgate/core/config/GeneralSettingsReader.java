@@ -18,7 +18,7 @@ import java.util.TreeSet;
 /** Reads {@code general_settings} (plus {@code router_settings.routing_strategy}) with LiteLLM's env fallbacks. */
 final class GeneralSettingsReader {
     static final Duration DEFAULT_BATCH_WRITE = Duration.ofSeconds(10);
-    static final String DEFAULT_ROUTING = "round-robin";
+    static final String DEFAULT_ROUTING = "simple-shuffle";
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(600);
 
     private static final Set<String> KEYS = Set.of(

@@ -19,7 +19,8 @@ final class NoEffectKeys {
 
     private static final String NO_RETRIES = "calls are not retried";
     private static final String NO_FALLBACKS = "no fallbacks: a failed call fails";
-    private static final String NO_DEPLOYMENT_LIMITS = "deployment rpm/tpm are not enforced; customer limits are";
+    private static final String NO_DEPLOYMENT_LIMITS =
+            "deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are";
     private static final String NO_CACHE = "responses are never cached";
     private static final String MASTER_KEY_ONLY = "only the master key authenticates";
 
@@ -233,8 +234,6 @@ final class NoEffectKeys {
             "mock_timeout",
             null,
             "merge_reasoning_content_in_choices",
-            null,
-            "weight",
             null,
             "order",
             null);

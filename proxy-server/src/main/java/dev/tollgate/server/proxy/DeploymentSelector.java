@@ -1,6 +1,7 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.config.ModelDeployment;
+import dev.tollgate.core.config.RoutingWeight;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
@@ -10,29 +11,46 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Picks a deployment for a model name: round-robin (default) or least-busy across the entries
- * that share the {@code model_name}. Unknown names are a 404 {@code model_not_found}.
+ * Picks a deployment for a model name among the entries that share the {@code model_name}:
+ * {@code simple-shuffle} (default, LiteLLM's: random, weighted by {@code weight}, else {@code rpm},
+ * else {@code tpm}, else uniform), {@code round-robin} or {@code least-busy}. Unknown names are a
+ * 404 {@code model_not_found}.
  */
 public final class DeploymentSelector {
+    private enum Strategy {
+        SHUFFLE,
+        ROUND_ROBIN,
+        LEAST_BUSY
+    }
+
     private final Map<String, Group> groups = new LinkedHashMap<>();
     /** {@code router_settings.model_group_alias}: requested name to model group. */
     private final Map<String, String> aliases;
     /** The names {@code /v1/models} lists: the groups, then the aliases not marked hidden. */
     private final Set<String> listed = new LinkedHashSet<>();
 
-    private final boolean leastBusy;
+    private final Strategy strategy;
 
     public DeploymentSelector(TollgateConfig config) {
-        this.leastBusy = "least-busy".equals(config.general().routingStrategy());
+        this.strategy = switch (config.general().routingStrategy()) {
+            case "least-busy" -> Strategy.LEAST_BUSY;
+            case "round-robin" -> Strategy.ROUND_ROBIN;
+            default -> Strategy.SHUFFLE;
+        };
         this.aliases = config.router().modelGroupAlias();
         List<ModelDeployment> models = config.models();
         for (int i = 0; i < models.size(); i++) {
             ModelDeployment d = models.get(i);
             groups.computeIfAbsent(d.modelName(), k -> new Group()).members.add(ResolvedDeployment.of(d, i));
+        }
+        for (Group g : groups.values()) {
+            g.weigh();
         }
         listed.addAll(groups.keySet());
         for (String alias : aliases.keySet()) {
@@ -102,20 +120,62 @@ public final class DeploymentSelector {
                 break;
             }
         }
-        if (leastBusy) {
-            ResolvedDeployment best = m.get(0);
-            for (ResolvedDeployment d : m) {
-                if (d.inFlight().get() < best.inFlight().get()) {
-                    best = d;
+        switch (strategy) {
+            case LEAST_BUSY:
+                ResolvedDeployment best = m.get(0);
+                for (ResolvedDeployment d : m) {
+                    if (d.inFlight().get() < best.inFlight().get()) {
+                        best = d;
+                    }
                 }
-            }
-            return best;
+                return best;
+            case ROUND_ROBIN:
+                return m.get((int) Math.floorMod(g.next.getAndIncrement(), m.size()));
+            default:
+                return g.shuffle(m);
         }
-        return m.get((int) Math.floorMod(g.next.getAndIncrement(), m.size()));
     }
 
     private static final class Group {
         final List<ResolvedDeployment> members = new ArrayList<>();
         final AtomicLong next = new AtomicLong();
+        /** What simple-shuffle weighs a member by; null for a uniform choice. */
+        ToDoubleFunction<ResolvedDeployment> weight;
+
+        /** LiteLLM's order: {@code weight} if any member sets it, else {@code rpm}, else {@code tpm}. */
+        void weigh() {
+            if (members.stream().anyMatch(d -> routing(d).weight() > 0)) {
+                weight = d -> Math.max(0, routing(d).weight());
+            } else if (members.stream().anyMatch(d -> routing(d).rpm() > 0)) {
+                weight = d -> Math.max(0, routing(d).rpm());
+            } else if (members.stream().anyMatch(d -> routing(d).tpm() > 0)) {
+                weight = d -> Math.max(0, routing(d).tpm());
+            }
+        }
+
+        private static RoutingWeight routing(ResolvedDeployment d) {
+            return d.config().routing();
+        }
+
+        ResolvedDeployment shuffle(List<ResolvedDeployment> candidates) {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            if (weight != null) {
+                double total = 0;
+                for (ResolvedDeployment d : candidates) {
+                    total += weight.applyAsDouble(d);
+                }
+                if (total > 0) {
+                    double r = random.nextDouble(total);
+                    for (ResolvedDeployment d : candidates) {
+                        r -= weight.applyAsDouble(d);
+                        if (r < 0) {
+                            return d;
+                        }
+                    }
+                    return candidates.get(candidates.size() - 1);
+                }
+            }
+            return candidates.get(random.nextInt(candidates.size()));
+        }
     }
 }

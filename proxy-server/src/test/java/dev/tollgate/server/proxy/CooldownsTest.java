@@ -41,7 +41,7 @@ class CooldownsTest {
                   - {model_name: both, litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: k}, model_info: {id: both-1, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
                   - {model_name: both, litellm_params: {model: openai/gpt-4o, api_base: "%3$s", api_key: k}, model_info: {id: both-2, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
                   - {model_name: alone, litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: k}, model_info: {id: alone-1, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
-                router_settings: {allowed_fails: 1, cooldown_time: 60}
+                router_settings: {routing_strategy: round-robin, allowed_fails: 1, cooldown_time: 60}
                 general_settings: {master_key: %4$s}
                 """.formatted(down.baseUrl(), up.baseUrl(), downToo.baseUrl(), TestProxy.KEY));
     }

@@ -42,7 +42,7 @@ class FleetCooldownsTest {
                 model_list:
                   - {model_name: pair, litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: k}, model_info: {id: pair-down, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
                   - {model_name: pair, litellm_params: {model: openai/gpt-4o, api_base: "%2$s", api_key: k}, model_info: {id: pair-up, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
-                router_settings: {allowed_fails: 0, cooldown_time: 60}
+                router_settings: {routing_strategy: round-robin, allowed_fails: 0, cooldown_time: 60}
                 general_settings: {master_key: %3$s, redis_url: "%4$s", redis_key_prefix: "%5$s", redis_command_timeout_ms: 3000}
                 """.formatted(
                         down.baseUrl(),

@@ -56,6 +56,7 @@ class RetriesTest {
                   - {model_name: refused, litellm_params: {model: openai/gpt-4o, api_base: "http://127.0.0.1:%5$d/v1", api_key: k}, model_info: {id: refused-port, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
                   - {model_name: refused, litellm_params: {model: openai/gpt-4o, api_base: "%3$s", api_key: k}, model_info: {id: refused-up, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
                 litellm_settings: {num_retries: 2}
+                router_settings: {routing_strategy: round-robin}
                 general_settings: {master_key: %6$s}
                 """.formatted(
                         flaky.baseUrl(), down.baseUrl(), healthy.baseUrl(), E2e.PRICES, closedPort, TestProxy.KEY));
