@@ -167,6 +167,31 @@ class RetriesTest {
     }
 
     @Test
+    void aClientThatLeavesDuringTheBackoffStopsTheRetryAndIsChargedNothing() throws Exception {
+        HttpResponse<String> created = proxy.post("/customer/new", "{\"user_id\":\"retry-gone\",\"max_budget\":0.003}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        flaky.options().failTimes(FakeFailure.HTTP_429, 1); // retry-after: 1 s
+        try (RawHttp c = RawHttp.connect(proxy.server().port())) {
+            c.send(RawHttp.post(
+                    "/v1/chat/completions",
+                    TestProxy.chat("flaky", "retry-gone", false),
+                    RawHttp.bearer(TestProxy.KEY)));
+            assertThat(flaky.awaitRequests(1, Duration.ofSeconds(10))).isTrue();
+            // The 429 reaches the proxy within milliseconds; the retry is due a second later. (A
+            // client leaving while an attempt is in flight pays the prompt, which is not this case.)
+            Thread.sleep(400);
+        }
+        // Well past the retry's due time: the retry was cancelled with the call.
+        Thread.sleep(2_000);
+        assertThat(flaky.requestCount()).isEqualTo(1);
+        assertThat(E2e.spend(proxy, "retry-gone")).isEqualByComparingTo(BigDecimal.ZERO);
+        HttpResponse<String> next = chat("flaky", "retry-gone", false);
+        assertThat(next.statusCode())
+                .as("no reservation left behind: " + next.body())
+                .isEqualTo(200);
+    }
+
+    @Test
     void aStreamThatFailedBeforeItsFirstByteIsRetried() throws Exception {
         flaky.options().failTimes(FakeFailure.CLOSE_BEFORE_RESPONSE, 1);
         HttpResponse<String> r = chat("flaky", "retry-stream", true);
