@@ -72,6 +72,7 @@ final class GeneralSettingsReader {
             "fallbacks",
             "context_window_fallbacks",
             "content_policy_fallbacks",
+            "default_fallbacks",
             "allowed_fails",
             "cooldown_time",
             "disable_cooldowns",

@@ -13,6 +13,7 @@ final class LitellmSettingsReader {
             "fallbacks",
             "context_window_fallbacks",
             "content_policy_fallbacks",
+            "default_fallbacks",
             "max_budget",
             "budget_duration",
             "max_end_user_budget_id",

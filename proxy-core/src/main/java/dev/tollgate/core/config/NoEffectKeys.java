@@ -109,7 +109,6 @@ final class NoEffectKeys {
             "max_retries", NO_RETRIES,
             "cache", NO_CACHE,
             "cache_params", NO_CACHE,
-            "default_fallbacks", NO_FALLBACKS,
             // everything else
             "service_callbacks", null,
             "turn_off_message_logging", null,
@@ -146,7 +145,6 @@ final class NoEffectKeys {
             "max_retries", NO_RETRIES,
             "retry_policy", NO_RETRIES,
             "model_group_retry_policy", NO_RETRIES,
-            "default_fallbacks", NO_FALLBACKS,
             "max_fallbacks", NO_FALLBACKS,
             "cache_responses", NO_CACHE,
             "caching_groups", NO_CACHE,

@@ -13,6 +13,7 @@ import java.util.Set;
  * @param fallbacks              {@code fallbacks}: model group to the groups tried, in order, once its retries are spent
  * @param contextWindowFallbacks {@code context_window_fallbacks}: groups tried on a context-length error
  * @param contentPolicyFallbacks {@code content_policy_fallbacks}: groups tried on a content-policy error
+ * @param defaultFallbacks       {@code default_fallbacks}: the {@code fallbacks} of every group without its own
  * @param allowedFails           {@code allowed_fails}: failures of one deployment within a minute before it cools down
  * @param cooldownTime           {@code cooldown_time}: how long a deployment is skipped once cooled down
  * @param cooldowns              false with {@code disable_cooldowns: true}
@@ -24,6 +25,7 @@ public record RouterSettings(
         Map<String, List<String>> fallbacks,
         Map<String, List<String>> contextWindowFallbacks,
         Map<String, List<String>> contentPolicyFallbacks,
+        List<String> defaultFallbacks,
         int allowedFails,
         Duration cooldownTime,
         boolean cooldowns,
@@ -37,5 +39,14 @@ public record RouterSettings(
 
     /** No retries, no fallbacks, no aliases; cooldowns with LiteLLM's defaults. */
     public static final RouterSettings DEFAULTS = new RouterSettings(
-            0, Map.of(), Map.of(), Map.of(), DEFAULT_ALLOWED_FAILS, DEFAULT_COOLDOWN_TIME, true, Map.of(), Set.of());
+            0,
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            List.of(),
+            DEFAULT_ALLOWED_FAILS,
+            DEFAULT_COOLDOWN_TIME,
+            true,
+            Map.of(),
+            Set.of());
 }

@@ -39,6 +39,7 @@ final class RouterSettingsReader {
                 fallbacks(router, litellm, "fallbacks"),
                 fallbacks(router, litellm, "context_window_fallbacks"),
                 fallbacks(router, litellm, "content_policy_fallbacks"),
+                List.copyOf((router.has("default_fallbacks") ? router : litellm).stringList("default_fallbacks")),
                 (int) Math.min(Integer.MAX_VALUE, allowedFails),
                 cooldown,
                 !router.bool("disable_cooldowns", false),
@@ -138,6 +139,7 @@ final class RouterSettingsReader {
         checkFallbackGroups("fallbacks", r.fallbacks(), groups, diagnostics);
         checkFallbackGroups("context_window_fallbacks", r.contextWindowFallbacks(), groups, diagnostics);
         checkFallbackGroups("content_policy_fallbacks", r.contentPolicyFallbacks(), groups, diagnostics);
+        checkFallbackGroups("default_fallbacks", Map.of("*", r.defaultFallbacks()), groups, diagnostics);
         r.modelGroupAlias().forEach((alias, group) -> {
             if (!groups.contains(group)) {
                 diagnostics.warn("router_settings.model_group_alias." + alias + ": model group \"" + group

@@ -84,6 +84,11 @@ final class AttemptPlan {
                 out.addAll(selector.members(g));
             }
         }
+        if (!settings.fallbacks().containsKey(requestedGroup)) {
+            for (String g : settings.defaultFallbacks()) {
+                out.addAll(selector.members(g));
+            }
+        }
         return out;
     }
 
@@ -137,7 +142,7 @@ final class AttemptPlan {
     /**
      * LiteLLM's choice: a context-window error takes {@code context_window_fallbacks} and a
      * content-policy error {@code content_policy_fallbacks} when those are configured (a group not
-     * listed there then has none); otherwise the generic {@code fallbacks}. A plain client error
+     * listed there then has none); otherwise the generic {@code fallbacks} (or {@code default_fallbacks}). A plain client error
      * (a bad parameter) has none: another model would refuse it too.
      */
     private List<String> fallbacksFor(AttemptFailure failure) {
@@ -152,6 +157,13 @@ final class AttemptPlan {
         if (failure == AttemptFailure.OTHER) {
             return List.of();
         }
-        return settings.fallbacks().getOrDefault(requestedGroup, List.of());
+        List<String> own = settings.fallbacks().get(requestedGroup);
+        if (own != null) {
+            return own;
+        }
+        // default_fallbacks, never to the group itself
+        return settings.defaultFallbacks().stream()
+                .filter(g -> !g.equals(requestedGroup))
+                .toList();
     }
 }

@@ -48,6 +48,7 @@ class FallbacksTest {
         proxy = TestProxy.start("""
                 model_list:
                   - {model_name: small, litellm_params: {model: openai/gpt-4o-mini, api_base: "%1$s", api_key: k}, model_info: %4$s}
+                  - {model_name: solo, litellm_params: {model: openai/gpt-4o-mini, api_base: "%1$s", api_key: k}, model_info: %4$s}
                   - {model_name: chain, litellm_params: {model: openai/gpt-4o-mini, api_base: "%1$s", api_key: k}, model_info: %4$s}
                   - {model_name: down, litellm_params: {model: openai/gpt-4o-mini, api_base: "%2$s", api_key: k}, model_info: %4$s}
                   - {model_name: large, litellm_params: {model: openai/gpt-4o, api_base: "%3$s", api_key: k}, model_info: %5$s}
@@ -56,6 +57,7 @@ class FallbacksTest {
                   fallbacks: [{"small": ["large"]}, {"chain": ["down", "large"]}]
                   context_window_fallbacks: [{"small": ["large"]}]
                   content_policy_fallbacks: [{"small": ["large"]}]
+                  default_fallbacks: ["large"]
                 general_settings: {master_key: %6$s}
                 """.formatted(
                         primary.baseUrl(), alsoDown.baseUrl(), big.baseUrl(), E2e.PRICES, bigPrices, TestProxy.KEY));
@@ -126,6 +128,15 @@ class FallbacksTest {
         assertThat(alsoDown.requestCount()).isEqualTo(2);
         assertThat(spendNanos("fb-chain"))
                 .isEqualTo(billedAtBigPrices(json(r.body()).get("usage")));
+    }
+
+    @Test
+    void aGroupWithoutItsOwnFallbacksTakesTheDefaultOnes() throws Exception {
+        primary.options().failure(FakeFailure.HTTP_500);
+        HttpResponse<String> r = chat("solo", "fb-default");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("x-litellm-model-group")).hasValue("large");
+        assertThat(r.headers().firstValue("x-litellm-attempted-fallbacks")).hasValue("1");
     }
 
     @Test
