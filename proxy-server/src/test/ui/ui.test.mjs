@@ -179,6 +179,8 @@ try {
     await tid('budget-duration').fill('30d');
     await tid('budget-rpm').fill('60');
     await tid('budget-tpm').fill('100000');
+    await tid('budget-soft').fill('3');
+    await tid('budget-parallel').fill('5');
     await tid('budget-save').click();
     const row = page.locator(`[data-testid="budget-row"][data-budget-id="${TIER}"]`);
     await row.waitFor();
@@ -187,7 +189,8 @@ try {
     check((await row.getByTestId('budget-cell-tpm').textContent()) === '100,000', 'TPM not shown with separators');
     const b = await budgetFromApi(TIER);
     check(b, `${TIER} not in /budget/list`);
-    check(Number(b.max_budget) === 4 && b.rpm_limit === 60 && b.tpm_limit === 100000 && b.budget_duration === '30d',
+    check(Number(b.max_budget) === 4 && b.rpm_limit === 60 && b.tpm_limit === 100000 && b.budget_duration === '30d'
+      && Number(b.soft_budget) === 3 && b.max_parallel_requests === 5,
       `API shows ${JSON.stringify(b)}`);
     check(b.budget_reset_at, 'no next reset for a 30d tier');
 
@@ -262,6 +265,17 @@ try {
     await tid('daily-chart').waitFor();
     check(await page.locator('[data-testid="daily-chart"] rect.chart-bar').count() === 1, 'expected one day with spend');
     check((await tid('model-chart').textContent()).includes('mock'), 'model chart does not name the model');
+    check(await tid('detail-soft').textContent() === '$3.00', 'detail does not show the soft budget');
+    check(await tid('detail-parallel').textContent() === '5', 'detail does not show max parallel requests');
+    check(await tid('detail-region').textContent() === 'any', 'detail does not show the region');
+    await tid('customer-set-region').click();
+    await page.waitForSelector('[data-testid="routing-model"] option[value="mock"]', { state: 'attached' });
+    await tid('routing-region').selectOption('eu');
+    await tid('routing-model').selectOption('mock');
+    await tid('routing-save').click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="detail-region"]')?.textContent === 'eu');
+    const routed = await customerFromApi(CUSTOMER);
+    check(routed.allowed_model_region === 'eu' && routed.default_model === 'mock', `API shows ${JSON.stringify(routed)}`);
     await shot('04-customer-detail');
   });
 

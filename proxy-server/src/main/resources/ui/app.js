@@ -15,7 +15,7 @@ import { fieldError, runConfirm } from './lib/forms.js';
 import { registerViews, route } from './lib/router.js';
 import { loadBudgets, onBudgetAction, openBudgetForm, renderBudgets, saveBudget } from './views/budgets.js';
 import { loadCustomer } from './views/customer.js';
-import { openCustomerForm, saveCustomer, saveTier, syncCustomerMode } from './views/customer-forms.js';
+import { openCustomerForm, saveCustomer, saveRouting, saveTier, syncCustomerMode } from './views/customer-forms.js';
 import { loadCustomers, onCustomerAction, wireCustomerList } from './views/customers.js';
 import { loadOverview } from './views/overview.js';
 import { signIn, signOut } from './views/session.js';
@@ -35,6 +35,7 @@ function init() {
   $('customer-tier').addEventListener('change', () => fieldError($('customer-tier'), null));
   for (const r of document.querySelectorAll('input[name="customer-mode"]')) r.addEventListener('change', syncCustomerMode);
   $('tier-form').addEventListener('submit', saveTier);
+  $('routing-form').addEventListener('submit', saveRouting);
   $('customers-body').addEventListener('click', onCustomerAction);
   $('customer-body').addEventListener('click', onCustomerAction);
   wireCustomerList();

@@ -14,6 +14,8 @@ export const state = {
   editingBudget: null,
   /** The customer the tier form moves. */
   tierTarget: null,
+  /** The customer the region form edits. */
+  routingTarget: null,
   /** What the confirm dialog runs on OK. */
   confirmAction: null,
 };

@@ -3,7 +3,7 @@
 import { $, clear, h, setAlert, show } from '../lib/dom.js';
 import { api, describe } from '../lib/api.js';
 import { duration, int, isPrivateBudget, plural, usd } from '../lib/format.js';
-import { askConfirm, fieldError, openDialog, readLimits } from '../lib/forms.js';
+import { askConfirm, fieldError, openDialog, parseLimit, parseMoney, readLimits } from '../lib/forms.js';
 import { loadView } from '../lib/load.js';
 import { state } from '../lib/state.js';
 import { emptyState, limit, resetCell, table } from '../lib/widgets.js';
@@ -62,6 +62,8 @@ export function openBudgetForm(budget) {
   $('budget-duration').value = budget && budget.budget_duration ? budget.budget_duration : '';
   $('budget-rpm').value = budget && budget.rpm_limit !== null ? String(budget.rpm_limit) : '';
   $('budget-tpm').value = budget && budget.tpm_limit !== null ? String(budget.tpm_limit) : '';
+  $('budget-soft').value = budget && budget.soft_budget !== null ? String(budget.soft_budget) : '';
+  $('budget-parallel').value = budget && budget.max_parallel_requests !== null ? String(budget.max_parallel_requests) : '';
   $('budget-form-title').textContent = budget ? `Edit budget “${budget.budget_id}”` : 'Create budget';
   $('budget-save').textContent = budget ? 'Save changes' : 'Create budget';
   openDialog($('budget-dialog'));
@@ -81,7 +83,12 @@ export async function saveBudget(event) {
   }
   const idOk = fieldError(idInput, idErr);
   const limits = readLimits({ max: 'budget-max', duration: 'budget-duration', rpm: 'budget-rpm', tpm: 'budget-tpm' });
-  if (!idOk || !limits) return;
+  const [soft, softErr] = parseMoney($('budget-soft').value);
+  const [parallel, parallelErr] = parseLimit($('budget-parallel').value);
+  const extraOk = [fieldError($('budget-soft'), softErr), fieldError($('budget-parallel'), parallelErr)].every(Boolean);
+  if (!idOk || !limits || !extraOk) return;
+  limits.soft_budget = soft;
+  limits.max_parallel_requests = parallel;
   const error = $('budget-form-error');
   setAlert(error, '');
   const button = $('budget-save');
@@ -133,6 +140,8 @@ export async function tierOptions(select, selected, { withPlaceholder = false } 
     const parts = [b.max_budget === null ? 'no spend limit' : `${usd(b.max_budget)}${b.budget_duration ? ' / ' + b.budget_duration : ''}`];
     if (b.rpm_limit !== null) parts.push(`${int(b.rpm_limit)} RPM`);
     if (b.tpm_limit !== null) parts.push(`${int(b.tpm_limit)} TPM`);
+    if (b.max_parallel_requests !== null) parts.push(`${int(b.max_parallel_requests)} in flight`);
+    if (b.soft_budget !== null) parts.push(`alert at ${usd(b.soft_budget)}`);
     select.append(h('option', { value: b.budget_id, selected: b.budget_id === selected }, `${b.budget_id} (${parts.join(', ')})`));
   }
 }

@@ -1,6 +1,6 @@
-// The "new customer" and "change tier" dialogs.
+// The "new customer", "change tier" and "set region" dialogs.
 
-import { $, setAlert, show } from '../lib/dom.js';
+import { $, clear, h, setAlert, show } from '../lib/dom.js';
 import { api, describe } from '../lib/api.js';
 import { isPrivateBudget } from '../lib/format.js';
 import { fieldError, openDialog, readLimits } from '../lib/forms.js';
@@ -60,6 +60,39 @@ export async function saveCustomer(event) {
     route();
   } catch (err) {
     setAlert(error, describe(err));
+  }
+}
+
+/**
+ * Region and default model of one customer. The admin API (like LiteLLM's) keeps a field sent as
+ * null, so a region can be set or changed here, not removed; "keep" leaves the default model alone.
+ */
+export async function openRoutingForm(c) {
+  state.routingTarget = c.user_id;
+  $('routing-for').textContent = `Customer: ${c.user_id}`;
+  $('routing-region').value = c.allowed_model_region || 'eu';
+  const models = clear($('routing-model'));
+  models.append(h('option', { value: '' }, c.default_model ? `keep (${c.default_model})` : 'none'));
+  openDialog($('routing-dialog'));
+  try {
+    const list = await api('GET', '/v1/models');
+    for (const m of list.data) models.append(h('option', { value: m.id }, m.id));
+  } catch (err) {
+    setAlert($('routing-form-error'), describe(err));
+  }
+}
+
+export async function saveRouting(event) {
+  event.preventDefault();
+  const body = { user_id: state.routingTarget, allowed_model_region: $('routing-region').value };
+  const model = $('routing-model').value;
+  if (model) body.default_model = model;
+  try {
+    await api('POST', '/customer/update', body);
+    $('routing-dialog').close();
+    route();
+  } catch (err) {
+    setAlert($('routing-form-error'), describe(err));
   }
 }
 

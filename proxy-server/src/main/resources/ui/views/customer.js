@@ -38,7 +38,9 @@ function renderCustomer(c, activity) {
     h('div', {},
       h('h1', { class: 'detail-title' }, h('span', { 'data-testid': 'detail-id' }, c.user_id), ' ', statusBadge(customerStatus(c, b))),
       h('p', { class: 'muted' }, c.alias ? `Alias: ${c.alias}` : 'No alias')),
-    h('div', { class: 'actions' }, rowActions(c, ''))));
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', class: 'btn', 'data-testid': 'customer-set-region', 'data-action': 'routing' }, 'Set region'),
+      rowActions(c, ''))));
 
   body.append(h('div', { class: 'stats' },
     stat('detail-spend', 'Spend this period', usd(c.spend), 'live, including calls not yet flushed'),
@@ -47,6 +49,14 @@ function renderCustomer(c, activity) {
     h('div', { class: 'card stat' }, h('p', { class: 'stat-label' }, 'Tier'), h('div', { class: 'stat-value small' }, tierLabel(c.budget_id, fallback)),
       h('p', { class: 'stat-sub' }, b ? `${b.rpm_limit === null ? 'unlimited' : int(b.rpm_limit)} RPM · ${b.tpm_limit === null ? 'unlimited' : int(b.tpm_limit)} TPM` : 'no limits')),
     h('div', { class: 'card stat' }, h('p', { class: 'stat-label' }, 'Next reset'), h('div', { class: 'stat-value small' }, b ? resetCell(b.budget_reset_at) : h('span', { class: 'muted' }, '—')))));
+
+  body.append(h('div', { class: 'stats' },
+    stat('detail-region', 'Region', c.allowed_model_region ? c.allowed_model_region : 'any',
+      c.default_model ? `default model: ${c.default_model}` : 'no default model'),
+    stat('detail-soft', 'Soft budget', b && b.soft_budget !== null ? usd(b.soft_budget) : 'none',
+      b && b.soft_budget !== null ? (Number(c.spend) >= Number(b.soft_budget) ? 'passed: calls carry x-litellm-soft-budget-exceeded' : 'not reached') : 'no alert level'),
+    stat('detail-parallel', 'Parallel requests', b && b.max_parallel_requests !== null ? int(b.max_parallel_requests) : 'unlimited',
+      typeof c.in_flight === 'number' ? `${int(c.in_flight)} in flight now` : 'calls in flight at once')));
 
   const hasUsage = activity.results.length > 0;
   const meta = activity.metadata;

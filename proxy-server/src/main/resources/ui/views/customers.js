@@ -7,7 +7,7 @@ import { route } from '../lib/router.js';
 import { loadView } from '../lib/load.js';
 import { defaultBudget, state } from '../lib/state.js';
 import { customerLink, emptyState, remainingBar, resetCell, statusBadge, table, tierLabel } from '../lib/widgets.js';
-import { openTierForm } from './customer-forms.js';
+import { openRoutingForm, openTierForm } from './customer-forms.js';
 
 export const PAGE_SIZE = 25;
 
@@ -84,6 +84,10 @@ export async function onCustomerAction(event) {
   if (action === 'tier') {
     const shown = state.customerList.rows.find((c) => c.user_id === id) || state.currentCustomer || {};
     openTierForm(id, shown.budget_id);
+    return;
+  }
+  if (action === 'routing') {
+    openRoutingForm(state.currentCustomer);
     return;
   }
   button.disabled = true;

@@ -148,6 +148,7 @@ public final class AdminApi {
                 region(body),
                 AdminFields.text(body, "default_model", AdminFields.MODEL_UNITS),
                 AdminFields.budget(body));
+        UnsupportedFields.reject(body);
         return AdminJson.customer(customers.create(in, actor(req)));
     }
 
@@ -169,6 +170,7 @@ public final class AdminApi {
                 AdminFields.budgetId(body, "budget_id"),
                 region(body),
                 AdminFields.text(body, "default_model", AdminFields.MODEL_UNITS));
+        UnsupportedFields.reject(body);
         return AdminJson.customer(customers.update(in, actor(req)));
     }
 
@@ -248,7 +250,9 @@ public final class AdminApi {
     // ---- budgets ----
 
     private JsonNode budgetNew(AdminRequest req) {
-        BudgetInput in = AdminFields.budget(AdminFields.object(req.body()));
+        ObjectNode body = AdminFields.object(req.body());
+        BudgetInput in = AdminFields.budget(body);
+        UnsupportedFields.reject(body); // after the type checks, so a malformed value still gets its own message
         if (in.budgetId() != null && in.budgetId().isBlank()) {
             throw AdminFields.invalid("budget_id must not be blank", "budget_id");
         }
@@ -256,7 +260,10 @@ public final class AdminApi {
     }
 
     private JsonNode budgetUpdate(AdminRequest req) {
-        return AdminJson.budget(budgets.update(AdminFields.budget(AdminFields.object(req.body())), actor(req)));
+        ObjectNode body = AdminFields.object(req.body());
+        BudgetInput in = AdminFields.budget(body);
+        UnsupportedFields.reject(body);
+        return AdminJson.budget(budgets.update(in, actor(req)));
     }
 
     private JsonNode budgetInfo(AdminRequest req) {
@@ -352,18 +359,23 @@ public final class AdminApi {
     /** The fields {@code /budget/settings} describes, in LiteLLM's order. */
     private enum BudgetSetting {
         MAX_BUDGET("max_budget", "Float", "Hard limit in USD; requests fail once spend exceeds it."),
-        SOFT_BUDGET("soft_budget", "Float", "Alerting threshold in USD; requests still succeed above it."),
+        SOFT_BUDGET(
+                "soft_budget",
+                "Float",
+                "Alert level in USD: never refuses; past it, calls carry x-litellm-soft-budget-exceeded and one"
+                        + " soft_budget_crossed webhook is sent per period."),
         MAX_PARALLEL(
                 "max_parallel_requests",
                 "Integer",
-                "Maximum concurrent requests (stored, not enforced for customers)."),
+                "Calls of a customer in flight at once, fleet-wide (a stream counts until its end); over it, 429."),
         TPM("tpm_limit", "Integer", "Tokens per minute allowed per customer."),
         RPM("rpm_limit", "Integer", "Requests per minute allowed per customer."),
         DURATION("budget_duration", "String", "How often spend resets, e.g. 1d, 7d, 30d, 1mo."),
         MODEL_MAX(
                 "model_max_budget",
                 "Object",
-                "Per-model budgets, e.g. {\"gpt-4o\": {\"max_budget\": 0.1}} (stored only).");
+                "Per-model budgets, e.g. {\"gpt-4o\": {\"max_budget\": 0.1}} (not supported yet: a non-null value is"
+                        + " refused).");
 
         private final String field;
         private final String type;

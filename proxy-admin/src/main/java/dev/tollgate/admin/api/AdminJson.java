@@ -135,6 +135,14 @@ final class AdminJson {
         o.put("default_model", r.defaultModel());
         o.put("budget_id", r.budgetId());
         o.set("litellm_budget_table", v.budget() == null ? Json.MAPPER.nullNode() : budget(v.budget()));
+        if (v.budget() != null && v.budget().softBudgetNanos() != null) {
+            // Tollgate's addition, present only with a soft budget: the same test as the response header.
+            o.put("soft_budget_exceeded", v.spendNanos() >= v.budget().softBudgetNanos());
+        }
+        if (v.inFlight() != null) {
+            // Tollgate's addition, present only with max_parallel_requests: the customer's calls running now.
+            o.put("in_flight", v.inFlight());
+        }
         return o;
     }
 

@@ -3,11 +3,25 @@ package dev.tollgate.admin.catalog;
 import dev.tollgate.core.limits.CustomerLimits;
 
 /**
- * What the hot path needs to know about a customer: whether it is blocked and which limits apply
- * (own budget, tier, or the default budget).
+ * What the hot path needs to know about a customer: whether it is blocked, which limits apply
+ * (own budget, tier, or the default budget) and where its calls may be routed.
  *
- * @param known     false for a customer not (yet) in the database
- * @param budgetId  the budget the limits come from, or null
+ * @param known          false for a customer not (yet) in the database
+ * @param budgetId       the budget the limits come from, or null
+ * @param allowedRegion  {@code allowed_model_region} ("eu" / "us"), or null for any deployment
+ * @param defaultModel   {@code default_model}: where calls go when no deployment is in the region, or null
  */
 public record CustomerPolicy(
-        String customerId, boolean known, boolean blocked, String budgetId, CustomerLimits limits) {}
+        String customerId,
+        boolean known,
+        boolean blocked,
+        String budgetId,
+        CustomerLimits limits,
+        String allowedRegion,
+        String defaultModel) {
+
+    /** A policy without routing constraints. */
+    public CustomerPolicy(String customerId, boolean known, boolean blocked, String budgetId, CustomerLimits limits) {
+        this(customerId, known, blocked, budgetId, limits, null, null);
+    }
+}

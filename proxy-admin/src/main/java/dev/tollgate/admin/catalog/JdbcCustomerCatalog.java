@@ -176,15 +176,28 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
      * what is needed to keep it current without I/O. Immutable; interned.
      */
     private record Entry(
-            boolean known, boolean blocked, String budgetId, CustomerLimits limits, BudgetDuration duration) {
+            boolean known,
+            boolean blocked,
+            String budgetId,
+            CustomerLimits limits,
+            BudgetDuration duration,
+            String allowedRegion,
+            String defaultModel) {
         CustomerPolicy policy(String customerId) {
-            return new CustomerPolicy(customerId, known, blocked, budgetId, limits);
+            return new CustomerPolicy(customerId, known, blocked, budgetId, limits, allowedRegion, defaultModel);
         }
     }
 
     private Entry entry(PolicyLoader.Loaded loaded) {
         CustomerPolicy p = loaded.policy();
-        return entries.intern(new Entry(p.known(), p.blocked(), p.budgetId(), p.limits(), loaded.duration()));
+        return entries.intern(new Entry(
+                p.known(),
+                p.blocked(),
+                p.budgetId(),
+                p.limits(),
+                loaded.duration(),
+                p.allowedRegion(),
+                p.defaultModel()));
     }
 
     @Override
@@ -397,8 +410,10 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
                 e.known(),
                 e.blocked(),
                 e.budgetId(),
-                new CustomerLimits(l.maxBudgetNanos(), l.rpmLimit(), l.tpmLimit(), next),
-                e.duration()));
+                l.withPeriodEnd(next),
+                e.duration(),
+                e.allowedRegion(),
+                e.defaultModel()));
         if (!DEFAULT_KEY.equals(customerId)) {
             // Only replaces the very entry we read, so a concurrent invalidation or reload wins.
             cache.asMap().replace(customerId, e, rolled);

@@ -54,14 +54,21 @@ final class PolicyLoader {
         Map<String, Loaded> out = new HashMap<>();
         try (Connection c = dataSource.getConnection()) {
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT user_id, blocked, budget_id, spend_nanos, spend_period_end FROM tg_customer"
-                            + " WHERE user_id IN (SELECT u.id FROM UNNEST(" + arrayParameter(c) + ") AS u(id))")) {
+                    "SELECT user_id, blocked, budget_id, spend_nanos, spend_period_end, allowed_model_region,"
+                            + " default_model FROM tg_customer WHERE user_id IN (SELECT u.id FROM UNNEST("
+                            + arrayParameter(c) + ") AS u(id))")) {
                 ps.setArray(1, c.createArrayOf("varchar", customerIds.toArray(String[]::new)));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         rows.put(
                                 rs.getString(1),
-                                new CustomerRow(rs.getBoolean(2), rs.getString(3), rs.getLong(4), rs.getLong(5)));
+                                new CustomerRow(
+                                        rs.getBoolean(2),
+                                        rs.getString(3),
+                                        rs.getLong(4),
+                                        rs.getLong(5),
+                                        rs.getString(6),
+                                        rs.getString(7)));
                     }
                 }
             }
@@ -109,10 +116,18 @@ final class PolicyLoader {
                             orUnlimited(budget.maxBudgetNanos()),
                             orUnlimited(budget.rpm()),
                             orUnlimited(budget.tpm()),
-                            periodEnd(duration, budget.resetAtMs(), nowMs));
+                            periodEnd(duration, budget.resetAtMs(), nowMs),
+                            orUnlimited(budget.softBudgetNanos()),
+                            orUnlimited(budget.maxParallel()));
             boolean known = row != null;
             CustomerPolicy policy = new CustomerPolicy(
-                    customerId, known, known && row.blocked(), budget == null ? null : budget.id(), limits);
+                    customerId,
+                    known,
+                    known && row.blocked(),
+                    budget == null ? null : budget.id(),
+                    limits,
+                    known ? row.allowedRegion() : null,
+                    known ? row.defaultModel() : null);
             return new Loaded(policy, duration);
         }
     }
@@ -154,9 +169,23 @@ final class PolicyLoader {
         return zone;
     }
 
-    private record CustomerRow(boolean blocked, String budgetId, long spendNanos, long spendPeriodEnd) {}
+    private record CustomerRow(
+            boolean blocked,
+            String budgetId,
+            long spendNanos,
+            long spendPeriodEnd,
+            String allowedRegion,
+            String defaultModel) {}
 
-    private record BudgetRow(String id, Long maxBudgetNanos, Long rpm, Long tpm, String duration, Long resetAtMs) {}
+    private record BudgetRow(
+            String id,
+            Long maxBudgetNanos,
+            Long rpm,
+            Long tpm,
+            String duration,
+            Long resetAtMs,
+            Long softBudgetNanos,
+            Long maxParallel) {}
 
     private record LedgerRow(
             boolean exists, String budgetId, long spendNanos, long spendPeriodEnd, boolean batchApplied) {}
@@ -182,11 +211,18 @@ final class PolicyLoader {
 
     private static CustomerRow customer(Connection c, String customerId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT blocked, budget_id, spend_nanos, spend_period_end FROM tg_customer WHERE user_id = ?")) {
+                "SELECT blocked, budget_id, spend_nanos, spend_period_end, allowed_model_region, default_model"
+                        + " FROM tg_customer WHERE user_id = ?")) {
             ps.setString(1, customerId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next()
-                        ? new CustomerRow(rs.getBoolean(1), rs.getString(2), rs.getLong(3), rs.getLong(4))
+                        ? new CustomerRow(
+                                rs.getBoolean(1),
+                                rs.getString(2),
+                                rs.getLong(3),
+                                rs.getLong(4),
+                                rs.getString(5),
+                                rs.getString(6))
                         : null;
             }
         }
@@ -194,8 +230,8 @@ final class PolicyLoader {
 
     private static BudgetRow budget(Connection c, String budgetId) throws SQLException {
         try (PreparedStatement ps =
-                c.prepareStatement("SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at "
-                        + "FROM tg_budget WHERE budget_id = ?")) {
+                c.prepareStatement("SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at,"
+                        + " soft_budget_nanos, max_parallel_requests FROM tg_budget WHERE budget_id = ?")) {
             ps.setString(1, budgetId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -207,7 +243,9 @@ final class PolicyLoader {
                         nullableLong(rs, 2),
                         nullableLong(rs, 3),
                         rs.getString(4),
-                        nullableLong(rs, 5));
+                        nullableLong(rs, 5),
+                        nullableLong(rs, 6),
+                        nullableLong(rs, 7));
             }
         }
     }

@@ -134,8 +134,13 @@ public final class CustomerService {
             return new CustomerView(fresh, null, liveSpend.current(fresh, now));
         }
         // Outside the transaction: no connection is held while waiting on the limit store.
+        long now = schedule.nowMs();
+        boolean limitsParallel = stored.budget() != null && stored.budget().maxParallelRequests() != null;
         return new CustomerView(
-                stored.customer(), stored.budget(), liveSpend.current(stored.customer(), schedule.nowMs()));
+                stored.customer(),
+                stored.budget(),
+                liveSpend.current(stored.customer(), now),
+                limitsParallel ? liveSpend.inFlight(userId, now) : null);
     }
 
     /** {@code /customer/update}: applies the given fields; see {@link #applyMaxBudget} for budgets. */

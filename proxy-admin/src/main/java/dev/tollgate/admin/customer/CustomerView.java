@@ -4,6 +4,13 @@ import dev.tollgate.admin.budget.BudgetRow;
 
 /**
  * A customer as the API shows it: the row, its linked budget (or null) and the spend to display,
- * which for {@code /customer/info} includes spend not yet flushed to the database.
+ * which for {@code /customer/info} includes spend not yet flushed to the database, and there the
+ * calls in flight when the budget limits them ({@code max_parallel_requests}), else null.
  */
-public record CustomerView(CustomerRow customer, BudgetRow budget, long spendNanos) {}
+public record CustomerView(CustomerRow customer, BudgetRow budget, long spendNanos, Long inFlight) {
+
+    /** A view without an in-flight count (every view but {@code /customer/info}). */
+    public CustomerView(CustomerRow customer, BudgetRow budget, long spendNanos) {
+        this(customer, budget, spendNanos, null);
+    }
+}

@@ -64,6 +64,18 @@ public final class LiveSpend {
         }
     }
 
+    /** Calls of the customer in flight now (its {@code max_parallel_requests} slots), or null when the store does not answer. */
+    public Long inFlight(String id, long nowMs) {
+        try {
+            return limits.inFlight(id, nowMs).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return null;
+        }
+    }
+
     public long current(CustomerRow row, long nowMs) {
         String id = row.userId();
         try {

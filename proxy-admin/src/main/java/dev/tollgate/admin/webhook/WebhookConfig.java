@@ -12,7 +12,7 @@ import java.util.List;
  * @param url           {@code WEBHOOK_URL} / {@code general_settings.webhook_url}
  * @param secret        {@code general_settings.webhook_secret} ({@code whsec_<base64>} or raw); null = unsigned
  * @param spendTracked  send {@code spend_tracked} for every tracked call
- * @param budgetAlerts  send customer {@code threshold_crossed} and {@code budget_crossed}
+ * @param budgetAlerts  send customer {@code threshold_crossed}, {@code budget_crossed} and {@code soft_budget_crossed}
  * @param thresholds    fractions of the max budget, ascending, each in (0, 1)
  */
 public record WebhookConfig(

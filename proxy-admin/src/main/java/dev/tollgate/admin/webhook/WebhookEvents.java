@@ -23,6 +23,7 @@ public final class WebhookEvents {
     public static final String SPEND_TRACKED = "spend_tracked";
     public static final String THRESHOLD_CROSSED = "threshold_crossed";
     public static final String BUDGET_CROSSED = "budget_crossed";
+    public static final String SOFT_BUDGET_CROSSED = "soft_budget_crossed";
     private static final BigDecimal HUNDRED = BigDecimal.valueOf(100);
 
     private WebhookEvents() {}
@@ -79,6 +80,23 @@ public final class WebhookEvents {
         return null;
     }
 
+    /**
+     * {@code soft_budget_crossed} once the customer's period spend after this call has reached its
+     * {@code soft_budget}; one per customer and budget period (deterministic id, as for
+     * {@link #budgetEvent}). {@code spend} is the period spend. Null when not reached.
+     */
+    public static WebhookEvent softBudgetEvent(CallRecord r) {
+        if (r.customerId() == null || !r.pastSoftBudget()) {
+            return null;
+        }
+        String message = "Customer Budget: Soft Budget Crossed\n Soft Budget:`" + usd(r.softBudgetNanos()) + "`";
+        return new WebhookEvent(
+                budgetEventId(r.customerId(), SOFT_BUDGET_CROSSED, r.periodEndMs(), BigDecimal.ONE),
+                SOFT_BUDGET_CROSSED,
+                r.customerId(),
+                body(usd(r.periodSpendNanos()), r, SOFT_BUDGET_CROSSED, message));
+    }
+
     /** {@code evt_} + 40 hex digits of SHA-256 over (event, customer, period end, threshold). */
     public static String budgetEventId(String customerId, String event, long periodEndMs, BigDecimal threshold) {
         String key = event + "\n" + customerId + "\n" + periodEndMs + "\n"
@@ -108,6 +126,11 @@ public final class WebhookEvents {
                 g.writeNumber(usd(r.maxBudgetNanos()));
             } else {
                 g.writeNull();
+            }
+            if (SOFT_BUDGET_CROSSED.equals(event)) {
+                // LiteLLM's newer CallInfo carries soft_budget; only this event needs it.
+                g.writeFieldName("soft_budget");
+                g.writeNumber(usd(r.softBudgetNanos()));
             }
             g.writeStringField("token", r.apiKeyHash());
             g.writeStringField("customer_id", r.customerId());

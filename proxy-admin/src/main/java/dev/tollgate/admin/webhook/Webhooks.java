@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * queue is written to the outbox table on the JDBC executor; the {@link WebhookDelivery} thread
  * sends from the outbox with retries. A dead receiver therefore never blocks, slows or fails a call.
  *
- * <p>Budget events ({@code threshold_crossed}, {@code budget_crossed}) are sent once per customer,
+ * <p>Budget events ({@code threshold_crossed}, {@code budget_crossed}, {@code soft_budget_crossed}) are sent once per customer,
  * threshold and budget period: their id is deterministic and the outbox keeps the first insert,
  * whichever instance made it. Each instance also remembers the ids it has written, so that a
  * customer past a threshold costs one insert per instance, not one per call.
@@ -79,14 +79,19 @@ public final class Webhooks implements CallListener, AutoCloseable {
             offer(WebhookEvents.spendTracked(r), false);
         }
         if (config.budgetAlerts()) {
-            WebhookEvent e = WebhookEvents.budgetEvent(r, config.thresholds());
-            if (e != null && !written.contains(e.id())) {
-                if (written.size() >= MAX_REMEMBERED) {
-                    written.clear();
-                }
-                if (written.add(e.id())) {
-                    offer(e, true);
-                }
+            offerOnce(WebhookEvents.budgetEvent(r, config.thresholds()));
+            offerOnce(WebhookEvents.softBudgetEvent(r));
+        }
+    }
+
+    /** A budget event: at most one insert per id and instance; the outbox keeps one across instances. */
+    private void offerOnce(WebhookEvent e) {
+        if (e != null && !written.contains(e.id())) {
+            if (written.size() >= MAX_REMEMBERED) {
+                written.clear();
+            }
+            if (written.add(e.id())) {
+                offer(e, true);
             }
         }
     }

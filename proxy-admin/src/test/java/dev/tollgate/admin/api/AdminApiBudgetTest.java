@@ -38,18 +38,34 @@ class AdminApiBudgetTest extends AdminApiTestBase {
                         "rpm_limit",
                         "60",
                         "budget_duration",
-                        "1d",
-                        "model_max_budget",
-                        json("{\"gpt-4o\":{\"max_budget\":0.1,\"budget_duration\":\"1d\"}}")));
+                        "1d"));
         assertJson(
                 b,
                 "{\"budget_id\":\"" + id + "\",\"max_budget\":12.34,\"soft_budget\":10.0,"
                         + "\"max_parallel_requests\":4,\"tpm_limit\":1000,\"rpm_limit\":60,"
-                        + "\"model_max_budget\":{\"gpt-4o\":{\"max_budget\":0.1,\"budget_duration\":\"1d\"}},"
+                        + "\"model_max_budget\":null,"
                         + "\"budget_duration\":\"1d\",\"budget_reset_at\":\"2025-03-16T00:00:00Z\","
                         + "\"created_at\":\"2025-03-15T10:20:30Z\",\"created_by\":\"admin-1\","
                         + "\"updated_at\":\"2025-03-15T10:20:30Z\",\"updated_by\":\"admin-1\"}");
         assertThat(f.published).containsExactly(InvalidationBus.ALL);
+    }
+
+    @BothDatabases
+    void fieldsNotEnforcedYetAreRefusedNotStored(String kind) throws Exception {
+        AdminApiFixture f = fixture(kind);
+        for (String field : UnsupportedFields.FIELDS) {
+            JsonNode value = field.equals("model_max_budget") ? json("{\"gpt-4o\":{\"max_budget\":1}}") : json("1");
+            for (String route : List.of("/budget/new", "/budget/update")) {
+                AdminApiFixture.Rendered r = error(f.postCall(route, obj("budget_id", id("b"), field, value)));
+                assertThat(r.status()).isEqualTo(400);
+                assertThat(r.error().get("type").asText()).isEqualTo("bad_request");
+                assertThat(r.error().get("param").asText()).isEqualTo(field);
+                assertThat(r.error().get("message").asText()).startsWith(field + " is not supported yet");
+            }
+        }
+        // An explicit null is what LiteLLM clients send for "not set": accepted.
+        JsonNode b = f.post("/budget/new", obj("budget_id", id("b"), "soft_budget", null, "model_max_budget", null));
+        assertThat(b.get("soft_budget").isNull()).isTrue();
     }
 
     @BothDatabases
@@ -193,17 +209,7 @@ class AdminApiBudgetTest extends AdminApiTestBase {
     void settingsDescribeTheSevenFields(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
         String id = id("b");
-        f.post(
-                "/budget/new",
-                obj(
-                        "budget_id",
-                        id,
-                        "max_budget",
-                        3,
-                        "rpm_limit",
-                        6,
-                        "model_max_budget",
-                        json("{\"gpt-4o\":{\"max_budget\":1}}")));
+        f.post("/budget/new", obj("budget_id", id, "max_budget", 3, "rpm_limit", 6));
         JsonNode s = f.get("/budget/settings", "budget_id", id);
         assertThat(texts(s, "field_name"))
                 .containsExactly(
@@ -218,12 +224,14 @@ class AdminApiBudgetTest extends AdminApiTestBase {
                 .containsExactly("Float", "Float", "Integer", "Integer", "Integer", "String", "Object");
         assertThat(s.get(0).get("field_value").decimalValue()).isEqualByComparingTo("3");
         assertThat(s.get(4).get("field_value").asLong()).isEqualTo(6);
-        assertJson(s.get(6).get("field_value"), "{\"gpt-4o\":{\"max_budget\":1}}");
+        assertThat(s.get(6).get("field_value").isNull()).isTrue();
         assertThat(s.get(1).get("field_value").isNull()).isTrue();
         for (JsonNode field : s) {
             assertThat(field.get("stored_in_db").asBoolean()).isTrue();
             assertThat(field.get("field_default_value").isNull()).isTrue();
             assertThat(field.get("field_description").asText()).isNotBlank();
+            // Every field is enforced or refused: none is described as stored without effect.
+            assertThat(field.get("field_description").asText()).doesNotContainIgnoringCase("stored");
         }
         JsonNode unknown = f.get("/budget/settings", "budget_id", "ghost");
         assertThat(unknown).hasSize(7);

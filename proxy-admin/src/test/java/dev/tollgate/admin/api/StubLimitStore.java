@@ -50,6 +50,22 @@ final class StubLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<dev.tollgate.core.limits.SlotGrant> acquireSlot(
+            String customerId, String slotId, long limit, long nowMs, long ttlMs) {
+        return unsupported();
+    }
+
+    @Override
+    public CompletionStage<Void> releaseSlot(String customerId, String slotId) {
+        return unsupported();
+    }
+
+    @Override
+    public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+        return CompletableFuture.completedFuture(0L);
+    }
+
+    @Override
     public CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs) {
         return unsupported();
     }

@@ -37,6 +37,37 @@ class WebhookEventsTest {
     }
 
     @Test
+    void softBudgetEventOncePastTheSoftBudgetWithAnIdPerPeriod() {
+        CallRecord.Builder below = CallRecord.builder()
+                .requestId("r1")
+                .customerId("acme")
+                .apiKeyHash(TOKEN)
+                .softBudgetNanos(8_000_000_000L)
+                .periodSpendNanos(7_999_999_999L)
+                .periodEndMs(1_000);
+        assertThat(WebhookEvents.softBudgetEvent(below.build())).isNull();
+        assertThat(WebhookEvents.softBudgetEvent(below.softBudgetNanos(-1).build()))
+                .isNull();
+        WebhookEvent e = WebhookEvents.softBudgetEvent(below.softBudgetNanos(8_000_000_000L)
+                .periodSpendNanos(8_000_000_000L)
+                .build());
+        assertThat(e.type()).isEqualTo("soft_budget_crossed");
+        assertThat(e.payload())
+                .isEqualTo(
+                        "{\"spend\":8.0,\"max_budget\":null,\"soft_budget\":8.0,\"token\":\"" + TOKEN + "\","
+                                + "\"customer_id\":\"acme\",\"user_id\":null,\"team_id\":null,\"user_email\":null,\"key_alias\":null,"
+                                + "\"projected_exceeded_date\":null,\"projected_spend\":null,\"event\":\"soft_budget_crossed\","
+                                + "\"event_group\":\"customer\",\"event_message\":\"Customer Budget: Soft Budget Crossed\\n Soft Budget:`8.0`\"}");
+        // The same period gives the same id on every call and instance; the next period another.
+        WebhookEvent later = WebhookEvents.softBudgetEvent(
+                below.requestId("r2").periodSpendNanos(9_000_000_000L).build());
+        assertThat(later.id()).isEqualTo(e.id());
+        assertThat(WebhookEvents.softBudgetEvent(below.periodEndMs(2_000).build())
+                        .id())
+                .isNotEqualTo(e.id());
+    }
+
+    @Test
     void spendTrackedIsLiteLlmsPayloadFieldForField() {
         WebhookEvent e = WebhookEvents.spendTracked(call("krrish12", 1_112_000, -1, 5_000_000, 0));
         assertThat(e.payload())

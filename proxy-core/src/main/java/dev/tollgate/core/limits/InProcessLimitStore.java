@@ -46,10 +46,50 @@ import java.util.function.Function;
 public final class InProcessLimitStore implements LimitStore {
     private final ConcurrentHashMap<String, CustomerState> customers = new ConcurrentHashMap<>();
     private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+    /** In-flight slots per customer: slot id → expiry (epoch ms). Only customers with a parallel limit have one. */
+    private final ConcurrentHashMap<String, java.util.Map<String, Long>> slots = new ConcurrentHashMap<>();
 
     @Override
     public LimitStoreKind kind() {
         return LimitStoreKind.IN_PROCESS;
+    }
+
+    @Override
+    public CompletionStage<SlotGrant> acquireSlot(
+            String customerId, String slotId, long limit, long nowMs, long ttlMs) {
+        SlotGrant[] out = new SlotGrant[1];
+        // compute() runs under the map's lock for this key: the check and the take are one step.
+        slots.compute(customerId, (id, held) -> {
+            java.util.Map<String, Long> m = held != null ? held : new java.util.HashMap<>();
+            m.values().removeIf(expiry -> expiry <= nowMs);
+            if (m.size() >= limit) {
+                out[0] = new SlotGrant(false, m.size());
+            } else {
+                m.put(slotId, nowMs + ttlMs);
+                out[0] = new SlotGrant(true, m.size());
+            }
+            return m.isEmpty() ? null : m;
+        });
+        return CompletableFuture.completedFuture(out[0]);
+    }
+
+    @Override
+    public CompletionStage<Void> releaseSlot(String customerId, String slotId) {
+        slots.computeIfPresent(customerId, (id, m) -> {
+            m.remove(slotId);
+            return m.isEmpty() ? null : m;
+        });
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+        long[] n = new long[1];
+        slots.computeIfPresent(customerId, (id, m) -> {
+            n[0] = m.values().stream().filter(expiry -> expiry > nowMs).count();
+            return m;
+        });
+        return CompletableFuture.completedFuture(n[0]);
     }
 
     @Override

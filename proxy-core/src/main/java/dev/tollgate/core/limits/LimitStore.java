@@ -96,6 +96,21 @@ public interface LimitStore extends AutoCloseable {
      */
     CompletionStage<Reconciliation> reconcile(ReconcileRequest request);
 
+    /**
+     * Takes one of the customer's {@code limit} in-flight slots ({@code max_parallel_requests}) for
+     * the call {@code slotId}, unless {@code limit} are taken; slots whose expiry has passed are
+     * dropped first, so the slots of a crashed instance come back after {@code ttlMs}. Atomic per
+     * customer and fleet-wide on Redis. The caller releases the slot with {@link #releaseSlot} on
+     * every way the call ends.
+     */
+    CompletionStage<SlotGrant> acquireSlot(String customerId, String slotId, long limit, long nowMs, long ttlMs);
+
+    /** Gives the slot back; a no-op for a slot already released or expired. */
+    CompletionStage<Void> releaseSlot(String customerId, String slotId);
+
+    /** The customer's in-flight slots not yet expired at {@code nowMs} (calls running now, for views). */
+    CompletionStage<Long> inFlight(String customerId, long nowMs);
+
     @Override
     void close();
 

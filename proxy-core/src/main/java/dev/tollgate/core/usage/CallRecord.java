@@ -13,6 +13,7 @@ package dev.tollgate.core.usage;
  * @param periodSpendNanos the customer's committed spend in the budget period right after this call
  *                         was settled; -1 when unknown (no customer, store unreachable)
  * @param periodEndMs      end of that budget period (epoch ms), 0 = a period that never ends
+ * @param softBudgetNanos  the customer's soft budget when the call was admitted; -1 = none or unknown
  */
 public record CallRecord(
         String requestId,
@@ -32,7 +33,8 @@ public record CallRecord(
         long firstByteNanos,
         long maxBudgetNanos,
         long periodSpendNanos,
-        long periodEndMs) {
+        long periodEndMs,
+        long softBudgetNanos) {
 
     public enum Outcome {
         OK,
@@ -67,6 +69,7 @@ public record CallRecord(
         private long maxBudgetNanos = -1;
         private long periodSpendNanos = -1;
         private long periodEndMs;
+        private long softBudgetNanos = -1;
 
         private Builder() {}
 
@@ -160,6 +163,11 @@ public record CallRecord(
             return this;
         }
 
+        public Builder softBudgetNanos(long softBudgetNanos) {
+            this.softBudgetNanos = softBudgetNanos;
+            return this;
+        }
+
         public CallRecord build() {
             return new CallRecord(
                     requestId,
@@ -179,11 +187,17 @@ public record CallRecord(
                     firstByteNanos,
                     maxBudgetNanos,
                     periodSpendNanos,
-                    periodEndMs);
+                    periodEndMs,
+                    softBudgetNanos);
         }
     }
 
     public boolean hasBudget() {
         return maxBudgetNanos >= 0;
+    }
+
+    /** Whether the customer's period spend after this call has reached its soft budget. */
+    public boolean pastSoftBudget() {
+        return softBudgetNanos >= 0 && periodSpendNanos >= 0 && periodSpendNanos >= softBudgetNanos;
     }
 }

@@ -17,6 +17,32 @@ import org.junit.jupiter.api.Test;
  * the Redis store must behave identically. Time is passed as {@code nowMs}, never slept.
  */
 public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
+    // ---- in-flight slots (max_parallel_requests) ------------------------------------------
+
+    @Test
+    void slotsAreTakenUpToTheLimitComeBackOnReleaseAndExpire() {
+        long ttl = 60_000;
+        assertThat(await(store.acquireSlot(customer, "a", 2, T0, ttl))).isEqualTo(new SlotGrant(true, 1));
+        assertThat(await(store.acquireSlot(customer, "b", 2, T0, ttl))).isEqualTo(new SlotGrant(true, 2));
+        assertThat(await(store.acquireSlot(customer, "c", 2, T0, ttl))).isEqualTo(new SlotGrant(false, 2));
+        assertThat(await(store.inFlight(customer, T0))).isEqualTo(2);
+        assertThat(await(store.inFlight(customer + "-none", T0))).isZero();
+        // A refusal took nothing; a release gives one slot back, twice is harmless.
+        await(store.releaseSlot(customer, "a"));
+        await(store.releaseSlot(customer, "a"));
+        assertThat(await(store.acquireSlot(customer, "c", 2, T0 + 1, ttl))).isEqualTo(new SlotGrant(true, 2));
+        assertThat(await(store.acquireSlot(customer, "d", 2, T0 + 1, ttl))).isEqualTo(new SlotGrant(false, 2));
+        // Slots never released (a crashed instance) stop counting once their expiry has passed.
+        assertThat(await(store.inFlight(customer, T0 + ttl + 1))).isZero();
+        assertThat(await(store.acquireSlot(customer, "e", 2, T0 + ttl + 1, ttl)))
+                .isEqualTo(new SlotGrant(true, 1));
+        // Other customers have their own slots; a limit of 0 refuses everything.
+        assertThat(await(store.acquireSlot(customer + "-other", "x", 1, T0, ttl)))
+                .isEqualTo(new SlotGrant(true, 1));
+        assertThat(await(store.acquireSlot(customer + "-zero", "x", 0, T0, ttl)))
+                .isEqualTo(new SlotGrant(false, 0));
+    }
+
     // ---- seeding -------------------------------------------------------------------------
 
     @Test

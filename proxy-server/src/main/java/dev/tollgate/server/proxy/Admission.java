@@ -90,19 +90,112 @@ public final class Admission {
      * @param reserveTokens tokens to hold in the TPM window
      */
     public CompletionStage<Ticket> admit(String customerId, long nowMs, long reserveNanos, long reserveTokens) {
+        Reserve fixed = new Reserve(reserveNanos, reserveTokens);
+        return admit(customerId, nowMs, policy -> fixed);
+    }
+
+    /** What a call reserves: its worst-case cost and the tokens it holds in the TPM window. */
+    public record Reserve(long nanos, long tokens) {}
+
+    /**
+     * Decides a call's route and reservation once its customer's policy is known (a region-bound
+     * customer's route, and so its prices, depend on the policy). Runs at most once per admission,
+     * on whichever thread loaded the policy; it may refuse by throwing a {@link TollgateException}.
+     */
+    @FunctionalInterface
+    public interface Planner {
+        /** @param policy the customer's policy, or null when the catalogue could not be read (fail-open) */
+        Reserve plan(CustomerPolicy policy);
+    }
+
+    /** Like {@link #admit(String, long, long, long)}, with the reservation planned from the policy. */
+    public CompletionStage<Ticket> admit(String customerId, long nowMs, Planner planner) {
         return catalog.policy(customerId, nowMs)
                 .handle((policy, err) -> {
                     if (err != null) {
                         catalogErrors.incrementAndGet();
-                        return degraded(customerId, CustomerLimits.UNLIMITED, err);
+                        CompletionStage<Ticket> failed = planned(planner, null);
+                        return failed != null ? failed : degraded(customerId, CustomerLimits.UNLIMITED, err);
                     }
                     if (policy.blocked()) {
                         refusalCounter.accept(RefusalReason.BLOCKED);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.blocked(customerId));
                     }
-                    return admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, true);
+                    Reserve[] plan = new Reserve[1];
+                    CompletionStage<Ticket> failed = planned(planner, policy, plan);
+                    if (failed != null) {
+                        return failed;
+                    }
+                    if (policy.limits().limitsParallel()) {
+                        return admitInSlot(policy, nowMs, plan[0]);
+                    }
+                    return admitWithLimits(policy, nowMs, plan[0].nanos(), plan[0].tokens(), true);
                 })
                 .thenCompose(s -> s);
+    }
+
+    /**
+     * {@code max_parallel_requests}: takes an in-flight slot first, then admits. A call refused by
+     * the admit gives its slot back at once, so a refusal leaves nothing taken; an admitted call
+     * holds it until {@link #releaseSlot}. A separate step from the admit script, so that only
+     * customers with a parallel limit pay for it.
+     */
+    private CompletionStage<Ticket> admitInSlot(CustomerPolicy policy, long nowMs, Reserve plan) {
+        String id = policy.customerId();
+        CustomerLimits limits = policy.limits();
+        String slotId = CallIds.next();
+        return store.acquireSlot(id, slotId, limits.maxParallel(), nowMs, reservationTtlMs)
+                .handle((grant, err) -> {
+                    if (err != null) {
+                        storeErrors.incrementAndGet();
+                        return degraded(id, limits, err);
+                    }
+                    if (!grant.acquired()) {
+                        refusalCounter.accept(RefusalReason.PARALLEL);
+                        return CompletableFuture.<Ticket>failedFuture(Refusals.parallel(id, limits, grant.inFlight()));
+                    }
+                    return admitWithLimits(policy, nowMs, plan.nanos(), plan.tokens(), true)
+                            .whenComplete((t, refused) -> {
+                                if (refused != null) {
+                                    release(id, slotId);
+                                }
+                            })
+                            .thenApply(t -> t.withSlot(slotId));
+                })
+                .thenCompose(s -> s);
+    }
+
+    /** Gives back the in-flight slot a ticket holds; called once, when its call ends, whatever way. */
+    public void releaseSlot(Ticket ticket) {
+        if (ticket != null && ticket.slotId() != null) {
+            release(ticket.customerId(), ticket.slotId());
+        }
+    }
+
+    private void release(String customerId, String slotId) {
+        store.releaseSlot(customerId, slotId).whenComplete((v, err) -> {
+            if (err != null) {
+                storeErrors.incrementAndGet();
+                LOG.warn(
+                        "Could not release an in-flight slot of customer {} ({}); it expires after the reservation TTL",
+                        customerId,
+                        err.toString());
+            }
+        });
+    }
+
+    private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy) {
+        return planned(planner, policy, new Reserve[1]);
+    }
+
+    /** Runs the planner into {@code out}; a refusal it throws becomes the admission's outcome. */
+    private static CompletionStage<Ticket> planned(Planner planner, CustomerPolicy policy, Reserve[] out) {
+        try {
+            out[0] = planner.plan(policy);
+            return null;
+        } catch (TollgateException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CompletionStage<Ticket> admitWithLimits(

@@ -32,6 +32,8 @@ final class AttemptPlan {
     private int fallbacksTried;
     /** Fixed by the failure that ended the requested group, as LiteLLM picks the list once. */
     private List<String> fallbackList;
+    /** Set by {@link #pin}: this call has no further attempts. */
+    private boolean pinned;
 
     /**
      * Resolves an alias to its group and chooses the first deployment, skipping those cooling
@@ -54,6 +56,16 @@ final class AttemptPlan {
                 && cooldowns.coolingDown(current.config().id(), now)) {
             throw Refusals.noDeployments(group, selector.members(group), cooldowns, now);
         }
+    }
+
+    /**
+     * Serves the call from {@code deployment} of {@code group} only (a customer bound to a region):
+     * no retry or fallback may take it elsewhere, so a failure there is final.
+     */
+    void pin(String group, ResolvedDeployment deployment) {
+        this.group = group;
+        this.current = deployment;
+        this.pinned = true;
     }
 
     ResolvedDeployment current() {
@@ -101,6 +113,12 @@ final class AttemptPlan {
     Next next(AttemptFailure failure, long retryAfterMs) {
         long now = clock.millis();
         triedInGroup.add(current);
+        if (pinned) {
+            if (failure.blamesDeployment() && selector.members(group).size() > 1) {
+                cooldowns.failed(current.config().id(), now);
+            }
+            return null;
+        }
         // A group of one is never cooled down, as in LiteLLM: skipping its only deployment would
         // refuse every call instead of trying.
         if (failure.blamesDeployment() && selector.members(group).size() > 1) {

@@ -79,6 +79,6 @@ public final class CompletionRoute implements Route {
             }
             throw e;
         }
-        new ProxyCall(context, exchange, request, plan, customerId, keyHash).start();
+        new ProxyCall(context, exchange, request, deployments, plan, customerId, keyHash).start();
     }
 }

@@ -20,7 +20,8 @@ import java.util.function.ToDoubleFunction;
  * Picks a deployment for a model name among the entries that share the {@code model_name}:
  * {@code simple-shuffle} (default, LiteLLM's: random, weighted by {@code weight}, else {@code rpm},
  * else {@code tpm}, else uniform), {@code round-robin} or {@code least-busy}. Unknown names are a
- * 404 {@code model_not_found}.
+ * 404 {@code model_not_found}. A customer with an {@code allowed_model_region} is routed with
+ * {@link #inRegion}.
  */
 public final class DeploymentSelector {
     private enum Strategy {
@@ -47,7 +48,13 @@ public final class DeploymentSelector {
         List<ModelDeployment> models = config.models();
         for (int i = 0; i < models.size(); i++) {
             ModelDeployment d = models.get(i);
-            groups.computeIfAbsent(d.modelName(), k -> new Group()).members.add(ResolvedDeployment.of(d, i));
+            ResolvedDeployment r = ResolvedDeployment.of(d, i);
+            Group g = groups.computeIfAbsent(d.modelName(), k -> new Group());
+            g.members.add(r);
+            String region = regionOf(d.regionName());
+            if (region != null) {
+                g.byRegion.computeIfAbsent(region, k -> new ArrayList<>()).add(r);
+            }
         }
         for (Group g : groups.values()) {
             g.weigh();
@@ -58,6 +65,59 @@ public final class DeploymentSelector {
                 listed.add(alias);
             }
         }
+    }
+
+    /** The routing decision for a region-bound customer: the model group actually used and its deployment. */
+    public record Routed(String modelGroup, ResolvedDeployment deployment) {}
+
+    /**
+     * The region a {@code region_name} belongs to: {@code "eu"} for {@code eu} and {@code eu-*}
+     * (e.g. {@code eu-west-1}), likewise {@code "us"}; null for any other or no region.
+     */
+    static String regionOf(String regionName) {
+        if (regionName == null) {
+            return null;
+        }
+        String r = regionName.trim().toLowerCase(java.util.Locale.ROOT);
+        for (String allowed : new String[] {"eu", "us"}) {
+            if (r.equals(allowed) || r.startsWith(allowed + "-")) {
+                return allowed;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Routing for a customer whose {@code allowed_model_region} is {@code region}: only the model's
+     * deployments in that region. Without one there, the customer's {@code defaultModel} (its
+     * deployments in the region when it has some, else all of them: the operator chose that model
+     * for this customer); without a default model, a 400 naming the region and the model.
+     */
+    public Routed inRegion(String modelName, String region, String defaultModel) {
+        Group g = group(modelName);
+        List<ResolvedDeployment> local = g.byRegion.get(region);
+        if (local != null) {
+            return new Routed(modelName, pick(g, local));
+        }
+        if (defaultModel != null) {
+            Group d = groups.get(defaultModel);
+            if (d == null) {
+                throw new TollgateException(
+                        ErrorKind.INVALID_REQUEST,
+                        "No deployment of model '" + modelName + "' is in region '" + region
+                                + "' (the customer's allowed_model_region), and its default_model '" + defaultModel
+                                + "' is not on this proxy.",
+                        "model");
+            }
+            List<ResolvedDeployment> fallback = d.byRegion.get(region);
+            return new Routed(defaultModel, pick(d, fallback != null ? fallback : d.members));
+        }
+        throw new TollgateException(
+                ErrorKind.INVALID_REQUEST,
+                "No deployment of model '" + modelName + "' is in region '" + region
+                        + "' (the customer's allowed_model_region), and the customer has no default_model."
+                        + " Regions of this model: " + g.byRegion.keySet(),
+                "model");
     }
 
     /** The model names clients may send and {@code /v1/models} lists (hidden aliases are not listed). */
@@ -94,13 +154,7 @@ public final class DeploymentSelector {
      * any (a retry prefers a deployment it has not tried; cooled-down deployments are avoided).
      */
     public ResolvedDeployment select(String modelName, Predicate<ResolvedDeployment> avoid) {
-        Group g = groups.get(modelName);
-        if (g == null) {
-            throw new TollgateException(
-                    ErrorKind.MODEL_NOT_FOUND,
-                    "The model '" + modelName + "' does not exist on this proxy. Available models: " + groups.keySet(),
-                    "model");
-        }
+        Group g = group(modelName);
         List<ResolvedDeployment> all = g.members;
         if (all.size() == 1) {
             return all.get(0);
@@ -120,6 +174,25 @@ public final class DeploymentSelector {
                 break;
             }
         }
+        return pick(g, m);
+    }
+
+    private Group group(String modelName) {
+        Group g = groups.get(modelName);
+        if (g == null) {
+            throw new TollgateException(
+                    ErrorKind.MODEL_NOT_FOUND,
+                    "The model '" + modelName + "' does not exist on this proxy. Available models: " + groups.keySet(),
+                    "model");
+        }
+        return g;
+    }
+
+    /** One of {@code m} (candidates of group {@code g}) by the routing strategy. */
+    private ResolvedDeployment pick(Group g, List<ResolvedDeployment> m) {
+        if (m.size() == 1) {
+            return m.get(0);
+        }
         switch (strategy) {
             case LEAST_BUSY:
                 ResolvedDeployment best = m.get(0);
@@ -138,6 +211,9 @@ public final class DeploymentSelector {
 
     private static final class Group {
         final List<ResolvedDeployment> members = new ArrayList<>();
+        /** Members by region ("eu", "us"); a deployment without a known region is in none. */
+        final Map<String, List<ResolvedDeployment>> byRegion = new LinkedHashMap<>();
+
         final AtomicLong next = new AtomicLong();
         /** What simple-shuffle weighs a member by; null for a uniform choice. */
         ToDoubleFunction<ResolvedDeployment> weight;

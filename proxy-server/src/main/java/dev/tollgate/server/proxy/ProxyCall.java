@@ -1,5 +1,6 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.admin.catalog.CustomerPolicy;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
@@ -50,6 +51,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
     private static final AsciiString ATTEMPTED_RETRIES = AsciiString.cached("x-litellm-attempted-retries");
     private static final AsciiString ATTEMPTED_FALLBACKS = AsciiString.cached("x-litellm-attempted-fallbacks");
+    /** Sent (as {@code true}) once the customer's period spend has reached its {@code soft_budget}. */
+    static final AsciiString SOFT_BUDGET_EXCEEDED = AsciiString.cached("x-litellm-soft-budget-exceeded");
+
     private static final Runnable NOTHING_TO_SEND = () -> {};
 
     private final ProxyContext env;
@@ -57,7 +61,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private final CompletionRequest request;
     /** The attempts: which deployment and model group now, and what comes after a failure. */
     private final AttemptPlan plan;
-    /** The deployment of the current attempt. */
+
+    private final DeploymentSelector deployments;
+    /** The deployment of the current attempt (re-chosen by {@link #route} for a customer bound to a region). */
     private ResolvedDeployment deployment;
 
     private final String customerId;
@@ -85,12 +91,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             ProxyContext env,
             Exchange exchange,
             CompletionRequest request,
+            DeploymentSelector deployments,
             AttemptPlan plan,
             String customerId,
             String apiKeyHash) {
         this.env = env;
         this.exchange = exchange;
         this.request = request;
+        this.deployments = deployments;
         this.plan = plan;
         this.deployment = plan.current();
         this.customerId = customerId;
@@ -122,18 +130,40 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             return;
         }
         AdmissionEstimator.Estimate worst = computed != null ? computed : worstCase();
-        onLoop(
-                env.admission().admit(customerId, env.clock().millis(), worst.costNanos(), worst.windowTokens()),
-                (t, err) -> {
-                    if (err != null) {
-                        if (proxyTicket != null) {
-                            env.proxyBudget().settle(proxyTicket, 0, env.clock().millis());
-                        }
-                        exchange.error(err);
-                        return;
-                    }
-                    dispatch(t);
-                });
+        onLoop(env.admission().admit(customerId, env.clock().millis(), policy -> route(policy, worst)), (t, err) -> {
+            if (err != null) {
+                if (proxyTicket != null) {
+                    env.proxyBudget().settle(proxyTicket, 0, env.clock().millis());
+                }
+                exchange.error(err);
+                return;
+            }
+            dispatch(t);
+        });
+    }
+
+    /**
+     * Routes a region-bound customer ({@code allowed_model_region}) to a deployment in its region
+     * or to its {@code default_model}, pinning the call there (no retry or fallback may leave the
+     * region), and sizes the reservation at that deployment's prices; any other call reserves
+     * {@code worst}. Runs before anything is sent, possibly off the event loop; the admission's
+     * completion publishes the fields it sets to the loop.
+     */
+    private Admission.Reserve route(CustomerPolicy policy, AdmissionEstimator.Estimate worst) {
+        if (policy != null && policy.allowedRegion() != null) {
+            DeploymentSelector.Routed routed =
+                    deployments.inRegion(request.model(), policy.allowedRegion(), policy.defaultModel());
+            deployment = routed.deployment();
+            plan.pin(routed.modelGroup(), routed.deployment());
+            AdmissionEstimator.Estimate pinned = env.estimator()
+                    .estimate(
+                            request.bodyBytes(),
+                            request.maxTokens(),
+                            request.kind() == CompletionRequest.Kind.CHAT,
+                            deployment.config().price());
+            return new Admission.Reserve(pinned.costNanos(), pinned.windowTokens());
+        }
+        return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
     }
 
     /**
@@ -327,6 +357,11 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             h.set(MODEL_REGION, deployment.config().regionName());
         }
         if (ticket != null && ticket.reserved()) {
+            if (ticket.limits().hasSoftBudget()
+                    && ticket.decision().spentNanos() >= ticket.limits().softBudgetNanos()) {
+                // The spend committed when the call was admitted: headers leave before this call settles.
+                h.set(SOFT_BUDGET_EXCEEDED, "true");
+            }
             RateLimitHeaders.put(
                     h::set, ticket.limits(), ticket.decision(), env.clock().millis());
             if (usage != null && ticket.limits().tpmLimit() >= 0) {
@@ -367,6 +402,9 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         settled = true;
         release();
+        // The customer's in-flight slot comes back at the call's end: last byte, upstream failure,
+        // timeout or client disconnect all end here.
+        env.admission().releaseSlot(ticket);
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
         if (proxyTicket != null) {
@@ -411,6 +449,10 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                                 : -1)
                 .periodSpendNanos(settle != null ? settle.spentNanos() : -1)
                 .periodEndMs(settle != null ? settle.periodEndMs() : 0)
+                .softBudgetNanos(
+                        ticket != null && ticket.limits() != null
+                                ? ticket.limits().softBudgetNanos()
+                                : -1)
                 .build();
     }
 

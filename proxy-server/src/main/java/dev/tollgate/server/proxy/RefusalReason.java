@@ -11,6 +11,8 @@ public enum RefusalReason {
     RPM("rpm"),
     TPM("tpm"),
     BLOCKED("blocked"),
+    /** {@code max_parallel_requests} calls of the customer already in flight. */
+    PARALLEL("parallel"),
     /** Missing or wrong key, or a call without the {@code user} that {@code enforce_user_param} requires. */
     AUTH("auth"),
     /** A call that names no customer while {@code require_customer_id} is on. */

@@ -96,6 +96,24 @@ final class Refusals {
                 Map.of("retry-after", Long.toString(seconds), "retry-after-ms", Long.toString(waitMs)));
     }
 
+    /**
+     * {@code max_parallel_requests} reached: LiteLLM's text, with {@code None} for limits not set.
+     * A slot comes back as soon as one of the customer's calls ends, so the client may retry soon.
+     */
+    static TollgateException parallel(String customerId, CustomerLimits limits, long inFlight) {
+        String message = "Max parallel request limit reached Hit limit for end_user: " + customerId
+                + ". Current limits: max_parallel_requests: " + limits.maxParallel() + ", tpm_limit: "
+                + orNone(limits.tpmLimit()) + ", rpm_limit: " + orNone(limits.rpmLimit()) + ". In flight: " + inFlight;
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("retry-after", "1");
+        headers.put("rate_limit_type", "max_parallel_requests");
+        return new TollgateException(ErrorKind.RATE_LIMITED, message, null, 429, headers);
+    }
+
+    private static String orNone(long limit) {
+        return limit < 0 ? "None" : Long.toString(limit);
+    }
+
     static TollgateException storeUnavailable() {
         return new TollgateException(
                 ErrorKind.SERVICE_UNAVAILABLE,

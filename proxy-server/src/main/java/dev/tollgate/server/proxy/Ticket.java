@@ -6,13 +6,30 @@ import dev.tollgate.core.limits.CustomerLimits;
 /**
  * What admission granted a call: the reservation to release at settle and the counters for the
  * response's rate-limit headers. {@code decision} is null when nothing was reserved (no
- * customer, or the limit store was unreachable and the policy is fail-open).
+ * customer, or the limit store was unreachable and the policy is fail-open). {@code slotId} is
+ * the in-flight slot the call holds, or null.
  */
 public record Ticket(
-        String customerId, CustomerLimits limits, AdmitDecision decision, long reserveNanos, long reserveTokens) {
+        String customerId,
+        CustomerLimits limits,
+        AdmitDecision decision,
+        long reserveNanos,
+        long reserveTokens,
+        String slotId) {
+
+    /** A ticket without an in-flight slot. */
+    public Ticket(
+            String customerId, CustomerLimits limits, AdmitDecision decision, long reserveNanos, long reserveTokens) {
+        this(customerId, limits, decision, reserveNanos, reserveTokens, null);
+    }
 
     public static Ticket unchecked(String customerId, CustomerLimits limits) {
         return new Ticket(customerId, limits, null, 0, 0);
+    }
+
+    /** This ticket holding the in-flight slot {@code slotId} ({@code max_parallel_requests}), to give back when the call ends. */
+    public Ticket withSlot(String slotId) {
+        return new Ticket(customerId, limits, decision, reserveNanos, reserveTokens, slotId);
     }
 
     public boolean reserved() {

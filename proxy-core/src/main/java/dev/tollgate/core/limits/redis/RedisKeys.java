@@ -15,6 +15,11 @@ final class RedisKeys {
         this.prefix = prefix;
     }
 
+    /** Sorted set of the customer's in-flight slots: member = slot id, score = expiry (epoch ms). */
+    String slots(String customerId) {
+        return tag(customerId) + ":par";
+    }
+
     String account(String customerId) {
         return tag(customerId) + ":acct";
     }

@@ -16,6 +16,7 @@ import dev.tollgate.core.limits.ReconcileRequest;
 import dev.tollgate.core.limits.Reconciliation;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
+import dev.tollgate.core.limits.SlotGrant;
 import dev.tollgate.core.limits.Windows;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -56,6 +57,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code <prefix>{c:<id>}:sid:<windowStart>} hash: ids of settles applied for calls admitted
  * in that window, so a settle re-sent after a timeout is not counted twice; expires
  * {@link LimitStore#SETTLE_ID_RETENTION_MS} after its last write.
+ * <li>{@code <prefix>{c:<id>}:par} sorted set: the customer's in-flight slots
+ * ({@code max_parallel_requests}), member = slot id, score = expiry (epoch ms); the key expires
+ * with its newest slot. Taken by {@code slot.lua}, given back with ZREM.
  * <li>{@code <prefix>dirty} set: customers that may have pending spend. On a single Redis the
  * settle script adds the mark itself (one round trip, and atomic with the spend). On a Redis
  * Cluster it lives in another slot than the customer's keys, so it is updated by a SADD sent
@@ -93,6 +97,7 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript reset;
     private final LuaScript flushState;
     private final LuaScript reconcile;
+    private final LuaScript slot;
 
     /**
      * Uses a connection the caller owns (and closes). Configure its client with
@@ -127,6 +132,7 @@ public final class RedisLimitStore implements LimitStore {
         this.reset = script("reset");
         this.flushState = script("flushstate");
         this.reconcile = script("reconcile");
+        this.slot = script("slot");
     }
 
     /**
@@ -179,6 +185,35 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public LimitStoreKind kind() {
         return LimitStoreKind.REDIS;
+    }
+
+    @Override
+    public CompletionStage<SlotGrant> acquireSlot(
+            String customerId, String slotId, long limit, long nowMs, long ttlMs) {
+        return scripts.<List<Object>>run(
+                        connections.commands(),
+                        slot,
+                        ScriptOutputType.MULTI,
+                        new String[] {keys.slots(customerId)},
+                        str(nowMs),
+                        str(limit),
+                        slotId,
+                        str(nowMs + ttlMs),
+                        str(ttlMs))
+                .thenApply(out -> new SlotGrant(num(out.get(0)) == 1, num(out.get(1))));
+    }
+
+    @Override
+    public CompletionStage<Void> releaseSlot(String customerId, String slotId) {
+        return connections.commands().zrem(keys.slots(customerId), slotId).thenApply(n -> null);
+    }
+
+    @Override
+    public CompletionStage<Long> inFlight(String customerId, long nowMs) {
+        // Scores are expiries: the slots still counting are those expiring after now.
+        return connections
+                .commands()
+                .zcount(keys.slots(customerId), io.lettuce.core.Range.create(nowMs + 1, Long.MAX_VALUE));
     }
 
     @Override
