@@ -36,7 +36,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One proxied call from admission to settlement: admit, then answer (mock) or send upstream
- * through a {@link Relay}, then settle and publish its {@link CallRecord}. All state changes
+ * through a {@link Relay}, one per attempt (its {@link AttemptPlan} decides retries and
+ * fallbacks; only the attempt that answered is billed), then settle and publish its
+ * {@link CallRecord}. All state changes
  * happen on the client connection's event loop; asynchronous results (admission, settle) hop back
  * onto it, so no field needs to be volatile. Whatever way the call ends (answered, upstream
  * failure, client gone), it ends exactly once, in {@link #finish}: what the call holds is released
