@@ -73,6 +73,8 @@ final class GeneralSettingsReader {
             "context_window_fallbacks",
             "content_policy_fallbacks",
             "default_fallbacks",
+            "max_fallbacks",
+            "retry_after",
             "allowed_fails",
             "cooldown_time",
             "disable_cooldowns",

@@ -14,6 +14,8 @@ import java.util.Set;
  * @param contextWindowFallbacks {@code context_window_fallbacks}: groups tried on a context-length error
  * @param contentPolicyFallbacks {@code content_policy_fallbacks}: groups tried on a content-policy error
  * @param defaultFallbacks       {@code default_fallbacks}: the {@code fallbacks} of every group without its own
+ * @param maxFallbacks           {@code max_fallbacks}: fallback groups tried at most (LiteLLM's default 5)
+ * @param retryAfter             {@code retry_after}: the least a retry of the same deployment waits
  * @param allowedFails           {@code allowed_fails}: failures of one deployment within a minute before it cools down
  * @param cooldownTime           {@code cooldown_time}: how long a deployment is skipped once cooled down
  * @param cooldowns              false with {@code disable_cooldowns: true}
@@ -26,6 +28,8 @@ public record RouterSettings(
         Map<String, List<String>> contextWindowFallbacks,
         Map<String, List<String>> contentPolicyFallbacks,
         List<String> defaultFallbacks,
+        int maxFallbacks,
+        Duration retryAfter,
         int allowedFails,
         Duration cooldownTime,
         boolean cooldowns,
@@ -34,6 +38,8 @@ public record RouterSettings(
 
     /** LiteLLM's defaults: {@code allowed_fails} 3 and {@code cooldown_time} 5 s. */
     public static final int DEFAULT_ALLOWED_FAILS = 3;
+
+    public static final int DEFAULT_MAX_FALLBACKS = 5;
 
     public static final Duration DEFAULT_COOLDOWN_TIME = Duration.ofSeconds(5);
 
@@ -44,6 +50,8 @@ public record RouterSettings(
             Map.of(),
             Map.of(),
             List.of(),
+            DEFAULT_MAX_FALLBACKS,
+            Duration.ZERO,
             DEFAULT_ALLOWED_FAILS,
             DEFAULT_COOLDOWN_TIME,
             true,

@@ -40,11 +40,23 @@ final class RouterSettingsReader {
                 fallbacks(router, litellm, "context_window_fallbacks"),
                 fallbacks(router, litellm, "content_policy_fallbacks"),
                 List.copyOf((router.has("default_fallbacks") ? router : litellm).stringList("default_fallbacks")),
+                (int) Math.min(
+                        Integer.MAX_VALUE,
+                        router.nonNegativeLong("max_fallbacks", RouterSettings.DEFAULT_MAX_FALLBACKS)),
+                retryAfter(router),
                 (int) Math.min(Integer.MAX_VALUE, allowedFails),
                 cooldown,
                 !router.bool("disable_cooldowns", false),
                 Collections.unmodifiableMap(aliases),
                 Collections.unmodifiableSet(hidden));
+    }
+
+    /** {@code retry_after}: seconds, 0 allowed. */
+    private static Duration retryAfter(ConfigNode router) {
+        if (!router.has("retry_after") || "0".equals(router.string("retry_after"))) {
+            return Duration.ZERO;
+        }
+        return router.seconds("retry_after", Duration.ZERO);
     }
 
     /** {@code [{"gpt-4o": ["gpt-4o-mini", "claude"]}, ...]}; a single mapping counts as a list of one. */

@@ -130,10 +130,12 @@ final class AttemptPlan {
                     x -> triedInGroup.contains(x)
                             || cooldowns.coolingDown(x.config().id(), now));
             long delay = triedInGroup.contains(d)
-                    ? RetryDelay.millis(
-                            retriesInGroup,
-                            retryAfterMs,
-                            ThreadLocalRandom.current().nextDouble())
+                    ? Math.max(
+                            settings.retryAfter().toMillis(),
+                            RetryDelay.millis(
+                                    retriesInGroup,
+                                    retryAfterMs,
+                                    ThreadLocalRandom.current().nextDouble()))
                     : 0; // another deployment: its own rate limit and health, no reason to wait
             retriesInGroup++;
             retries++;
@@ -143,7 +145,7 @@ final class AttemptPlan {
         if (fallbackList == null) {
             fallbackList = fallbacksFor(failure);
         }
-        while (fallbacksTried < fallbackList.size()) {
+        while (fallbacksTried < Math.min(fallbackList.size(), settings.maxFallbacks())) {
             String g = fallbackList.get(fallbacksTried++);
             if (!selector.has(g)) {
                 continue; // warned about at startup
