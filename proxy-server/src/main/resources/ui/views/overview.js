@@ -53,6 +53,14 @@ function renderOverview(o) {
     reasons.length === 0 ? emptyState('refusals-empty', 'No refused calls', 'Budget, rate-limit and blocked refusals since start show here.')
       : h('ul', { class: 'kv', 'data-testid': 'refusals' }, reasons.sort((a, b) => b[1] - a[1]).map(([r, n]) => h('li', {}, h('span', {}, refusalLabel(r)), h('span', { class: 'num' }, int(n))))));
 
+  const deployments = h('div', { class: 'card' }, h('h2', {}, 'Deployments'),
+    (o.deployments || []).length === 0 ? emptyState('deployments-empty', 'No deployments', 'Deployments of the config show here.')
+      : table('deployments', [['Deployment'], ['Model'], ['State'], ['Cooldowns', 'num']], o.deployments.map((d) => h('tr', {},
+        h('td', {}, d.model_id),
+        h('td', {}, d.model),
+        h('td', {}, d.cooling_down ? badge('cooling down', 'bad') : badge('available', 'ok')),
+        h('td', { class: 'num' }, int(d.cooldowns || 0))))));
+
   const left = h('div', { class: 'column' });
   const right = h('div', { class: 'column' });
   if (o.daily) {
@@ -68,7 +76,7 @@ function renderOverview(o) {
           h('td', { class: 'num' }, usd(c.spend)))))));
   }
   left.append(health);
-  right.append(refusals);
+  right.append(refusals, deployments);
   const grid = h('div', { class: 'grid-overview' }, left, right);
   clear($('overview-body')).append(cards, grid);
 }

@@ -13,6 +13,8 @@ import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Route;
 import dev.tollgate.server.metrics.MetricNames;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -128,6 +130,7 @@ public final class OverviewRoute implements Route {
                     .put("budgets", s.budgets());
         }
         o.set("refusals", refusals());
+        o.set("deployments", deployments());
 
         ObjectNode health = o.putObject("health");
         ObjectNode dbh = health.putObject("database");
@@ -163,6 +166,31 @@ public final class OverviewRoute implements Route {
         f.put("interval_seconds", src.flushInterval().toSeconds());
         f.put("failed_batches", src.failedFlushBatches().getAsLong());
         return f;
+    }
+
+    /**
+     * Each deployment with its cooldown state, read from the metrics the router keeps (with Redis,
+     * cooldowns any instance started are included).
+     */
+    private ArrayNode deployments() {
+        Map<String, ObjectNode> byId = new TreeMap<>();
+        for (Gauge g : src.registry().find(MetricNames.DEPLOYMENT_COOLING_DOWN).gauges()) {
+            String id = g.getId().getTag(MetricNames.MODEL_ID);
+            ObjectNode d = byId.computeIfAbsent(id, k -> Json.MAPPER.createObjectNode());
+            d.put("model_id", id);
+            d.put("model", g.getId().getTag(MetricNames.MODEL));
+            d.put("cooling_down", g.value() > 0);
+        }
+        for (FunctionCounter c :
+                src.registry().find(MetricNames.DEPLOYMENT_COOLDOWNS).functionCounters()) {
+            ObjectNode d = byId.get(c.getId().getTag(MetricNames.MODEL_ID));
+            if (d != null) {
+                d.put("cooldowns", (long) c.count());
+            }
+        }
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        byId.values().forEach(out::add);
+        return out;
     }
 
     private ObjectNode refusals() {

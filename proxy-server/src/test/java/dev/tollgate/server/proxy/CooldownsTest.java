@@ -85,6 +85,16 @@ class CooldownsTest {
         assertThat(m).contains("tollgate_deployment_cooling_down{model=\"pair\",model_id=\"pair-down\"} 1.0");
         assertThat(m).contains("tollgate_deployment_cooldowns_total{model=\"pair\",model_id=\"pair-down\"} 1.0");
         assertThat(m).contains("tollgate_deployment_cooling_down{model=\"pair\",model_id=\"pair-up\"} 0.0");
+        // The admin page's overview shows the same.
+        HttpResponse<String> overview = proxy.get("/tollgate/overview");
+        assertThat(overview.statusCode()).as(overview.body()).isEqualTo(200);
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byId = new java.util.HashMap<>();
+        E2e.json(overview.body())
+                .get("deployments")
+                .forEach(d -> byId.put(d.get("model_id").asText(), d));
+        assertThat(byId.get("pair-down").get("cooling_down").asBoolean()).isTrue();
+        assertThat(byId.get("pair-down").get("cooldowns").asLong()).isEqualTo(1);
+        assertThat(byId.get("pair-up").get("cooling_down").asBoolean()).isFalse();
     }
 
     @Test
