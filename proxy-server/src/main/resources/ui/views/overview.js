@@ -38,6 +38,11 @@ function renderOverview(o) {
       stat('overview-spend-month', 'Spend this month', usd(o.spend.month.spend), `${plural(o.spend.month.requests, 'request')} since ${o.spend.month_start}`),
       stat('overview-customers', 'Customers', int(o.counts.customers), `${int(o.counts.blocked_customers)} blocked · ${plural(o.counts.budgets, 'budget')}`));
   }
+  if (o.proxy_budget) {
+    const b = o.proxy_budget;
+    cards.append(stat('overview-proxy-budget', 'Proxy budget', `${usd(b.spend)} of ${usd(b.max_budget)}`,
+      b.resets_at ? `all calls together · resets ${relative(b.resets_at)}` : 'all calls together · never resets'));
+  }
   cards.append(stat('overview-refusals', 'Refused calls', int(o.refusals.total), `since the proxy started (${relative(o.refusals.since)})`));
 
   const health = h('div', { class: 'card' }, h('h2', {}, 'Health'), h('ul', { class: 'health' },

@@ -432,6 +432,7 @@ public final class TollgateServer implements AutoCloseable {
         var litellm = config.litellm();
         Database database = storage.database();
         Router router = new Router();
+        ProxyBudget proxyBudget = proxyBudget();
         ProxyRoutes.register(
                 router,
                 config,
@@ -441,7 +442,7 @@ public final class TollgateServer implements AutoCloseable {
                 parts.settlement(),
                 parts.upstreams(),
                 limits.cooldowns(),
-                proxyBudget(),
+                proxyBudget,
                 clock);
         HealthRoutes.register(router, this::readiness);
         router.add(HttpMethod.GET, "/metrics", new MetricsRoute(metrics));
@@ -474,7 +475,8 @@ public final class TollgateServer implements AutoCloseable {
                                 general.batchWriteInterval(),
                                 metrics.registry(),
                                 clock,
-                                Version.VALUE)));
+                                Version.VALUE,
+                                proxyBudget)));
         return router;
     }
 

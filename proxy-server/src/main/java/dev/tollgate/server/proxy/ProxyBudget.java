@@ -3,6 +3,7 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.core.config.ProxyBudgetSettings;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
@@ -73,6 +74,16 @@ public final class ProxyBudget {
             periodEndMs = end;
         }
         return end;
+    }
+
+    /** The cap in nano-USD. */
+    public long maxBudgetNanos() {
+        return settings.maxBudgetNanos();
+    }
+
+    /** The proxy-wide spend and reservations as the limit store holds them (absent before the first call). */
+    public CompletionStage<AccountSnapshot> snapshot() {
+        return store.snapshot(ACCOUNT);
     }
 
     /** Holds {@code reserveNanos} of the proxy budget, or fails with LiteLLM's refusal. */

@@ -97,6 +97,12 @@ class ProxyBudgetTest {
                 .isEqualTo(400);
         assertThat(upstream.requestCount()).as("a refused call is not sent").isEqualTo(sent);
         assertThat(proxy.get("/metrics").body()).contains("tollgate_refusals_total{reason=\"proxy_budget\"}");
+        JsonNode overview = E2e.json(proxy.get("/tollgate/overview").body()).get("proxy_budget");
+        assertThat(overview.get("max_budget").decimalValue()).isEqualByComparingTo("0.0005");
+        assertThat(Api.nanos(overview.get("spend"))).isEqualTo(spent);
+        assertThat(overview.get("resets_at").isTextual())
+                .as("budget_duration: 30d")
+                .isTrue();
     }
 
     @Test
