@@ -88,12 +88,15 @@ export const STATUS_LABELS = { blocked: 'Blocked', over_budget: 'Over budget', n
 
 const REFUSAL_LABELS = {
   budget: 'Budget exceeded',
+  proxy_budget: 'Proxy budget exceeded',
+  no_deployments: 'All deployments cooling down',
   rpm: 'Requests per minute',
   tpm: 'Tokens per minute',
   blocked: 'Customer blocked',
   auth: 'Bad or missing key',
   no_customer: 'No customer id',
   store_unavailable: 'Limit store unavailable',
+  parallel: 'Parallel requests',
 };
 
 /** A refusal reason of the overview as words. */

@@ -38,6 +38,11 @@ function renderOverview(o) {
       stat('overview-spend-month', 'Spend this month', usd(o.spend.month.spend), `${plural(o.spend.month.requests, 'request')} since ${o.spend.month_start}`),
       stat('overview-customers', 'Customers', int(o.counts.customers), `${int(o.counts.blocked_customers)} blocked · ${plural(o.counts.budgets, 'budget')}`));
   }
+  if (o.proxy_budget) {
+    const b = o.proxy_budget;
+    cards.append(stat('overview-proxy-budget', 'Proxy budget', `${usd(b.spend)} of ${usd(b.max_budget)}`,
+      b.resets_at ? `all calls together · resets ${relative(b.resets_at)}` : 'all calls together · never resets'));
+  }
   cards.append(stat('overview-refusals', 'Refused calls', int(o.refusals.total), `since the proxy started (${relative(o.refusals.since)})`));
 
   const health = h('div', { class: 'card' }, h('h2', {}, 'Health'), h('ul', { class: 'health' },
@@ -52,6 +57,14 @@ function renderOverview(o) {
   const refusals = h('div', { class: 'card' }, h('h2', {}, 'Refusals by reason'),
     reasons.length === 0 ? emptyState('refusals-empty', 'No refused calls', 'Budget, rate-limit and blocked refusals since start show here.')
       : h('ul', { class: 'kv', 'data-testid': 'refusals' }, reasons.sort((a, b) => b[1] - a[1]).map(([r, n]) => h('li', {}, h('span', {}, refusalLabel(r)), h('span', { class: 'num' }, int(n))))));
+
+  const deployments = h('div', { class: 'card' }, h('h2', {}, 'Deployments'),
+    (o.deployments || []).length === 0 ? emptyState('deployments-empty', 'No deployments', 'Deployments of the config show here.')
+      : table('deployments', [['Deployment'], ['Model'], ['State'], ['Cooldowns', 'num']], o.deployments.map((d) => h('tr', {},
+        h('td', {}, d.model_id),
+        h('td', {}, d.model),
+        h('td', {}, d.cooling_down ? badge('cooling down', 'bad') : badge('available', 'ok')),
+        h('td', { class: 'num' }, int(d.cooldowns || 0))))));
 
   const left = h('div', { class: 'column' });
   const right = h('div', { class: 'column' });
@@ -68,7 +81,7 @@ function renderOverview(o) {
           h('td', { class: 'num' }, usd(c.spend)))))));
   }
   left.append(health);
-  right.append(refusals);
+  right.append(refusals, deployments);
   const grid = h('div', { class: 'grid-overview' }, left, right);
   clear($('overview-body')).append(cards, grid);
 }

@@ -18,6 +18,7 @@ import dev.tollgate.admin.webhook.WebhookConfig;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.ConfigException;
 import dev.tollgate.core.config.GeneralSettings;
+import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.InProcessLimitStore;
@@ -26,11 +27,14 @@ import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
 import dev.tollgate.core.limits.SettleBatcher;
+import dev.tollgate.core.limits.redis.RedisCooldowns;
 import dev.tollgate.core.limits.redis.RedisEndpoint;
 import dev.tollgate.core.limits.redis.RedisInvalidationBus;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.limits.redis.RedisLoopResources;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.routing.Cooldowns;
+import dev.tollgate.core.routing.InProcessCooldowns;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.admin.ReconcileRoute;
@@ -44,6 +48,7 @@ import dev.tollgate.server.metrics.MetricsRoute;
 import dev.tollgate.server.metrics.ProxyMetrics;
 import dev.tollgate.server.proxy.Admission;
 import dev.tollgate.server.proxy.DeploymentSelector;
+import dev.tollgate.server.proxy.ProxyBudget;
 import dev.tollgate.server.proxy.ProxyRoutes;
 import dev.tollgate.server.proxy.Settlement;
 import dev.tollgate.server.ui.OverviewRoute;
@@ -150,7 +155,8 @@ public final class TollgateServer implements AutoCloseable {
     private record EventLoops(NetTransport transport, EventLoopGroup boss, EventLoopGroup workers) {}
 
     /** Counters and the invalidation bus, in-process or on Redis; {@code description} for the log. */
-    private record Limits(LimitStore store, InvalidationBus bus, boolean redis, String description) {}
+    private record Limits(
+            LimitStore store, InvalidationBus bus, Cooldowns cooldowns, boolean redis, String description) {}
 
     /**
      * Spend on its way to the database: the flusher, the reconciler that keeps the store's spend
@@ -281,9 +287,13 @@ public final class TollgateServer implements AutoCloseable {
         GeneralSettings general = config.general();
         String url = general.redisUrl();
         if (url == null || url.isBlank()) {
+            RouterSettings router = config.router();
             return new Limits(
                     opened.add("limit store", new InProcessLimitStore()),
                     opened.add("invalidation bus", new LocalInvalidationBus()),
+                    router.cooldowns()
+                            ? new InProcessCooldowns(router.allowedFails(), router.cooldownTime())
+                            : Cooldowns.NONE,
                     false,
                     StartupLog.describeLimitStore(null));
         }
@@ -296,7 +306,18 @@ public final class TollgateServer implements AutoCloseable {
                     "invalidation bus client", RedisEndpoint.failFast(url, BUS_COMMAND_TIMEOUT, redisLoops.shared()));
             InvalidationBus bus =
                     opened.add("invalidation bus", new RedisInvalidationBus(busClient, general.redisKeyPrefix()));
-            return new Limits(store, bus, true, StartupLog.describeLimitStore(url));
+            RouterSettings router = config.router();
+            Cooldowns cooldowns = router.cooldowns()
+                    ? opened.add(
+                            "cooldowns",
+                            new RedisCooldowns(
+                                    busClient,
+                                    general.redisKeyPrefix(),
+                                    router.allowedFails(),
+                                    router.cooldownTime(),
+                                    clock))
+                    : Cooldowns.NONE;
+            return new Limits(store, bus, cooldowns, true, StartupLog.describeLimitStore(url));
         } catch (IllegalArgumentException e) {
             throw StartupException.config("general_settings.redis_url: " + Failures.oneLine(e), e);
         } catch (RuntimeException e) {
@@ -412,11 +433,28 @@ public final class TollgateServer implements AutoCloseable {
                 new UpstreamClient(general.connectTimeout(), loops.transport().socketChannel()));
     }
 
+    /** LiteLLM's proxy-wide budget on the same limit store as customers, or null when none is configured. */
+    private ProxyBudget proxyBudget() {
+        if (!config.proxyBudget().enabled()) {
+            return null;
+        }
+        var general = config.general();
+        return new ProxyBudget(
+                limits.store(),
+                config.proxyBudget(),
+                config.litellm().timezone(),
+                general.budgetExceededStatus(),
+                general.failOpen(),
+                config.reservationTtl().toMillis(),
+                metrics::refusal);
+    }
+
     private Router buildRoutes(ProxyParts parts) {
         var general = config.general();
         var litellm = config.litellm();
         Database database = storage.database();
         Router router = new Router();
+        ProxyBudget proxyBudget = proxyBudget();
         ProxyRoutes.register(
                 router,
                 config,
@@ -425,6 +463,8 @@ public final class TollgateServer implements AutoCloseable {
                 parts.admission(),
                 parts.settlement(),
                 parts.upstreams(),
+                limits.cooldowns(),
+                proxyBudget,
                 clock);
         HealthRoutes.register(router, this::readiness);
         MetricsRoute metricsRoute = new MetricsRoute(metrics);
@@ -459,7 +499,8 @@ public final class TollgateServer implements AutoCloseable {
                                 general.batchWriteInterval(),
                                 metrics.registry(),
                                 clock,
-                                Version.VALUE)));
+                                Version.VALUE,
+                                proxyBudget)));
         return router;
     }
 
@@ -505,6 +546,7 @@ public final class TollgateServer implements AutoCloseable {
                 loops.workers(),
                 storage.jdbc()));
         metrics.bindReconciliation(spend.reconciler());
+        metrics.bindCooldowns(limits.cooldowns(), config.models());
         spend.flusher().start();
         spend.reconciler().start();
         spend.resetJob().start();

@@ -105,9 +105,14 @@ public final class ConfigLoader {
                 () -> GeneralSettingsReader.read(
                         root.section("general_settings"), root.section("router_settings"), litellmNode),
                 null);
+        RouterSettings router = diagnostics.attempt(
+                () -> RouterSettingsReader.read(root.section("router_settings"), litellmNode), RouterSettings.DEFAULTS);
+        ProxyBudgetSettings proxyBudget =
+                diagnostics.attempt(() -> ProxyBudgetReader.read(litellmNode), ProxyBudgetSettings.NONE);
         List<ModelDeployment> models = readModels(root, general, diagnostics);
         diagnostics.throwIfErrors();
-        TollgateConfig config = new TollgateConfig(List.copyOf(models), general, litellm);
+        TollgateConfig config = new TollgateConfig(List.copyOf(models), general, litellm, router, proxyBudget);
+        RouterSettingsReader.checkGroups(router, config.modelGroups().keySet(), diagnostics);
         if (general.reservationTtl() != null && general.reservationTtl().compareTo(config.longestCall()) <= 0) {
             diagnostics.warn("general_settings.reservation_ttl_seconds ("
                     + general.reservationTtl().toSeconds()

@@ -58,6 +58,12 @@ final class ConfigNode {
         return v != null && !v.isNull();
     }
 
+    /** The raw value of {@code key} (not env-resolved); null when absent or null. */
+    JsonNode value(String key) {
+        JsonNode v = raw(key);
+        return v == null || v.isNull() ? null : v;
+    }
+
     private JsonNode raw(String key) {
         return node == null ? null : node.get(key);
     }

@@ -28,7 +28,8 @@ final class DeploymentReader {
             "cache_read_input_token_cost",
             "cache_creation_input_token_cost",
             "region_name",
-            "timeout");
+            "timeout",
+            "weight");
     private static final Set<String> INFO_KEYS = Set.of(
             "id",
             "base_model",
@@ -119,7 +120,20 @@ final class DeploymentReader {
                 price,
                 regionName,
                 timeout,
-                id);
+                id,
+                routingWeight(entry, params));
+    }
+
+    /** {@code weight}, {@code rpm}, {@code tpm}: only simple-shuffle's weights (rpm/tpm are no limits). */
+    private static RoutingWeight routingWeight(ConfigNode entry, ConfigNode params) {
+        java.math.BigDecimal weight = params.decimal("weight", "expected a non-negative number");
+        if (weight != null && weight.signum() < 0) {
+            params.reject("weight", "expected a non-negative number, got " + weight);
+            weight = null;
+        }
+        long rpm = params.has("rpm") ? params.nonNegativeLong("rpm", -1) : entry.nonNegativeLong("rpm", -1);
+        long tpm = params.has("tpm") ? params.nonNegativeLong("tpm", -1) : entry.nonNegativeLong("tpm", -1);
+        return new RoutingWeight(weight == null ? -1 : weight.doubleValue(), rpm, tpm);
     }
 
     /** The configured base URL, or the provider's own; an error when neither exists or it is no http(s) URL. */

@@ -18,7 +18,7 @@ import java.util.TreeSet;
 /** Reads {@code general_settings} (plus {@code router_settings.routing_strategy}) with LiteLLM's env fallbacks. */
 final class GeneralSettingsReader {
     static final Duration DEFAULT_BATCH_WRITE = Duration.ofSeconds(10);
-    static final String DEFAULT_ROUTING = "round-robin";
+    static final String DEFAULT_ROUTING = "simple-shuffle";
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(600);
 
     private static final Set<String> KEYS = Set.of(
@@ -62,8 +62,25 @@ final class GeneralSettingsReader {
             "spend_batch_retention",
             "settle_batch_ms",
             "lease_slice_ms");
-    private static final Set<String> ROUTER_KEYS =
-            Set.of("routing_strategy", "timeout", "redis_url", "redis_host", "redis_port", "redis_password");
+    private static final Set<String> ROUTER_KEYS = Set.of(
+            "routing_strategy",
+            "timeout",
+            "redis_url",
+            "redis_host",
+            "redis_port",
+            "redis_password",
+            // read by RouterSettingsReader
+            "num_retries",
+            "fallbacks",
+            "context_window_fallbacks",
+            "content_policy_fallbacks",
+            "default_fallbacks",
+            "max_fallbacks",
+            "retry_after",
+            "allowed_fails",
+            "cooldown_time",
+            "disable_cooldowns",
+            "model_group_alias");
     /** Alerting channels Tollgate sends to. */
     private static final Set<String> ALERTING = Set.of("webhook");
 

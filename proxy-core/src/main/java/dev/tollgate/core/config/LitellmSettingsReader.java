@@ -9,6 +9,13 @@ import java.util.Set;
 /** Reads {@code litellm_settings}. */
 final class LitellmSettingsReader {
     private static final Set<String> KEYS = Set.of(
+            "num_retries",
+            "fallbacks",
+            "context_window_fallbacks",
+            "content_policy_fallbacks",
+            "default_fallbacks",
+            "max_budget",
+            "budget_duration",
             "max_end_user_budget_id",
             "timezone",
             "enable_end_user_cost_tracking_prometheus_only",

@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param mockResponse  when non-null the built-in mock answers with this text, without network
  * @param price         resolved prices (deployment's own, else the bundled table, else {@code free})
  * @param timeout       total upstream timeout
+ * @param routing       what simple-shuffle weighs it by
  */
 public record ModelDeployment(
         String modelName,
@@ -26,7 +27,36 @@ public record ModelDeployment(
         ModelPrice price,
         String regionName,
         Duration timeout,
-        String id) {
+        String id,
+        RoutingWeight routing) {
+
+    /** A deployment without routing weights. */
+    public ModelDeployment(
+            String modelName,
+            String provider,
+            String upstreamModel,
+            String apiBase,
+            String apiKey,
+            String apiVersion,
+            String mockResponse,
+            ModelPrice price,
+            String regionName,
+            Duration timeout,
+            String id) {
+        this(
+                modelName,
+                provider,
+                upstreamModel,
+                apiBase,
+                apiKey,
+                apiVersion,
+                mockResponse,
+                price,
+                regionName,
+                timeout,
+                id,
+                RoutingWeight.NONE);
+    }
 
     public boolean isMock() {
         return mockResponse != null;

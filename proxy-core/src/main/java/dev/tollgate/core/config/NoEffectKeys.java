@@ -19,7 +19,8 @@ final class NoEffectKeys {
 
     private static final String NO_RETRIES = "calls are not retried";
     private static final String NO_FALLBACKS = "no fallbacks: a failed call fails";
-    private static final String NO_DEPLOYMENT_LIMITS = "deployment rpm/tpm are not enforced; customer limits are";
+    private static final String NO_DEPLOYMENT_LIMITS =
+            "deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are";
     private static final String NO_CACHE = "responses are never cached";
     private static final String MASTER_KEY_ONLY = "only the master key authenticates";
 
@@ -100,21 +101,14 @@ final class NoEffectKeys {
     /** {@code litellm_settings}. */
     static final Map<String, String> LITELLM = keys(
             // money and safety
-            "max_budget", "no proxy-wide budget is enforced; customer budgets are",
-            "budget_duration", "no proxy-wide budget is enforced; customer budgets are",
             "max_end_user_budget",
                     "deprecated in LiteLLM and not enforced: create a budget and set max_end_user_budget_id to its id",
             "max_internal_user_budget", "no internal-user budgets",
             "internal_user_budget_duration", "no internal-user budgets",
             "validate_end_user_id_in_db", "customers are created at their first call",
-            "num_retries", NO_RETRIES,
             "max_retries", NO_RETRIES,
             "cache", NO_CACHE,
             "cache_params", NO_CACHE,
-            "fallbacks", NO_FALLBACKS,
-            "default_fallbacks", NO_FALLBACKS,
-            "context_window_fallbacks", NO_FALLBACKS,
-            "content_policy_fallbacks", NO_FALLBACKS,
             // everything else
             "service_callbacks", null,
             "turn_off_message_logging", null,
@@ -144,29 +138,19 @@ final class NoEffectKeys {
     /** {@code router_settings}. */
     static final Map<String, String> ROUTER = keys(
             // money and safety
-            "model_group_alias", "aliases are not resolved: a call to an alias gets 404 model_not_found",
             "enable_pre_call_checks", "context windows are not checked before a call",
             "enable_pre_call_check", "context windows are not checked before a call",
             "optional_pre_call_checks", "no pre-call checks",
             "provider_budget_config", "provider budgets are not enforced",
-            "num_retries", NO_RETRIES,
             "max_retries", NO_RETRIES,
             "retry_policy", NO_RETRIES,
             "model_group_retry_policy", NO_RETRIES,
-            "fallbacks", NO_FALLBACKS,
-            "default_fallbacks", NO_FALLBACKS,
-            "context_window_fallbacks", NO_FALLBACKS,
-            "content_policy_fallbacks", NO_FALLBACKS,
-            "max_fallbacks", NO_FALLBACKS,
             "cache_responses", NO_CACHE,
             "caching_groups", NO_CACHE,
             "default_max_parallel_requests", "parallel requests are not limited",
             // everything else
             "redis_db", null,
-            "allowed_fails", null,
             "allowed_fails_policy", null,
-            "cooldown_time", null,
-            "disable_cooldowns", null,
             "enable_tag_filtering", null,
             "tag_filtering_match_any", null,
             "default_priority", null,
@@ -180,7 +164,6 @@ final class NoEffectKeys {
             "alerting_config", null,
             "assistants_config", null,
             "set_verbose", null,
-            "retry_after", null,
             "router_general_settings", null,
             "deployment_affinity_ttl_seconds", null,
             "ignore_invalid_deployments", null,
@@ -247,8 +230,6 @@ final class NoEffectKeys {
             "mock_timeout",
             null,
             "merge_reasoning_content_in_choices",
-            null,
-            "weight",
             null,
             "order",
             null);

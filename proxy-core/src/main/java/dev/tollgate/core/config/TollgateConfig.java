@@ -10,7 +10,17 @@ import java.util.Map;
  * The loaded, validated {@code config.yaml} (LiteLLM's format). Immutable; built by
  * {@link ConfigLoader}.
  */
-public record TollgateConfig(List<ModelDeployment> models, GeneralSettings general, LitellmSettings litellm) {
+public record TollgateConfig(
+        List<ModelDeployment> models,
+        GeneralSettings general,
+        LitellmSettings litellm,
+        RouterSettings router,
+        ProxyBudgetSettings proxyBudget) {
+    /** A config with the default router settings (no retries, fallbacks or aliases) and no proxy-wide budget. */
+    public TollgateConfig(List<ModelDeployment> models, GeneralSettings general, LitellmSettings litellm) {
+        this(models, general, litellm, RouterSettings.DEFAULTS, ProxyBudgetSettings.NONE);
+    }
+
     /** Added to the longest call when deriving the reservation TTL: admission and settle latency, clock skew. */
     static final Duration RESERVATION_MARGIN = Duration.ofSeconds(60);
 

@@ -149,11 +149,16 @@ class ConfigLoaderTest {
         // LiteLLM keys without effect are named once each, with what the operator does not get where it matters.
         assertThat(loaded.noEffectKeys())
                 .contains(
-                        "model_list[*].litellm_params.rpm (deployment rpm/tpm are not enforced; customer limits are)",
-                        "litellm_settings.max_budget (no proxy-wide budget is enforced; customer budgets are)",
-                        "litellm_settings.num_retries (calls are not retried)",
+                        "model_list[*].litellm_params.rpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)",
                         "general_settings.store_model_in_db")
-                .doesNotContain("litellm_settings.set_verbose", "litellm_settings.validate_end_user_id_in_db");
+                .doesNotContain(
+                        "litellm_settings.set_verbose",
+                        "litellm_settings.validate_end_user_id_in_db",
+                        "litellm_settings.num_retries (calls are not retried)");
+        assertThat(c.router().numRetries()).isEqualTo(2);
+        assertThat(c.proxyBudget().enabled())
+                .as("max_budget: 0 means none, as in LiteLLM")
+                .isFalse();
 
         assertThat(c.models()).hasSize(4);
         ModelDeployment openai = c.models().get(0);
@@ -169,7 +174,8 @@ class ConfigLoaderTest {
                         new ModelPrice(2_500_000, 10_000_000, 1_250_000, false, 16384),
                         null,
                         Duration.ofSeconds(30),
-                        "gpt-4o-0"));
+                        "gpt-4o-0",
+                        new RoutingWeight(-1, 100, 100_000)));
 
         ModelDeployment azure = c.models().get(1);
         assertThat(azure.provider()).isEqualTo("azure");
@@ -259,7 +265,7 @@ class ConfigLoaderTest {
                         TokenRateLimitType.OUTPUT,
                         400,
                         1024,
-                        "round-robin",
+                        "simple-shuffle",
                         true,
                         4_194_304,
                         Duration.ofSeconds(5),
@@ -485,7 +491,7 @@ class ConfigLoaderTest {
     void unsupportedLitellmRoutingStrategyFallsBackWithAWarning() {
         LoadedConfig loaded =
                 ConfigLoader.read(minimal("router_settings:\n  routing_strategy: latency-based-routing\n"), ENV, "t");
-        assertThat(loaded.config().general().routingStrategy()).isEqualTo("round-robin");
+        assertThat(loaded.config().general().routingStrategy()).isEqualTo("simple-shuffle");
         assertThat(loaded.warnings()).singleElement().asString().startsWith("router_settings.routing_strategy:");
     }
 

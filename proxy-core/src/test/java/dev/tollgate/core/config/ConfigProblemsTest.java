@@ -140,18 +140,13 @@ class ConfigProblemsTest {
                 """, Map.of(), "t");
         assertThat(loaded.noEffectKeys())
                 .containsExactly(
-                        "litellm_settings.num_retries (calls are not retried)",
-                        "litellm_settings.max_budget (no proxy-wide budget is enforced; customer budgets are)",
-                        "litellm_settings.budget_duration (no proxy-wide budget is enforced; customer budgets are)",
                         "litellm_settings.cache (responses are never cached)",
                         "litellm_settings.callbacks: otel",
                         "general_settings.allow_requests_on_db_unavailable (calls are always served while the"
                                 + " database is down (cached policies, fail_open decides for Redis))",
-                        "router_settings.model_group_alias (aliases are not resolved: a call to an alias gets 404"
-                                + " model_not_found)",
                         "router_settings.enable_pre_call_checks (context windows are not checked before a call)",
                         "general_settings.alerting: slack (only webhook alerts are sent)",
-                        "model_list[*].rpm (deployment rpm/tpm are not enforced; customer limits are)",
+                        "model_list[*].rpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)",
                         "model_list[*].litellm_params.max_retries (calls are not retried)",
                         "model_list[*].litellm_params.stream_timeout");
         assertThat(loaded.unknownKeys()).containsExactly("general_settings.my_typo_key");

@@ -50,7 +50,12 @@ public final class MetricNames {
     public static final String WEBHOOK_RETRIES = "tollgate_webhook_retries";
     public static final String WEBHOOK_DROPPED = "tollgate_webhook_dropped";
 
+    // ---- router
+    public static final String DEPLOYMENT_COOLING_DOWN = "tollgate_deployment_cooling_down";
+    public static final String DEPLOYMENT_COOLDOWNS = "tollgate_deployment_cooldowns";
+
     // ---- labels
+    public static final String MODEL_ID = "model_id";
     public static final String MODEL = "model";
     public static final String STREAM = "stream";
     public static final String ROUTE = "route";

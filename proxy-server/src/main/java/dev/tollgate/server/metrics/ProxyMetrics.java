@@ -8,11 +8,13 @@ import dev.tollgate.admin.spend.SpendFlusher;
 import dev.tollgate.admin.webhook.WebhookStats;
 import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.LitellmSettings;
+import dev.tollgate.core.config.ModelDeployment;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.routing.Cooldowns;
 import dev.tollgate.core.threads.DaemonThreads;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.core.usage.CallRecord;
@@ -41,6 +43,7 @@ import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -145,6 +148,30 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
             nearest.refresh();
         }
         return registry.scrape();
+    }
+
+    /**
+     * Per deployment (the config bounds the series): whether it is cooling down now, and the
+     * cooldowns it has had (with Redis, those any instance of the fleet started).
+     */
+    public void bindCooldowns(Cooldowns cooldowns, List<ModelDeployment> deployments) {
+        for (ModelDeployment d : deployments) {
+            String id = d.id();
+            Gauge.builder(
+                            MetricNames.DEPLOYMENT_COOLING_DOWN,
+                            cooldowns,
+                            c -> c.coolingDown(id, System.currentTimeMillis()) ? 1 : 0)
+                    .description("1 while the deployment is skipped after failing more than allowed_fails times"
+                            + " within a minute")
+                    .tag(MetricNames.MODEL_ID, id)
+                    .tag(MetricNames.MODEL, d.modelName())
+                    .register(registry);
+            FunctionCounter.builder(MetricNames.DEPLOYMENT_COOLDOWNS, cooldowns, c -> c.cooldownsStarted(id))
+                    .description("Cooldowns the deployment has had")
+                    .tag(MetricNames.MODEL_ID, id)
+                    .tag(MetricNames.MODEL, d.modelName())
+                    .register(registry);
+        }
     }
 
     /** Gauges and counters over the running server's parts. */

@@ -60,7 +60,8 @@ public final class CompletionRoute implements Route {
                 throw new TollgateException(
                         ErrorKind.INVALID_REQUEST, ProxyCall.notAnthropic(request.model()), "model");
             }
-            new ProxyCall(context, exchange, request, deployments, customerId, keyHash).start();
+            AttemptPlan plan = plan(request);
+            new ProxyCall(context, exchange, request, deployments, plan, customerId, keyHash).start();
         } catch (TollgateException e) {
             // Counted with the configured model only: a client's free text never becomes a label.
             String model =
@@ -70,6 +71,19 @@ public final class CompletionRoute implements Route {
             throw e;
         } catch (RuntimeException | Error e) {
             release(request);
+            throw e;
+        }
+    }
+
+    /** The deployments the call may try, in order; a 429 when every one of them is cooling down. */
+    private AttemptPlan plan(CompletionRequest request) {
+        try {
+            return new AttemptPlan(
+                    deployments, context.router(), context.cooldowns(), context.clock(), request.model());
+        } catch (TollgateException e) {
+            if (e.kind() == ErrorKind.RATE_LIMITED) {
+                context.admission().refused(RefusalReason.NO_DEPLOYMENTS);
+            }
             throw e;
         }
     }

@@ -1,27 +1,50 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.core.config.ModelDeployment;
+import dev.tollgate.core.config.RoutingWeight;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
 
 /**
- * Picks a deployment for a model name: round-robin (default) or least-busy across the entries
- * that share the {@code model_name}. Unknown names are a 404 {@code model_not_found}. A customer
- * with an {@code allowed_model_region} is routed with {@link #inRegion}.
+ * Picks a deployment for a model name among the entries that share the {@code model_name}:
+ * {@code simple-shuffle} (default, LiteLLM's: random, weighted by {@code weight}, else {@code rpm},
+ * else {@code tpm}, else uniform), {@code round-robin} or {@code least-busy}. Unknown names are a
+ * 404 {@code model_not_found}. A customer with an {@code allowed_model_region} is routed with
+ * {@link #inRegion}.
  */
 public final class DeploymentSelector {
+    private enum Strategy {
+        SHUFFLE,
+        ROUND_ROBIN,
+        LEAST_BUSY
+    }
+
     private final Map<String, Group> groups = new LinkedHashMap<>();
-    private final boolean leastBusy;
+    /** {@code router_settings.model_group_alias}: requested name to model group. */
+    private final Map<String, String> aliases;
+    /** The names {@code /v1/models} lists: the groups, then the aliases not marked hidden. */
+    private final Set<String> listed = new LinkedHashSet<>();
+
+    private final Strategy strategy;
 
     public DeploymentSelector(TollgateConfig config) {
-        this.leastBusy = "least-busy".equals(config.general().routingStrategy());
+        this.strategy = switch (config.general().routingStrategy()) {
+            case "least-busy" -> Strategy.LEAST_BUSY;
+            case "round-robin" -> Strategy.ROUND_ROBIN;
+            default -> Strategy.SHUFFLE;
+        };
+        this.aliases = config.router().modelGroupAlias();
         List<ModelDeployment> models = config.models();
         for (int i = 0; i < models.size(); i++) {
             ModelDeployment d = models.get(i);
@@ -31,6 +54,15 @@ public final class DeploymentSelector {
             String region = regionOf(d.regionName());
             if (region != null) {
                 g.byRegion.computeIfAbsent(region, k -> new ArrayList<>()).add(r);
+            }
+        }
+        for (Group g : groups.values()) {
+            g.weigh();
+        }
+        listed.addAll(groups.keySet());
+        for (String alias : aliases.keySet()) {
+            if (!config.router().hiddenAliases().contains(alias)) {
+                listed.add(alias);
             }
         }
     }
@@ -88,13 +120,61 @@ public final class DeploymentSelector {
                 "model");
     }
 
+    /** The model names clients may send and {@code /v1/models} lists (hidden aliases are not listed). */
     public Set<String> modelNames() {
-        return groups.keySet();
+        return listed;
+    }
+
+    /**
+     * The model group a requested name means: an alias resolves to its group (aliases win over a
+     * group of the same name, as in LiteLLM); any other name is taken as a group.
+     */
+    public String resolve(String requested) {
+        String group = aliases.get(requested);
+        return group != null ? group : requested;
     }
 
     public ResolvedDeployment select(String modelName) {
+        return select(modelName, d -> false);
+    }
+
+    /** Whether {@code modelName} is a model group of this proxy. */
+    public boolean has(String modelName) {
+        return groups.containsKey(modelName);
+    }
+
+    /** The deployments of a group, in config order (empty for an unknown group). */
+    public List<ResolvedDeployment> members(String modelName) {
+        Group g = groups.get(modelName);
+        return g == null ? List.of() : g.members;
+    }
+
+    /**
+     * A deployment of the group, choosing among those {@code avoid} does not reject when there is
+     * any (a retry prefers a deployment it has not tried; cooled-down deployments are avoided).
+     */
+    public ResolvedDeployment select(String modelName, Predicate<ResolvedDeployment> avoid) {
         Group g = group(modelName);
-        return pick(g, g.members);
+        List<ResolvedDeployment> all = g.members;
+        if (all.size() == 1) {
+            return all.get(0);
+        }
+        List<ResolvedDeployment> m = all;
+        for (ResolvedDeployment d : all) {
+            if (avoid.test(d)) {
+                m = new ArrayList<>(all.size());
+                for (ResolvedDeployment e : all) {
+                    if (!avoid.test(e)) {
+                        m.add(e);
+                    }
+                }
+                if (m.isEmpty()) {
+                    m = all;
+                }
+                break;
+            }
+        }
+        return pick(g, m);
     }
 
     private Group group(String modelName) {
@@ -108,20 +188,25 @@ public final class DeploymentSelector {
         return g;
     }
 
+    /** One of {@code m} (candidates of group {@code g}) by the routing strategy. */
     private ResolvedDeployment pick(Group g, List<ResolvedDeployment> m) {
         if (m.size() == 1) {
             return m.get(0);
         }
-        if (leastBusy) {
-            ResolvedDeployment best = m.get(0);
-            for (ResolvedDeployment d : m) {
-                if (d.inFlight().get() < best.inFlight().get()) {
-                    best = d;
+        switch (strategy) {
+            case LEAST_BUSY:
+                ResolvedDeployment best = m.get(0);
+                for (ResolvedDeployment d : m) {
+                    if (d.inFlight().get() < best.inFlight().get()) {
+                        best = d;
+                    }
                 }
-            }
-            return best;
+                return best;
+            case ROUND_ROBIN:
+                return m.get((int) Math.floorMod(g.next.getAndIncrement(), m.size()));
+            default:
+                return g.shuffle(m);
         }
-        return m.get((int) Math.floorMod(g.next.getAndIncrement(), m.size()));
     }
 
     private static final class Group {
@@ -130,5 +215,43 @@ public final class DeploymentSelector {
         final Map<String, List<ResolvedDeployment>> byRegion = new LinkedHashMap<>();
 
         final AtomicLong next = new AtomicLong();
+        /** What simple-shuffle weighs a member by; null for a uniform choice. */
+        ToDoubleFunction<ResolvedDeployment> weight;
+
+        /** LiteLLM's order: {@code weight} if any member sets it, else {@code rpm}, else {@code tpm}. */
+        void weigh() {
+            if (members.stream().anyMatch(d -> routing(d).weight() > 0)) {
+                weight = d -> Math.max(0, routing(d).weight());
+            } else if (members.stream().anyMatch(d -> routing(d).rpm() > 0)) {
+                weight = d -> Math.max(0, routing(d).rpm());
+            } else if (members.stream().anyMatch(d -> routing(d).tpm() > 0)) {
+                weight = d -> Math.max(0, routing(d).tpm());
+            }
+        }
+
+        private static RoutingWeight routing(ResolvedDeployment d) {
+            return d.config().routing();
+        }
+
+        ResolvedDeployment shuffle(List<ResolvedDeployment> candidates) {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            if (weight != null) {
+                double total = 0;
+                for (ResolvedDeployment d : candidates) {
+                    total += weight.applyAsDouble(d);
+                }
+                if (total > 0) {
+                    double r = random.nextDouble(total);
+                    for (ResolvedDeployment d : candidates) {
+                        r -= weight.applyAsDouble(d);
+                        if (r < 0) {
+                            return d;
+                        }
+                    }
+                    return candidates.get(candidates.size() - 1);
+                }
+            }
+            return candidates.get(random.nextInt(candidates.size()));
+        }
     }
 }

@@ -5,7 +5,10 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.limits.SettleResult;
+import dev.tollgate.core.money.ModelPrice;
 import dev.tollgate.core.money.Money;
+import dev.tollgate.core.routing.AttemptFailure;
+import dev.tollgate.core.routing.RetryDelay;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
 import dev.tollgate.server.http.Exchange;
@@ -25,14 +28,20 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One proxied call from admission to settlement: admit, then answer (mock) or send upstream
- * through a {@link Relay}, then settle and publish its {@link CallRecord}. All state changes
+ * through a {@link Relay}, one per attempt (its {@link AttemptPlan} decides retries and
+ * fallbacks; only the attempt that answered is billed), then settle and publish its
+ * {@link CallRecord}. All state changes
  * happen on the client connection's event loop; asynchronous results (admission, settle) hop back
  * onto it, so no field needs to be volatile. Whatever way the call ends (answered, upstream
  * failure, client gone), it ends exactly once, in {@link #finish}: what the call holds is released
@@ -45,6 +54,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private static final AsciiString MODEL_GROUP = AsciiString.cached("x-litellm-model-group");
     private static final AsciiString CALL_ID = AsciiString.cached("x-litellm-call-id");
     private static final AsciiString MODEL_REGION = AsciiString.cached("x-litellm-model-region");
+    private static final AsciiString ATTEMPTED_RETRIES = AsciiString.cached("x-litellm-attempted-retries");
+    private static final AsciiString ATTEMPTED_FALLBACKS = AsciiString.cached("x-litellm-attempted-fallbacks");
     /** Sent (as {@code true}) once the customer's period spend has reached its {@code soft_budget}. */
     static final AsciiString SOFT_BUDGET_EXCEEDED = AsciiString.cached("x-litellm-soft-budget-exceeded");
 
@@ -53,11 +64,12 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private final ProxyContext env;
     private final Exchange exchange;
     private final CompletionRequest request;
+    /** The attempts: which deployment and model group now, and what comes after a failure. */
+    private final AttemptPlan plan;
+
     private final DeploymentSelector deployments;
-    /** Chosen before admission; re-chosen by {@link #plan} for a customer bound to a region. */
+    /** The deployment of the current attempt (re-chosen by {@link #route} for a customer bound to a region). */
     private ResolvedDeployment deployment;
-    /** The model group the call is served and billed under: the requested model, or the customer's default_model. */
-    private String modelGroup;
 
     private final String customerId;
     private final String apiKeyHash;
@@ -66,10 +78,17 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private final String requestId = CallIds.next();
     private long upstreamStartedNanos;
     private Ticket ticket;
+    /** The proxy-wide budget's hold on this call; null without one. */
+    private Ticket proxyTicket;
+
     private UpstreamCall upstream;
     private Relay relay;
-    /** The call holds a place in its deployment's in-flight count and watches the client connection. */
+    /** The call watches the client connection. */
     private boolean holding;
+    /** The current attempt holds a place in its deployment's in-flight count. */
+    private boolean attemptHolding;
+    /** The next attempt, waiting for its backoff; null otherwise. */
+    private ScheduledFuture<?> retryTimer;
 
     private boolean settled;
     /** Answered by the built-in mock instead of an upstream. */
@@ -80,29 +99,53 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             Exchange exchange,
             CompletionRequest request,
             DeploymentSelector deployments,
+            AttemptPlan plan,
             String customerId,
             String apiKeyHash) {
         this.env = env;
         this.exchange = exchange;
         this.request = request;
         this.deployments = deployments;
-        this.deployment = deployments.select(request.model());
-        this.modelGroup = request.model();
+        this.plan = plan;
+        this.deployment = plan.current();
         this.customerId = customerId;
         this.apiKeyHash = apiKeyHash;
         this.loop = exchange.channel().eventLoop();
     }
 
     void start() {
+        ProxyBudget budget = env.proxyBudget();
+        if (budget == null) {
+            admitCustomer(null);
+            return;
+        }
+        AdmissionEstimator.Estimate worst = worstCase();
+        onLoop(budget.admit(env.clock().millis(), worst.costNanos()), (t, err) -> {
+            if (err != null) {
+                request.release();
+                exchange.error(err);
+                return;
+            }
+            proxyTicket = t;
+            admitCustomer(worst);
+        });
+    }
+
+    /** Admits the customer's call ({@code worst} is computed here when null), then dispatches it. */
+    private void admitCustomer(AdmissionEstimator.Estimate computed) {
         if (customerId == null) {
             dispatch(null);
             return;
         }
-        onLoop(env.admission().admit(customerId, env.clock().millis(), this::plan), (t, err) -> {
+        AdmissionEstimator.Estimate worst = computed != null ? computed : worstCase();
+        onLoop(env.admission().admit(customerId, env.clock().millis(), policy -> route(policy, worst)), (t, err) -> {
             if (err != null) {
                 request.release();
                 if (unwrap(err) instanceof TollgateException refusal) {
                     env.admission().refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
+                }
+                if (proxyTicket != null) {
+                    env.proxyBudget().settle(proxyTicket, 0, env.clock().millis());
                 }
                 exchange.error(err);
                 return;
@@ -113,23 +156,25 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     /**
      * Routes a region-bound customer ({@code allowed_model_region}) to a deployment in its region
-     * or to its {@code default_model}, then sizes the reservation at the chosen deployment's prices.
-     * Runs before anything is sent, possibly off the event loop; the admission's completion
-     * publishes the fields it sets to the loop.
+     * or to its {@code default_model}, pinning the call there (no retry or fallback may leave the
+     * region), and sizes the reservation at that deployment's prices; any other call reserves
+     * {@code worst}. Runs before anything is sent, possibly off the event loop; the admission's
+     * completion publishes the fields it sets to the loop.
      */
-    private Admission.Reserve plan(CustomerPolicy policy) {
+    private Admission.Reserve route(CustomerPolicy policy, AdmissionEstimator.Estimate worst) {
         if (policy != null && policy.allowedRegion() != null) {
             DeploymentSelector.Routed routed =
                     deployments.inRegion(request.model(), policy.allowedRegion(), policy.defaultModel());
             deployment = routed.deployment();
-            modelGroup = routed.modelGroup();
+            plan.pin(routed.modelGroup(), routed.deployment());
+            AdmissionEstimator.Estimate pinned = env.estimator()
+                    .estimate(
+                            request.bodyBytes(),
+                            request.maxTokens(),
+                            request.kind() != CompletionRequest.Kind.EMBEDDING,
+                            deployment.config().price());
+            return new Admission.Reserve(pinned.costNanos(), pinned.windowTokens());
         }
-        AdmissionEstimator.Estimate worst = env.estimator()
-                .estimate(
-                        request.bodyBytes(),
-                        request.maxTokens(),
-                        request.kind() != CompletionRequest.Kind.EMBEDDING,
-                        deployment.config().price());
         return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
     }
 
@@ -139,6 +184,32 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             t = t.getCause();
         }
         return t;
+    }
+
+    /**
+     * The reservation covers the whole call: the most expensive deployment it may reach, its
+     * retries and fallbacks included (only one attempt is ever billed).
+     */
+    private AdmissionEstimator.Estimate worstCase() {
+        AdmissionEstimator.Estimate worst = null;
+        ModelPrice seen = null;
+        for (ResolvedDeployment d : plan.reachable()) {
+            ModelPrice price = d.config().price();
+            if (price.equals(seen)) {
+                continue;
+            }
+            seen = price;
+            AdmissionEstimator.Estimate e = env.estimator()
+                    .estimate(
+                            request.bodyBytes(),
+                            request.maxTokens(),
+                            request.kind() != CompletionRequest.Kind.EMBEDDING,
+                            price);
+            if (worst == null || e.costNanos() > worst.costNanos()) {
+                worst = e;
+            }
+        }
+        return worst;
     }
 
     private void dispatch(Ticket granted) {
@@ -157,6 +228,13 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             MockResponder.answer(this, exchange, request, mockText);
             return;
         }
+        hold();
+        attempt();
+    }
+
+    /** Sends the current attempt upstream, translated for its deployment, through a new relay. */
+    private void attempt() {
+        retryTimer = null;
         FullHttpRequest upstreamRequest;
         try {
             upstreamRequest = upstreamRequest();
@@ -168,7 +246,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                     () -> exchange.error(untranslatable));
             return;
         }
-        hold();
+        attemptHolding = true;
+        deployment.inFlight().incrementAndGet();
         relay = relay();
         upstreamStartedNanos = System.nanoTime();
         upstream = env.upstreams()
@@ -223,23 +302,40 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     private void hold() {
         holding = true;
-        deployment.inFlight().incrementAndGet();
         exchange.channel().closeFuture().addListener(this);
     }
 
-    /** Releases what {@link #hold()} took; runs once, when the call ends. */
-    private void release() {
-        if (holding) {
-            holding = false;
-            exchange.channel().closeFuture().removeListener(this);
+    /** Gives back the current attempt's place in its deployment's in-flight count. */
+    private void endAttempt() {
+        if (attemptHolding) {
+            attemptHolding = false;
             deployment.inFlight().decrementAndGet();
         }
     }
 
-    /** The client connection closed before the call ended: stop the upstream and charge what it produced. */
+    /** Releases what {@link #hold()} and the attempt took; runs once, when the call ends. */
+    private void release() {
+        endAttempt();
+        if (holding) {
+            holding = false;
+            exchange.channel().closeFuture().removeListener(this);
+        }
+    }
+
+    /**
+     * The client connection closed before the call ended: stop the upstream and charge what it
+     * produced; a call waiting to retry produced nothing.
+     */
     @Override
     public void operationComplete(ChannelFuture closed) {
-        if (upstream != null && !settled) {
+        if (settled) {
+            return;
+        }
+        if (retryTimer != null) {
+            retryTimer.cancel(false);
+            retryTimer = null;
+            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
+        } else if (upstream != null) {
             upstream.cancel();
             finish(relay.abandon(), CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
         }
@@ -247,18 +343,50 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
 
     @Override
     public void end(RelayOutcome outcome) {
+        endAttempt();
         if (outcome instanceof Answered a) {
             finish(a.usage(), CallRecord.Outcome.OK, 200, a.sendLast());
         } else if (outcome instanceof Broken b) {
+            // Part of the answer reached the client: never retried, billed for what it produced.
             finish(b.usage(), CallRecord.Outcome.UPSTREAM_FAILED, 200, b.sendLast());
         } else if (outcome instanceof Failed f) {
-            TollgateException error = UpstreamErrors.of(f.cause());
+            if (retry(UpstreamErrors.classify(f.cause()), -1)) {
+                return;
+            }
+            TollgateException error = withAttempts(UpstreamErrors.of(f.cause()));
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         } else if (outcome instanceof Refused r) {
+            long retryAfterMs = RetryDelay.requestedMillis(
+                    r.head().headers()::get, env.clock().millis());
+            if (retry(UpstreamErrors.classify(r.head().status().code(), r.body()), retryAfterMs)) {
+                r.body().release();
+                return;
+            }
             answerRefusal(r.head(), r.body());
         } else if (outcome instanceof Rejected r) {
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, r.error().status(), () -> exchange.error(r.error()));
         }
+    }
+
+    /**
+     * Starts the next attempt (now, or after its backoff) when the plan has one. Nothing has reached
+     * the client yet: a relay reports {@link Failed} or {@link Refused} only before its answer starts.
+     */
+    private boolean retry(AttemptFailure failure, long retryAfterMs) {
+        if (!exchange.channel().isActive()) {
+            return false;
+        }
+        AttemptPlan.Next next = plan.next(failure, retryAfterMs);
+        if (next == null) {
+            return false;
+        }
+        deployment = next.deployment();
+        if (next.delayMs() <= 0) {
+            attempt();
+        } else {
+            retryTimer = loop.schedule(this::attempt, next.delayMs(), TimeUnit.MILLISECONDS);
+        }
+        return true;
     }
 
     /** An upstream error answer: passed through when OpenAI-shaped, else a 502 quoting it. */
@@ -266,12 +394,28 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         int status = head.status().code();
         if (UpstreamErrors.isOpenAiError(body)) {
             FullHttpResponse res = UpstreamErrors.passThrough(head, body);
+            putAttempts(res.headers());
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, status, () -> exchange.full(res));
         } else {
-            TollgateException error = UpstreamErrors.wrap(status, body);
+            TollgateException error = withAttempts(UpstreamErrors.wrap(status, body));
             body.release();
             finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 502, () -> exchange.error(error));
         }
+    }
+
+    /** The model group that answered (or failed last) and how many retries and fallbacks it took. */
+    private void putAttempts(HttpHeaders h) {
+        h.set(MODEL_GROUP, plan.group());
+        h.set(ATTEMPTED_RETRIES, Integer.toString(plan.retries()));
+        h.set(ATTEMPTED_FALLBACKS, Integer.toString(plan.fallbacks()));
+    }
+
+    private TollgateException withAttempts(TollgateException e) {
+        Map<String, String> headers = new HashMap<>(e.headers());
+        headers.put(MODEL_GROUP.toString(), plan.group());
+        headers.put(ATTEMPTED_RETRIES.toString(), Integer.toString(plan.retries()));
+        headers.put(ATTEMPTED_FALLBACKS.toString(), Integer.toString(plan.fallbacks()));
+        return new TollgateException(e.kind(), e.getMessage(), e.param(), e.status(), headers);
     }
 
     @Override
@@ -281,7 +425,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             h.set(RESPONSE_COST, Money.format(cost(usage)));
         }
         h.set(MODEL_ID, deployment.config().id());
-        h.set(MODEL_GROUP, modelGroup);
+        putAttempts(h);
         h.set(CALL_ID, requestId);
         if (deployment.config().regionName() != null) {
             h.set(MODEL_REGION, deployment.config().regionName());
@@ -338,8 +482,11 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         request.release(); // nothing reads the body after this point: usage is known
         long costNanos = cost(usage);
         long upstreamEndedNanos = System.nanoTime();
+        if (proxyTicket != null) {
+            env.proxyBudget().settle(proxyTicket, costNanos, env.clock().millis());
+        }
         CompletionStage<SettleResult> recorded =
-                env.settlement().settle(ticket, modelGroup, usage, costNanos, outcome == CallRecord.Outcome.OK);
+                env.settlement().settle(ticket, plan.group(), usage, costNanos, outcome == CallRecord.Outcome.OK);
         boolean deferred = env.settlement().deferred();
         if (deferred) {
             // Settles are folded per customer (settle_batch_ms): the response does not wait for one.
@@ -367,7 +514,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         return CallRecord.builder()
                 .requestId(requestId)
                 .customerId(customerId)
-                .modelGroup(modelGroup)
+                .modelGroup(plan.group())
                 .deploymentModel(deployment.config().upstreamModel())
                 .route(request.kind().route())
                 .stream(request.stream())

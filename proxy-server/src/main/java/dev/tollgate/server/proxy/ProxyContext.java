@@ -1,6 +1,8 @@
 package dev.tollgate.server.proxy;
 
+import dev.tollgate.core.config.RouterSettings;
 import dev.tollgate.core.limits.AdmissionEstimator;
+import dev.tollgate.core.routing.Cooldowns;
 import dev.tollgate.server.upstream.UpstreamClient;
 import java.time.Clock;
 import java.time.Duration;
@@ -8,7 +10,10 @@ import java.time.Duration;
 /**
  * The shared services a call needs, wired once at start.
  *
- * @param clock the wall clock of admissions, settles and rate-limit headers
+ * @param clock  the wall clock of admissions, settles and rate-limit headers
+ * @param router    retries, fallbacks and cooldowns of the calls
+ * @param cooldowns deployments to skip for now
+ * @param proxyBudget the proxy-wide budget; null when none is configured
  */
 record ProxyContext(
         Admission admission,
@@ -16,4 +21,7 @@ record ProxyContext(
         UpstreamClient upstreams,
         Duration firstByteTimeout,
         AdmissionEstimator estimator,
-        Clock clock) {}
+        Clock clock,
+        RouterSettings router,
+        Cooldowns cooldowns,
+        ProxyBudget proxyBudget) {}

@@ -3,6 +3,7 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.customer.CustomerIdResolver;
 import dev.tollgate.core.limits.AdmissionEstimator;
+import dev.tollgate.core.routing.Cooldowns;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.Router;
 import dev.tollgate.server.upstream.UpstreamClient;
@@ -21,6 +22,8 @@ public final class ProxyRoutes {
             Admission admission,
             Settlement settlement,
             UpstreamClient upstreams,
+            Cooldowns cooldowns,
+            ProxyBudget proxyBudget,
             Clock clock) {
         var general = config.general();
         ProxyContext ctx = new ProxyContext(
@@ -29,7 +32,10 @@ public final class ProxyRoutes {
                 upstreams,
                 general.readTimeout(),
                 new AdmissionEstimator(general.defaultReserveTokens(), general.tokenRateLimitType()),
-                clock);
+                clock,
+                config.router(),
+                cooldowns,
+                proxyBudget);
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(
                 !config.litellm().disableEndUserCostTracking(),

@@ -6,6 +6,8 @@ package dev.tollgate.server.proxy;
  */
 public enum RefusalReason {
     BUDGET("budget"),
+    /** The proxy-wide budget ({@code litellm_settings.max_budget}) is spent. */
+    PROXY_BUDGET("proxy_budget"),
     RPM("rpm"),
     TPM("tpm"),
     BLOCKED("blocked"),
@@ -15,6 +17,8 @@ public enum RefusalReason {
     AUTH("auth"),
     /** A call that names no customer while {@code require_customer_id} is on. */
     NO_CUSTOMER("no_customer"),
+    /** Every deployment of the model group is cooling down (429 "No deployments available"). */
+    NO_DEPLOYMENTS("no_deployments"),
     /** The limit store or the catalogue could not be reached and the policy is fail-closed (503). */
     STORE_UNAVAILABLE("store_unavailable"),
     /** As {@link #STORE_UNAVAILABLE} under the fail-open policy: the call went through unchecked. */

@@ -5,11 +5,14 @@ import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.money.PythonFloat;
+import dev.tollgate.core.routing.Cooldowns;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
 
 /** LiteLLM's refusal texts and headers, built in one place. */
 final class Refusals {
@@ -67,6 +70,30 @@ final class Refusals {
         headers.put("reset_at", resetAt);
         RateLimitHeaders.put((name, value) -> headers.put(name.toString(), value), limits, d, nowMs);
         return new TollgateException(ErrorKind.RATE_LIMITED, message, null, 429, headers);
+    }
+
+    /**
+     * LiteLLM's refusal when every deployment of a model group is cooling down, waiting for the
+     * first of them to come back. Nothing was admitted or reserved.
+     */
+    static TollgateException noDeployments(
+            String group, List<ResolvedDeployment> members, Cooldowns cooldowns, long nowMs) {
+        long waitMs = Long.MAX_VALUE;
+        StringJoiner ids = new StringJoiner(", ", "[", "]");
+        for (ResolvedDeployment d : members) {
+            String id = d.config().id();
+            waitMs = Math.min(waitMs, Math.max(1, cooldowns.remainingMs(id, nowMs)));
+            ids.add("'" + id + "'");
+        }
+        long seconds = (waitMs + 999) / 1000;
+        String message = "No deployments available for selected model, Try again in " + seconds
+                + " seconds. Passed model=" + group + ". pre-call-checks=False, cooldown_list=" + ids;
+        return new TollgateException(
+                ErrorKind.RATE_LIMITED,
+                message,
+                null,
+                429,
+                Map.of("retry-after", Long.toString(seconds), "retry-after-ms", Long.toString(waitMs)));
     }
 
     /**

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.core.routing.AttemptFailure;
 import dev.tollgate.server.upstream.UpstreamFailure;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -20,6 +21,36 @@ final class UpstreamErrors {
     private static final int QUOTED_CHARS = 300;
 
     private UpstreamErrors() {}
+
+    /** What a failure before the answer means for retries and fallbacks. */
+    static AttemptFailure classify(Throwable cause) {
+        if (cause instanceof UpstreamFailure f) {
+            if (f.isTimeout()) {
+                return AttemptFailure.TIMEOUT;
+            }
+            return f.kind() == UpstreamFailure.Kind.PROTOCOL ? AttemptFailure.OTHER : AttemptFailure.CONNECTION;
+        }
+        return AttemptFailure.OTHER;
+    }
+
+    /** What an error answer means for retries and fallbacks; a 400 is told apart by its error code and message. */
+    static AttemptFailure classify(int status, ByteBuf body) {
+        if (status != 400) {
+            return AttemptFailure.ofAnswer(status, null, null);
+        }
+        if (body.readableBytes() == 0 || body.readableBytes() > MAX_PARSED_BODY) {
+            return AttemptFailure.OTHER;
+        }
+        try {
+            JsonNode e =
+                    Json.MAPPER.readTree(body.toString(StandardCharsets.UTF_8)).path("error");
+            String code = e.path("code").isTextual() ? e.path("code").textValue() : null;
+            String message = e.isTextual() ? e.textValue() : e.path("message").asText(null);
+            return AttemptFailure.ofAnswer(status, code, message);
+        } catch (Exception notJson) {
+            return AttemptFailure.ofAnswer(status, null, body.toString(StandardCharsets.UTF_8));
+        }
+    }
 
     static TollgateException of(Throwable cause) {
         if (cause instanceof UpstreamFailure f) {

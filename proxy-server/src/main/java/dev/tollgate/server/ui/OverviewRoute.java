@@ -6,13 +6,17 @@ import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.admin.overview.OverviewRepository;
 import dev.tollgate.admin.overview.SpendOverview;
 import dev.tollgate.core.json.Json;
+import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Route;
 import dev.tollgate.server.metrics.MetricNames;
+import dev.tollgate.server.proxy.ProxyBudget;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -52,7 +56,8 @@ public final class OverviewRoute implements Route {
             Duration flushInterval,
             MeterRegistry registry,
             Clock clock,
-            String version) {}
+            String version,
+            ProxyBudget proxyBudget) {}
 
     private final MasterKeyAuth auth;
     private final Sources src;
@@ -78,9 +83,14 @@ public final class OverviewRoute implements Route {
                 .toCompletableFuture()
                 .orTimeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         CompletableFuture<Long> storeDone = store.handle((v, e) -> System.nanoTime() - storeStart);
-        CompletableFuture.allOf(dbDone, storeDone)
+        CompletableFuture<AccountSnapshot> budget = src.proxyBudget() == null
+                ? CompletableFuture.completedFuture(null)
+                : src.proxyBudget().snapshot().toCompletableFuture().orTimeout(PROBE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        CompletableFuture<Void> budgetDone = budget.handle((v, e) -> null);
+        CompletableFuture.allOf(dbDone, storeDone, budgetDone)
                 .whenComplete((ignored, err) -> loop.execute(() -> {
                     ObjectNode body = render(db, dbDone.join(), store, storeDone.join());
+                    body.set("proxy_budget", proxyBudget(budget));
                     DefaultHttpHeaders h = new DefaultHttpHeaders();
                     h.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
                     exchange.json(200, Json.bytes(body), h);
@@ -128,6 +138,7 @@ public final class OverviewRoute implements Route {
                     .put("budgets", s.budgets());
         }
         o.set("refusals", refusals());
+        o.set("deployments", deployments());
 
         ObjectNode health = o.putObject("health");
         ObjectNode dbh = health.putObject("database");
@@ -163,6 +174,55 @@ public final class OverviewRoute implements Route {
         f.put("interval_seconds", src.flushInterval().toSeconds());
         f.put("failed_batches", src.failedFlushBatches().getAsLong());
         return f;
+    }
+
+    /**
+     * The proxy-wide budget ({@code litellm_settings.max_budget}) and its spend in the current
+     * period; null when none is configured or the store did not answer.
+     */
+    private ObjectNode proxyBudget(CompletableFuture<AccountSnapshot> snapshot) {
+        if (src.proxyBudget() == null || snapshot.isCompletedExceptionally()) {
+            return null;
+        }
+        AccountSnapshot s = snapshot.join();
+        long now = src.clock().millis();
+        // A period that ended is reset at the next call: it counts as nothing spent.
+        boolean current = s.present() && (s.periodEndMs() == 0 || s.periodEndMs() > now);
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("max_budget", usd(src.proxyBudget().maxBudgetNanos()));
+        o.put("spend", usd(current ? s.spentNanos() : 0));
+        o.put("in_flight", usd(s.present() ? s.reservedNanos() : 0));
+        if (current && s.periodEndMs() > 0) {
+            o.put("resets_at", Instant.ofEpochMilli(s.periodEndMs()).toString());
+        } else {
+            o.putNull("resets_at");
+        }
+        return o;
+    }
+
+    /**
+     * Each deployment with its cooldown state, read from the metrics the router keeps (with Redis,
+     * cooldowns any instance started are included).
+     */
+    private ArrayNode deployments() {
+        Map<String, ObjectNode> byId = new TreeMap<>();
+        for (Gauge g : src.registry().find(MetricNames.DEPLOYMENT_COOLING_DOWN).gauges()) {
+            String id = g.getId().getTag(MetricNames.MODEL_ID);
+            ObjectNode d = byId.computeIfAbsent(id, k -> Json.MAPPER.createObjectNode());
+            d.put("model_id", id);
+            d.put("model", g.getId().getTag(MetricNames.MODEL));
+            d.put("cooling_down", g.value() > 0);
+        }
+        for (FunctionCounter c :
+                src.registry().find(MetricNames.DEPLOYMENT_COOLDOWNS).functionCounters()) {
+            ObjectNode d = byId.get(c.getId().getTag(MetricNames.MODEL_ID));
+            if (d != null) {
+                d.put("cooldowns", (long) c.count());
+            }
+        }
+        ArrayNode out = Json.MAPPER.createArrayNode();
+        byId.values().forEach(out::add);
+        return out;
     }
 
     private ObjectNode refusals() {

@@ -71,9 +71,10 @@ class RegionRoutingTest {
                 assertThat(us.headers().firstValue("x-litellm-model-region")).contains("us");
                 assertThat(us.body()).contains("from us");
             }
-            // A customer without a region is balanced over both deployments.
+            // A customer without a region is balanced over both deployments (simple-shuffle picks at
+            // random: 40 calls all on one deployment has a chance of 2^-39).
             java.util.Set<String> seen = new java.util.HashSet<>();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 40; i++) {
                 seen.add(chat(api, "gpt-3.5-turbo-end-user-test", "anywhere")
                         .headers()
                         .firstValue("x-litellm-model-id")

@@ -55,6 +55,20 @@ final class CompletionResponder {
                         HttpResponseStatus.TOO_MANY_REQUESTS,
                         Unpooled.wrappedBuffer(ResponseBodies.RATE_LIMITED),
                         true);
+            case CONTEXT_LENGTH ->
+                connection.sendFull(
+                        ctx,
+                        exchange,
+                        HttpResponseStatus.BAD_REQUEST,
+                        Unpooled.wrappedBuffer(ResponseBodies.CONTEXT_LENGTH),
+                        false);
+            case CONTENT_POLICY ->
+                connection.sendFull(
+                        ctx,
+                        exchange,
+                        HttpResponseStatus.BAD_REQUEST,
+                        Unpooled.wrappedBuffer(ResponseBodies.CONTENT_POLICY),
+                        false);
             case STALL -> {
                 // Deliberately nothing: the exchange stays current until the peer gives up.
             }

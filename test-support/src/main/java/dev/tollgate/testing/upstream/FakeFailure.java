@@ -21,5 +21,9 @@ public enum FakeFailure {
     /** Stream normally but never send the usage chunk, even when {@code include_usage} was asked. */
     STREAM_WITHOUT_USAGE,
     /** Close the connection (a clean FIN) after reading the request, without a response. */
-    CLOSE_BEFORE_RESPONSE
+    CLOSE_BEFORE_RESPONSE,
+    /** Status 400 {@code context_length_exceeded}, OpenAI's answer to a prompt longer than the context window. */
+    CONTEXT_LENGTH,
+    /** Status 400 {@code content_policy_violation}, a provider's content filter refusing the prompt. */
+    CONTENT_POLICY
 }

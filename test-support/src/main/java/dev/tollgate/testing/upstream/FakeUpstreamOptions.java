@@ -3,6 +3,7 @@ package dev.tollgate.testing.upstream;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Behaviour of a {@link FakeUpstream}. Every setter may be called while the server runs, from any
@@ -24,6 +25,9 @@ public final class FakeUpstreamOptions {
     private volatile int promptTokens = -1;
 
     private volatile FakeFailure failure = FakeFailure.NONE;
+    /** Completion responses left that apply {@link #failure}; negative means every one. */
+    private final AtomicInteger failuresLeft = new AtomicInteger(-1);
+
     private volatile int failAfterChunks = 2;
     private volatile int maxRecordedRequests = 10_000;
 
@@ -107,9 +111,42 @@ public final class FakeUpstreamOptions {
         return failure;
     }
 
+    /** Applies {@code value} to every completion response from now on. */
     public FakeUpstreamOptions failure(FakeFailure value) {
         this.failure = Objects.requireNonNull(value, "failure");
+        failuresLeft.set(-1);
         return this;
+    }
+
+    /**
+     * Applies {@code value} to the next {@code times} completion or embedding responses only; later
+     * ones answer normally (a flaky upstream that recovers).
+     */
+    public FakeUpstreamOptions failTimes(FakeFailure value, int times) {
+        requireNonNegative(times, "times");
+        this.failure = Objects.requireNonNull(value, "failure");
+        failuresLeft.set(times);
+        return this;
+    }
+
+    /** The failure the next completion response applies, counting it down when limited by {@link #failTimes}. */
+    FakeFailure takeFailure() {
+        FakeFailure f = failure;
+        if (f == FakeFailure.NONE) {
+            return f;
+        }
+        while (true) {
+            int left = failuresLeft.get();
+            if (left < 0) {
+                return f;
+            }
+            if (left == 0) {
+                return FakeFailure.NONE;
+            }
+            if (failuresLeft.compareAndSet(left, left - 1)) {
+                return f;
+            }
+        }
     }
 
     public int failAfterChunks() {
@@ -137,7 +174,7 @@ public final class FakeUpstreamOptions {
 
     /** A consistent copy of the per-response settings. */
     Snapshot snapshot() {
-        return new Snapshot(latency, chunkCount, chunkInterval, promptTokens, failure, failAfterChunks);
+        return new Snapshot(latency, chunkCount, chunkInterval, promptTokens, takeFailure(), failAfterChunks);
     }
 
     /** Immutable per-response view of the options; promptTokens is negative when derived. */

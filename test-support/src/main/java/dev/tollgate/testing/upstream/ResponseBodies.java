@@ -28,6 +28,17 @@ final class ResponseBodies {
             "requests",
             "rate_limit_exceeded");
 
+    static final byte[] CONTEXT_LENGTH = error(
+            "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens. "
+                    + "Please reduce the length of the messages.",
+            "invalid_request_error",
+            "context_length_exceeded");
+
+    static final byte[] CONTENT_POLICY = error(
+            "Your request was rejected as a result of our safety system.",
+            "invalid_request_error",
+            "content_policy_violation");
+
     private static final String EMBEDDING_VECTOR = "[0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0]";
 
     private ResponseBodies() {}
