@@ -1,19 +1,27 @@
 -- Admission: check budget, RPM and TPM, and only when all pass count the request and reserve.
 -- Every key belongs to one customer (hash tag {c:<id>}), so the script is single-slot.
--- KEYS[1] account hash (spent, reserved, pe, r:<minute>)   KEYS[2] window hash (req, tok)
+-- KEYS[1] account hash (spent, reserved, pe, rlo, r:<minute>)   KEYS[2] window hash (req, tok)
 -- ARGV[1] now ms  ARGV[2] max budget nanos  ARGV[3] rpm  ARGV[4] tpm  ARGV[5] period end ms
 -- ARGV[6] reserve nanos  ARGV[7] reserve tokens  ARGV[8] window TTL ms
 -- ARGV[9] reservation TTL ms  ARGV[10] window start ms (the admission minute)
 -- ARGV[11] '1' to create a missing account at zero (a customer with no persisted spend), adding
 -- spend pending under the same period end as seed.lua does; KEYS[3] pending, KEYS[4] claimed
 -- Budget reservations are kept per admission minute in fields 'r:<minute start>'; 'reserved' is
--- their sum. Minutes that ended ARGV[9] ms or more before now are dropped first, so a call never
--- settled (crashed instance, admit that ran after its caller timed out) stops holding budget.
--- Returns {outcome, spent, reserved, window requests, window tokens}; outcome 0 admitted,
+-- their sum, kept up to date by every change of a bucket (here and in settle.lua), and 'rlo' is
+-- a minute no later than the oldest bucket. Minutes that ended ARGV[9] ms or more before now are
+-- dropped, so a call never settled (crashed instance, admit that ran after its caller timed out)
+-- stops holding budget. The buckets are only read when 'rlo' says one may have expired (at most
+-- about once a minute per customer), not at every admission.
+-- Returns {outcome, spent, reserved, window requests, window tokens[, slice budget, requests,
+-- tokens when admitted]}; outcome 0 admitted,
 -- 1 budget, 2 rpm, 3 tpm, 4 needs seed. Spent/reserved travel as the stored integer strings;
 -- comparisons use Lua doubles, exact while spent + reserved < 2^53 nanos (about $9M).
+-- Lean on purpose: a customer far from its limits costs 2 reads and 4 writes (5 in a new window).
 local acct, win = KEYS[1], KEYS[2]
-if redis.call('EXISTS', acct) == 0 then
+local a = redis.call('HMGET', acct, 'spent', 'reserved', 'pe', 'rlo')
+local spent, reserved, storedPe, rlo = a[1], a[2], a[3], a[4]
+-- Every writer of an account sets 'spent', so a missing one means a missing account.
+if not spent then
   if ARGV[11] ~= '1' then
     return {4, '0', '0', 0, 0}
   end
@@ -23,43 +31,62 @@ if redis.call('EXISTS', acct) == 0 then
     fields[2] = 's:0'
   end
   for i = 3, 4 do
-    for _, field in ipairs(fields) do
-      local pending = redis.call('HGET', KEYS[i], field)
-      if pending then
-        redis.call('HINCRBY', acct, 'spent', pending)
+    local pending = redis.call('HMGET', KEYS[i], unpack(fields))
+    for j = 1, #fields do
+      if pending[j] then
+        redis.call('HINCRBY', acct, 'spent', pending[j])
       end
     end
   end
+  spent, reserved, storedPe, rlo = redis.call('HGET', acct, 'spent'), '0', ARGV[5], false
 end
+reserved = reserved or '0'
 
 local now = tonumber(ARGV[1])
-local pe = tonumber(redis.call('HGET', acct, 'pe') or '0')
+local pe = tonumber(storedPe or '0')
 if pe > 0 and now >= pe then
   -- Lazy period reset. Reserved is kept: the calls in flight will release it at settle.
-  redis.call('HSET', acct, 'spent', '0')
+  spent = '0'
+  redis.call('HSET', acct, 'spent', '0', 'pe', ARGV[5])
+elseif storedPe ~= ARGV[5] then
+  redis.call('HSET', acct, 'pe', ARGV[5])
 end
-redis.call('HSET', acct, 'pe', ARGV[5])
 
 -- Drop expired reservation minutes and recompute 'reserved' from the live ones (HINCRBY: 64-bit
--- exact; this also repairs a 'reserved' that no bucket backs).
+-- exact; this also repairs a 'reserved' that no bucket backs). Needed when the oldest bucket may
+-- have expired, or when no 'rlo' tells where the buckets start (an account written before 'rlo').
 local horizon = now - 60000 - tonumber(ARGV[9])
-local fields = redis.call('HGETALL', acct)
-redis.call('HSET', acct, 'reserved', '0')
-for i = 1, #fields, 2 do
-  local f = fields[i]
-  if string.sub(f, 1, 2) == 'r:' then
-    if tonumber(string.sub(f, 3)) <= horizon then
-      redis.call('HDEL', acct, f)
-    else
-      redis.call('HINCRBY', acct, 'reserved', fields[i + 1])
+if (rlo and tonumber(rlo) <= horizon) or (not rlo and reserved ~= '0') then
+  local fields = redis.call('HGETALL', acct)
+  local oldest = nil
+  redis.call('HSET', acct, 'reserved', '0')
+  for i = 1, #fields, 2 do
+    local f = fields[i]
+    if string.sub(f, 1, 2) == 'r:' then
+      local minute = tonumber(string.sub(f, 3))
+      if minute <= horizon then
+        redis.call('HDEL', acct, f)
+      else
+        redis.call('HINCRBY', acct, 'reserved', fields[i + 1])
+        if not oldest or minute < oldest then
+          oldest = minute
+        end
+      end
     end
+  end
+  reserved = redis.call('HGET', acct, 'reserved')
+  if oldest then
+    rlo = string.format('%d', oldest)
+    redis.call('HSET', acct, 'rlo', rlo)
+  else
+    rlo = false
+    redis.call('HDEL', acct, 'rlo')
   end
 end
 
-local spent = redis.call('HGET', acct, 'spent') or '0'
-local reserved = redis.call('HGET', acct, 'reserved') or '0'
-local req = tonumber(redis.call('HGET', win, 'req') or '0')
-local tok = tonumber(redis.call('HGET', win, 'tok') or '0')
+local w = redis.call('HMGET', win, 'req', 'tok')
+local req = tonumber(w[1] or '0')
+local tok = tonumber(w[2] or '0')
 
 local maxBudget, rpm, tpm = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if maxBudget >= 0 and tonumber(spent) + tonumber(reserved) >= maxBudget then
@@ -74,9 +101,39 @@ end
 
 req = redis.call('HINCRBY', win, 'req', 1)
 tok = redis.call('HINCRBY', win, 'tok', ARGV[7])
-redis.call('PEXPIRE', win, ARGV[8])
-if tonumber(ARGV[6]) > 0 then
-  redis.call('HINCRBY', acct, 'r:' .. ARGV[10], ARGV[6])
-  redis.call('HINCRBY', acct, 'reserved', ARGV[6])
+if req == 1 then
+  -- The window was just created (only admissions create it): it expires ARGV[8] ms from now,
+  -- which is at least that long after the window's start.
+  redis.call('PEXPIRE', win, ARGV[8])
 end
-return {0, spent, reserved, req, tok}
+-- A slice for this instance (ARGV[12..14]: budget nanos, requests, tokens asked; see Lease.java
+-- for the rule): what is left after this call, over 16, per limited dimension, all or nothing.
+local hold = tonumber(ARGV[6])
+local lb, lr, lt = 0, 0, 0
+if ARGV[12] and tonumber(ARGV[13]) >= 2 then
+  local function share(ask, limit, used)
+    if limit < 0 then
+      return ask
+    end
+    return math.min(ask, math.floor((limit - used) / 16))
+  end
+  local held = tonumber(reserved) + math.max(0, hold)
+  lb = share(tonumber(ARGV[12]), maxBudget, tonumber(spent) + held)
+  lr = share(tonumber(ARGV[13]), rpm, req)
+  lt = share(tonumber(ARGV[14]), tpm, tok)
+  if lr < 2 or lb < 2 * math.max(0, hold) or lt < 2 * math.max(0, tonumber(ARGV[7])) then
+    lb, lr, lt = 0, 0, 0
+  else
+    redis.call('HINCRBY', win, 'req', lr)
+    redis.call('HINCRBY', win, 'tok', lt)
+    hold = hold + lb
+  end
+end
+if hold > 0 then
+  redis.call('HINCRBY', acct, 'r:' .. ARGV[10], hold)
+  redis.call('HINCRBY', acct, 'reserved', hold)
+  if not rlo or tonumber(ARGV[10]) < tonumber(rlo) then
+    redis.call('HSET', acct, 'rlo', ARGV[10])
+  end
+end
+return {0, spent, reserved, req, tok, lb, lr, lt}

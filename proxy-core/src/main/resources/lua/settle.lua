@@ -4,15 +4,19 @@
 -- KEYS[5] dirty set, optional: passed on a single Redis only. On a Redis Cluster the set lives in
 -- another slot than the customer's keys, so the caller sends the SADD itself after this script.
 -- ARGV[1] reserve nanos (>= 0)  ARGV[2] cost nanos  ARGV[3] window token correction
--- ARGV[4..8] daily field names: requests, successful, prompt, completion, spend
--- ARGV[9] success (0/1)  ARGV[10] prompt tokens  ARGV[11] completion tokens
--- ARGV[12] settle id ('' = none)  ARGV[13] persisted (1 = spend already in the database)
--- ARGV[14] retention of applied ids, ms  ARGV[15] admission minute (window start ms)
--- ARGV[16] customer id (the dirty set member)
+-- ARGV[4..7] daily field names: requests and successful packed (see PendingFields.REQUESTS_OK),
+-- prompt, completion, spend
+-- ARGV[8] packed requests/successful increment: 2^32 + success
+-- ARGV[9] prompt tokens  ARGV[10] completion tokens
+-- ARGV[11] settle id ('' = none)  ARGV[12] persisted (1 = spend already in the database)
+-- ARGV[13] retention of applied ids, ms  ARGV[14] admission minute (window start ms)
+-- ARGV[15] customer id (the dirty set member)  ARGV[16] window TTL ms
 -- Returns {spent after, period end, status}: status 1 applied, 0 duplicate (nothing changed),
--- 2 duplicate whose queued spend was taken back (it is in the database already).
+-- 2 duplicate whose queued spend was taken back (it is in the database already). On a single
+-- Redis the dirty mark is set here whenever the pending hash may have been created (see below).
 -- The ids hash maps settle id -> period end its spend was queued under, 'p' (applied as
 -- persisted: counters only) or 'x' (queued spend taken back). All sums use HINCRBY (64-bit).
+-- Lean on purpose: an applied settle costs 1 read and 11 writes (see bench/script-cost.sh).
 local acct, win, pend, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 
 -- The negation of a decimal integer string ('-0' is not an integer to Redis).
@@ -25,53 +29,49 @@ local function neg(s)
   end
   return '-' .. s
 end
-local sid, persisted = ARGV[12], ARGV[13] == '1'
+local sid, persisted = ARGV[11], ARGV[12] == '1'
 local dirty = KEYS[5]
 
 -- Same rule as the caller's separate SADD: whenever the result status is not 0.
 local function markDirty()
   if dirty then
-    redis.call('SADD', dirty, ARGV[16])
+    redis.call('SADD', dirty, ARGV[15])
   end
 end
-local spent, pe = '0', '0'
 
-local function current()
-  if redis.call('EXISTS', acct) == 1 then
-    return redis.call('HGET', acct, 'spent') or '0', redis.call('HGET', acct, 'pe') or '0'
-  end
-  return '0', '0'
-end
+-- Every writer of an account sets 'spent', so a missing one means a missing account.
+local bucket = 'r:' .. ARGV[14]
+local a = redis.call('HMGET', acct, 'spent', 'pe', bucket)
+local exists = a[1] ~= false
+local spent, pe, held = a[1] or '0', a[2] or '0', a[3]
 
 if sid ~= '' then
-  local seen = redis.call('HGET', ids, sid)
-  if seen then
-    spent, pe = current()
+  -- Claims the id in the same step that checks it; the value is what a replay needs to know.
+  if redis.call('HSETNX', ids, sid, persisted and 'p' or pe) == 0 then
+    local seen = redis.call('HGET', ids, sid)
     if persisted and seen ~= 'p' and seen ~= 'x' then
       -- Applied before with its spend queued, and the caller wrote it to the database too:
       -- queue the opposite, so the flushed net is the cost once.
       local negCost = neg(ARGV[2])
       redis.call('HINCRBY', pend, 's:' .. seen, negCost)
-      redis.call('HINCRBY', pend, ARGV[4], '-1')
+      redis.call('HINCRBY', pend, ARGV[4], neg(ARGV[8]))
       redis.call('HINCRBY', pend, ARGV[5], neg(ARGV[9]))
       redis.call('HINCRBY', pend, ARGV[6], neg(ARGV[10]))
-      redis.call('HINCRBY', pend, ARGV[7], neg(ARGV[11]))
-      redis.call('HINCRBY', pend, ARGV[8], negCost)
+      redis.call('HINCRBY', pend, ARGV[7], negCost)
       redis.call('HSET', ids, sid, 'x')
       markDirty()
       return {spent, pe, 2}
     end
     return {spent, pe, 0}
   end
+  redis.call('PEXPIRE', ids, ARGV[13])
 end
 
-if redis.call('EXISTS', acct) == 1 then
+if exists then
   -- Never create an account here: a missing account must be seeded from the database.
   -- Release from this call's admission minute only, at most what it still holds: once the
   -- minute expired (see admit.lua) there is nothing left to release, and other calls'
   -- reservations are never touched.
-  local bucket = 'r:' .. ARGV[15]
-  local held = redis.call('HGET', acct, bucket)
   if held and ARGV[1] ~= '0' then
     local release = ARGV[1]
     if tonumber(held) <= tonumber(ARGV[1]) then
@@ -84,30 +84,39 @@ if redis.call('EXISTS', acct) == 1 then
       redis.call('HSET', acct, 'reserved', '0')
     end
   end
-  redis.call('HINCRBY', acct, 'spent', ARGV[2])
-  spent = redis.call('HGET', acct, 'spent')
-  pe = redis.call('HGET', acct, 'pe') or '0'
+  -- An integer reply: exact up to 2^53 nanos, like the admission comparison.
+  spent = redis.call('HINCRBY', acct, 'spent', ARGV[2])
 end
 
--- A window that expired meanwhile is not recreated: it would live without a TTL.
-if redis.call('EXISTS', win) == 1 then
-  if redis.call('HINCRBY', win, 'tok', ARGV[3]) < 0 then
+if ARGV[3] ~= '0' then
+  local tok = redis.call('HINCRBY', win, 'tok', ARGV[3])
+  if tok == tonumber(ARGV[3]) then
+    -- The field was absent or zero: the window may have expired meanwhile and been created
+    -- again here, which must not live without a TTL. (A live window merely keeps its TTL
+    -- longer.) Checking this way saves an EXISTS on every settle.
+    redis.call('PEXPIRE', win, ARGV[16])
+  end
+  if tok < 0 then
     redis.call('HSET', win, 'tok', '0')
   end
 end
 
-if not persisted then
-  -- 's:<period end>' must match PendingFields.periodField in Java.
-  redis.call('HINCRBY', pend, 's:' .. pe, ARGV[2])
-  redis.call('HINCRBY', pend, ARGV[4], 1)
-  redis.call('HINCRBY', pend, ARGV[5], ARGV[9])
-  redis.call('HINCRBY', pend, ARGV[6], ARGV[10])
-  redis.call('HINCRBY', pend, ARGV[7], ARGV[11])
-  redis.call('HINCRBY', pend, ARGV[8], ARGV[2])
+if persisted then
+  markDirty()
+  return {spent, pe, 1}
 end
-if sid ~= '' then
-  redis.call('HSET', ids, sid, persisted and 'p' or pe)
-  redis.call('PEXPIRE', ids, ARGV[14])
+-- 's:<period end>' must match PendingFields.periodField in Java.
+redis.call('HINCRBY', pend, 's:' .. pe, ARGV[2])
+local ro = redis.call('HINCRBY', pend, ARGV[4], ARGV[8])
+redis.call('HINCRBY', pend, ARGV[5], ARGV[9])
+redis.call('HINCRBY', pend, ARGV[6], ARGV[10])
+redis.call('HINCRBY', pend, ARGV[7], ARGV[2])
+-- The mark is needed when the pending hash may be new. The packed requests field only comes back
+-- equal to its increment (at least 2^32) when it was absent or zero; otherwise the hash existed,
+-- and so did its mark: a claim that finds nothing clears the mark only after checking that no
+-- pending hash exists (RedisLimitStore.clearDirty), and on a single Redis the two keys are lost
+-- or kept together. Skipping the SADD then saves a command on almost every settle.
+if ro == tonumber(ARGV[8]) then
+  markDirty()
 end
-markDirty()
 return {spent, pe, 1}

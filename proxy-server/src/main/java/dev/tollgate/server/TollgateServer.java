@@ -23,8 +23,10 @@ import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.json.Json;
 import dev.tollgate.core.limits.InProcessLimitStore;
 import dev.tollgate.core.limits.InvalidationBus;
+import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
+import dev.tollgate.core.limits.SettleBatcher;
 import dev.tollgate.core.limits.redis.RedisCooldowns;
 import dev.tollgate.core.limits.redis.RedisEndpoint;
 import dev.tollgate.core.limits.redis.RedisInvalidationBus;
@@ -141,6 +143,10 @@ public final class TollgateServer implements AutoCloseable {
     private final ProxyMetrics metrics;
     private final Channel serverChannel;
     private volatile StopReport stopped;
+    /** Folds settles per customer ({@code settle_batch_ms} on Redis); null when off. */
+    private SettleBatcher settleBatches;
+    /** This instance's slices of quota ({@code lease_slice_ms} on Redis); null when off. */
+    private LeaseBook leases;
 
     /** The database and the threads that may block on it. */
     private record Storage(Database database, JdbcExecutor jdbc, DatabaseStartup startup) {}
@@ -394,6 +400,13 @@ public final class TollgateServer implements AutoCloseable {
 
     private ProxyParts buildProxy() {
         var general = config.general();
+        long sliceMs = general.scale().leaseSliceMs();
+        if (sliceMs > 0 && limits.redis()) {
+            leases = new LeaseBook(limits.store(), sliceMs);
+            LeaseBook book = leases;
+            // One sweep for all slices (never a timer per slice): idle ones and past windows go back.
+            loops.workers().next().scheduleAtFixedRate(() -> book.sweep(clock.millis()), 1, 1, TimeUnit.SECONDS);
+        }
         Admission admission = new Admission(
                 catalog,
                 limits.store(),
@@ -401,10 +414,17 @@ public final class TollgateServer implements AutoCloseable {
                 general.failOpen(),
                 general.budgetExceededStatus(),
                 metrics,
-                config.reservationTtl().toMillis());
+                config.reservationTtl().toMillis(),
+                leases);
         List<CallListener> listeners = webhooks == null ? List.of(metrics) : List.of(metrics, webhooks);
-        Settlement settlement =
-                new Settlement(limits.store(), general.tokenRateLimitType(), listeners, spend.journal(), clock);
+        long batchMs = general.scale().settleBatchMs();
+        if (batchMs > 0 && limits.redis()) {
+            // Flushes run on a worker loop, so their Redis commands use that loop's connection.
+            settleBatches =
+                    Settlement.batcher(limits.store(), batchMs, loops.workers().next(), spend.journal());
+        }
+        Settlement settlement = new Settlement(
+                limits.store(), general.tokenRateLimitType(), listeners, spend.journal(), clock, settleBatches);
         return new ProxyParts(
                 new MasterKeyAuth(general.masterKey()),
                 new DeploymentSelector(config),
@@ -550,6 +570,16 @@ public final class TollgateServer implements AutoCloseable {
         return webhooks;
     }
 
+    /** Folds settles per customer ({@code settle_batch_ms} on Redis); null when settles are not folded. */
+    public SettleBatcher settleBatches() {
+        return settleBatches;
+    }
+
+    /** This instance's slices of quota ({@code lease_slice_ms} on Redis); null when off. */
+    public LeaseBook leases() {
+        return leases;
+    }
+
     public SpendFlusher flusher() {
         return spend.flusher();
     }
@@ -631,6 +661,14 @@ public final class TollgateServer implements AutoCloseable {
                 "Stopping: 2/4 draining calls in flight (up to {} s)",
                 config.general().shutdownDrainTimeout().toSeconds());
         drainInFlight(config.general().shutdownDrainTimeout());
+        if (leases != null) {
+            // Unused budget of the slices goes back before the stores close (a lost return expires).
+            leases.returnAll();
+        }
+        if (settleBatches != null) {
+            // Folded settles go to the store (or, failing that, to the journal) before the journal's last pass.
+            settleBatches.close();
+        }
         LOG.info("Stopping: 3/4 final spend flush");
         StopReport report = finalFlush();
         LOG.info("Stopping: 4/4 closing stores");

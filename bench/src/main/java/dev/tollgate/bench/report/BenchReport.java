@@ -246,7 +246,14 @@ public final class BenchReport {
         if (tollgates().contains(tg)) {
             sb.append("## Redis and database work per call (tollgate-redis-pg)\n\n");
             MarkdownTable w = new MarkdownTable(
-                    "point", "calls", "Redis commands", "per call", "PostgreSQL transactions", "per call");
+                    "point",
+                    "calls",
+                    "Redis commands",
+                    "per call",
+                    "Redis CPU µs per call",
+                    "Tollgate + Redis CPU µs per call",
+                    "PostgreSQL transactions",
+                    "per call");
             for (Point p : points()) {
                 Measurement m = find(p.id(), tg);
                 if (m == null || m.redisCommands() < 0) {
@@ -258,13 +265,18 @@ public final class BenchReport {
                         calls,
                         m.redisCommands(),
                         num((double) m.redisCommands() / Math.max(1, calls), 2),
+                        Double.isNaN(m.redisCpuMicrosPerCall()) ? "–" : num(m.redisCpuMicrosPerCall(), 1),
+                        Double.isNaN(m.redisCpuMicrosPerCall()) || Double.isNaN(m.cpuMicrosPerCall())
+                                ? "–"
+                                : num(m.cpuMicrosPerCall() + m.redisCpuMicrosPerCall(), 1),
                         m.dbTransactions(),
                         num((double) m.dbTransactions() / Math.max(1, calls), 4));
             }
             sb.append(w.render())
                     .append("\nRedis commands from the bench's own redis-server (`INFO commandstats`: EVALSHA + EVAL,"
                             + " the requests Tollgate sends on the call path to a single Redis; the commands its Lua scripts run inside,"
-                            + " such as the dirty-mark SADD in the settle script, are not counted);"
+                            + " such as the dirty-mark SADD in the settle script, are not counted); Redis CPU from its `INFO cpu`"
+                            + " (user + system, network I/O included), Tollgate CPU from its process, both over the whole point;"
                             + " transactions from `pg_stat_database` of the bench's database (they include the spend flusher and budget-reset"
                             + " job, which run off the call path every 10 s).\n\n");
         }

@@ -259,14 +259,16 @@ public final class BenchMain {
         boolean onRedis = t.name().contains("redis");
         long redis0 = onRedis ? redisCommands() : -1;
         long db0 = onRedis ? dbTransactions() : -1;
+        double redisCpu0 = onRedis ? redisCpuSeconds() : -1;
         double cpu0 = t.cpuSeconds();
         LoadSpec spec = spec(t, p, warmup, window);
         LoadResult r = p.max() && wrk != null ? wrk.run(spec) : gen.run(spec);
         double cpu = t.cpuSeconds() - cpu0;
         long redisDelta = onRedis ? redisCommands() - redis0 : -1;
         long dbDelta = onRedis ? dbTransactions() - db0 : -1;
+        double redisCpu = onRedis && redisCpu0 >= 0 ? redisCpuSeconds() - redisCpu0 : -1;
         t.sampleMemory();
-        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta);
+        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta, redisCpu < 0 ? -1 : redisCpu);
     }
 
     /** Two rounds of one target at one point as one measurement: histograms and counts added. */
@@ -283,7 +285,9 @@ public final class BenchMain {
                 Math.max(a.result().maxInFlight(), b.result().maxInFlight()));
         long redis = a.redisCommands() < 0 ? -1 : a.redisCommands() + b.redisCommands();
         long db = a.dbTransactions() < 0 ? -1 : a.dbTransactions() + b.dbTransactions();
-        return new Measurement(a.point(), a.target(), r, a.cpuSeconds() + b.cpuSeconds(), redis, db);
+        double redisCpu =
+                a.redisCpuSeconds() < 0 || b.redisCpuSeconds() < 0 ? -1 : a.redisCpuSeconds() + b.redisCpuSeconds();
+        return new Measurement(a.point(), a.target(), r, a.cpuSeconds() + b.cpuSeconds(), redis, db, redisCpu);
     }
 
     static LoadSpec spec(Target t, Point p, Duration warmup, Duration window) {
@@ -398,6 +402,27 @@ public final class BenchMain {
                 if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
                     int i = line.indexOf("calls=");
                     sum += Long.parseLong(line.substring(i + 6, line.indexOf(',', i)));
+                }
+            }
+            return sum;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** CPU seconds (user + system) of the bench's redis-server so far ({@code INFO cpu}); -1 when unknown. */
+    static double redisCpuSeconds() {
+        try {
+            Process p = new ProcessBuilder(
+                            "redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(redisPort), "info", "cpu")
+                    .start();
+            String text = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            double sum = 0;
+            for (String line : text.split("\r?\n")) {
+                if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+                    sum += Double.parseDouble(
+                            line.substring(line.indexOf(':') + 1).trim());
                 }
             }
             return sum;

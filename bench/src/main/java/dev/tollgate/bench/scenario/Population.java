@@ -45,12 +45,14 @@ final class Population {
         Duration window = plan.quick() ? Duration.ofSeconds(20) : Duration.ofSeconds(60);
         long redisCalls0 = onRedis ? BenchMain.redisCommands() : -1;
         long db0 = onRedis ? BenchMain.dbTransactions() : -1;
+        double redisCpu0 = onRedis ? BenchMain.redisCpuSeconds() : -1;
         double cpu0 = t.cpuSeconds();
         LoadSpec spec = BenchMain.spec(t, p, plan.warmup(), window);
         LoadResult r = BenchMain.wrk.run(spec);
         double cpu = t.cpuSeconds() - cpu0;
         long redisDelta = onRedis ? BenchMain.redisCommands() - redisCalls0 : -1;
         long dbDelta = onRedis ? BenchMain.dbTransactions() - db0 : -1;
+        double redisCpu = onRedis && redisCpu0 >= 0 ? BenchMain.redisCpuSeconds() - redisCpu0 : -1;
         double flushCpu = metric(t, "tollgate_spend_flush_cpu_seconds_total") - flushCpu0;
         double flushed = metric(t, "tollgate_spend_flushed_batches_total") - flushed0;
         t.sampleMemory();
@@ -85,7 +87,7 @@ final class Population {
                 onRedis ? " (PostgreSQL's and Redis's own CPU not included)" : " (H2 runs in that thread: included)"));
         notes.add(n.toString());
         BenchMain.log(n.toString());
-        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta);
+        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta, redisCpu < 0 ? -1 : redisCpu);
     }
 
     private static LoadResult run(Target t, Point p, Duration d) throws IOException, InterruptedException {

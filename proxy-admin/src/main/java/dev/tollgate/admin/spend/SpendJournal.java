@@ -303,8 +303,8 @@ public final class SpendJournal implements AutoCloseable {
             SettleRequest r = e.request;
             periods.merge(e.periodEndMs, r.costNanos(), Long::sum);
             long[] d = daily.computeIfAbsent(r.day() + '|' + r.model(), k -> new long[5]);
-            d[0] += 1;
-            d[1] += r.success() ? 1 : 0;
+            d[0] += r.requests();
+            d[1] += r.successfulRequests();
             d[2] += r.promptTokens();
             d[3] += r.completionTokens();
             d[4] += r.costNanos();

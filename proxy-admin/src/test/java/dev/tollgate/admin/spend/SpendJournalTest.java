@@ -57,7 +57,21 @@ class SpendJournalTest {
                             store, repo, reconciler, 1_000, Duration.ofHours(1), Duration.ZERO, Clock.systemUTC())) {
                 journal.add(
                         new SettleRequest(
-                                "zoe", 0, 0, NOW - NOW % 60_000, 70, 0, "2024-05-01", "m", 1, 1, true, "sid-1", false),
+                                "zoe",
+                                0,
+                                0,
+                                NOW - NOW % 60_000,
+                                70,
+                                0,
+                                "2024-05-01",
+                                "m",
+                                1,
+                                1,
+                                true,
+                                "sid-1",
+                                false,
+                                1,
+                                1),
                         0);
                 // The store is away: the settle goes straight to the database.
                 assertThat(journal.drainNow().get(10, TimeUnit.SECONDS)).isEqualTo(1);

@@ -59,7 +59,9 @@ final class GeneralSettingsReader {
             "fail_closed_budget_enforcement",
             "customer_cache_size",
             "spend_flush_max_interval",
-            "spend_batch_retention");
+            "spend_batch_retention",
+            "settle_batch_ms",
+            "lease_slice_ms");
     private static final Set<String> ROUTER_KEYS = Set.of(
             "routing_strategy",
             "timeout",
@@ -205,10 +207,26 @@ final class GeneralSettingsReader {
             g.reject("spend_batch_retention", "expected at least 60 seconds, got " + retention.toSeconds());
             retention = d.spendBatchRetention();
         }
+        long settleBatchMs = g.nonNegativeLong("settle_batch_ms", d.settleBatchMs());
+        if (settleBatchMs > ScaleOptions.MAX_SETTLE_BATCH_MS) {
+            g.reject(
+                    "settle_batch_ms",
+                    "expected at most " + ScaleOptions.MAX_SETTLE_BATCH_MS + " milliseconds, got " + settleBatchMs);
+            settleBatchMs = d.settleBatchMs();
+        }
+        long leaseSliceMs = g.nonNegativeLong("lease_slice_ms", d.leaseSliceMs());
+        if (leaseSliceMs > ScaleOptions.MAX_LEASE_SLICE_MS) {
+            g.reject(
+                    "lease_slice_ms",
+                    "expected at most " + ScaleOptions.MAX_LEASE_SLICE_MS + " milliseconds, got " + leaseSliceMs);
+            leaseSliceMs = d.leaseSliceMs();
+        }
         return new ScaleOptions(
                 g.positiveLong("customer_cache_size", d.customerCacheSize()),
                 g.seconds("spend_flush_max_interval", d.spendFlushMaxInterval()),
-                retention);
+                retention,
+                settleBatchMs,
+                leaseSliceMs);
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

@@ -48,11 +48,17 @@ final class CustomerState {
     static final int MAX_SETTLE_IDS = 100_000;
 
     AdmitDecision admit(AdmitRequest r) {
+        return admit(r, Lease.NONE).decision();
+    }
+
+    /** Admission plus, when admitted, a slice for {@code ask} (see {@link Lease}). */
+    LeasedAdmission admit(AdmitRequest r, Lease ask) {
         long windowStart = Windows.start(r.nowMs());
         CustomerLimits limits = r.limits();
         if (!present) {
             if (!r.createIfAbsent()) {
-                return AdmitDecisions.of(Outcome.NEEDS_SEED, 0, 0, windowStart, 0, 0, limits);
+                return new LeasedAdmission(
+                        AdmitDecisions.of(Outcome.NEEDS_SEED, 0, 0, windowStart, 0, 0, limits), Lease.NONE);
             }
             seed(0, limits.periodEndMs());
         }
@@ -69,7 +75,8 @@ final class CustomerState {
         long tokens = w < 0 ? 0 : windows[w * 3 + 2];
         Outcome outcome = check(limits, requests, tokens);
         if (outcome != Outcome.ADMITTED) {
-            return AdmitDecisions.of(outcome, spent, reserved, windowStart, requests, tokens, limits);
+            return new LeasedAdmission(
+                    AdmitDecisions.of(outcome, spent, reserved, windowStart, requests, tokens, limits), Lease.NONE);
         }
         if (w < 0) {
             w = insertWindow(windowStart);
@@ -82,7 +89,34 @@ final class CustomerState {
             addReservation(windowStart, r.reserveNanos());
             reserved += r.reserveNanos();
         }
-        return d;
+        Lease slice = Lease.grant(
+                ask,
+                limits.maxBudgetNanos() < 0 ? -1 : limits.maxBudgetNanos() - spent - reserved,
+                limits.rpmLimit() < 0 ? -1 : limits.rpmLimit() - windows[w * 3 + 1],
+                limits.tpmLimit() < 0 ? -1 : limits.tpmLimit() - windows[w * 3 + 2],
+                Math.max(0, r.reserveNanos()),
+                Math.max(0, r.reserveTokens()));
+        if (!slice.isEmpty()) {
+            windows[w * 3 + 1] += slice.requests();
+            windows[w * 3 + 2] += slice.tokens();
+            if (slice.budgetNanos() > 0) {
+                addReservation(windowStart, slice.budgetNanos());
+                reserved += slice.budgetNanos();
+            }
+        }
+        return new LeasedAdmission(d, slice);
+    }
+
+    /** Gives back the unused part of a slice: budget from its minute's bucket, counts from its window. */
+    void returnLease(long windowStartMs, Lease unused) {
+        if (present && unused.budgetNanos() > 0) {
+            release(windowStartMs, unused.budgetNanos());
+        }
+        int w = windowIndex(windowStartMs);
+        if (w >= 0) {
+            windows[w * 3 + 1] = Math.max(0, windows[w * 3 + 1] - Math.max(0, unused.requests()));
+            windows[w * 3 + 2] = Math.max(0, windows[w * 3 + 2] - Math.max(0, unused.tokens()));
+        }
     }
 
     // ---- windows: triples {start, requests, tokens}, sorted by start ----

@@ -98,6 +98,19 @@ public final class InProcessLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<LeasedAdmission> admitAndLease(AdmitRequest request, Lease ask) {
+        return withState(request.customerId(), s -> s.admit(request, ask));
+    }
+
+    @Override
+    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, Lease unused) {
+        return withState(customerId, s -> {
+            s.returnLease(windowStartMs, unused);
+            return null;
+        });
+    }
+
+    @Override
     public CompletionStage<Void> seed(String customerId, long spentNanos, long periodEndMs) {
         return withState(customerId, s -> {
             s.seed(spentNanos, periodEndMs);

@@ -1,6 +1,7 @@
 package dev.tollgate.core.limits;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -41,6 +42,25 @@ public interface LimitStore extends AutoCloseable {
     LimitStoreKind kind();
 
     CompletionStage<AdmitDecision> admit(AdmitRequest request);
+
+    /**
+     * As {@link #admit}, and when the call is admitted also takes a slice of the customer's quota
+     * for {@code ask} in the same atomic step (see {@link Lease} for the grant rule). The call
+     * uses the window and budget bucket of {@code request.nowMs()}, and so does the slice. A
+     * refused call takes no slice. Stores without leases grant none.
+     */
+    default CompletionStage<LeasedAdmission> admitAndLease(AdmitRequest request, Lease ask) {
+        return admit(request).thenApply(d -> new LeasedAdmission(d, Lease.NONE));
+    }
+
+    /**
+     * Gives back the unused part of a slice taken in window {@code windowStartMs}: its budget (at
+     * most what that minute's bucket still holds: a slice already expired releases nothing) and its
+     * requests and tokens (from the window, if it still exists, never below zero).
+     */
+    default CompletionStage<Void> returnLease(String customerId, long windowStartMs, Lease unused) {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /**
      * Creates the account with {@code spentNanos} plus the spend pending for that period if (and

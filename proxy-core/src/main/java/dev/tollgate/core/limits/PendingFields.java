@@ -12,8 +12,14 @@ import java.util.TreeMap;
  *
  * <ul>
  * <li>{@code s:<periodEnd>}: spend to add to the period ending then (nanos);
- * <li>{@code d:<day>|<metric>|<model>}: daily aggregate, metric one of req, ok, pt, ct, sp.
+ * <li>{@code d:<day>|<metric>|<model>}: daily aggregate, metric one of ro, pt, ct, sp (and req,
+ * ok, which older versions wrote and which still decode).
  * </ul>
+ * {@code ro} packs the requests and successful requests in one 64-bit integer,
+ * {@code requests × 2^32 + successful}, so one HINCRBY counts both. Sums of packed values are the
+ * packed sums as long as each part stays within ±2^31 in one pending hash (two billion calls of
+ * one customer, day and model between two flushes); past that the packed value leaves the 64-bit
+ * range and Redis refuses the increment (an error, never a wrong count).
  * The model comes last and is everything after the second {@code |}, so a model name may
  * contain any character without escaping; a day never contains {@code |}.
  */
@@ -25,6 +31,11 @@ public final class PendingFields {
     public static final String PROMPT = "pt";
     public static final String COMPLETION = "ct";
     public static final String SPEND = "sp";
+    /** Requests and successful requests packed in one field: see {@link #requestsOk}. */
+    public static final String REQUESTS_OK = "ro";
+
+    private static final long PACK = 1L << 32;
+    private static final long HALF = 1L << 31;
 
     private PendingFields() {}
 
@@ -39,11 +50,25 @@ public final class PendingFields {
         return DAILY_PREFIX + day + '|' + metric + '|' + model;
     }
 
+    /** The packed value of {@code requests} calls of which {@code successful} succeeded. */
+    public static long requestsOk(long requests, long successful) {
+        return requests * PACK + successful;
+    }
+
+    /** The requests part of a {@link #requestsOk} value (either part may be negative). */
+    static long requestsOf(long packed) {
+        return (packed - successfulOf(packed)) >> 32;
+    }
+
+    /** The successful part of a {@link #requestsOk} value, in [-2^31, 2^31). */
+    static long successfulOf(long packed) {
+        return ((packed + HALF) & (PACK - 1)) - HALF;
+    }
+
     /** Every pending field a settle increments, in a fixed order, with its increment. */
     public static Map<String, Long> settleIncrements(SettleRequest r) {
         Map<String, Long> m = new TreeMap<>();
-        m.put(dailyField(r.day(), REQUESTS, r.model()), 1L);
-        m.put(dailyField(r.day(), SUCCESSFUL, r.model()), r.success() ? 1L : 0L);
+        m.put(dailyField(r.day(), REQUESTS_OK, r.model()), requestsOk(r.requests(), r.successfulRequests()));
         m.put(dailyField(r.day(), PROMPT, r.model()), r.promptTokens());
         m.put(dailyField(r.day(), COMPLETION, r.model()), r.completionTokens());
         m.put(dailyField(r.day(), SPEND, r.model()), r.costNanos());
@@ -83,6 +108,11 @@ public final class PendingFields {
                 String key = day + '|' + model;
                 dayModel.putIfAbsent(key, new String[] {day, model});
                 long[] agg = daily.computeIfAbsent(key, k -> new long[5]);
+                if (metric.equals(REQUESTS_OK)) {
+                    agg[0] += requestsOf(v);
+                    agg[1] += successfulOf(v);
+                    continue;
+                }
                 int slot = metricSlot(metric);
                 if (slot >= 0) {
                     agg[slot] += v;

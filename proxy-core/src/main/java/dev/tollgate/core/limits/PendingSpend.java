@@ -80,8 +80,8 @@ final class PendingSpend {
     /** Adds (or, with {@code sign} −1, takes back) the daily increments of one settle. */
     void addSettle(SettleRequest r, int sign) {
         Daily d = daily(r.day(), r.model());
-        d.requests += sign;
-        d.successful += r.success() ? sign : 0;
+        d.requests += sign * r.requests();
+        d.successful += sign * r.successfulRequests();
         d.prompt += sign * r.promptTokens();
         d.completion += sign * r.completionTokens();
         d.spend += sign * r.costNanos();

@@ -14,6 +14,10 @@ package dev.tollgate.core.limits;
  *                          outage fallback): update the counters (reservation, spent, window) but
  *                          queue nothing for the flusher; and if the same id had been applied with
  *                          its spend queued, take that queued spend back out
+ * @param requests          calls this settle stands for: 1, or more for a batch of one customer's
+ *                          settles folded into one ({@link SettleBatcher}; every number is then the
+ *                          batch's sum)
+ * @param successfulRequests how many of them succeeded (for one call: 1 when {@code success})
  */
 public record SettleRequest(
         String customerId,
@@ -28,7 +32,9 @@ public record SettleRequest(
         long completionTokens,
         boolean success,
         String settleId,
-        boolean persisted) {
+        boolean persisted,
+        long requests,
+        long successfulRequests) {
 
     public static Builder builder() {
         return new Builder();
@@ -53,10 +59,15 @@ public record SettleRequest(
                 .completionTokens(completionTokens)
                 .success(success)
                 .settleId(settleId)
-                .persisted(persisted);
+                .persisted(persisted)
+                .requests(requests)
+                .successfulRequests(successfulRequests);
     }
 
-    /** Builds a settle by name; unset numbers are 0, no settle id (never deduplicated), not persisted. */
+    /**
+     * Builds a settle by name; unset numbers are 0, no settle id (never deduplicated), not
+     * persisted, one call (successful when {@code success}).
+     */
     public static final class Builder {
         private String customerId;
         private long reserveNanos;
@@ -71,6 +82,8 @@ public record SettleRequest(
         private boolean success;
         private String settleId;
         private boolean persisted;
+        private long requests = 1;
+        private long successfulRequests = -1;
 
         private Builder() {}
 
@@ -139,6 +152,17 @@ public record SettleRequest(
             return this;
         }
 
+        public Builder requests(long requests) {
+            this.requests = requests;
+            return this;
+        }
+
+        /** Unset: 1 when {@code success}, else 0. */
+        public Builder successfulRequests(long successfulRequests) {
+            this.successfulRequests = successfulRequests;
+            return this;
+        }
+
         public SettleRequest build() {
             return new SettleRequest(
                     customerId,
@@ -153,7 +177,9 @@ public record SettleRequest(
                     completionTokens,
                     success,
                     settleId,
-                    persisted);
+                    persisted,
+                    requests,
+                    successfulRequests >= 0 ? successfulRequests : success ? 1 : 0);
         }
     }
 }

@@ -551,6 +551,35 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
     }
 
     @Test
+    void aReservationOfAnEarlierMinuteAdmittedLaterStillExpires() {
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        seed(0, PERIOD_END);
+        // An instance whose clock is a minute behind admits into minute T0 after minute T0 + 60 s.
+        admitTtl(l, T0 + 60_000, 3_000, 0, TTL);
+        admitTtl(l, T0, 100, 0, TTL);
+
+        assertThat(admitTtl(l, T0 + 60_000 + TTL - 1, 0, 0, TTL).reservedNanos())
+                .isEqualTo(3_100);
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isEqualTo(3_000);
+        assertThat(admitTtl(l, T0 + 120_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+    }
+
+    @Test
+    void reservationsAdmittedAfterEarlierOnesWereSettledStillExpire() {
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        seed(0, PERIOD_END);
+        AdmitDecision a = admitTtl(l, T0, 100, 0, TTL);
+        settle(a, 100, 0, 40, 0, "m");
+        admitTtl(l, T0 + 120_000, 70, 0, TTL); // never settled
+
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isEqualTo(70);
+        assertThat(admitTtl(l, T0 + 180_000 + TTL - 1, 0, 0, TTL).reservedNanos())
+                .isEqualTo(70);
+        assertThat(admitTtl(l, T0 + 180_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 40, 0, PERIOD_END));
+    }
+
+    @Test
     void aSettleReleasesOnlyFromItsOwnAdmissionMinute() {
         CustomerLimits l = limits(1_000_000, -1, -1);
         seed(0, PERIOD_END);
@@ -741,6 +770,224 @@ public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
 
         assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
         assertThat(await(store.dirtyCustomers(0))).isEmpty();
+    }
+
+    @Test
+    void everySettleThatStartsNewPendingSpendMarksTheCustomerAgain() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(-1, -1, -1);
+        settle(admit(l, T0, 0, 0), 0, 0, 10, 0, "m");
+        PendingBatch first = await(store.claimPending(customer));
+        settle(admit(l, T0, 0, 0), 0, 0, 20, 0, "m"); // pending again beside the claimed batch
+        await(store.ackPending(customer, first.batchId()));
+        PendingBatch second = await(store.claimPending(customer));
+        assertThat(second.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 20));
+        await(store.ackPending(customer, second.batchId()));
+        assertThat(await(store.claimPending(customer)).batchId()).isNull();
+        assertThat(await(store.dirtyCustomers(100))).doesNotContain(customer);
+
+        settle(admit(l, T0, 0, 0), 0, 0, 5, 0, "m");
+        settle(admit(l, T0, 0, 0), 0, 0, 6, 0, "m");
+        assertThat(await(store.dirtyCustomers(100))).contains(customer);
+        PendingBatch third = await(store.claimPending(customer));
+        assertThat(third.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 11));
+        assertThat(third.daily()).singleElement().satisfies(d -> {
+            assertThat(d.requests()).isEqualTo(2);
+            assertThat(d.successfulRequests()).isEqualTo(2);
+        });
+    }
+
+    // ---- leased quota ------------------------------------------------------------------------
+
+    private LeasedAdmission admitLease(CustomerLimits l, long now, long reserve, long tokens, Lease ask) {
+        return await(store.admitAndLease(new AdmitRequest(customer, l, now, reserve, tokens, TTL), ask));
+    }
+
+    @Test
+    void farFromItsLimitsACustomerGetsTheSliceItAsksForAndEveryoneCountsIt() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(1_000_000_000, 100_000, 10_000_000);
+        LeasedAdmission a = admitLease(l, T0, 100, 10, new Lease(5_000, 50, 2_000));
+
+        assertThat(a.decision().outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(a.granted()).isEqualTo(new Lease(5_000, 50, 2_000));
+        // The slice is held like a reservation and counted in the window, for every instance.
+        assertThat(snapshot().reservedNanos()).isEqualTo(5_100);
+        AdmitDecision next = admit(l, T0, 0, 0);
+        assertThat(next.remainingRequests()).isEqualTo(100_000 - 52);
+        assertThat(next.windowTokens()).isEqualTo(2_010);
+    }
+
+    @Test
+    void nearALimitTheSliceShrinksToASixteenthOfWhatIsFreeAndThenToNothing() {
+        seed(0, PERIOD_END);
+        // 1,000 requests: after the call 999 are free, a slice holds at most 999 / 16 = 62.
+        LeasedAdmission a = admitLease(limits(-1, 1_000, -1), T0, 0, 0, new Lease(0, 500, 0));
+        assertThat(a.granted()).isEqualTo(new Lease(0, 62, 0));
+        // Budget: 10,000 free minus this call's 100 leaves 9,900; a sixteenth is 618.
+        LeasedAdmission b = admitLease(limits(10_000, -1, -1), T0, 100, 0, new Lease(5_000, 10, 0));
+        assertThat(b.granted()).isEqualTo(new Lease(618, 10, 0));
+        // Less than twice the call's reservation would fit: no slice at all, admission per call.
+        LeasedAdmission c = admitLease(limits(2_000, -1, -1), T0, 100, 0, new Lease(5_000, 10, 0));
+        assertThat(c.decision().outcome()).isEqualTo(Outcome.ADMITTED);
+        assertThat(c.granted()).isEqualTo(Lease.NONE);
+    }
+
+    @Test
+    void smallLimitsNeverLeaseSoThirtyOfFortyFiveAreAdmittedExactly() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(-1, 30, -1);
+        int admitted = 0;
+        for (int i = 0; i < 45; i++) {
+            LeasedAdmission a = admitLease(l, T0 + i, 0, 0, new Lease(0, 10, 0));
+            assertThat(a.granted()).isEqualTo(Lease.NONE);
+            if (a.decision().outcome() == Outcome.ADMITTED) {
+                admitted++;
+            }
+        }
+        assertThat(admitted).isEqualTo(30);
+    }
+
+    @Test
+    void aRefusedCallTakesNoSlice() {
+        seed(990, PERIOD_END);
+        LeasedAdmission a = admitLease(limits(1_000, -1, -1), T0, 5, 0, new Lease(100, 10, 0));
+        assertThat(a.granted()).isEqualTo(Lease.NONE); // 5 left after the call: nothing to share
+        assertThat(snapshot().reservedNanos()).isEqualTo(5);
+        LeasedAdmission refused = admitLease(limits(995, -1, -1), T0, 5, 0, new Lease(100, 10, 0));
+        assertThat(refused.decision().outcome()).isEqualTo(Outcome.BUDGET_EXCEEDED);
+        assertThat(refused.granted()).isEqualTo(Lease.NONE);
+        assertThat(snapshot().reservedNanos()).isEqualTo(5);
+    }
+
+    @Test
+    void aReturnedSliceGivesItsUnusedPartBackAndNeverMore() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(1_000_000, 1_000, 100_000);
+        LeasedAdmission a = admitLease(l, T0, 100, 10, new Lease(10_000, 10, 500));
+        assertThat(a.granted()).isEqualTo(new Lease(10_000, 10, 500));
+        AdmitDecision other = admit(l, T0 + 60_000, 300, 0); // another minute's reservation
+        // Calls admitted locally against the slice settle like any call of that minute.
+        settle(a.decision(), 100, 10, 40, 10, "m");
+        settle(a.decision(), 2_000, 0, 1_500, 0, "m");
+
+        await(store.returnLease(customer, a.decision().windowStartMs(), new Lease(8_000, 8, 400)));
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 1_540, 300, PERIOD_END));
+        AdmitDecision after = admit(l, T0, 0, 0);
+        assertThat(after.remainingRequests())
+                .as("the call, its slice's 2 used requests, this one")
+                .isEqualTo(1_000 - 4);
+        assertThat(after.windowTokens()).isEqualTo(110);
+        // Returning again (a retry) finds no budget left in that minute and no count below zero.
+        await(store.returnLease(customer, a.decision().windowStartMs(), new Lease(8_000, 8_000, 400_000)));
+        assertThat(snapshot().reservedNanos()).isEqualTo(300);
+        assertThat(admit(l, T0, 0, 0).remainingRequests()).isEqualTo(1_000 - 1);
+        assertThat(other.outcome()).isEqualTo(Outcome.ADMITTED);
+    }
+
+    @Test
+    void aSliceNeverReturnedExpiresWithItsMinutesReservations() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(20_000, -1, -1);
+        LeasedAdmission a = admitLease(l, T0, 100, 0, new Lease(1_000, 10, 0));
+        assertThat(a.granted().budgetNanos()).isEqualTo(1_000);
+        // The instance holding it dies: the slice keeps holding budget until the minute expires.
+        assertThat(admitTtl(l, T0 + 60_000 + TTL - 1, 0, 0, TTL).reservedNanos())
+                .isEqualTo(1_100);
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+    }
+
+    // ---- folded settles (SettleBatcher) -------------------------------------------------------
+
+    @Test
+    void aFoldedSettleCountsLikeTheSettlesItStandsFor() {
+        String one = customer;
+        String folded = customer + "-folded";
+        CustomerLimits l = limits(1_000_000, 100, 10_000);
+        long[][] calls = {{100, 50, 40, 30}, {200, 50, 150, 70}, {100, 50, 0, 0}}; // reserve, tokens, cost, rate
+        boolean[] ok = {true, true, false};
+        AdmitDecision last = null;
+        for (String id : List.of(one, folded)) {
+            await(store.seed(id, 0, PERIOD_END));
+            for (long[] c : calls) {
+                last = await(store.admit(new AdmitRequest(id, l, T0, c[0], c[1])));
+            }
+        }
+        for (int i = 0; i < calls.length; i++) {
+            long[] c = calls[i];
+            await(store.settle(settleOf(one, last, c, ok[i]).build()));
+        }
+        SettleResult r = await(store.settle(SettleRequest.builder()
+                .customerId(folded)
+                .windowStartMs(last.windowStartMs())
+                .day(DAY)
+                .model("m")
+                .reserveNanos(400)
+                .reserveTokens(150)
+                .costNanos(190)
+                .rateTokens(100)
+                .promptTokens(50)
+                .completionTokens(50)
+                .requests(3)
+                .successfulRequests(2)
+                .success(true)
+                .settleId("batch-1")
+                .build()));
+        assertThat(r.spentNanos()).isEqualTo(190);
+
+        AccountSnapshot expected = new AccountSnapshot(true, 190, 0, PERIOD_END);
+        assertThat(await(store.snapshot(one))).isEqualTo(expected);
+        assertThat(await(store.snapshot(folded))).isEqualTo(expected);
+        AdmitDecision a = await(store.admit(new AdmitRequest(one, l, T0, 0, 0)));
+        AdmitDecision b = await(store.admit(new AdmitRequest(folded, l, T0, 0, 0)));
+        assertThat(b.windowTokens()).isEqualTo(a.windowTokens()).isEqualTo(100);
+        assertThat(b.remainingRequests()).isEqualTo(a.remainingRequests()).isEqualTo(96);
+        PendingBatch pa = await(store.claimPending(one));
+        PendingBatch pb = await(store.claimPending(folded));
+        assertThat(pb.spendByPeriod()).isEqualTo(pa.spendByPeriod());
+        assertThat(pb.daily()).isEqualTo(pa.daily());
+        assertThat(pb.daily()).containsExactly(new PendingBatch.DailyUsage(DAY, "m", 3, 2, 50, 50, 190));
+    }
+
+    @Test
+    void aFoldedSettleSentTwiceWithItsBatchIdCountsOnce() {
+        seed(0, PERIOD_END);
+        CustomerLimits l = limits(1_000_000, -1, -1);
+        admit(l, T0, 100, 0);
+        AdmitDecision d = admit(l, T0, 100, 0);
+        SettleRequest batch = SettleRequest.builder()
+                .customerId(customer)
+                .windowStartMs(d.windowStartMs())
+                .day(DAY)
+                .model("m")
+                .reserveNanos(200)
+                .costNanos(90)
+                .requests(2)
+                .successfulRequests(2)
+                .success(true)
+                .settleId("batch-twice")
+                .build();
+        await(store.settle(batch));
+        await(store.settle(batch));
+
+        assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 90, 0, PERIOD_END));
+        assertThat(await(store.claimPending(customer)).daily())
+                .containsExactly(new PendingBatch.DailyUsage(DAY, "m", 2, 2, 0, 0, 90));
+    }
+
+    private static SettleRequest.Builder settleOf(String id, AdmitDecision d, long[] c, boolean success) {
+        return SettleRequest.builder()
+                .customerId(id)
+                .windowStartMs(d.windowStartMs())
+                .day(DAY)
+                .model("m")
+                .reserveNanos(c[0])
+                .reserveTokens(c[1])
+                .costNanos(c[2])
+                .rateTokens(c[3])
+                .promptTokens(c[3] / 2)
+                .completionTokens(c[3] - c[3] / 2)
+                .success(success);
     }
 
     // ---- settle ids (re-sent settles, Redis-outage journal) ----------------------------------

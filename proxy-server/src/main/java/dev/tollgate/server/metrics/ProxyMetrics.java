@@ -10,6 +10,7 @@ import dev.tollgate.admin.webhook.Webhooks;
 import dev.tollgate.core.config.LitellmSettings;
 import dev.tollgate.core.config.ModelDeployment;
 import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.money.Money;
@@ -49,6 +50,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Proxy metrics in the Prometheus format through Micrometer. Our own names carry the
@@ -224,7 +226,69 @@ public final class ProxyMetrics implements CallListener, RefusalListener, AutoCl
         Gauge.builder("tollgate_spend_flush_interval_seconds", rt.flusher(), f -> f.nextDelayMillis() / 1000.0)
                 .description("Pause before the next flush pass; grows with long passes (a large backlog)")
                 .register(registry);
+        bindSettleBatches(rt.settlement());
+        bindLeases(rt.admission());
         bindWebhooks(rt.webhooks());
+    }
+
+    /** Slices of quota ({@code lease_slice_ms}): zero when off. */
+    private void bindLeases(Admission admission) {
+        String slices = "Slices of customers' quota this instance took from the limit store, and gave back";
+        counter(
+                "tollgate_lease_slices",
+                admission,
+                a -> leases(a, LeaseBook::slicesGranted),
+                "result",
+                "granted",
+                slices);
+        counter(
+                "tollgate_lease_slices",
+                admission,
+                a -> leases(a, LeaseBook::slicesReturned),
+                "result",
+                "returned",
+                slices);
+        String admissions = "Admissions decided locally against a slice, or in the limit store (the fallback)";
+        counter(
+                "tollgate_lease_admissions",
+                admission,
+                a -> leases(a, LeaseBook::localAdmissions),
+                "where",
+                "local",
+                admissions);
+        counter(
+                "tollgate_lease_admissions",
+                admission,
+                a -> leases(a, LeaseBook::storeAdmissions),
+                "where",
+                "store",
+                admissions);
+    }
+
+    private static double leases(Admission a, ToLongFunction<LeaseBook> f) {
+        return a.leases() == null ? 0 : f.applyAsLong(a.leases());
+    }
+
+    /** Folded settles ({@code settle_batch_ms}): zero when settles are not folded. */
+    private void bindSettleBatches(Settlement settlement) {
+        FunctionCounter.builder(
+                        "tollgate_settle_batches",
+                        settlement,
+                        s -> s.batches() == null ? 0 : s.batches().batches())
+                .description("Folded settles sent to the limit store (one customer's settles of settle_batch_ms)")
+                .register(registry);
+        FunctionCounter.builder(
+                        "tollgate_settle_batched_calls",
+                        settlement,
+                        s -> s.batches() == null ? 0 : s.batches().settles())
+                .description("Calls whose settle went to the limit store inside a folded settle")
+                .register(registry);
+        Gauge.builder(
+                        "tollgate_settle_batch_buffered_usd",
+                        settlement,
+                        s -> s.batches() == null ? 0 : s.batches().bufferedNanos() / 1e9)
+                .description("Spend of calls answered but still folded in memory (what a crash of this instance loses)")
+                .register(registry);
     }
 
     /** Counters of the reconciliation of enforced spend with the ledger plus pending spend. */

@@ -4,8 +4,11 @@ import dev.tollgate.admin.catalog.CustomerCatalog;
 import dev.tollgate.admin.catalog.CustomerPolicy;
 import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.core.error.TollgateException;
+import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
 import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.limits.Lease;
+import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -31,6 +34,9 @@ public final class Admission {
     private final int budgetStatus;
     private final RefusalListener refusalCounter;
     private final long reservationTtlMs;
+    /** This instance's slices of quota ({@code lease_slice_ms}); null: every call asks the store. */
+    private final LeaseBook leases;
+
     private final AtomicLong catalogErrors = new AtomicLong();
     private final AtomicLong storeErrors = new AtomicLong();
     private final AtomicLong unattributed = new AtomicLong();
@@ -48,6 +54,20 @@ public final class Admission {
             int budgetStatus,
             RefusalListener refusalCounter,
             long reservationTtlMs) {
+        this(catalog, store, reconciler, failOpen, budgetStatus, refusalCounter, reservationTtlMs, null);
+    }
+
+    /** As above, admitting locally against slices of quota when {@code leases} is not null. */
+    public Admission(
+            CustomerCatalog catalog,
+            LimitStore store,
+            SpendReconciler reconciler,
+            boolean failOpen,
+            int budgetStatus,
+            RefusalListener refusalCounter,
+            long reservationTtlMs,
+            LeaseBook leases) {
+        this.leases = leases;
         this.reservationTtlMs = reservationTtlMs;
         this.catalog = catalog;
         this.store = store;
@@ -55,6 +75,11 @@ public final class Admission {
         this.failOpen = failOpen;
         this.budgetStatus = budgetStatus;
         this.refusalCounter = refusalCounter;
+    }
+
+    /** This instance's slices of quota, or null when calls always ask the store. */
+    public LeaseBook leases() {
+        return leases;
     }
 
     /** Customer policy loads (database) that failed during admission. */
@@ -212,7 +237,13 @@ public final class Admission {
         AdmitRequest request = new AdmitRequest(
                 id, limits, nowMs, reserve, reserveTokens, reservationTtlMs, !policy.known() && mayRetryAfterSeed);
         reconciler.noteActive(id);
-        return store.admit(request)
+        if (leases != null) {
+            AdmitDecision local = leases.tryLocal(id, limits, nowMs, reserve, reserveTokens);
+            if (local != null) {
+                return CompletableFuture.completedFuture(new Ticket(id, limits, local, reserve, reserveTokens));
+            }
+        }
+        return admitInStore(request, id, reserve, reserveTokens)
                 .handle((decision, err) -> {
                     if (err != null) {
                         storeErrors.incrementAndGet();
@@ -251,6 +282,23 @@ public final class Admission {
                     }
                 })
                 .thenCompose(s -> s);
+    }
+
+    /** One store admission; with leases it also asks for a slice and records what was granted. */
+    private CompletionStage<AdmitDecision> admitInStore(
+            AdmitRequest request, String id, long reserve, long reserveTokens) {
+        if (leases == null) {
+            return store.admit(request);
+        }
+        Lease ask = leases.ask(id, reserve, reserveTokens);
+        return store.admitAndLease(request, ask).handle((la, err) -> {
+            if (err != null) {
+                leases.failed(id, ask);
+                throw err instanceof CompletionException ce ? ce : new CompletionException(err);
+            }
+            leases.granted(id, ask, request.limits(), la.decision(), la.granted());
+            return la.decision();
+        });
     }
 
     private CompletionStage<Ticket> degraded(String customerId, CustomerLimits limits, Throwable err) {

@@ -466,7 +466,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     /**
      * Ends the call once: releases what it holds, settles, then runs {@code sendLast} (the last
      * bytes to the client) on the event loop, so a client that reads its spend right after the
-     * response sees it. A second end only sends.
+     * response sees it; with folded settles ({@code settle_batch_ms}) it sends at once instead and
+     * publishes the call record when its batch landed. A second end only sends.
      */
     private void finish(Usage usage, CallRecord.Outcome outcome, int status, Runnable sendLast) {
         if (settled) {
@@ -486,8 +487,15 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         CompletionStage<SettleResult> recorded =
                 env.settlement().settle(ticket, plan.group(), usage, costNanos, outcome == CallRecord.Outcome.OK);
-        onLoop(recorded, (settle, err) -> {
+        boolean deferred = env.settlement().deferred();
+        if (deferred) {
+            // Settles are folded per customer (settle_batch_ms): the response does not wait for one.
             sendLast.run();
+        }
+        onLoop(recorded, (settle, err) -> {
+            if (!deferred) {
+                sendLast.run();
+            }
             env.settlement().publish(record(usage, costNanos, outcome, status, upstreamEndedNanos, settle));
         });
     }

@@ -2,6 +2,7 @@ package dev.tollgate.server.proxy;
 
 import dev.tollgate.admin.spend.SpendJournal;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.SettleBatcher;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.limits.TokenRateLimitType;
@@ -14,6 +15,7 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -34,6 +36,8 @@ public final class Settlement {
     private final List<CallListener> listeners;
     private final AtomicLong settleFailures = new AtomicLong();
     private final SpendJournal journal;
+    /** Folds settles per customer when configured ({@code settle_batch_ms}); null: one settle per call. */
+    private final SettleBatcher batches;
     /** Settle ids: this instance's random id plus a counter, unique across the fleet. */
     private final String instanceId = Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36);
 
@@ -51,11 +55,67 @@ public final class Settlement {
             List<CallListener> listeners,
             SpendJournal journal,
             Clock clock) {
+        this(store, tokenRateLimitType, listeners, journal, clock, null);
+    }
+
+    /**
+     * As above, folding settles with {@code batches} when not null (see {@link SettleBatcher}):
+     * made with {@link #batcher}, so that a batch the store did not confirm is journaled whole.
+     */
+    public Settlement(
+            LimitStore store,
+            TokenRateLimitType tokenRateLimitType,
+            List<CallListener> listeners,
+            SpendJournal journal,
+            Clock clock,
+            SettleBatcher batches) {
+        this.batches = batches;
         this.store = store;
         this.tokenRateLimitType = tokenRateLimitType;
         this.listeners = listeners;
         this.journal = journal;
         this.clock = clock;
+    }
+
+    /**
+     * A batcher for {@link #Settlement(LimitStore, TokenRateLimitType, List, SpendJournal, Clock,
+     * SettleBatcher)}: batches get settle ids like single settles, and one the store did not confirm
+     * goes to {@code journal} whole, under its id (so its replay counts once), or is logged.
+     */
+    public static SettleBatcher batcher(
+            LimitStore store, long intervalMs, ScheduledExecutorService scheduler, SpendJournal journal) {
+        String instance = "b" + Long.toString(ThreadLocalRandom.current().nextLong() >>> 1, 36) + "-";
+        AtomicLong seq = new AtomicLong();
+        return new SettleBatcher(
+                store,
+                intervalMs,
+                scheduler,
+                () -> instance + Long.toString(seq.incrementAndGet(), 36),
+                (batch, periodEndMs, err) -> {
+                    if (journal != null) {
+                        journal.add(batch, periodEndMs);
+                    } else {
+                        LOG.error(
+                                "Could not record spend of {} nano-USD ({} calls) for customer {}: {}",
+                                batch.costNanos(),
+                                batch.requests(),
+                                batch.customerId(),
+                                err.toString());
+                    }
+                });
+    }
+
+    /**
+     * True when a call's spend reaches the store after its response (settles are folded): the
+     * response then does not wait for the settle.
+     */
+    public boolean deferred() {
+        return batches != null;
+    }
+
+    /** The batcher, or null when settles are not folded. */
+    public SettleBatcher batches() {
+        return batches;
     }
 
     /**
@@ -90,8 +150,18 @@ public final class Settlement {
                 .promptTokens(usage.promptTokens())
                 .completionTokens(usage.completionTokens())
                 .success(success)
-                .settleId(settleId())
+                .settleId(batches == null ? settleId() : null)
                 .build();
+        if (batches != null) {
+            // The batch carries the settle id, and the batcher journals a batch that failed.
+            long periodEndMs = ticket.limits() == null ? 0 : ticket.limits().periodEndMs();
+            return batches.settle(request, periodEndMs).thenApply(r -> {
+                if (r == null) {
+                    settleFailures.incrementAndGet();
+                }
+                return r;
+            });
+        }
         return store.settle(request).handle((r, err) -> {
             if (err != null) {
                 settleFailures.incrementAndGet();

@@ -72,6 +72,9 @@ final class Fleet implements AutoCloseable {
     /** Runs one flush pass on every instance. */
     void flushAll() throws Exception {
         for (TestProxy p : instances) {
+            if (p.server().settleBatches() != null) {
+                p.server().settleBatches().flush().toCompletableFuture().get();
+            }
             p.server().flusher().flushNow().get();
         }
     }

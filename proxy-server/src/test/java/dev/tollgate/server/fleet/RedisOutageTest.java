@@ -158,6 +158,31 @@ class RedisOutageTest {
     }
 
     @Test
+    void foldedSettlesThatRedisDidNotConfirmAreJournaledWholeAndCountOnce() throws Exception {
+        startFleet("settle_batch_ms: 20");
+        String customer = "outage-folded";
+        createCustomer(fleet.get(0), customer, "1000");
+        List<Load.Call> calls = loadWithFrozenRedis(customer);
+        awaitJournalsEmptyAndFlush();
+
+        assertThat(calls).allSatisfy(c -> assertThat(c.status()).as(c.body()).isEqualTo(200));
+        assertThat(journaled())
+                .as("batches went to the journal while Redis was frozen")
+                .isPositive();
+        long ok = Load.okCount(calls);
+        long perCall = calls.get(0).costNanos();
+        assertThat(postgres.queryLong(
+                        "SELECT SUM(requests) FROM tg_daily_customer_spend WHERE customer_id = ?", customer))
+                .isEqualTo(ok + 2);
+        assertThat(postgres.queryLong("SELECT spend_nanos FROM tg_customer WHERE user_id = ?", customer))
+                .isEqualTo(Load.okCost(calls) + 2 * perCall);
+        long batched = fleet.instances.stream()
+                .mapToLong(p -> p.server().settleBatches().settles())
+                .sum();
+        assertThat(batched).isEqualTo(ok + 2);
+    }
+
+    @Test
     void failClosedAnswers503WithRetryAfterAndChargesEveryForwardedCall() throws Exception {
         startFleet("fail_open: false");
         String customer = "outage-closed";

@@ -8,6 +8,8 @@ import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.InProcessLimitStore;
+import dev.tollgate.core.limits.Lease;
+import dev.tollgate.core.limits.LeasedAdmission;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LimitStoreKind;
 import dev.tollgate.core.limits.PendingBatch;
@@ -45,12 +47,17 @@ import org.slf4j.LoggerFactory;
  * so that Redis Cluster can spread customers over shards):
  * <ul>
  * <li>{@code <prefix>{c:<id>}:acct} hash: {@code spent}, {@code reserved} (nanos), {@code pe}
- * (period end, epoch ms, 0 = never resets), and {@code r:<minute>}: the nanos reserved by unsettled
- * calls admitted in that minute ({@code reserved} is their sum, recomputed at each admission after
- * expired minutes are dropped). No TTL: a missing account means "seed me", never 0.
- * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s.
+ * (period end, epoch ms, 0 = never resets), {@code r:<minute>}: the nanos reserved by unsettled
+ * calls admitted in that minute, and {@code rlo}: a minute no later than the oldest of those
+ * buckets. {@code reserved} is their sum, kept up to date by every admission and settle; the
+ * buckets themselves are read (expired ones dropped, the sum recomputed) only when {@code rlo}
+ * says one may have expired, so at most about once a minute per customer. No TTL: a missing
+ * account means "seed me", never 0.
+ * <li>{@code <prefix>{c:<id>}:w:<windowStart>} hash: {@code req}, {@code tok}; TTL 120 s from its
+ * creation.
  * <li>{@code <prefix>{c:<id>}:pend} and {@code :claimed} hashes: spend not yet persisted,
- * fields as in {@link PendingFields}; the claimed one also holds the batch {@code id}.
+ * fields as in {@link PendingFields} (requests and successful requests packed in one field); the
+ * claimed one also holds the batch {@code id}.
  * <li>{@code <prefix>{c:<id>}:flush} string: a token set by every claim (to the batch id) and
  * every acknowledgement ({@code acked:<batch id>}), so a reconciliation can tell whether spend
  * moved to the database while it read the ledger; expires a day after its last change.
@@ -61,11 +68,17 @@ import org.slf4j.LoggerFactory;
  * ({@code max_parallel_requests}), member = slot id, score = expiry (epoch ms); the key expires
  * with its newest slot. Taken by {@code slot.lua}, given back with ZREM.
  * <li>{@code <prefix>dirty} set: customers that may have pending spend. On a single Redis the
- * settle script adds the mark itself (one round trip, and atomic with the spend). On a Redis
+ * settle script adds the mark itself (one round trip, and atomic with the spend), and only when
+ * its pending hash may be new (see settle.lua). On a Redis
  * Cluster it lives in another slot than the customer's keys, so it is updated by a SADD sent
  * right after the settle script instead. If that SADD is lost (crash, timeout) the pending spend
  * is still in Redis; a periodic sweep over {@code *:pend} keys can repair the mark.
  * </ul>
+ *
+ * <p>The admit and settle scripts are kept lean, since they run for every call on the customer's
+ * shard: hash reads are one {@code HMGET} each, and a customer far from its limits costs 6
+ * {@code redis.call}s to admit and 12 to settle (the previous scripts: 33 for the pair; {@code bench/script-cost.sh}
+ * measures them).
  *
  * <p>Semantics are those of {@link InProcessLimitStore} (see there); both pass the same
  * contract tests. Numbers travel as decimal integer strings; sums are HINCRBY (64-bit), while
@@ -97,6 +110,7 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript reset;
     private final LuaScript flushState;
     private final LuaScript reconcile;
+    private final LuaScript release;
     private final LuaScript slot;
 
     /**
@@ -132,6 +146,7 @@ public final class RedisLimitStore implements LimitStore {
         this.reset = script("reset");
         this.flushState = script("flushstate");
         this.reconcile = script("reconcile");
+        this.release = script("release");
         this.slot = script("slot");
     }
 
@@ -218,6 +233,15 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<AdmitDecision> admit(AdmitRequest r) {
+        return admit(r, null).thenApply(LeasedAdmission::decision);
+    }
+
+    @Override
+    public CompletionStage<LeasedAdmission> admitAndLease(AdmitRequest r, Lease ask) {
+        return admit(r, ask == null ? Lease.NONE : ask);
+    }
+
+    private CompletionStage<LeasedAdmission> admit(AdmitRequest r, Lease ask) {
         CustomerLimits limits = r.limits();
         long windowStart = Windows.start(r.nowMs());
         String[] k = {
@@ -226,30 +250,55 @@ public final class RedisLimitStore implements LimitStore {
             keys.pending(r.customerId()),
             keys.claimed(r.customerId())
         };
-        return scripts.<List<Object>>run(
+        String[] args = {
+            str(r.nowMs()),
+            str(limits.maxBudgetNanos()),
+            str(limits.rpmLimit()),
+            str(limits.tpmLimit()),
+            str(limits.periodEndMs()),
+            str(r.reserveNanos()),
+            str(r.reserveTokens()),
+            str(WINDOW_TTL_MS),
+            str(r.reservationTtlMs()),
+            str(windowStart),
+            r.createIfAbsent() ? "1" : "0"
+        };
+        if (ask != null) {
+            args = Arrays.copyOf(args, 14);
+            args[11] = str(ask.budgetNanos());
+            args[12] = str(ask.requests());
+            args[13] = str(ask.tokens());
+        }
+        return scripts.<List<Object>>run(connections.commands(), admit, ScriptOutputType.MULTI, k, args)
+                .thenApply(out -> new LeasedAdmission(
+                        AdmitDecisions.of(
+                                AdmitDecisions.outcomeOfCode(num(out.get(0))),
+                                num(out.get(1)),
+                                num(out.get(2)),
+                                windowStart,
+                                num(out.get(3)),
+                                num(out.get(4)),
+                                limits),
+                        out.size() < 8 || num(out.get(6)) == 0
+                                ? Lease.NONE
+                                : new Lease(num(out.get(5)), num(out.get(6)), num(out.get(7)))));
+    }
+
+    @Override
+    public CompletionStage<Void> returnLease(String customerId, long windowStartMs, Lease unused) {
+        if (unused.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return scripts.<Long>run(
                         connections.commands(),
-                        admit,
-                        ScriptOutputType.MULTI,
-                        k,
-                        str(r.nowMs()),
-                        str(limits.maxBudgetNanos()),
-                        str(limits.rpmLimit()),
-                        str(limits.tpmLimit()),
-                        str(limits.periodEndMs()),
-                        str(r.reserveNanos()),
-                        str(r.reserveTokens()),
-                        str(WINDOW_TTL_MS),
-                        str(r.reservationTtlMs()),
-                        str(windowStart),
-                        r.createIfAbsent() ? "1" : "0")
-                .thenApply(out -> AdmitDecisions.of(
-                        AdmitDecisions.outcomeOfCode(num(out.get(0))),
-                        num(out.get(1)),
-                        num(out.get(2)),
-                        windowStart,
-                        num(out.get(3)),
-                        num(out.get(4)),
-                        limits));
+                        release,
+                        ScriptOutputType.INTEGER,
+                        new String[] {keys.account(customerId), keys.window(customerId, windowStartMs)},
+                        str(windowStartMs),
+                        str(Math.max(0, unused.budgetNanos())),
+                        str(Math.max(0, unused.requests())),
+                        str(Math.max(0, unused.tokens())))
+                .thenApply(x -> null);
     }
 
     @Override
@@ -285,19 +334,19 @@ public final class RedisLimitStore implements LimitStore {
                     str(Math.max(0, r.reserveNanos())),
                     str(r.costNanos()),
                     str(r.rateTokens() - r.reserveTokens()),
-                    PendingFields.dailyField(r.day(), PendingFields.REQUESTS, r.model()),
-                    PendingFields.dailyField(r.day(), PendingFields.SUCCESSFUL, r.model()),
+                    PendingFields.dailyField(r.day(), PendingFields.REQUESTS_OK, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.PROMPT, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.COMPLETION, r.model()),
                     PendingFields.dailyField(r.day(), PendingFields.SPEND, r.model()),
-                    r.success() ? "1" : "0",
+                    str(PendingFields.requestsOk(r.requests(), r.successfulRequests())),
                     str(r.promptTokens()),
                     str(r.completionTokens()),
                     r.settleId() == null ? "" : r.settleId(),
                     r.persisted() ? "1" : "0",
                     str(SETTLE_ID_RETENTION_MS),
                     str(r.windowStartMs()),
-                    id);
+                    id,
+                    str(WINDOW_TTL_MS));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -8,6 +8,7 @@ import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitDecision.Outcome;
 import dev.tollgate.core.limits.AdmitRequest;
+import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LimitStoreContractTest;
@@ -28,6 +29,7 @@ import io.lettuce.core.cluster.SlotHash;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -170,6 +172,34 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
         long ttl = sync.pttl(new RedisKeys(prefix).window(customer, T0));
         assertThat(ttl).isBetween(60_000L, 120_000L);
         assertThat(sync.pttl(new RedisKeys(prefix).account(customer))).isEqualTo(-1);
+    }
+
+    @Test
+    void aSettleAfterItsWindowExpiredLeavesNoWindowWithoutATtl() {
+        seed(0, PERIOD_END);
+        AdmitDecision a = admit(limits(-1, 10, 1_000), T0, 0, 50);
+        String window = new RedisKeys(prefix).window(customer, T0);
+        sync.del(window); // expired meanwhile
+
+        settle(a, 0, 50, 0, 80, "m");
+
+        long ttl = sync.pttl(window);
+        assertThat(ttl).as("recreated by the settle, so it must expire").isBetween(1L, 120_000L);
+    }
+
+    @Test
+    void reservationsOfAnAccountWrittenWithoutTheirOldestMinuteStillExpire() {
+        // An account as an older version wrote it: buckets and their sum, no 'rlo' field.
+        String acct = new RedisKeys(prefix).account(customer);
+        sync.hset(acct, Map.of("spent", "5", "reserved", "300", "pe", Long.toString(PERIOD_END)));
+        sync.hset(acct, "r:" + T0, "100");
+        sync.hset(acct, "r:" + (T0 + 60_000), "200");
+        CustomerLimits l = limits(1_000_000, -1, -1);
+
+        assertThat(admitTtl(l, T0 + 60_000, 0, 0, TTL).reservedNanos()).isEqualTo(300);
+        assertThat(admitTtl(l, T0 + 60_000 + TTL, 0, 0, TTL).reservedNanos()).isEqualTo(200);
+        assertThat(admitTtl(l, T0 + 120_000 + TTL, 0, 0, TTL).reservedNanos()).isZero();
+        assertThat(sync.hgetall(acct)).doesNotContainKeys("r:" + T0, "r:" + (T0 + 60_000), "rlo");
     }
 
     @Test
