@@ -8,7 +8,8 @@
 # bench/results/latest.md, latency-vs-load.svg and latest.csv. Full: ~25 min on 2 cores; --quick: ~8 min.
 # --only onboard-64,max-64-1m runs only the points named (ids as in the report), e.g. the many-customer
 # points: onboard-64 (every call a new customer) and max-64-1m (1,000,000 known customers; 200,000 with --quick;
-# --population N for a short check of that point).
+# --population N for a short check of that point). --fold-and-lease runs the Redis + PostgreSQL target
+# with settle_batch_ms: 10 and lease_slice_ms: 500 (off by default).
 # Installs nothing: without nginx, wrk or redis-server it says what to install and skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +20,11 @@ while [ $# -gt 0 ]; do
     --quick) ARGS+=(--quick) ;;
     --only) [ $# -ge 2 ] || { echo "--only needs point ids, e.g. --only onboard-64,max-64-1m" >&2; exit 2; }
             ARGS+=(--only "$2"); shift ;;
+    --fold-and-lease) ARGS+=(--fold-and-lease) ;;
     --population) [ $# -ge 2 ] || { echo "--population needs a number of customers" >&2; exit 2; }
             ARGS+=(--population "$2"); shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
-    *) echo "usage: bench/run.sh [--quick] [--only POINT,...] [--population N]" >&2; exit 2 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "usage: bench/run.sh [--quick] [--only POINT,...] [--population N] [--fold-and-lease]" >&2; exit 2 ;;
   esac
   shift
 done

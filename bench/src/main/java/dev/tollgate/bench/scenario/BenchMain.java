@@ -40,6 +40,9 @@ public final class BenchMain {
     /** Port of the bench's own redis-server. */
     private static volatile int redisPort;
 
+    /** The fleet settings of {@code --fold-and-lease}: settles folded per 10 ms, slices of 500 ms of traffic. */
+    private static final String FOLD_AND_LEASE = "  settle_batch_ms: 10\n  lease_slice_ms: 500\n";
+
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
@@ -49,6 +52,7 @@ public final class BenchMain {
         java.util.Set<String> only = new java.util.LinkedHashSet<>();
         int population = 0;
         String command = "bench/run.sh";
+        boolean foldAndLease = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--jar" -> jar = Path.of(args[++i]);
@@ -57,9 +61,10 @@ public final class BenchMain {
                 case "--command" -> command = args[++i];
                 case "--only" -> only.addAll(List.of(args[++i].split(",")));
                 case "--population" -> population = Integer.parseInt(args[++i]);
+                case "--fold-and-lease" -> foldAndLease = true;
                 default -> {
                     System.err.println(
-                            "usage: BenchMain [--jar PATH] [--out DIR] [--quick] [--only POINT,...] [--population N] [--command TEXT]");
+                            "usage: BenchMain [--jar PATH] [--out DIR] [--quick] [--only POINT,...] [--population N] [--fold-and-lease] [--command TEXT]");
                     System.exit(2);
                 }
             }
@@ -75,6 +80,11 @@ public final class BenchMain {
         String wrkBinary = Launcher.which("wrk");
         wrk = wrkBinary == null ? null : new WrkRunner(wrkBinary, work);
         List<String> notes = new ArrayList<>();
+        if (foldAndLease) {
+            launcher.redisPgSettings = FOLD_AND_LEASE;
+            notes.add("tollgate-redis-pg ran with folded settles and leased quota (`"
+                    + FOLD_AND_LEASE.strip().replace("\n  ", ", ") + "`); both are off by default.");
+        }
         if (plan.points().stream().anyMatch(x -> x.id().equals(Plan.MAX_64_POPULATION))) {
             // A million customers' accounts and cached policies take about 530 MB in the embedded target.
             launcher.tollgateHeap = "1g";

@@ -27,6 +27,9 @@ final class Launcher {
     private final String javaBin =
             Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
+    /** Extra {@code general_settings} lines for the Redis + PostgreSQL target (empty: the defaults). */
+    String redisPgSettings = "";
+
     Launcher(Path work) {
         this.work = work;
     }
@@ -242,6 +245,7 @@ final class Launcher {
             cfg.append("  database_url: jdbc:postgresql://127.0.0.1:5432/tollgate_bench?user=postgres\n");
             cfg.append("  redis_url: redis://127.0.0.1:").append(redisPort).append('\n');
             cfg.append("  redis_key_prefix: \"tgbench-").append(runId).append(":\"\n");
+            cfg.append(redisPgSettings);
         }
         Path config = dir.resolve("config.yaml");
         String base = cfg.toString();
