@@ -128,7 +128,7 @@ public final class BenchReport {
             sb.append("- **").append(t.name()).append("**: ").append(t.note()).append('\n');
         }
         sb.append('\n');
-        sb.append("## Targets of issue #6\n\n").append(verdicts().render()).append('\n');
+        sb.append("## Goals\n\n").append(verdicts().render()).append('\n');
         sb.append("## Results\n\n");
         sb.append(
                 "Throughput points (load `max`): `×nginx` and `×direct` are throughput ratios (higher is better)."
