@@ -91,8 +91,6 @@ public final class TollgateServer implements AutoCloseable {
     static final int DATABASE_POOL_SIZE = 10;
     /** Threads that run JDBC for the call path and the admin API (never an event loop). */
     static final int JDBC_THREADS = 8;
-    /** How long a cached customer policy is served without an invalidation (safety net for a lost one). */
-    static final Duration POLICY_CACHE_TTL = Duration.ofSeconds(30);
     /** How often the directory of known customer ids is brought up to date. */
     static final Duration CUSTOMER_DIRECTORY_SYNC = Duration.ofSeconds(5);
     /** Settles kept in memory while the limit store is unreachable before they go to the database at once. */
@@ -335,7 +333,7 @@ public final class TollgateServer implements AutoCloseable {
                 litellm.maxEndUserBudgetId(),
                 litellm.timezone(),
                 clock,
-                POLICY_CACHE_TTL,
+                config.general().scale().customerCacheRefresh(),
                 config.general().scale().customerCacheSize());
         opened.add("customer catalogue", catalog::close);
         catalog.startCustomerDirectory(CUSTOMER_DIRECTORY_SYNC);

@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * its next call (a database read, never a wrong answer). Entries are dropped by
  * {@link #invalidate}/{@link #invalidateAll} (wired to the {@link InvalidationBus} with
  * {@link #subscribe}): the next request loads fresh data and waits for it, so an admin change is
- * enforced at once. Entries are also refreshed after {@code ttl} as a safety net
- * (refresh-after-write): the stale entry is still served at once while one background reload
- * replaces it. When a reload fails (database down) the stale entry stays in use, so no request
+ * enforced at once. Nothing else expires an entry by default: a policy changes only by such an
+ * event, so a customer who calls once an hour costs no more than one who calls every second. With
+ * a positive {@code refreshAfter} ({@code customer_cache_refresh_seconds}) entries are also
+ * refreshed once that old (refresh-after-write): the stale entry is still served at once while one
+ * background reload replaces it. When a reload fails (database down) the stale entry stays in use, so no request
  * waits for the database's connection timeout; only a customer never loaded before waits for the
  * database (and fails when it is down). After a failure, background reloads pause: one probe at a
  * time, at most one per {@link #RETRY_AFTER_FAILURE_MS}, and reloads queued meanwhile skip the
@@ -65,7 +67,9 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     private final PolicyLoader loader;
     private final PolicyBatcher batcher;
     private final Clock clock;
-    private final long ttlMs;
+    /** Age at which an entry is reloaded in the background; {@link Long#MAX_VALUE} = never. */
+    private final long refreshAfterMs;
+
     private final LoadingCache<String, Entry> cache;
     private final Interner<Entry> entries = Interner.newWeakInterner();
     private final KnownCustomers known;
@@ -90,7 +94,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     /**
      * @param defaultBudgetId {@code litellm_settings.max_end_user_budget_id}, or null
      * @param zone            {@code litellm_settings.timezone}, for calendar-aligned periods
-     * @param ttl             how long an entry is served before a background refresh (default 30 s)
+     * @param refreshAfter    how long an entry is served before a background refresh; zero = only
+     *                        events refresh it
      */
     public JdbcCustomerCatalog(
             DataSource dataSource,
@@ -98,8 +103,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             String defaultBudgetId,
             ZoneId zone,
             Clock clock,
-            Duration ttl) {
-        this(dataSource, executor, defaultBudgetId, zone, clock, ttl, DEFAULT_MAX_ENTRIES);
+            Duration refreshAfter) {
+        this(dataSource, executor, defaultBudgetId, zone, clock, refreshAfter, DEFAULT_MAX_ENTRIES);
     }
 
     /** @param maxEntries customers cached at most ({@code customer_cache_size}) */
@@ -109,19 +114,19 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             String defaultBudgetId,
             ZoneId zone,
             Clock clock,
-            Duration ttl,
+            Duration refreshAfter,
             long maxEntries) {
         this.executor = executor;
         this.loader = new PolicyLoader(dataSource, defaultBudgetId, zone);
         this.batcher = new PolicyBatcher(executor, loader, () -> failing);
         this.clock = clock;
-        this.ttlMs = ttl.toMillis();
+        this.refreshAfterMs = refreshAfter.isZero() ? Long.MAX_VALUE : refreshAfter.toMillis();
         this.known = new KnownCustomers(dataSource);
-        this.cache = Caffeine.newBuilder()
-                .maximumSize(maxEntries)
-                .refreshAfterWrite(ttl)
-                .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
-                .build(new Reloader());
+        Caffeine<Object, Object> builder = Caffeine.newBuilder().maximumSize(maxEntries);
+        if (!refreshAfter.isZero()) {
+            builder.refreshAfterWrite(refreshAfter).ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
+        }
+        this.cache = builder.build(new Reloader());
     }
 
     /**
@@ -243,8 +248,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
     private static final String DEFAULT_KEY = "";
 
     /**
-     * The shared default policy: loaded once, then refreshed in the background when its TTL has
-     * passed (the old one is served meanwhile, and kept if the database fails). Never per caller.
+     * The shared default policy: loaded once, then refreshed in the background when it is older
+     * than {@code refreshAfter} (the old one is served meanwhile, and kept if the database fails). Never per caller.
      */
     private CompletableFuture<Entry> defaultEntry(long nowMs) {
         CompletableFuture<Entry> f = defaultPolicy.get(DEFAULT_KEY);
@@ -259,7 +264,9 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             loadDefaultInto(fresh, null, nowMs);
             return fresh;
         }
-        if (f.isDone() && clock.millis() >= defaultLoadedAtMs + ttlMs && refreshingDefault.compareAndSet(false, true)) {
+        if (f.isDone()
+                && clock.millis() - defaultLoadedAtMs >= refreshAfterMs
+                && refreshingDefault.compareAndSet(false, true)) {
             CompletableFuture<Entry> next = new CompletableFuture<>();
             loadDefaultInto(next, f, nowMs);
         }

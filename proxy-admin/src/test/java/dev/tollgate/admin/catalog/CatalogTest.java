@@ -184,6 +184,41 @@ class CatalogTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void withoutARefreshIntervalOnlyEventsReloadSoARareCallerCostsNoDatabaseRead(String kind) throws Exception {
+        try (TestDatabases.Handle h = TestDatabases.create(kind);
+                JdbcExecutor jdbc = new JdbcExecutor(2);
+                InvalidationBus bus = new LocalInvalidationBus()) {
+            DataSource ds = h.db().dataSource();
+            fixtures(ds);
+            MutableClock clock = new MutableClock(NOW);
+            JdbcCustomerCatalog catalog = JdbcCustomerCatalog.subscribe(
+                    bus, new JdbcCustomerCatalog(ds, jdbc, "free", ZoneOffset.UTC, clock, Duration.ZERO));
+            assertThat(policy(catalog, "vip", NOW).limits().rpmLimit()).isEqualTo(5);
+            policy(catalog, "anon-1", NOW);
+            long loaded = catalog.loadCount();
+
+            // A customer who calls once a day: each call is a cache hit, however old the entry.
+            exec(ds, "UPDATE tg_budget SET rpm_limit = 50 WHERE budget_id = 'gold'");
+            for (int day = 1; day <= 3; day++) {
+                clock.advance(Duration.ofDays(1));
+                assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit())
+                        .as("no time-based reload")
+                        .isEqualTo(5);
+                policy(catalog, "anon-1", clock.instant());
+            }
+            assertThat(catalog.reloadsInFlight()).isZero();
+            assertThat(catalog.loadCount()).isEqualTo(loaded);
+
+            // The event of the admin write is what brings the change in.
+            bus.publish(InvalidationBus.ALL);
+            assertThat(policy(catalog, "vip", clock.instant()).limits().rpmLimit())
+                    .isEqualTo(50);
+            assertThat(catalog.loadCount()).isGreaterThan(loaded);
+        }
+    }
+
     /** Waits (bounded) for a background reload to finish; the condition is what the test asserts next. */
     private static void eventually(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -58,6 +58,7 @@ final class GeneralSettingsReader {
             "max_request_size_mb",
             "fail_closed_budget_enforcement",
             "customer_cache_size",
+            "customer_cache_refresh_seconds",
             "spend_flush_max_interval",
             "spend_batch_retention",
             "settle_batch_ms",
@@ -226,7 +227,10 @@ final class GeneralSettingsReader {
                 g.seconds("spend_flush_max_interval", d.spendFlushMaxInterval()),
                 retention,
                 settleBatchMs,
-                leaseSliceMs);
+                leaseSliceMs,
+                Duration.ofSeconds(g.nonNegativeLong(
+                        "customer_cache_refresh_seconds",
+                        d.customerCacheRefresh().toSeconds())));
     }
 
     private static WebhookOptions webhook(ConfigNode g) {

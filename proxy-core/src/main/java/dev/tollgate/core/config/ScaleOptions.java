@@ -16,13 +16,19 @@ import java.time.Duration;
  * @param leaseSliceMs          {@code lease_slice_ms} (fleet mode only; 0, the default, = off): admit a
  *                              customer far from its limits locally against a slice of its quota sized
  *                              to this many milliseconds of its traffic; at most {@link #MAX_LEASE_SLICE_MS}
+ * @param customerCacheRefresh  {@code customer_cache_refresh_seconds} (0, the default, = never): also reload
+ *                              a cached policy in the background once it is this old. Without it a cached
+ *                              policy changes only on an event (an admin write, a budget reset, a reconnect
+ *                              of the fleet's event channel), so its cost does not depend on how often a
+ *                              customer calls; set it when the database is edited by hand
  */
 public record ScaleOptions(
         long customerCacheSize,
         Duration spendFlushMaxInterval,
         Duration spendBatchRetention,
         long settleBatchMs,
-        long leaseSliceMs) {
+        long leaseSliceMs,
+        Duration customerCacheRefresh) {
     /** A slice covers at most this much of a customer's traffic. */
     public static final long MAX_LEASE_SLICE_MS = 1_000;
 
@@ -34,6 +40,11 @@ public record ScaleOptions(
 
     public static ScaleOptions defaults(Duration batchWriteInterval) {
         return new ScaleOptions(
-                DEFAULT_CUSTOMER_CACHE_SIZE, batchWriteInterval.multipliedBy(6), DEFAULT_BATCH_RETENTION, 0, 0);
+                DEFAULT_CUSTOMER_CACHE_SIZE,
+                batchWriteInterval.multipliedBy(6),
+                DEFAULT_BATCH_RETENTION,
+                0,
+                0,
+                Duration.ZERO);
     }
 }

@@ -496,6 +496,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void customerCacheRefreshIsOffByDefaultAndTakesWholeSeconds() {
+        assertThat(parse(minimal(""), Map.of()).general().scale().customerCacheRefresh())
+                .as("events only")
+                .isEqualTo(Duration.ZERO);
+        assertThat(parse(minimal("general_settings:\n  customer_cache_refresh_seconds: 300\n"))
+                        .general()
+                        .scale()
+                        .customerCacheRefresh())
+                .isEqualTo(Duration.ofSeconds(300));
+        assertInvalid(
+                minimal("general_settings:\n  customer_cache_refresh_seconds: -5\n"),
+                "general_settings.customer_cache_refresh_seconds: expected a non-negative integer, got -5");
+    }
+
+    @Test
     void reservationTtlIsConfiguredOrDerivedFromTheLongestCall() {
         TollgateConfig configured = parse(minimal("general_settings:\n  reservation_ttl_seconds: 900\n"));
         assertThat(configured.general().reservationTtl()).isEqualTo(Duration.ofSeconds(900));

@@ -8,8 +8,12 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * Listeners run on the subscriber connection's I/O thread (a Lettuce thread, or one of the proxy's
  * event loops when the endpoint uses {@link RedisLoopResources}; and, for the publisher's own
  * instance, also at once on the publishing thread) and must return quickly (drop a cache entry, no I/O).
+ *
+ * <p>Pub/sub keeps nothing for a subscriber that is away, so the bus makes up for lost messages
+ * itself: when its subscription is renewed after a reconnect it tells its listeners
+ * {@link InvalidationBus#ALL} (anything may have changed meanwhile), and when a publish fails it
+ * publishes {@link InvalidationBus#ALL} once Redis takes commands again (retried every
+ * {@link #REPUBLISH_AFTER_MS}). Caches can therefore keep their entries until an event says
+ * otherwise, whatever the time between a customer's calls.
  */
 public final class RedisInvalidationBus implements InvalidationBus {
     private static final Logger log = LoggerFactory.getLogger(RedisInvalidationBus.class);
@@ -31,6 +42,15 @@ public final class RedisInvalidationBus implements InvalidationBus {
     private final RedisClusterAsyncCommands<String, String> publish;
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final CompletionStage<Void> subscribed;
+    /** Subscription confirmations so far: the first is the initial subscribe, later ones follow reconnects. */
+    private final AtomicLong confirmations = new AtomicLong();
+    /** A failed publish is being made up for (one pending ALL covers any number of failures). */
+    private final AtomicBoolean republishPending = new AtomicBoolean();
+
+    private volatile boolean closed;
+
+    /** Pause before publishing ALL again after a failed publish. */
+    static final long REPUBLISH_AFTER_MS = 1_000;
 
     /**
      * Opens two connections from {@code client} (blocking: call at startup) and subscribes. The
@@ -75,6 +95,14 @@ public final class RedisInvalidationBus implements InvalidationBus {
                     deliver(message);
                 }
             }
+
+            @Override
+            public void subscribed(String ch, long count) {
+                if (channel.equals(ch) && confirmations.getAndIncrement() > 0) {
+                    log.info("re-subscribed to {} after a reconnect: dropping every cached policy", channel);
+                    deliver(ALL);
+                }
+            }
         });
         // Lettuce re-subscribes by itself after a reconnect.
         this.subscribed = subscriber.async().subscribe(channel);
@@ -103,10 +131,35 @@ public final class RedisInvalidationBus implements InvalidationBus {
         deliver(customerIdOrAll);
         publish.publish(channel, customerIdOrAll).whenComplete((n, e) -> {
             if (e != null) {
-                // Caches still expire on their own; the change is only applied later.
-                log.warn("could not publish invalidation of {}", customerIdOrAll, e);
+                log.warn(
+                        "could not publish invalidation of {} ({}); publishing {} once Redis answers",
+                        customerIdOrAll,
+                        e.toString(),
+                        ALL);
+                republishAllLater();
             }
         });
+    }
+
+    /** Publishes ALL after a pause, and again after each failure, until one succeeds or the bus closes. */
+    private void republishAllLater() {
+        if (!republishPending.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture.delayedExecutor(REPUBLISH_AFTER_MS, TimeUnit.MILLISECONDS)
+                .execute(() -> {
+                    if (closed) {
+                        return;
+                    }
+                    publish.publish(channel, ALL).whenComplete((n, e) -> {
+                        republishPending.set(false);
+                        if (e != null) {
+                            republishAllLater();
+                        } else {
+                            log.info("published {} to make up for a failed invalidation", ALL);
+                        }
+                    });
+                });
     }
 
     @Override
@@ -116,6 +169,7 @@ public final class RedisInvalidationBus implements InvalidationBus {
 
     @Override
     public void close() {
+        closed = true;
         listeners.clear();
         subscriber.close();
         publisher.close();
