@@ -83,7 +83,9 @@ class LitellmExampleConfigsTest {
                 Arguments.of(
                         "azure_config.yaml",
                         "gpt-4-team1",
-                        List.of("model_list[*].litellm_params.max_retries (calls are not retried)")),
+                        List.of(
+                                "model_list[*].litellm_params.max_retries (retries per deployment are not supported: the model group's"
+                                        + " num_retries applies)")),
                 Arguments.of(
                         "prometheus_test_config.yaml",
                         "fake-openai-endpoint",

@@ -17,7 +17,11 @@ import java.util.Set;
 final class NoEffectKeys {
     private NoEffectKeys() {}
 
-    private static final String NO_RETRIES = "calls are not retried";
+    private static final String NO_RETRIES = "set num_retries instead";
+    private static final String NO_RETRY_POLICY =
+            "retries per kind of error are not supported: num_retries applies to every retryable failure";
+    private static final String NO_DEPLOYMENT_RETRIES =
+            "retries per deployment are not supported: the model group's num_retries applies";
     private static final String NO_FALLBACKS = "no fallbacks: a failed call fails";
     private static final String NO_DEPLOYMENT_LIMITS =
             "deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are";
@@ -143,8 +147,8 @@ final class NoEffectKeys {
             "optional_pre_call_checks", "no pre-call checks",
             "provider_budget_config", "provider budgets are not enforced",
             "max_retries", NO_RETRIES,
-            "retry_policy", NO_RETRIES,
-            "model_group_retry_policy", NO_RETRIES,
+            "retry_policy", NO_RETRY_POLICY,
+            "model_group_retry_policy", NO_RETRY_POLICY,
             "cache_responses", NO_CACHE,
             "caching_groups", NO_CACHE,
             "default_max_parallel_requests", "parallel requests are not limited",
@@ -195,9 +199,9 @@ final class NoEffectKeys {
             "max_parallel_requests",
             "parallel requests are not limited",
             "max_retries",
-            NO_RETRIES,
+            NO_DEPLOYMENT_RETRIES,
             "num_retries",
-            NO_RETRIES,
+            NO_DEPLOYMENT_RETRIES,
             "input_cost_per_second",
             "per-second prices are not supported: set input_cost_per_token",
             "output_cost_per_second",

@@ -147,7 +147,8 @@ class ConfigProblemsTest {
                         "router_settings.enable_pre_call_checks (context windows are not checked before a call)",
                         "general_settings.alerting: slack (only webhook alerts are sent)",
                         "model_list[*].rpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)",
-                        "model_list[*].litellm_params.max_retries (calls are not retried)",
+                        "model_list[*].litellm_params.max_retries (retries per deployment are not supported: the model group's"
+                                + " num_retries applies)",
                         "model_list[*].litellm_params.stream_timeout");
         assertThat(loaded.unknownKeys()).containsExactly("general_settings.my_typo_key");
     }
