@@ -28,7 +28,10 @@ public final class WebhookEvents {
 
     private WebhookEvents() {}
 
-    /** The {@code spend_tracked} event of one call: {@code spend} is this call's cost. */
+    /**
+     * The {@code spend_tracked} event of one call: {@code spend} is this call's cost. When its
+     * tokens were counted locally the body ends with {@code "metadata":{"usage_estimated":true}}.
+     */
     public static WebhookEvent spendTracked(CallRecord r) {
         String spend = usd(r.costNanos());
         String body = body(
@@ -143,6 +146,13 @@ public final class WebhookEvents {
             g.writeStringField("event", event);
             g.writeStringField("event_group", "customer");
             g.writeStringField("event_message", message);
+            if (SPEND_TRACKED.equals(event) && r.usage().estimated()) {
+                // The upstream reported no usage (or the call was cut): the tokens, and so the
+                // spend, were counted locally. Only then, so other bodies stay LiteLLM's exactly.
+                g.writeObjectFieldStart("metadata");
+                g.writeBooleanField("usage_estimated", true);
+                g.writeEndObject();
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

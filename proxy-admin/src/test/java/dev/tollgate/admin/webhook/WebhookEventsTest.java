@@ -80,6 +80,30 @@ class WebhookEventsTest {
     }
 
     @Test
+    void aCallCountedLocallyIsMarkedEstimatedInItsMetadata() throws Exception {
+        CallRecord exact = call("krrish12", 1_112_000, -1, 5_000_000, 0);
+        CallRecord estimated = CallRecord.builder()
+                .requestId(exact.requestId())
+                .customerId("krrish12")
+                .modelGroup("gpt-4o")
+                .deploymentModel("gpt-4o")
+                .route("/chat/completions")
+                .stream(true)
+                .usage(new Usage(10, 20, 0, true))
+                .costNanos(1_112_000)
+                .outcome(CallRecord.Outcome.OK)
+                .status(200)
+                .apiKeyHash(TOKEN)
+                .maxBudgetNanos(-1)
+                .build();
+
+        String body = WebhookEvents.spendTracked(estimated).payload();
+        assertThat(body).endsWith(",\"metadata\":{\"usage_estimated\":true}}");
+        assertThat(Json.MAPPER.readTree(body).get("spend").decimalValue()).isEqualByComparingTo("0.001112");
+        assertThat(WebhookEvents.spendTracked(exact).payload()).doesNotContain("metadata");
+    }
+
+    @Test
     void moneyIsExactAndWholeDollarsLookLikePythonFloats() throws Exception {
         WebhookEvent e = WebhookEvents.spendTracked(call("c\"1", 1, 10_000_000_000L, 1, 0));
         var json = Json.MAPPER.readTree(e.payload());
