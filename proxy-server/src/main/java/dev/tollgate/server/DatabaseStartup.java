@@ -3,6 +3,7 @@ package dev.tollgate.server;
 import dev.tollgate.admin.budget.BudgetRepository;
 import dev.tollgate.admin.db.Database;
 import dev.tollgate.admin.db.Migrations;
+import dev.tollgate.core.threads.DaemonThreads;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -105,11 +106,7 @@ final class DatabaseStartup implements AutoCloseable {
     }
 
     private synchronized void retryInBackground() {
-        retry = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-database-startup");
-            t.setDaemon(true);
-            return t;
-        });
+        retry = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tollgate-database-startup"));
         long ms = RETRY_INTERVAL.toMillis();
         retry.scheduleWithFixedDelay(this::attempt, ms, ms, TimeUnit.MILLISECONDS);
     }

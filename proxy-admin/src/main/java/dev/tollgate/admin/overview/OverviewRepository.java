@@ -3,6 +3,7 @@ package dev.tollgate.admin.overview;
 import dev.tollgate.admin.overview.SpendOverview.Day;
 import dev.tollgate.admin.overview.SpendOverview.TopCustomer;
 import dev.tollgate.admin.overview.SpendOverview.Totals;
+import dev.tollgate.core.threads.DaemonThreads;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,8 +63,8 @@ public final class OverviewRepository {
         }
         probe();
         if (clock.millis() - c.readAtMs() >= MAX_AGE_MS && refreshing.compareAndSet(false, true)) {
-            Thread t = new Thread(
-                    () -> {
+            DaemonThreads.named("tollgate-overview-refresh")
+                    .newThread(() -> {
                         try {
                             readAndKeep();
                         } catch (SQLException | RuntimeException e) {
@@ -71,10 +72,8 @@ public final class OverviewRepository {
                         } finally {
                             refreshing.set(false);
                         }
-                    },
-                    "tollgate-overview-refresh");
-            t.setDaemon(true);
-            t.start();
+                    })
+                    .start();
         }
         return c.overview();
     }

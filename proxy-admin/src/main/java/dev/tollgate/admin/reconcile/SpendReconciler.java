@@ -4,6 +4,7 @@ import dev.tollgate.admin.catalog.CustomerCatalog;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.ReconcileRequest;
 import dev.tollgate.core.limits.Reconciliation.Outcome;
+import dev.tollgate.core.threads.DaemonThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -79,11 +80,7 @@ public final class SpendReconciler implements AutoCloseable {
         this.store = store;
         this.interval = interval;
         this.clock = clock;
-        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "tollgate-spend-reconcile");
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tollgate-spend-reconcile"));
     }
 
     /** Starts the periodic pass. Idempotent. */

@@ -56,22 +56,19 @@ class SpendJournalTest {
                     SpendJournal journal = new SpendJournal(
                             store, repo, reconciler, 1_000, Duration.ofHours(1), Duration.ZERO, Clock.systemUTC())) {
                 journal.add(
-                        new SettleRequest(
-                                "zoe",
-                                0,
-                                0,
-                                NOW - NOW % 60_000,
-                                70,
-                                0,
-                                "2024-05-01",
-                                "m",
-                                1,
-                                1,
-                                true,
-                                "sid-1",
-                                false,
-                                1,
-                                1),
+                        SettleRequest.builder()
+                                .customerId("zoe")
+                                .windowStartMs(NOW - NOW % 60_000)
+                                .costNanos(70)
+                                .day("2024-05-01")
+                                .model("m")
+                                .promptTokens(1)
+                                .completionTokens(1)
+                                .success(true)
+                                .settleId("sid-1")
+                                .requests(1)
+                                .successfulRequests(1)
+                                .build(),
                         0);
                 // The store is away: the settle goes straight to the database.
                 assertThat(journal.drainNow().get(10, TimeUnit.SECONDS)).isEqualTo(1);
