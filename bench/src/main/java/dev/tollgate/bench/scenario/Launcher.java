@@ -145,6 +145,9 @@ final class Launcher {
                         + "pid " + dir.resolve("nginx.pid") + ";\nerror_log " + dir.resolve("error.log") + " warn;\n"
                         + "events { worker_connections 16384; }\n"
                         + "http {\n  access_log off;\n  keepalive_requests 100000000;\n  keepalive_timeout 120s;\n"
+                        // Request bodies up to 1 MB stay in memory (the default, 16 KB, writes a
+                        // large prompt to a temp file on every call), as Tollgate keeps them.
+                        + "  client_body_buffer_size 1m;\n"
                         + "  client_body_temp_path " + dir.resolve("body") + ";\n  proxy_temp_path "
                         + dir.resolve("proxy") + ";\n"
                         + "  fastcgi_temp_path " + dir.resolve("fcgi") + ";\n  uwsgi_temp_path " + dir.resolve("uwsgi")
@@ -176,7 +179,8 @@ final class Launcher {
                 Map.of(),
                 p,
                 "Debian nginx " + version(bin)
-                        + ", worker_processes auto, upstream keepalive 1024, proxy_buffering off");
+                        + ", worker_processes auto, upstream keepalive 1024, proxy_buffering off,"
+                        + " client_body_buffer_size 1m");
         for (int i = 0; i < 100; i++) {
             try {
                 HttpClient.newHttpClient()
