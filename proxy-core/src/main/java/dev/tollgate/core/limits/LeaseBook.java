@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * of another window, period or limits (an admin change) goes to the store, and the old slice's
  * unused budget is returned.
  *
- * <p>Slice size: what this instance served of the customer in the last second, scaled to
- * {@code sliceMs} (at least 2 calls), times the call's own reservation; the store shrinks it near
+ * <p>Only a customer with at least {@link #MIN_CALLS_PER_SECOND} calls on this instance within a
+ * second asks for a slice. Slice size: what this instance served of the customer in the last
+ * second, scaled to {@code sliceMs} (at least 2 calls), times the call's own reservation; the store shrinks it near
  * the limits or grants nothing (see {@link Lease}). Only one store admission per customer asks for
  * a slice at a time, so an instance holds at most one slice per customer: what slices can strand
  * (quota counted in Redis but unused) is at most one slice, 1/16 of what was free, per instance. A locally admitted call consumes its whole
@@ -26,6 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LeaseBook {
     private static final long IDLE_MS = 1_000;
+    /**
+     * Calls of a customer on this instance within a second before its admissions ask for a slice.
+     * A slice costs a script call to return; a customer calling less often would pay that for a
+     * slice it hardly uses (with many such customers leases would add Redis work, not remove it).
+     */
+    static final long MIN_CALLS_PER_SECOND = 3;
 
     private final LimitStore store;
     private final long sliceMs;
@@ -102,8 +109,11 @@ public final class LeaseBook {
             if (s == null || s.asking) {
                 return Lease.NONE;
             }
-            s.asking = true;
             calls = Math.max(s.callsLastSecond, s.callsThisSecond);
+            if (calls < MIN_CALLS_PER_SECOND) {
+                return Lease.NONE;
+            }
+            s.asking = true;
         }
         long n = Math.max(2, calls * sliceMs / 1000);
         return new Lease(n * Math.max(0, reserveNanos), n, n * Math.max(0, tokens));

@@ -61,7 +61,9 @@ class LeaseBookTest {
     void anotherWindowOrChangedLimitsGoToTheStoreAndTheOldSliceComesBack() {
         await(store.seed("ann", 0, PERIOD_END));
         CustomerLimits l = new CustomerLimits(1_000_000_000L, 100_000, -1, PERIOD_END);
-        admit("ann", l, T0, 100, 0);
+        for (int i = 0; i < LeaseBook.MIN_CALLS_PER_SECOND; i++) {
+            admit("ann", l, T0, 100, 0);
+        }
         assertThat(book.slicesGranted()).isEqualTo(1);
         assertThat(book.tryLocal("ann", l, T0 + 1, 100, 0)).isNotNull();
 
@@ -81,7 +83,9 @@ class LeaseBookTest {
     void whileOneAskIsOnItsWayOtherCallsAskForNothing() {
         await(store.seed("ann", 0, PERIOD_END));
         CustomerLimits l = new CustomerLimits(1_000_000_000L, 100_000, -1, PERIOD_END);
-        assertThat(book.tryLocal("ann", l, T0, 100, 0)).isNull();
+        for (int i = 0; i < LeaseBook.MIN_CALLS_PER_SECOND; i++) {
+            assertThat(book.tryLocal("ann", l, T0, 100, 0)).isNull();
+        }
         Lease first = book.ask("ann", 100, 0);
         assertThat(first.requests()).isGreaterThanOrEqualTo(2);
         assertThat(book.ask("ann", 100, 0)).isEqualTo(Lease.NONE);
@@ -113,14 +117,37 @@ class LeaseBookTest {
     void anIdleSliceIsReturnedByTheSweep() {
         await(store.seed("ann", 0, PERIOD_END));
         CustomerLimits l = new CustomerLimits(1_000_000_000L, -1, -1, PERIOD_END);
-        admit("ann", l, T0, 100, 0);
+        long calls = LeaseBook.MIN_CALLS_PER_SECOND;
+        for (int i = 0; i < calls; i++) {
+            admit("ann", l, T0, 100, 0);
+        }
         long withSlice = await(store.snapshot("ann")).reservedNanos();
-        assertThat(withSlice).isGreaterThan(100);
+        assertThat(withSlice).isGreaterThan(calls * 100);
 
         book.sweep(T0 + 999);
         assertThat(await(store.snapshot("ann")).reservedNanos()).isEqualTo(withSlice);
         book.sweep(T0 + 1_000);
-        assertThat(await(store.snapshot("ann")).reservedNanos()).isEqualTo(100);
+        assertThat(await(store.snapshot("ann")).reservedNanos()).isEqualTo(calls * 100);
+    }
+
+    @Test
+    void aCustomerCallingLessThanThreeTimesASecondIsNeverLeased() {
+        // Many customers calling now and then: a slice would cost a return script call for one use.
+        CustomerLimits l = new CustomerLimits(1_000_000_000L, 100_000, 100_000_000, PERIOD_END);
+        for (int c = 0; c < 50; c++) {
+            await(store.seed("c" + c, 0, PERIOD_END));
+        }
+        for (int second = 0; second < 5; second++) {
+            for (int c = 0; c < 50; c++) {
+                long now = T0 + second * 1_000L + c;
+                assertThat(admit("c" + c, l, now, 100, 10).outcome()).isEqualTo(Outcome.ADMITTED);
+                if (second % 2 == 0) {
+                    admit("c" + c, l, now + 500, 100, 10); // two calls in this second
+                }
+            }
+        }
+        assertThat(book.slicesGranted()).isZero();
+        assertThat(book.localAdmissions()).isZero();
     }
 
     @Test
