@@ -326,9 +326,15 @@ public final class TollgateServer implements AutoCloseable {
                                     clock))
                     : Cooldowns.NONE;
             // Only usage-based-routing-v2 counts deployment calls: other strategies send no command for it.
-            DeploymentUsage deploymentUsage = usageBased()
-                    ? opened.add("deployment usage", new RedisDeploymentUsage(busClient, general.redisKeyPrefix()))
-                    : null;
+            // Its commands are on the call path: they time out as the limit store's do.
+            DeploymentUsage deploymentUsage = null;
+            if (usageBased()) {
+                RedisEndpoint usageClient = opened.add(
+                        "deployment usage client",
+                        RedisEndpoint.failFast(url, general.redisCommandTimeout(), redisLoops.shared()));
+                deploymentUsage =
+                        opened.add("deployment usage", new RedisDeploymentUsage(usageClient, general.redisKeyPrefix()));
+            }
             return new Limits(store, bus, cooldowns, deploymentUsage, true, StartupLog.describeLimitStore(url));
         } catch (IllegalArgumentException e) {
             throw StartupException.config("general_settings.redis_url: " + Failures.oneLine(e), e);
