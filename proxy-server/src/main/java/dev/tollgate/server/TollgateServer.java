@@ -28,13 +28,16 @@ import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LocalInvalidationBus;
 import dev.tollgate.core.limits.SettleBatcher;
 import dev.tollgate.core.limits.redis.RedisCooldowns;
+import dev.tollgate.core.limits.redis.RedisDeploymentUsage;
 import dev.tollgate.core.limits.redis.RedisEndpoint;
 import dev.tollgate.core.limits.redis.RedisInvalidationBus;
 import dev.tollgate.core.limits.redis.RedisLimitStore;
 import dev.tollgate.core.limits.redis.RedisLoopResources;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.routing.Cooldowns;
+import dev.tollgate.core.routing.DeploymentUsage;
 import dev.tollgate.core.routing.InProcessCooldowns;
+import dev.tollgate.core.routing.InProcessDeploymentUsage;
 import dev.tollgate.core.usage.CallListener;
 import dev.tollgate.server.admin.AdminRoute;
 import dev.tollgate.server.admin.ReconcileRoute;
@@ -153,8 +156,14 @@ public final class TollgateServer implements AutoCloseable {
     private record EventLoops(NetTransport transport, EventLoopGroup boss, EventLoopGroup workers) {}
 
     /** Counters and the invalidation bus, in-process or on Redis; {@code description} for the log. */
+    /** @param deploymentUsage deployment rpm/tpm counters; null unless routing_strategy is usage-based-routing-v2 */
     private record Limits(
-            LimitStore store, InvalidationBus bus, Cooldowns cooldowns, boolean redis, String description) {}
+            LimitStore store,
+            InvalidationBus bus,
+            Cooldowns cooldowns,
+            DeploymentUsage deploymentUsage,
+            boolean redis,
+            String description) {}
 
     /**
      * Spend on its way to the database: the flusher, the reconciler that keeps the store's spend
@@ -292,6 +301,7 @@ public final class TollgateServer implements AutoCloseable {
                     router.cooldowns()
                             ? new InProcessCooldowns(router.allowedFails(), router.cooldownTime())
                             : Cooldowns.NONE,
+                    usageBased() ? new InProcessDeploymentUsage() : null,
                     false,
                     StartupLog.describeLimitStore(null));
         }
@@ -315,13 +325,27 @@ public final class TollgateServer implements AutoCloseable {
                                     router.cooldownTime(),
                                     clock))
                     : Cooldowns.NONE;
-            return new Limits(store, bus, cooldowns, true, StartupLog.describeLimitStore(url));
+            // Only usage-based-routing-v2 counts deployment calls: other strategies send no command for it.
+            // Its commands are on the call path: they time out as the limit store's do.
+            DeploymentUsage deploymentUsage = null;
+            if (usageBased()) {
+                RedisEndpoint usageClient = opened.add(
+                        "deployment usage client",
+                        RedisEndpoint.failFast(url, general.redisCommandTimeout(), redisLoops.shared()));
+                deploymentUsage =
+                        opened.add("deployment usage", new RedisDeploymentUsage(usageClient, general.redisKeyPrefix()));
+            }
+            return new Limits(store, bus, cooldowns, deploymentUsage, true, StartupLog.describeLimitStore(url));
         } catch (IllegalArgumentException e) {
             throw StartupException.config("general_settings.redis_url: " + Failures.oneLine(e), e);
         } catch (RuntimeException e) {
             throw StartupException.cannotStart(
                     "cannot connect to Redis at " + StartupLog.redisTarget(url) + ": " + Failures.socketReason(e), e);
         }
+    }
+
+    private boolean usageBased() {
+        return config.general().usageBasedRouting();
     }
 
     /** Customer policies cached for the call path, dropped by the bus on every admin change. */
@@ -462,6 +486,7 @@ public final class TollgateServer implements AutoCloseable {
                 parts.settlement(),
                 parts.upstreams(),
                 limits.cooldowns(),
+                limits.deploymentUsage(),
                 proxyBudget,
                 clock);
         HealthRoutes.register(router, this::readiness);

@@ -79,7 +79,7 @@ class LitellmExampleConfigsTest {
                         "load_balancer.yaml",
                         "gpt-3.5-turbo",
                         List.of(
-                                "model_list[*].tpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)")),
+                                "model_list[*].tpm (deployment rpm/tpm are not enforced unless routing_strategy is usage-based-routing-v2 (they weight simple-shuffle); customer limits are)")),
                 Arguments.of(
                         "azure_config.yaml",
                         "gpt-4-team1",
@@ -118,6 +118,11 @@ class LitellmExampleConfigsTest {
         LoadedConfig loaded = ConfigLoader.read(fixture(file), env());
         assertThat(loaded.noEffectKeys()).containsAll(namedWithoutEffect);
         assertThat(loaded.unknownKeys()).isEmpty();
+        if (loaded.config().general().usageBasedRouting()) {
+            assertThat(loaded.noEffectKeys())
+                    .as("usage-based-routing-v2 enforces deployment rpm/tpm")
+                    .noneMatch(k -> k.contains(".rpm") || k.contains(".tpm"));
+        }
 
         try (TollgateServer server = TollgateServer.start(loaded.config(), "127.0.0.1", 0, data)) {
             String customer = "fixture-" + UUID.randomUUID();

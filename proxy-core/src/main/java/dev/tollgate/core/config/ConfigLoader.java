@@ -172,7 +172,8 @@ public final class ConfigLoader {
             }
             return List.of();
         }
-        DeploymentReader reader = new DeploymentReader(priceResolver(general, diagnostics));
+        DeploymentReader reader = new DeploymentReader(
+                priceResolver(general, diagnostics), general != null && general.usageBasedRouting());
         Duration timeout = general == null ? GeneralSettingsReader.DEFAULT_REQUEST_TIMEOUT : general.requestTimeout();
         List<ModelDeployment> models = new ArrayList<>(entries.size());
         Map<String, String> ids = new HashMap<>();

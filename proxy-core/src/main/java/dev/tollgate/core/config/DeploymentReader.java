@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -41,10 +42,29 @@ final class DeploymentReader {
             "max_tokens",
             "free");
 
+    private static final Set<String> PARAM_KEYS_WITH_LIMITS = withLimits(PARAM_KEYS);
+    private static final Map<String, String> PARAMS_ENFORCING_LIMITS = NoEffectKeys.paramsEnforcingLimits();
+    private static final Set<String> ENTRY_KEYS_WITH_LIMITS =
+            Set.of("model_name", "litellm_params", "model_info", "rpm", "tpm");
+
     private final DeploymentPriceResolver prices;
+    /** routing_strategy usage-based-routing-v2: deployment rpm/tpm are limits, not keys without effect. */
+    private final boolean limitsEnforced;
 
     DeploymentReader(DeploymentPriceResolver prices) {
+        this(prices, false);
+    }
+
+    private static Set<String> withLimits(Set<String> keys) {
+        Set<String> s = new java.util.HashSet<>(keys);
+        s.add("rpm");
+        s.add("tpm");
+        return Set.copyOf(s);
+    }
+
+    DeploymentReader(DeploymentPriceResolver prices, boolean limitsEnforced) {
         this.prices = prices;
+        this.limitsEnforced = limitsEnforced;
     }
 
     /**
@@ -52,14 +72,22 @@ final class DeploymentReader {
      * @throws ConfigException when the entry cannot make a deployment at all (other problems are recorded)
      */
     ModelDeployment read(ConfigNode entry, int index, Duration defaultTimeout) {
-        entry.checkKeys(ENTRY_KEYS, NoEffectKeys.ENTRY);
+        if (limitsEnforced) {
+            entry.checkKeys(ENTRY_KEYS_WITH_LIMITS, Map.of());
+        } else {
+            entry.checkKeys(ENTRY_KEYS, NoEffectKeys.ENTRY);
+        }
         int errorsBefore = entry.diagnostics().errorCount();
         ConfigNode params = entry.section("litellm_params");
         ConfigNode info = entry.section("model_info");
         if (entry.diagnostics().errorCount() > errorsBefore) {
             return null;
         }
-        params.checkKeys(PARAM_KEYS, NoEffectKeys.PARAMS);
+        if (limitsEnforced) {
+            params.checkKeys(PARAM_KEYS_WITH_LIMITS, PARAMS_ENFORCING_LIMITS);
+        } else {
+            params.checkKeys(PARAM_KEYS, NoEffectKeys.PARAMS);
+        }
         info.checkKeys(INFO_KEYS, NoEffectKeys.INFO);
         String modelName = entry.requiredString("model_name");
         String model = params.requiredString("model");
@@ -124,7 +152,10 @@ final class DeploymentReader {
                 routingWeight(entry, params));
     }
 
-    /** {@code weight}, {@code rpm}, {@code tpm}: only simple-shuffle's weights (rpm/tpm are no limits). */
+    /**
+     * {@code weight}, {@code rpm}, {@code tpm}: simple-shuffle's weights; rpm/tpm are also the
+     * deployment's limits under usage-based-routing-v2.
+     */
     private static RoutingWeight routingWeight(ConfigNode entry, ConfigNode params) {
         java.math.BigDecimal weight = params.decimal("weight", "expected a non-negative number");
         if (weight != null && weight.signum() < 0) {

@@ -66,4 +66,9 @@ public record GeneralSettings(
     public boolean webhookAlerting() {
         return alerting.contains("webhook") && webhookUrl != null && !webhookUrl.isBlank();
     }
+
+    /** {@code routing_strategy: usage-based-routing-v2} (or v1): deployment rpm/tpm are enforced. */
+    public boolean usageBasedRouting() {
+        return GeneralSettingsReader.USAGE_BASED.equals(routingStrategy);
+    }
 }

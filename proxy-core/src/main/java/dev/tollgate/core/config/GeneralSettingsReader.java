@@ -86,10 +86,13 @@ final class GeneralSettingsReader {
     private static final Set<String> ALERTING = Set.of("webhook");
 
     private static final Set<String> MAPPING_KEYS = Set.of("header_name", "litellm_user_role");
-    private static final Set<String> ROUTING = Set.of("simple-shuffle", "round-robin", "least-busy");
+    /** The strategy that enforces deployment rpm/tpm ({@code usage-based-routing} is read as it). */
+    static final String USAGE_BASED = "usage-based-routing-v2";
+
+    private static final Set<String> ROUTING =
+            Set.of("simple-shuffle", "round-robin", "least-busy", "usage-based-routing-v2");
     /** LiteLLM strategies Tollgate does not implement: a working LiteLLM config must still load. */
-    private static final Set<String> ROUTING_FALLBACK =
-            Set.of("usage-based-routing", "usage-based-routing-v2", "latency-based-routing", "cost-based-routing");
+    private static final Set<String> ROUTING_FALLBACK = Set.of("latency-based-routing", "cost-based-routing");
 
     private GeneralSettingsReader() {}
 
@@ -405,6 +408,10 @@ final class GeneralSettingsReader {
         if (ROUTING.contains(normalized)) {
             return normalized;
         }
+        if (normalized.equals("usage-based-routing")) {
+            // LiteLLM's older implementation of the same rule: lowest usage under the deployment's rpm/tpm.
+            return USAGE_BASED;
+        }
         if (ROUTING_FALLBACK.contains(normalized)) {
             router.diagnostics()
                     .warn(router.path("routing_strategy") + ": '" + normalized
@@ -413,7 +420,8 @@ final class GeneralSettingsReader {
         }
         router.reject(
                 "routing_strategy",
-                "expected one of simple-shuffle, round-robin, least-busy, got \"" + strategy + "\"");
+                "expected one of simple-shuffle, round-robin, least-busy, usage-based-routing-v2, got \"" + strategy
+                        + "\"");
         return DEFAULT_ROUTING;
     }
 }

@@ -24,7 +24,8 @@ final class NoEffectKeys {
             "retries per deployment are not supported: the model group's num_retries applies";
     private static final String NO_FALLBACKS = "no fallbacks: a failed call fails";
     private static final String NO_DEPLOYMENT_LIMITS =
-            "deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are";
+            "deployment rpm/tpm are not enforced unless routing_strategy is usage-based-routing-v2 (they weight"
+                    + " simple-shuffle); customer limits are";
     private static final String NO_CACHE = "responses are never cached";
     private static final String MASTER_KEY_ONLY = "only the master key authenticates";
 
@@ -188,6 +189,14 @@ final class NoEffectKeys {
 
     /** A {@code model_list} entry, beside {@code model_name}, {@code litellm_params}, {@code model_info}. */
     static final Map<String, String> ENTRY = keys("rpm", NO_DEPLOYMENT_LIMITS, "tpm", NO_DEPLOYMENT_LIMITS);
+
+    /** {@link #PARAMS} without {@code rpm}/{@code tpm}: under usage-based-routing-v2 they are limits. */
+    static Map<String, String> paramsEnforcingLimits() {
+        Map<String, String> m = new LinkedHashMap<>(PARAMS);
+        m.remove("rpm");
+        m.remove("tpm");
+        return Collections.unmodifiableMap(m);
+    }
 
     /** {@code model_list[].litellm_params}. */
     static final Map<String, String> PARAMS = keys(

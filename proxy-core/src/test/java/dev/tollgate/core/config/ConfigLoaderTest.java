@@ -149,7 +149,7 @@ class ConfigLoaderTest {
         // LiteLLM keys without effect are named once each, with what the operator does not get where it matters.
         assertThat(loaded.noEffectKeys())
                 .contains(
-                        "model_list[*].litellm_params.rpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)",
+                        "model_list[*].litellm_params.rpm (deployment rpm/tpm are not enforced unless routing_strategy is usage-based-routing-v2 (they weight simple-shuffle); customer limits are)",
                         "general_settings.store_model_in_db")
                 .doesNotContain("litellm_settings.set_verbose", "litellm_settings.validate_end_user_id_in_db")
                 .noneMatch(key -> key.startsWith("litellm_settings.num_retries"));
@@ -494,6 +494,30 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void usageBasedRoutingEnforcesDeploymentRpmAndTpm() {
+        String models = """
+                model_list:
+                  - model_name: gpt-4o
+                    rpm: 10
+                    litellm_params: {model: openai/gpt-4o, tpm: 1000}
+                """;
+        for (String strategy : new String[] {"usage-based-routing-v2", "usage-based-routing"}) {
+            LoadedConfig loaded =
+                    ConfigLoader.read(models + "router_settings:\n  routing_strategy: " + strategy + "\n", ENV, "t");
+            assertThat(loaded.config().general().routingStrategy()).isEqualTo("usage-based-routing-v2");
+            assertThat(loaded.config().general().usageBasedRouting()).isTrue();
+            assertThat(loaded.warnings()).isEmpty();
+            assertThat(loaded.noEffectKeys()).isEmpty();
+            assertThat(loaded.unknownKeys()).isEmpty();
+            assertThat(loaded.config().models().get(0).routing().rpm()).isEqualTo(10);
+            assertThat(loaded.config().models().get(0).routing().tpm()).isEqualTo(1000);
+        }
+        // Under any other strategy they only weigh simple-shuffle, and the warning says so.
+        assertThat(ConfigLoader.read(models, ENV, "t").noEffectKeys())
+                .anyMatch(k -> k.startsWith("model_list[*].rpm (deployment rpm/tpm are not enforced unless"));
+    }
+
+    @Test
     void customerCacheRefreshIsOffByDefaultAndTakesWholeSeconds() {
         assertThat(parse(minimal(""), Map.of()).general().scale().customerCacheRefresh())
                 .as("events only")
@@ -633,7 +657,8 @@ class ConfigLoaderTest {
                 "general_settings.user_header_mappings[0].litellm_user_role: is required");
         assertInvalid(
                 minimal("router_settings:\n  routing_strategy: random\n"),
-                "router_settings.routing_strategy: expected one of simple-shuffle, round-robin, least-busy, got \"random\"");
+                "router_settings.routing_strategy: expected one of simple-shuffle, round-robin, least-busy,"
+                        + " usage-based-routing-v2, got \"random\"");
     }
 
     @Test

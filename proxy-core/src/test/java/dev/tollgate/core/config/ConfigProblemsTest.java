@@ -146,7 +146,7 @@ class ConfigProblemsTest {
                                 + " database is down (cached policies, fail_open decides for Redis))",
                         "router_settings.enable_pre_call_checks (context windows are not checked before a call)",
                         "general_settings.alerting: slack (only webhook alerts are sent)",
-                        "model_list[*].rpm (deployment rpm/tpm are not enforced (they only weight simple-shuffle); customer limits are)",
+                        "model_list[*].rpm (deployment rpm/tpm are not enforced unless routing_strategy is usage-based-routing-v2 (they weight simple-shuffle); customer limits are)",
                         "model_list[*].litellm_params.max_retries (retries per deployment are not supported: the model group's"
                                 + " num_retries applies)",
                         "model_list[*].litellm_params.stream_timeout");

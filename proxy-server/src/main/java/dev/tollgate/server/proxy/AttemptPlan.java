@@ -34,6 +34,8 @@ final class AttemptPlan {
     private List<String> fallbackList;
     /** Set by {@link #pin}: this call has no further attempts. */
     private boolean pinned;
+    /** What the choice of {@link #current} avoided: {@link #candidates} avoids the same. */
+    private java.util.function.Predicate<ResolvedDeployment> avoided;
 
     /**
      * Resolves an alias to its group and chooses the first deployment, skipping those cooling
@@ -50,8 +52,8 @@ final class AttemptPlan {
         this.requestedGroup = group;
         this.group = group;
         long now = clock.millis();
-        this.current =
-                selector.select(group, d -> cooldowns.coolingDown(d.config().id(), now));
+        this.avoided = d -> cooldowns.coolingDown(d.config().id(), now);
+        this.current = selector.select(group, avoided);
         if (selector.members(group).size() > 1
                 && cooldowns.coolingDown(current.config().id(), now)) {
             throw Refusals.noDeployments(group, selector.members(group), cooldowns, now);
@@ -70,6 +72,20 @@ final class AttemptPlan {
 
     ResolvedDeployment current() {
         return current;
+    }
+
+    /**
+     * The deployments the current attempt may use instead of {@link #current} (usage-based routing
+     * picks among them by usage and limits): those of the group the choice did not avoid; just the
+     * current one for a pinned call.
+     */
+    List<ResolvedDeployment> candidates() {
+        return pinned ? List.of(current) : selector.candidates(group, avoided);
+    }
+
+    /** The current attempt goes to {@code deployment}, one of {@link #candidates}. */
+    void use(ResolvedDeployment deployment) {
+        this.current = deployment;
     }
 
     /** The model group of the current attempt. */
@@ -125,10 +141,9 @@ final class AttemptPlan {
             cooldowns.failed(current.config().id(), now);
         }
         if (failure.retryable() && retriesInGroup < settings.numRetries()) {
-            ResolvedDeployment d = selector.select(
-                    group,
-                    x -> triedInGroup.contains(x)
-                            || cooldowns.coolingDown(x.config().id(), now));
+            avoided = x ->
+                    triedInGroup.contains(x) || cooldowns.coolingDown(x.config().id(), now);
+            ResolvedDeployment d = selector.select(group, avoided);
             long delay = triedInGroup.contains(d)
                     ? Math.max(
                             settings.retryAfter().toMillis(),
@@ -153,7 +168,8 @@ final class AttemptPlan {
             group = g;
             retriesInGroup = 0;
             triedInGroup.clear();
-            current = selector.select(g, x -> cooldowns.coolingDown(x.config().id(), now));
+            avoided = x -> cooldowns.coolingDown(x.config().id(), now);
+            current = selector.select(g, avoided);
             return new Next(current, g, 0);
         }
         return null;

@@ -19,7 +19,10 @@ import java.util.function.ToDoubleFunction;
 /**
  * Picks a deployment for a model name among the entries that share the {@code model_name}:
  * {@code simple-shuffle} (default, LiteLLM's: random, weighted by {@code weight}, else {@code rpm},
- * else {@code tpm}, else uniform), {@code round-robin} or {@code least-busy}. Unknown names are a
+ * else {@code tpm}, else uniform), {@code round-robin}, {@code least-busy} or
+ * {@code usage-based-routing-v2} (the call takes the least used deployment still under its rpm/tpm:
+ * {@link ProxyCall} orders the {@link #candidates} by usage and acquires; the pick here is only the
+ * first guess, as simple-shuffle). Unknown names are a
  * 404 {@code model_not_found}. A customer with an {@code allowed_model_region} is routed with
  * {@link #inRegion}.
  */
@@ -27,7 +30,8 @@ public final class DeploymentSelector {
     private enum Strategy {
         SHUFFLE,
         ROUND_ROBIN,
-        LEAST_BUSY
+        LEAST_BUSY,
+        USAGE_BASED
     }
 
     private final Map<String, Group> groups = new LinkedHashMap<>();
@@ -42,6 +46,7 @@ public final class DeploymentSelector {
         this.strategy = switch (config.general().routingStrategy()) {
             case "least-busy" -> Strategy.LEAST_BUSY;
             case "round-robin" -> Strategy.ROUND_ROBIN;
+            case "usage-based-routing-v2" -> Strategy.USAGE_BASED;
             default -> Strategy.SHUFFLE;
         };
         this.aliases = config.router().modelGroupAlias();
@@ -155,10 +160,27 @@ public final class DeploymentSelector {
      */
     public ResolvedDeployment select(String modelName, Predicate<ResolvedDeployment> avoid) {
         Group g = group(modelName);
-        List<ResolvedDeployment> all = g.members;
-        if (all.size() == 1) {
-            return all.get(0);
+        if (g.members.size() == 1) {
+            return g.members.get(0);
         }
+        return pick(g, candidates(g, avoid));
+    }
+
+    /** Whether deployment rpm/tpm are enforced ({@code usage-based-routing-v2}). */
+    public boolean usageBased() {
+        return strategy == Strategy.USAGE_BASED;
+    }
+
+    /**
+     * The deployments {@link #select} chooses among: those of the group {@code avoid} does not
+     * reject, or all of them when it rejects every one. In config order.
+     */
+    public List<ResolvedDeployment> candidates(String modelName, Predicate<ResolvedDeployment> avoid) {
+        return candidates(group(modelName), avoid);
+    }
+
+    private static List<ResolvedDeployment> candidates(Group g, Predicate<ResolvedDeployment> avoid) {
+        List<ResolvedDeployment> all = g.members;
         List<ResolvedDeployment> m = all;
         for (ResolvedDeployment d : all) {
             if (avoid.test(d)) {
@@ -174,7 +196,7 @@ public final class DeploymentSelector {
                 break;
             }
         }
-        return pick(g, m);
+        return m;
     }
 
     private Group group(String modelName) {

@@ -1,6 +1,7 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.core.config.RoutingWeight;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmissionEstimator;
@@ -8,6 +9,7 @@ import dev.tollgate.core.limits.SettleResult;
 import dev.tollgate.core.money.ModelPrice;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.routing.AttemptFailure;
+import dev.tollgate.core.routing.DeploymentUsage;
 import dev.tollgate.core.routing.RetryDelay;
 import dev.tollgate.core.usage.CallRecord;
 import dev.tollgate.core.usage.Usage;
@@ -29,7 +31,10 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -89,6 +94,14 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
     private boolean attemptHolding;
     /** The next attempt, waiting for its backoff; null otherwise. */
     private ScheduledFuture<?> retryTimer;
+    /** usage-based-routing-v2: the attempt is taking a place in a deployment's minute. */
+    private boolean acquiring;
+    /** usage-based-routing-v2: the deployment whose minute counts the current attempt; null when none. */
+    private String usageDeployment;
+
+    private long usageWindow;
+    /** The tokens the current attempt reserved in {@link #usageDeployment}'s minute. */
+    private long usageReserved;
 
     private boolean settled;
     /** Answered by the built-in mock instead of an upstream. */
@@ -232,9 +245,96 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         attempt();
     }
 
-    /** Sends the current attempt upstream, translated for its deployment, through a new relay. */
+    /**
+     * Starts the current attempt: with usage-based-routing-v2, first takes a place in the minute of
+     * the least used candidate deployment still under its rpm/tpm (the call is refused when none
+     * is); then sends.
+     */
     private void attempt() {
         retryTimer = null;
+        DeploymentUsage usage = env.deploymentUsage();
+        if (usage == null) {
+            send();
+            return;
+        }
+        long window = DeploymentUsage.windowStart(env.clock().millis());
+        List<ResolvedDeployment> order = new ArrayList<>(plan.candidates());
+        // Least tokens first, then fewest requests; ties keep config order.
+        order.sort(Comparator.comparingLong((ResolvedDeployment d) ->
+                        usage.usage(d.config().id(), window).tokens())
+                .thenComparingLong(d -> usage.usage(d.config().id(), window).requests()));
+        long reserve = env.estimator()
+                .estimate(
+                        request.bodyBytes(),
+                        request.maxTokens(),
+                        request.kind() != CompletionRequest.Kind.EMBEDDING,
+                        order.get(0).config().price())
+                .promptTokens();
+        acquiring = true;
+        acquire(usage, order, 0, window, reserve);
+    }
+
+    /** Tries {@code order} from {@code i} on: the first deployment that admits the call serves it. */
+    private void acquire(DeploymentUsage usage, List<ResolvedDeployment> order, int i, long window, long reserve) {
+        if (i == order.size()) {
+            acquiring = false;
+            refuseNoDeployment(window);
+            return;
+        }
+        ResolvedDeployment d = order.get(i);
+        RoutingWeight limits = d.config().routing();
+        String id = d.config().id();
+        onLoop(usage.tryAcquire(id, window, limits.rpm(), limits.tpm(), reserve), (ok, err) -> {
+            boolean admitted = err == null && Boolean.TRUE.equals(ok);
+            if (settled) {
+                // The client left while the place was being taken: the request counts, its tokens do not.
+                if (admitted) {
+                    usage.settle(id, window, reserve, 0);
+                }
+                return;
+            }
+            if (!admitted) {
+                acquire(usage, order, i + 1, window, reserve);
+                return;
+            }
+            acquiring = false;
+            usageDeployment = id;
+            usageWindow = window;
+            usageReserved = reserve;
+            plan.use(d);
+            deployment = d;
+            send();
+        });
+    }
+
+    /**
+     * Every candidate deployment is at its rpm/tpm: LiteLLM's 429 "No deployments available". The
+     * call ends with nothing charged (its settle releases the customer's reservation).
+     */
+    private void refuseNoDeployment(long window) {
+        long now = env.clock().millis();
+        TollgateException refusal = Refusals.noDeploymentsUnderLimits(
+                plan.group(),
+                deployments.members(plan.group()),
+                env.cooldowns(),
+                now,
+                window + DeploymentUsage.WINDOW_MS);
+        env.admission().refused(RefusalReason.NO_DEPLOYMENTS);
+        env.admission().refusedCall(request.model(), request.kind().route(), request.stream(), refusal);
+        TollgateException error = plan.retries() + plan.fallbacks() > 0 ? withAttempts(refusal) : refusal;
+        finish(Usage.ZERO, CallRecord.Outcome.UPSTREAM_FAILED, 429, () -> exchange.error(error));
+    }
+
+    /** Replaces the current attempt's token reservation in its deployment's minute by what it used. */
+    private void settleUsage(Usage usage) {
+        if (usageDeployment != null) {
+            env.deploymentUsage().settle(usageDeployment, usageWindow, usageReserved, usage.totalTokens());
+            usageDeployment = null;
+        }
+    }
+
+    /** Sends the current attempt upstream, translated for its deployment, through a new relay. */
+    private void send() {
         FullHttpRequest upstreamRequest;
         try {
             upstreamRequest = upstreamRequest();
@@ -335,6 +435,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
             retryTimer.cancel(false);
             retryTimer = null;
             finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
+        } else if (acquiring) {
+            finish(Usage.ZERO, CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
         } else if (upstream != null) {
             upstream.cancel();
             finish(relay.abandon(), CallRecord.Outcome.CLIENT_CANCELLED, 499, NOTHING_TO_SEND);
@@ -376,6 +478,8 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         if (!exchange.channel().isActive()) {
             return false;
         }
+        // The failed attempt's request still counts in its deployment's minute, its tokens do not.
+        settleUsage(Usage.ZERO);
         AttemptPlan.Next next = plan.next(failure, retryAfterMs);
         if (next == null) {
             return false;
@@ -476,6 +580,7 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
         }
         settled = true;
         release();
+        settleUsage(usage);
         // The customer's in-flight slot comes back at the call's end: last byte, upstream failure,
         // timeout or client disconnect all end here.
         env.admission().releaseSlot(ticket);

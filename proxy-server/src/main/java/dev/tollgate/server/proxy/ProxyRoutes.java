@@ -4,6 +4,7 @@ import dev.tollgate.core.config.TollgateConfig;
 import dev.tollgate.core.customer.CustomerIdResolver;
 import dev.tollgate.core.limits.AdmissionEstimator;
 import dev.tollgate.core.routing.Cooldowns;
+import dev.tollgate.core.routing.DeploymentUsage;
 import dev.tollgate.server.auth.MasterKeyAuth;
 import dev.tollgate.server.http.Router;
 import dev.tollgate.server.upstream.UpstreamClient;
@@ -23,6 +24,7 @@ public final class ProxyRoutes {
             Settlement settlement,
             UpstreamClient upstreams,
             Cooldowns cooldowns,
+            DeploymentUsage deploymentUsage,
             ProxyBudget proxyBudget,
             Clock clock) {
         var general = config.general();
@@ -35,6 +37,7 @@ public final class ProxyRoutes {
                 clock,
                 config.router(),
                 cooldowns,
+                deploymentUsage,
                 proxyBudget);
         CustomerIdResolver resolver = new CustomerIdResolver(general.customerHeaders(), general.customerIdSources());
         CustomerIdPolicy policy = CustomerIdPolicy.of(

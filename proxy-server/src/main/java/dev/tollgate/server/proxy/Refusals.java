@@ -97,6 +97,33 @@ final class Refusals {
     }
 
     /**
+     * LiteLLM's refusal when no deployment of a model group is under its {@code rpm}/{@code tpm}
+     * ({@code usage-based-routing-v2}): the same text as {@link #noDeployments}, waiting for the end
+     * of the current minute window, which empties every deployment's counts. The cooldown list names
+     * the deployments that were skipped because they cool down.
+     */
+    static TollgateException noDeploymentsUnderLimits(
+            String group, List<ResolvedDeployment> members, Cooldowns cooldowns, long nowMs, long windowEndMs) {
+        long waitMs = Math.max(1, windowEndMs - nowMs);
+        StringJoiner ids = new StringJoiner(", ", "[", "]");
+        for (ResolvedDeployment d : members) {
+            String id = d.config().id();
+            if (cooldowns.coolingDown(id, nowMs)) {
+                ids.add("'" + id + "'");
+            }
+        }
+        long seconds = (waitMs + 999) / 1000;
+        String message = "No deployments available for selected model, Try again in " + seconds
+                + " seconds. Passed model=" + group + ". pre-call-checks=False, cooldown_list=" + ids;
+        return new TollgateException(
+                ErrorKind.RATE_LIMITED,
+                message,
+                null,
+                429,
+                Map.of("retry-after", Long.toString(seconds), "retry-after-ms", Long.toString(waitMs)));
+    }
+
+    /**
      * {@code max_parallel_requests} reached: LiteLLM's text, with {@code None} for limits not set.
      * A slot comes back as soon as one of the customer's calls ends, so the client may retry soon.
      */

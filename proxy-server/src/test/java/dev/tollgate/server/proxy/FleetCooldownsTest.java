@@ -10,6 +10,8 @@ import dev.tollgate.testing.services.TestServices;
 import dev.tollgate.testing.upstream.FakeFailure;
 import dev.tollgate.testing.upstream.FakeUpstream;
 import dev.tollgate.testing.upstream.FakeUpstreamOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -32,12 +34,13 @@ class FleetCooldownsTest {
     static FakeUpstream up;
     static TestProxy first;
     static TestProxy second;
+    static String prefix;
 
     @BeforeAll
     static void start() throws Exception {
         down = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1).failure(FakeFailure.HTTP_500));
         up = FakeUpstream.start(FakeUpstreamOptions.defaults().ioThreads(1));
-        String prefix = "tg-cooldown-" + UUID.randomUUID().toString().substring(0, 8) + ":";
+        prefix = "tg-cooldown-" + UUID.randomUUID().toString().substring(0, 8) + ":";
         String yaml = """
                 model_list:
                   - {model_name: pair, litellm_params: {model: openai/gpt-4o, api_base: "%1$s", api_key: k}, model_info: {id: pair-down, input_cost_per_token: 0.000001, output_cost_per_token: 0.000002}}
@@ -91,5 +94,13 @@ class FleetCooldownsTest {
         assertThat(down.requestCount())
                 .as("the second instance never tried the failing deployment")
                 .isEqualTo(1);
+        RedisClient client = RedisClient.create(TestServices.redis().url());
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            assertThat(c.sync().keys(prefix + "dep:*"))
+                    .as("deployment usage is counted under usage-based-routing-v2 only")
+                    .isEmpty();
+        } finally {
+            client.shutdown();
+        }
     }
 }
