@@ -10,8 +10,10 @@ import dev.tollgate.core.json.Json;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -46,6 +48,14 @@ public final class CompletionRequest {
             return route;
         }
     }
+
+    /**
+     * Bodies from this size on step over their {@code messages} array in the raw bytes instead of
+     * tokenising it; below it, a second parser would cost more than it saves.
+     */
+    static final int FAST_SKIP_MIN_BYTES = 32 * 1024;
+
+    private static final byte[] OPEN_OBJECT = {'{'};
 
     /** What a stream is sent upstream with when the client set no stream options. */
     private static final byte[] INCLUDE_USAGE =
@@ -100,11 +110,22 @@ public final class CompletionRequest {
     }
 
     private void readBody() {
-        try (JsonParser p = Json.MAPPER.getFactory().createParser(bodyStream())) {
+        JsonParser p = null;
+        try {
+            p = Json.MAPPER.getFactory().createParser(bodyStream());
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new TollgateException(ErrorKind.INVALID_REQUEST, "Request body must be a JSON object.");
             }
-            readFields(p);
+            int shift = 0;
+            int resume;
+            while ((resume = readFields(p, shift)) >= 0) {
+                // A large messages array was stepped over in the raw bytes: the rest of the object
+                // is read by a new parser, as "{" followed by the bytes after the array's comma.
+                p.close();
+                p = Json.MAPPER.getFactory().createParser(restOfObject(resume));
+                p.nextToken();
+                shift = resume - 1;
+            }
             JsonToken trailing = p.nextToken();
             if (trailing != null) {
                 throw new TollgateException(
@@ -114,8 +135,27 @@ public final class CompletionRequest {
         } catch (IOException e) {
             throw new TollgateException(
                     ErrorKind.INVALID_REQUEST, "Request body is not valid JSON: " + firstLine(e.getMessage()));
+        } finally {
+            closeQuietly(p);
         }
         validate();
+    }
+
+    private static void closeQuietly(JsonParser p) {
+        if (p != null) {
+            try {
+                p.close();
+            } catch (IOException ignored) {
+                // reading from memory: nothing to report
+            }
+        }
+    }
+
+    /** "{" and the body from {@code offset} on: the object's remaining members as a document of their own. */
+    private InputStream restOfObject(int offset) {
+        ByteBuf rest = body.duplicate();
+        rest.skipBytes(offset);
+        return new SequenceInputStream(new ByteArrayInputStream(OPEN_OBJECT), new ByteBufInputStream(rest));
     }
 
     /** The body as a stream: the parser copies it through its own small recycled buffer, not into an array. */
@@ -135,12 +175,25 @@ public final class CompletionRequest {
         }
     }
 
-    private void readFields(JsonParser p) throws IOException {
+    /**
+     * Reads the object's members up to its end (returns -1), or up to a large {@code messages}
+     * array stepped over in the raw bytes, returning the body offset where the members after it
+     * start. {@code shift} turns this parser's byte offsets into body offsets.
+     */
+    private int readFields(JsonParser p, int shift) throws IOException {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             String name = p.currentName();
-            fields.nameAt(name, (int) p.currentTokenLocation().getByteOffset());
+            fields.nameAt(name, shift + (int) p.currentTokenLocation().getByteOffset());
             JsonToken v = p.nextToken();
+            if (name.equals("messages") && v == JsonToken.START_ARRAY && bodyBytes >= FAST_SKIP_MIN_BYTES) {
+                int resume =
+                        stepOverMessages(shift + (int) p.currentTokenLocation().getByteOffset());
+                if (resume >= 0) {
+                    hasMessages = true;
+                    return resume;
+                }
+            }
             // As a JSON tree would, the last of duplicate keys wins; earlier values are forgotten.
             switch (name) {
                 case "model" -> model = v == JsonToken.VALUE_STRING ? p.getText() : invalidModel(v, p);
@@ -166,7 +219,39 @@ public final class CompletionRequest {
         if (t != JsonToken.END_OBJECT) {
             throw new IOException("Unexpected token " + t + " in the request object");
         }
-        fields.endAt((int) p.currentTokenLocation().getByteOffset());
+        fields.endAt(shift + (int) p.currentTokenLocation().getByteOffset());
+        return -1;
+    }
+
+    /**
+     * Steps over the {@code messages} array that starts at body offset {@code start} without
+     * tokenising its strings ({@link JsonValueSkipper}): the body offset where the next member
+     * starts (just past the comma), or of the object's closing brace. -1 when the array is empty,
+     * not valid JSON or not followed by a comma or the closing brace: the parser then reads it,
+     * and its message is the client's error.
+     */
+    private int stepOverMessages(int start) {
+        int base = body.readerIndex();
+        int end = base + bodyBytes;
+        int first = JsonValueSkipper.skipWhitespace(body, base + start + 1, end);
+        if (first >= end || body.getByte(first) == ']') {
+            return -1;
+        }
+        int after = JsonValueSkipper.skip(body, base + start, end);
+        if (after < 0) {
+            return -1;
+        }
+        int next = JsonValueSkipper.skipWhitespace(body, after, end);
+        if (next >= end) {
+            return -1;
+        }
+        byte c = body.getByte(next);
+        if (c == ',') {
+            // A member must follow: "[...], }" is a trailing comma, which the parser refuses.
+            int member = JsonValueSkipper.skipWhitespace(body, next + 1, end);
+            return member < end && body.getByte(member) == '"' ? next + 1 - base : -1;
+        }
+        return c == '}' ? next - base : -1;
     }
 
     private static String skip(JsonParser p) throws IOException {

@@ -164,6 +164,54 @@ class RequestSpliceTest {
         received.release();
     }
 
+    /**
+     * A large body steps over its messages array without tokenising it: the fields around it are
+     * read, the body is spliced as before, and every malformed or refused case answers as a small
+     * body does.
+     */
+    @Test
+    void aLargeMessagesArrayIsSteppedOverWithTheSameResultsAndErrors() throws Exception {
+        String big = "[{\"role\":\"system\",\"content\":\"be brief\"},{\"role\":\"user\",\"content\":\""
+                + "é \\\" long ".repeat(5_000) + "\"}]";
+        assertThat(big.length()).isGreaterThan(CompletionRequest.FAST_SKIP_MIN_BYTES);
+        String body = "{ \"messages\" : " + big + " ,\n \"model\":\"m\",\"user\":\"c-7\",\"stream\":true,"
+                + "\"max_tokens\":16,\"n\":1 }";
+        CompletionRequest r = parse(body);
+        assertThat(r.model()).isEqualTo("m");
+        assertThat(r.stream()).isTrue();
+        assertThat(r.maxTokens()).isEqualTo(16);
+        assertThat(r.identityFields().get("user").asText()).isEqualTo("c-7");
+        String out = upstream(body, true);
+        JsonNode sent = Json.MAPPER.readTree(out);
+        JsonNode original = Json.MAPPER.readTree(body);
+        assertThat(sent.get("messages")).isEqualTo(original.get("messages"));
+        assertThat(sent.get("model").asText()).isEqualTo("gpt-4o-2024");
+        assertThat(sent.get("n").asInt()).isEqualTo(1);
+        assertThat(sent.get("stream_options").toString()).isEqualTo("{\"include_usage\":true}");
+        assertThat(out).contains("\"messages\" : " + big);
+
+        // messages last, and a later duplicate that is not an array: the last one wins, as before.
+        assertThat(parse("{\"model\":\"m\",\"messages\":" + big + "}").model()).isEqualTo("m");
+        assertThatThrownBy(() -> parse("{\"model\":\"m\",\"messages\":" + big + ",\"messages\":[]}"))
+                .hasMessage("'messages' must be a non-empty array.");
+
+        String pad = "\"pad\":\"" + "x".repeat(CompletionRequest.FAST_SKIP_MIN_BYTES) + "\",";
+        assertThatThrownBy(() -> parse("{" + pad + "\"model\":\"m\",\"messages\":[ ]}"))
+                .hasMessage("'messages' must be a non-empty array.");
+        String broken = big.replace("be brief", "be\tbrief"); // a raw tab inside a string
+        for (String bad : List.of(
+                "{\"model\":\"m\",\"messages\":" + broken + "}",
+                "{\"model\":\"m\",\"messages\":" + big + ", }",
+                "{\"model\":\"m\",\"messages\":" + big + " \"n\":1}",
+                "{\"model\":\"m\",\"messages\":" + big + "} {}",
+                "{\"model\":\"m\",\"messages\":" + big + ",\"n\":}",
+                "{\"model\":\"m\",\"messages\":" + big.substring(0, big.length() - 1) + "}")) {
+            assertThatThrownBy(() -> parse(bad))
+                    .isInstanceOf(TollgateException.class)
+                    .hasMessageStartingWith("Request body is not valid JSON");
+        }
+    }
+
     @Test
     void aRefusedBodyKeepsNoReference() {
         ByteBuf received = Unpooled.copiedBuffer("{\"model\":\"m\",\"messages\":[]}", StandardCharsets.UTF_8);
