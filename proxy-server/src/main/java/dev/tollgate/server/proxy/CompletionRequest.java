@@ -21,7 +21,8 @@ import java.util.Arrays;
  * A chat-completion or embedding request body. It is read once with a streaming parser: only the
  * fields the proxy acts on are interpreted, and every other field stays as the client's bytes
  * ({@link MemberOffsets}), so the body sent upstream is spliced from the original rather than
- * parsed into a tree and written out again. The whole document is still tokenised, so malformed
+ * parsed into a tree and written out again. The whole document is still checked (a large
+ * {@code messages} array by {@link JsonValueSkipper}, without tokenising its strings), so malformed
  * JSON anywhere is a 400 here, never a surprise upstream. A tree of the body is built only on the
  * rare paths that need the messages themselves (local token counts).
  *
