@@ -3,6 +3,7 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.core.json.Json;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -50,6 +51,9 @@ final class JsonValueSkipper {
         this.i = from;
         this.end = end;
         this.parts = b.nioBuffers(from, end - from);
+        for (ByteBuffer p : parts) {
+            p.order(ByteOrder.nativeOrder()); // the scan only tests bytes: no byte swapping
+        }
         this.partStarts = new int[parts.length];
         int at = from;
         for (int k = 0; k < parts.length; k++) {
@@ -283,15 +287,18 @@ final class JsonValueSkipper {
             return;
         }
         ByteBuffer region = parts[part];
-        int base = region.position() - partStarts[part];
-        int limit = partStarts[part] + region.remaining();
-        while (i + 8 <= limit) {
-            long w = region.getLong(base + i);
+        // Absolute indexes into the region, in a local: the loop then runs in registers.
+        int at = region.position() + (i - partStarts[part]);
+        int last = region.limit() - 8;
+        int from = at;
+        while (at <= last) {
+            long w = region.getLong(at);
             if (((hasByte(w, QUOTES) | hasByte(w, BACKSLASHES) | (w - SPACES) & ~w | w) & HIGHS) != 0) {
-                return;
+                break;
             }
-            i += 8;
+            at += 8;
         }
+        i += at - from;
     }
 
     /** Nonzero (in the high bits) where a byte of {@code w} equals the byte repeated in {@code pattern}. */
