@@ -85,15 +85,7 @@ final class Refusals {
             waitMs = Math.min(waitMs, Math.max(1, cooldowns.remainingMs(id, nowMs)));
             ids.add("'" + id + "'");
         }
-        long seconds = (waitMs + 999) / 1000;
-        String message = "No deployments available for selected model, Try again in " + seconds
-                + " seconds. Passed model=" + group + ". pre-call-checks=False, cooldown_list=" + ids;
-        return new TollgateException(
-                ErrorKind.RATE_LIMITED,
-                message,
-                null,
-                429,
-                Map.of("retry-after", Long.toString(seconds), "retry-after-ms", Long.toString(waitMs)));
+        return noDeploymentsAvailable(group, ids.toString(), waitMs);
     }
 
     /**
@@ -112,9 +104,14 @@ final class Refusals {
                 ids.add("'" + id + "'");
             }
         }
+        return noDeploymentsAvailable(group, ids.toString(), waitMs);
+    }
+
+    /** LiteLLM's "No deployments available" 429, retry after {@code waitMs}. */
+    private static TollgateException noDeploymentsAvailable(String group, String cooldownList, long waitMs) {
         long seconds = (waitMs + 999) / 1000;
         String message = "No deployments available for selected model, Try again in " + seconds
-                + " seconds. Passed model=" + group + ". pre-call-checks=False, cooldown_list=" + ids;
+                + " seconds. Passed model=" + group + ". pre-call-checks=False, cooldown_list=" + cooldownList;
         return new TollgateException(
                 ErrorKind.RATE_LIMITED,
                 message,
