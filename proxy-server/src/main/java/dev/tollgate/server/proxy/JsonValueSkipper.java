@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * Finds the end of one JSON value in a buffer, checking it against JSON's grammar as strictly as
- * the request parser does, several times faster on long strings: eight bytes are tested at once
+ * the request parser does, and faster on long strings: eight bytes are tested at once
  * for a quote, a backslash, a control byte or a non-ASCII byte, and only such words are read byte
  * by byte. Used to step over a large {@code messages} array, whose strings the proxy never reads
  * (a JFR profile of 400 KB prompts put over half of the proxy's CPU in the parser's string skip).
