@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -157,6 +158,51 @@ class JsonValueSkipperTest {
                         .as(d.substring(0, 40) + " in pieces of up to " + maxPiece)
                         .isEqualTo(whole);
             }
+        }
+    }
+
+    /**
+     * Escapes and multi-byte characters are checked in place within a received piece and through
+     * the buffer where they cross into the next one: a body cut in two at every byte gets the
+     * whole body's answer, valid or not (a bad escape, a broken character, a raw control byte).
+     */
+    @Test
+    void aCutAtAnyByteOfAnEscapeOrCharacterGetsTheSameAnswer() {
+        String text = "a\\n\\\"q\\\" \\u00e9 é € 😀 日本 ";
+        List<String> docs = List.of(
+                "[\"" + text + "\"]",
+                "[\"" + text + "\\x\"]",
+                "[\"" + text + "\\u00g9\"]",
+                "[\"" + text + "\u0001\"]",
+                "[\"" + text + "\"");
+        List<byte[]> bodies = new ArrayList<>();
+        for (String d : docs) {
+            bodies.add(utf8(d));
+        }
+        byte[] broken = utf8("[\"" + text + "€\"]");
+        broken[broken.length - 3] = 'x'; // the last continuation byte of the euro sign
+        bodies.add(broken);
+        for (byte[] bytes : bodies) {
+            boolean whole = skipperValid(bytes);
+            assertThat(whole).isEqualTo(jacksonValid(bytes));
+            for (int cut = 1; cut < bytes.length; cut++) {
+                assertThat(skipperValidCutAt(bytes, cut))
+                        .as(new String(bytes, StandardCharsets.UTF_8) + " cut at " + cut)
+                        .isEqualTo(whole);
+            }
+        }
+    }
+
+    private static boolean skipperValidCutAt(byte[] text, int cut) {
+        CompositeByteBuf b = Unpooled.compositeBuffer(2);
+        try {
+            b.addComponent(true, Unpooled.directBuffer(cut).writeBytes(text, 0, cut));
+            b.addComponent(true, Unpooled.directBuffer(text.length - cut).writeBytes(text, cut, text.length - cut));
+            int start = JsonValueSkipper.skipWhitespace(b, 0, text.length);
+            int after = JsonValueSkipper.skip(b, start, text.length);
+            return after >= 0 && JsonValueSkipper.skipWhitespace(b, after, text.length) == text.length;
+        } finally {
+            b.release();
         }
     }
 
