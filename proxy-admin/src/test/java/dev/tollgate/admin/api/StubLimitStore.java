@@ -35,6 +35,11 @@ final class StubLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+        return CompletableFuture.completedFuture(AccountSnapshot.ABSENT);
+    }
+
+    @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return CompletableFuture.completedFuture(pending.getOrDefault(customerId, 0L));
     }

@@ -226,6 +226,11 @@ class SettleBatcherTest {
         }
 
         @Override
+        public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+            return d.modelSnapshot(customerId, model);
+        }
+
+        @Override
         public CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs) {
             return d.resetSpend(customerId, newPeriodEndMs);
         }

@@ -12,6 +12,7 @@ import dev.tollgate.core.limits.Lease;
 import dev.tollgate.core.limits.LeasedAdmission;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LimitStoreKind;
+import dev.tollgate.core.limits.ModelLimits;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.PendingFields;
 import dev.tollgate.core.limits.ReconcileRequest;
@@ -244,6 +245,7 @@ public final class RedisLimitStore implements LimitStore {
     private CompletionStage<LeasedAdmission> admit(AdmitRequest r, Lease ask) {
         CustomerLimits limits = r.limits();
         long windowStart = Windows.start(r.nowMs());
+        ModelLimits model = r.model();
         String[] k = {
             keys.account(r.customerId()),
             keys.window(r.customerId(), windowStart),
@@ -263,7 +265,21 @@ public final class RedisLimitStore implements LimitStore {
             str(windowStart),
             r.createIfAbsent() ? "1" : "0"
         };
-        if (ask != null) {
+        if (model != null) {
+            // A call with a model entry never takes a slice (see AdmitRequest#model).
+            k = Arrays.copyOf(k, 6);
+            k[4] = keys.modelAccount(r.customerId(), model.model());
+            k[5] = keys.modelWindow(r.customerId(), model.model(), windowStart);
+            args = Arrays.copyOf(args, 19);
+            args[11] = "0";
+            args[12] = "0";
+            args[13] = "0";
+            args[14] = str(model.maxBudgetNanos());
+            args[15] = str(model.rpmLimit());
+            args[16] = str(model.tpmLimit());
+            args[17] = str(model.periodEndMs());
+            args[18] = PendingFields.modelField(model.periodEndMs(), model.model());
+        } else if (ask != null) {
             args = Arrays.copyOf(args, 14);
             args[11] = str(ask.budgetNanos());
             args[12] = str(ask.requests());
@@ -278,7 +294,9 @@ public final class RedisLimitStore implements LimitStore {
                                 windowStart,
                                 num(out.get(3)),
                                 num(out.get(4)),
-                                limits),
+                                limits,
+                                out.size() >= 10 ? num(out.get(8)) : 0,
+                                out.size() >= 10 ? num(out.get(9)) : 0),
                         out.size() < 8 || num(out.get(6)) == 0
                                 ? Lease.NONE
                                 : new Lease(num(out.get(5)), num(out.get(6)), num(out.get(7)))));
@@ -319,9 +337,14 @@ public final class RedisLimitStore implements LimitStore {
             keys.settleIds(id, r.windowStartMs())
         };
         String[] k = customerKeys;
+        if (r.hasModelBudget()) {
+            k = Arrays.copyOf(customerKeys, 6);
+            k[4] = keys.modelAccount(id, r.modelBudgetKey());
+            k[5] = keys.modelWindow(id, r.modelBudgetKey(), r.windowStartMs());
+        }
         if (dirtyInScript) {
-            k = Arrays.copyOf(customerKeys, 5);
-            k[4] = keys.dirty();
+            k = Arrays.copyOf(k, k.length + 1);
+            k[k.length - 1] = keys.dirty();
         }
         RedisClusterAsyncCommands<String, String> redis = connections.commands();
         CompletionStage<List<Object>> done;
@@ -346,7 +369,9 @@ public final class RedisLimitStore implements LimitStore {
                     str(SETTLE_ID_RETENTION_MS),
                     str(r.windowStartMs()),
                     id,
-                    str(WINDOW_TTL_MS));
+                    str(WINDOW_TTL_MS),
+                    r.hasModelBudget() ? r.modelBudgetKey() : "",
+                    str(r.modelPeriodEndMs()));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -384,6 +409,25 @@ public final class RedisLimitStore implements LimitStore {
                             num(values.get(1).getValueOrElse("0")),
                             num(values.get(2).getValueOrElse("0")));
                 });
+    }
+
+    @Override
+    public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+        return connections
+                .commands()
+                .hmget(keys.modelAccount(customerId, model), "spent", "reserved", "pe")
+                .thenApply(RedisLimitStore::toSnapshot);
+    }
+
+    private static AccountSnapshot toSnapshot(List<io.lettuce.core.KeyValue<String, String>> values) {
+        if (values.stream().noneMatch(v -> v.hasValue())) {
+            return AccountSnapshot.ABSENT;
+        }
+        return new AccountSnapshot(
+                true,
+                num(values.get(0).getValueOrElse("0")),
+                num(values.get(1).getValueOrElse("0")),
+                num(values.get(2).getValueOrElse("0")));
     }
 
     @Override
@@ -487,7 +531,8 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public CompletionStage<Reconciliation> reconcile(ReconcileRequest r) {
         String id = r.customerId();
-        String[] k = {keys.account(id), keys.pending(id), keys.claimed(id), keys.flushToken(id)};
+        String account = r.model() == null ? keys.account(id) : keys.modelAccount(id, r.model());
+        String[] k = {account, keys.pending(id), keys.claimed(id), keys.flushToken(id)};
         String claimedId = r.seen().claimedBatchId();
         return scripts.<List<Object>>run(
                         connections.commands(),
@@ -501,7 +546,8 @@ public final class RedisLimitStore implements LimitStore {
                         r.claimedApplied() ? "1" : "0",
                         str(r.nowMs()),
                         str(Reconciliation.PERIOD_MARGIN_MS),
-                        r.createIfAbsent() ? "1" : "0")
+                        r.createIfAbsent() ? "1" : "0",
+                        r.model() == null ? "" : r.model())
                 .thenApply(out -> new Reconciliation(
                         RECONCILE_OUTCOMES[(int) num(out.get(0))], num(out.get(1)), num(out.get(2))));
     }
