@@ -40,6 +40,11 @@ final class StubLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+        return CompletableFuture.completedFuture(0L);
+    }
+
+    @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return CompletableFuture.completedFuture(pending.getOrDefault(customerId, 0L));
     }

@@ -529,6 +529,11 @@ final class CustomerState {
         return (pending == null ? 0 : pending.totalPeriodSpend()) + (claimed == null ? 0 : claimed.totalPeriodSpend());
     }
 
+    long pendingModelNanos(String model, long periodEnd) {
+        return (pending == null ? 0 : pending.modelSpend(periodEnd, model))
+                + (claimed == null ? 0 : claimed.modelSpend(periodEnd, model));
+    }
+
     /** For tests of bounded memory. */
     int windowCount() {
         return windowCount;

@@ -195,6 +195,11 @@ public final class InProcessLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+        return withState(customerId, s -> s.pendingModelNanos(model, periodEndMs));
+    }
+
+    @Override
     public CompletionStage<FlushState> flushState(String customerId) {
         return withState(customerId, CustomerState::flushState);
     }

@@ -111,6 +111,12 @@ public interface LimitStore extends AutoCloseable {
     CompletionStage<Long> pendingNanos(String customerId);
 
     /**
+     * Spend of one {@code model_max_budget} entry and period still pending persistence (claimed or
+     * not), in nano-dollars: what the ledger row of that period lacks, for read-your-writes views.
+     */
+    CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs);
+
+    /**
      * The customer's flush state, to read before the ledger when reconciling (see
      * {@link #reconcile}). The token changes at every claim of pending spend and at every
      * acknowledgement of a committed batch.

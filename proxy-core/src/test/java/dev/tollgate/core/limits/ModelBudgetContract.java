@@ -97,12 +97,19 @@ public abstract class ModelBudgetContract extends LimitStoreContractSupport {
         assertThat(r.spentNanos()).isEqualTo(120);
         assertThat(modelSnapshot(GPT)).isEqualTo(new AccountSnapshot(true, 120, 0, MODEL_PERIOD_END));
         assertThat(snapshot()).isEqualTo(new AccountSnapshot(true, 120, 0, PERIOD_END));
+        assertThat(await(store.pendingModelNanos(customer, GPT, MODEL_PERIOD_END)))
+                .isEqualTo(120);
         PendingBatch batch = await(store.claimPending(customer));
+        assertThat(await(store.pendingModelNanos(customer, GPT, MODEL_PERIOD_END)))
+                .as("claimed and not acknowledged is still pending")
+                .isEqualTo(120);
         assertThat(batch.spendByPeriod()).containsExactly(new PendingBatch.PeriodSpend(PERIOD_END, 120));
         assertThat(batch.modelSpend()).containsExactly(new PendingBatch.ModelSpend(MODEL_PERIOD_END, GPT, 120));
         assertThat(batch.daily()).hasSize(1);
         await(store.ackPending(customer, batch.batchId()));
         assertThat(await(store.claimPending(customer)).isEmpty()).isTrue();
+        assertThat(await(store.pendingModelNanos(customer, GPT, MODEL_PERIOD_END)))
+                .isZero();
 
         AdmitDecision b = admitModel(gpt, limits(10_000, -1, -1), T0 + 1, 300, 10);
         assertThat(b.modelSpentNanos()).isEqualTo(120);

@@ -231,6 +231,11 @@ class SettleBatcherTest {
         }
 
         @Override
+        public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+            return d.pendingModelNanos(customerId, model, periodEndMs);
+        }
+
+        @Override
         public CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs) {
             return d.resetSpend(customerId, newPeriodEndMs);
         }

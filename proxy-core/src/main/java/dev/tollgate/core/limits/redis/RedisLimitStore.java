@@ -108,6 +108,7 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript claim;
     private final LuaScript ack;
     private final LuaScript pending;
+    private final LuaScript pendingModel;
     private final LuaScript reset;
     private final LuaScript flushState;
     private final LuaScript reconcile;
@@ -144,6 +145,7 @@ public final class RedisLimitStore implements LimitStore {
         this.claim = script("claim");
         this.ack = script("ack");
         this.pending = script("pending");
+        this.pendingModel = script("pendingmodel");
         this.reset = script("reset");
         this.flushState = script("flushstate");
         this.reconcile = script("reconcile");
@@ -519,6 +521,18 @@ public final class RedisLimitStore implements LimitStore {
                     }
                     return sum;
                 });
+    }
+
+    @Override
+    public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+        String[] k = {keys.pending(customerId), keys.claimed(customerId)};
+        return scripts.<List<Object>>run(
+                        connections.commands(),
+                        pendingModel,
+                        ScriptOutputType.MULTI,
+                        k,
+                        PendingFields.modelField(periodEndMs, model))
+                .thenApply(values -> num(values.get(0)) + num(values.get(1)));
     }
 
     @Override
