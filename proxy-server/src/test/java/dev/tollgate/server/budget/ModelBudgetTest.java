@@ -212,6 +212,75 @@ class ModelBudgetTest {
         }
     }
 
+    /**
+     * Two instances on one Redis and PostgreSQL, with leased quota and folded settles on: a call
+     * with a model entry is admitted per call in Redis and settled on its own, so the entry's
+     * budget holds fleet-wide exactly as without them.
+     */
+    @org.junit.jupiter.api.Test
+    void aFleetWithLeasesAndFoldedSettlesKeepsTheModelBudgetBound() throws Exception {
+        if (!Backend.availableModes().contains(Mode.REDIS_POSTGRES)) {
+            return; // availableModes printed why; the embedded tests above still ran
+        }
+        int calls = 100;
+        int budgetCalls = 20;
+        try (Backend backend = Backend.create(Mode.REDIS_POSTGRES)) {
+            String yaml = config().replace(
+                            "general_settings:\n",
+                            "general_settings:\n" + backend.generalSettings()
+                                    + "  lease_slice_ms: 500\n  settle_batch_ms: 10\n");
+            try (TestProxy a = TestProxy.start(
+                            yaml, java.nio.file.Files.createTempDirectory("tg-mmb-a-"), java.util.Map.of());
+                    TestProxy b = TestProxy.start(
+                            yaml, java.nio.file.Files.createTempDirectory("tg-mmb-b-"), java.util.Map.of())) {
+                Api apiA = new Api(a);
+                Api apiB = new Api(b);
+                long cost = oneCallCost(apiA);
+                long max = budgetCalls * cost;
+                apiA.ok(
+                        "/customer/new",
+                        "{\"user_id\": \"mmb-fleet\", \"max_budget\": 1000, \"model_max_budget\": {\"gpt-4o\":"
+                                + " {\"max_budget\": " + Api.usd(max) + "}}}");
+                // Calls of another model of the same customer may lease: they must not spend the entry.
+                for (int i = 0; i < 5; i++) {
+                    assertThat(call(apiB, "other", "mmb-fleet").statusCode()).isEqualTo(200);
+                }
+                ExecutorService pool = Executors.newFixedThreadPool(calls);
+                List<Future<HttpResponse<String>>> futures = new ArrayList<>();
+                try {
+                    CountDownLatch go = new CountDownLatch(1);
+                    for (int i = 0; i < calls; i++) {
+                        Api api = i % 2 == 0 ? apiA : apiB;
+                        futures.add(pool.submit(() -> {
+                            go.await();
+                            return call(api, "gpt-4o", "mmb-fleet");
+                        }));
+                    }
+                    go.countDown();
+                    long answered = 0;
+                    for (Future<HttpResponse<String>> f : futures) {
+                        HttpResponse<String> r = f.get(120, TimeUnit.SECONDS);
+                        if (r.statusCode() == 200) {
+                            answered += Api.cost(r);
+                        } else {
+                            assertThat(r.statusCode()).as(r.body()).isIn(400, 503);
+                        }
+                    }
+                    assertThat(answered).isPositive().isLessThanOrEqualTo(max + cost);
+                    assertThat(Api.nanos(
+                                    apiB.info("mmb-fleet").get("model_spend").get("gpt-4o")))
+                            .isEqualTo(answered);
+                    flush(a);
+                    flush(b);
+                    assertThat(persistedModelSpend(backend, "mmb-fleet", "gpt-4o"))
+                            .isEqualTo(answered);
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @EnumSource(Mode.class)
     void aModelRpmLimitAnswers429NamingTheModelAndRefusesNothingElse(Mode mode) throws Exception {
