@@ -307,6 +307,7 @@ class ModelBudgetTest {
             for (int i = 0; i < 4; i++) {
                 assertThat(call(api, "other", "mmb-rpm").statusCode()).isEqualTo(200);
             }
+            assertThat(api.get("/metrics").body()).contains("reason=\"model_rpm\"");
         }
     }
 }
