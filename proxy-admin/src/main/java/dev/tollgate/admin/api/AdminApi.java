@@ -171,6 +171,14 @@ public final class AdminApi {
                 region(body),
                 AdminFields.text(body, "default_model", AdminFields.MODEL_UNITS));
         UnsupportedFields.reject(body);
+        if (body.hasNonNull("model_max_budget")) {
+            // LiteLLM drops it here silently; a limit that looks set but is not is refused instead.
+            throw new TollgateException(
+                    ErrorKind.BAD_REQUEST,
+                    "model_max_budget cannot be changed through /customer/update: set it on the customer's budget"
+                            + " with /budget/update (budget_id from /customer/info), or create the customer with it.",
+                    "model_max_budget");
+        }
         return AdminJson.customer(customers.update(in, actor(req)));
     }
 

@@ -81,6 +81,13 @@ class AdminApiBudgetTest extends AdminApiTestBase {
         assertThat(info.get("litellm_budget_table").get("model_max_budget"))
                 .isEqualTo(json("{\"gpt-4o\":{\"rpm_limit\":5}}"));
         assertThat(info.get("model_spend")).isEqualTo(json("{\"gpt-4o\":0.0}"));
+        // /customer/update does not take it (LiteLLM drops it there): refused, never silently ignored.
+        AdminApiFixture.Rendered viaUpdate = error(f.postCall(
+                "/customer/update",
+                obj("user_id", customer, "model_max_budget", json("{\"gpt-4o\": {\"rpm_limit\": 1}}"))));
+        assertThat(viaUpdate.status()).isEqualTo(400);
+        assertThat(viaUpdate.error().get("param").asText()).isEqualTo("model_max_budget");
+        assertThat(viaUpdate.error().get("message").asText()).contains("/budget/update");
     }
 
     @BothDatabases
