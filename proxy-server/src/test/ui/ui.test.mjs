@@ -26,6 +26,8 @@ const run = Math.random().toString(36).slice(2, 8);
 const TIER = `ui-free-tier-${run}`;
 const TIER2 = `ui-pro-tier-${run}`;
 const CUSTOMER = `ui-cust-${run}`;
+const MODEL_TIER = `ui-model-tier-${run}`;
+const MODEL_CUSTOMER = `ui-model-cust-${run}`;
 const XSS_ID = '<img src=x onerror=alert(1)>';
 const XSS_ALIAS = '<script>alert(2)</script>';
 const XSS_SEEN = `"><svg onload=alert(3)>${run}`;
@@ -217,6 +219,51 @@ try {
     }, TIER);
     const b = await budgetFromApi(TIER);
     check(b.rpm_limit === 120 && Number(b.max_budget) === 4, `after edit the API shows ${JSON.stringify(b)}`);
+  });
+
+  await step('model budgets: edited as JSON in the budget form, checked by the proxy, shown with spend bars', async () => {
+    await tid('create-budget').click();
+    await tid('budget-id').fill(MODEL_TIER);
+    // Not JSON: a field error, nothing sent.
+    await tid('budget-model-max').fill('{"mock": ');
+    await tid('budget-save').click();
+    const fieldErr = page.locator('#budget-form .field-error[data-for="budget-model-max"]');
+    check(/JSON object/.test(await fieldErr.textContent()), `model field error says: ${await fieldErr.textContent()}`);
+    check(await budgetFromApi(MODEL_TIER) === undefined, 'a budget was created from invalid JSON');
+    // JSON the proxy refuses: its message, naming the model, is shown with the form.
+    await tid('budget-model-max').fill('{"mock": {"max_budget": 1}, "<b>bad</b>": {}}');
+    await tid('budget-save').click();
+    const formErr = tid('budget-form-error');
+    await formErr.waitFor({ state: 'visible' });
+    check((await formErr.textContent()).includes("model_max_budget['<b>bad</b>'] sets nothing"),
+      `server error says: ${await formErr.textContent()}`);
+    await tid('budget-model-max').fill('{"mock": {"max_budget": 1, "budget_duration": "1d", "rpm_limit": 100}}');
+    await tid('budget-save').click();
+    const row = page.locator(`[data-testid="budget-row"][data-budget-id="${MODEL_TIER}"]`);
+    await row.waitFor();
+    check(await row.getByTestId('budget-cell-models').textContent() === 'mock', 'per-model column does not name mock');
+    const b = await budgetFromApi(MODEL_TIER);
+    check(b && Number(b.model_max_budget.mock.max_budget) === 1 && b.model_max_budget.mock.rpm_limit === 100
+      && b.model_max_budget.mock.budget_duration === '1d', `API shows ${JSON.stringify(b)}`);
+    await row.getByTestId('budget-edit').click();
+    check((await tid('budget-model-max').inputValue()).includes('"mock"'), 'edit form does not show the model budgets');
+    await page.locator('#budget-dialog [data-close]').click();
+
+    const created = await adminApi('POST', '/customer/new', { user_id: MODEL_CUSTOMER, budget_id: MODEL_TIER });
+    check(created.status === 200, `creating ${MODEL_CUSTOMER}: ${created.text}`);
+    const client = new OpenAI({ apiKey: key, baseURL: base + '/v1', maxRetries: 0 });
+    await client.chat.completions.create({ model: 'mock', user: MODEL_CUSTOMER, messages: [{ role: 'user', content: 'hi' }] });
+    const info = await customerFromApi(MODEL_CUSTOMER);
+    check(info.model_spend && Number(info.model_spend.mock) > 0, `model_spend is ${JSON.stringify(info.model_spend)}`);
+    await page.goto(base + '/ui/#/customers/' + encodeURIComponent(MODEL_CUSTOMER));
+    await tid('model-budgets').waitFor();
+    const mrow = page.locator('[data-testid="model-budget-row"][data-model="mock"]');
+    check(await mrow.count() === 1, 'no bar for the mock model');
+    check((await mrow.getByTestId('model-budget-text').textContent()).includes('of $1.00'), 'model bar does not show its budget');
+    check(await mrow.locator('.bar[role="meter"]').count() === 1, 'no remaining-budget bar');
+    await shot('05-model-budgets');
+    await page.goto(base + '/ui/#/budgets');
+    await page.waitForSelector('[data-testid="budgets-table"]');
   });
 
   await step('put a customer on the tier, call through the openai SDK, reload and see the spend', async () => {

@@ -17,6 +17,13 @@
 -- 1 budget, 2 rpm, 3 tpm, 4 needs seed. Spent/reserved travel as the stored integer strings;
 -- comparisons use Lua doubles, exact while spent + reserved < 2^53 nanos (about $9M).
 -- Lean on purpose: a customer far from its limits costs 2 reads and 4 writes (5 in a new window).
+-- Model budget (model_max_budget), only for a call that has an entry (KEYS[5] present): KEYS[5]
+-- the entry's account hash (same fields as the customer's), KEYS[6] its window hash;
+-- ARGV[15] max budget nanos  ARGV[16] rpm  ARGV[17] tpm  ARGV[18] period end ms
+-- ARGV[19] its pending field 'm:<ARGV[18]>|<model>'. ARGV[12..14] are then '0' (no lease).
+-- Checked after the customer, counted only when everything passes. Outcomes 5 model account
+-- needs seed, 6 model budget, 7 model rpm, 8 model tpm; the reply then always has 10 items, the
+-- model's spent and reserved (before the call) last.
 local acct, win = KEYS[1], KEYS[2]
 local a = redis.call('HMGET', acct, 'spent', 'reserved', 'pe', 'rlo')
 local spent, reserved, storedPe, rlo = a[1], a[2], a[3], a[4]
@@ -55,34 +62,40 @@ end
 -- Drop expired reservation minutes and recompute 'reserved' from the live ones (HINCRBY: 64-bit
 -- exact; this also repairs a 'reserved' that no bucket backs). Needed when the oldest bucket may
 -- have expired, or when no 'rlo' tells where the buckets start (an account written before 'rlo').
+-- Returns the account's reserved and rlo afterwards.
 local horizon = now - 60000 - tonumber(ARGV[9])
-if (rlo and tonumber(rlo) <= horizon) or (not rlo and reserved ~= '0') then
-  local fields = redis.call('HGETALL', acct)
+local function dropExpired(key, held, low)
+  if not ((low and tonumber(low) <= horizon) or (not low and held ~= '0')) then
+    return held, low
+  end
+  local fields = redis.call('HGETALL', key)
   local oldest = nil
-  redis.call('HSET', acct, 'reserved', '0')
+  redis.call('HSET', key, 'reserved', '0')
   for i = 1, #fields, 2 do
     local f = fields[i]
     if string.sub(f, 1, 2) == 'r:' then
       local minute = tonumber(string.sub(f, 3))
       if minute <= horizon then
-        redis.call('HDEL', acct, f)
+        redis.call('HDEL', key, f)
       else
-        redis.call('HINCRBY', acct, 'reserved', fields[i + 1])
+        redis.call('HINCRBY', key, 'reserved', fields[i + 1])
         if not oldest or minute < oldest then
           oldest = minute
         end
       end
     end
   end
-  reserved = redis.call('HGET', acct, 'reserved')
+  held = redis.call('HGET', key, 'reserved')
   if oldest then
-    rlo = string.format('%d', oldest)
-    redis.call('HSET', acct, 'rlo', rlo)
+    low = string.format('%d', oldest)
+    redis.call('HSET', key, 'rlo', low)
   else
-    rlo = false
-    redis.call('HDEL', acct, 'rlo')
+    low = false
+    redis.call('HDEL', key, 'rlo')
   end
+  return held, low
 end
+reserved, rlo = dropExpired(acct, reserved, rlo)
 
 local w = redis.call('HMGET', win, 'req', 'tok')
 local req = tonumber(w[1] or '0')
@@ -97,6 +110,62 @@ if rpm >= 0 and req >= rpm then
 end
 if tpm >= 0 and tok >= tpm then
   return {3, spent, reserved, req, tok}
+end
+
+-- The model entry: the same steps on its own account and window (see the header).
+local macct, mwin = KEYS[5], KEYS[6]
+local mspent, mreserved, mrlo = '0', '0', false
+if macct then
+  local m = redis.call('HMGET', macct, 'spent', 'reserved', 'pe', 'rlo')
+  local mStoredPe
+  mspent, mreserved, mStoredPe, mrlo = m[1], m[2] or '0', m[3], m[4]
+  if not mspent then
+    if ARGV[11] ~= '1' then
+      return {5, spent, reserved, req, tok, 0, 0, 0, '0', '0'}
+    end
+    redis.call('HSET', macct, 'spent', '0', 'reserved', '0', 'pe', ARGV[18])
+    for i = 3, 4 do
+      local p = redis.call('HGET', KEYS[i], ARGV[19])
+      if p then
+        redis.call('HINCRBY', macct, 'spent', p)
+      end
+    end
+    mspent, mreserved, mStoredPe, mrlo = redis.call('HGET', macct, 'spent'), '0', ARGV[18], false
+  end
+  local mpe = tonumber(mStoredPe or '0')
+  if mpe > 0 and now >= mpe then
+    mspent = '0'
+    redis.call('HSET', macct, 'spent', '0', 'pe', ARGV[18])
+  elseif mStoredPe ~= ARGV[18] then
+    redis.call('HSET', macct, 'pe', ARGV[18])
+  end
+  mreserved, mrlo = dropExpired(macct, mreserved, mrlo)
+  local mw = redis.call('HMGET', mwin, 'req', 'tok')
+  local mreq = tonumber(mw[1] or '0')
+  local mtok = tonumber(mw[2] or '0')
+  local mmax, mrpm, mtpm = tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[17])
+  local mcode = 0
+  if mmax >= 0 and tonumber(mspent) + tonumber(mreserved) >= mmax then
+    mcode = 6
+  elseif mrpm >= 0 and mreq >= mrpm then
+    mcode = 7
+  elseif mtpm >= 0 and mtok >= mtpm then
+    mcode = 8
+  end
+  if mcode ~= 0 then
+    return {mcode, spent, reserved, req, tok, 0, 0, 0, mspent, mreserved}
+  end
+  if redis.call('HINCRBY', mwin, 'req', 1) == 1 then
+    redis.call('PEXPIRE', mwin, ARGV[8])
+  end
+  redis.call('HINCRBY', mwin, 'tok', ARGV[7])
+  if tonumber(ARGV[6]) > 0 then
+    redis.call('HINCRBY', macct, 'r:' .. ARGV[10], ARGV[6])
+    redis.call('HINCRBY', macct, 'reserved', ARGV[6])
+    if not mrlo or tonumber(ARGV[10]) < tonumber(mrlo) then
+      redis.call('HSET', macct, 'rlo', ARGV[10])
+    end
+  end
 end
 
 req = redis.call('HINCRBY', win, 'req', 1)
@@ -135,5 +204,8 @@ if hold > 0 then
   if not rlo or tonumber(ARGV[10]) < tonumber(rlo) then
     redis.call('HSET', acct, 'rlo', ARGV[10])
   end
+end
+if macct then
+  return {0, spent, reserved, req, tok, lb, lr, lt, mspent, mreserved}
 end
 return {0, spent, reserved, req, tok, lb, lr, lt}

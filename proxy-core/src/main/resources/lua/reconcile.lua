@@ -19,6 +19,9 @@
 -- ARGV[6] now ms  ARGV[7] margin ms: an account whose period ends this soon is left alone (its
 --         spend is about to restart, lazily here and by a job in the database)
 -- ARGV[8] '1' to create a missing account, '0' to leave it missing
+-- ARGV[9] '' for the customer's account; a model_max_budget key when KEYS[1] is that model's
+--         account: its ledger is the model's spend of the period, its pending spend the field
+--         'm:<period end>|<model>' (settles of a model never queue without a period)
 -- Returns {outcome, spent before, spent after} (after - ARGV[1] is the pending spend counted).
 -- Outcome: 0 already in step, 1 repaired, 2 created, 3 a flush moved spend meanwhile (read again),
 -- 4 no account (left missing), 5 the account is in another period than the ledger figure, or its
@@ -51,7 +54,9 @@ end
 -- Pending spend that lands in this period once flushed: its own field, and spend settled while
 -- no account existed ('s:0'), which the database adds to the running period (PeriodSpendRules).
 local fields = {'s:' .. pe}
-if pe ~= '0' then
+if ARGV[9] and ARGV[9] ~= '' then
+  fields = {'m:' .. pe .. '|' .. ARGV[9]}
+elseif pe ~= '0' then
   fields[2] = 's:0'
 end
 local sources = {pend}

@@ -17,7 +17,17 @@
 -- The ids hash maps settle id -> period end its spend was queued under, 'p' (applied as
 -- persisted: counters only) or 'x' (queued spend taken back). All sums use HINCRBY (64-bit).
 -- Lean on purpose: an applied settle costs 1 read and 11 writes (see bench/script-cost.sh).
+-- Model budget (model_max_budget), only for a call admitted under an entry: ARGV[17] its key
+-- ('' = none), ARGV[18] its period end at admission; KEYS[5] the model's account, KEYS[6] its
+-- window, and the dirty set moves to KEYS[7]. The model's reservation is released and its spend
+-- added like the customer's, and the cost is queued as 'm:<period end>|<model>' (the account's
+-- period, or ARGV[18] when the account is gone); the ids hash then keeps '<pe>|<model pe>'.
 local acct, win, pend, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local mkey = ARGV[17] ~= nil and ARGV[17] ~= '' and ARGV[17] or nil
+local macct, mwin = nil, nil
+if mkey then
+  macct, mwin = KEYS[5], KEYS[6]
+end
 
 -- The negation of a decimal integer string ('-0' is not an integer to Redis).
 local function neg(s)
@@ -31,6 +41,9 @@ local function neg(s)
 end
 local sid, persisted = ARGV[11], ARGV[12] == '1'
 local dirty = KEYS[5]
+if mkey then
+  dirty = KEYS[7]
+end
 
 -- Same rule as the caller's separate SADD: whenever the result status is not 0.
 local function markDirty()
@@ -44,15 +57,35 @@ local bucket = 'r:' .. ARGV[14]
 local a = redis.call('HMGET', acct, 'spent', 'pe', bucket)
 local exists = a[1] ~= false
 local spent, pe, held = a[1] or '0', a[2] or '0', a[3]
+local mexists, mpe, mheld = false, nil, nil
+if mkey then
+  local m = redis.call('HMGET', macct, 'spent', 'pe', bucket)
+  mexists = m[1] ~= false
+  mpe = mexists and (m[2] or '0') or ARGV[18]
+  mheld = m[3]
+end
 
 if sid ~= '' then
   -- Claims the id in the same step that checks it; the value is what a replay needs to know.
-  if redis.call('HSETNX', ids, sid, persisted and 'p' or pe) == 0 then
+  local record = pe
+  if persisted then
+    record = 'p'
+  elseif mkey then
+    record = pe .. '|' .. mpe
+  end
+  if redis.call('HSETNX', ids, sid, record) == 0 then
     local seen = redis.call('HGET', ids, sid)
     if persisted and seen ~= 'p' and seen ~= 'x' then
       -- Applied before with its spend queued, and the caller wrote it to the database too:
       -- queue the opposite, so the flushed net is the cost once.
       local negCost = neg(ARGV[2])
+      local bar = string.find(seen, '|', 1, true)
+      if bar then
+        if mkey then
+          redis.call('HINCRBY', pend, 'm:' .. string.sub(seen, bar + 1) .. '|' .. mkey, negCost)
+        end
+        seen = string.sub(seen, 1, bar - 1)
+      end
       redis.call('HINCRBY', pend, 's:' .. seen, negCost)
       redis.call('HINCRBY', pend, ARGV[4], neg(ARGV[8]))
       redis.call('HINCRBY', pend, ARGV[5], neg(ARGV[9]))
@@ -67,37 +100,52 @@ if sid ~= '' then
   redis.call('PEXPIRE', ids, ARGV[13])
 end
 
-if exists then
-  -- Never create an account here: a missing account must be seeded from the database.
-  -- Release from this call's admission minute only, at most what it still holds: once the
-  -- minute expired (see admit.lua) there is nothing left to release, and other calls'
-  -- reservations are never touched.
-  if held and ARGV[1] ~= '0' then
-    local release = ARGV[1]
-    if tonumber(held) <= tonumber(ARGV[1]) then
-      release = held
-      redis.call('HDEL', acct, bucket)
+-- Never create an account here: a missing account must be seeded from the database.
+-- Release from this call's admission minute only, at most what it still holds: once the
+-- minute expired (see admit.lua) there is nothing left to release, and other calls'
+-- reservations are never touched.
+local function release(key, bucketHeld)
+  if bucketHeld and ARGV[1] ~= '0' then
+    local amount = ARGV[1]
+    if tonumber(bucketHeld) <= tonumber(ARGV[1]) then
+      amount = bucketHeld
+      redis.call('HDEL', key, bucket)
     else
-      redis.call('HINCRBY', acct, bucket, neg(ARGV[1]))
+      redis.call('HINCRBY', key, bucket, neg(ARGV[1]))
     end
-    if redis.call('HINCRBY', acct, 'reserved', neg(release)) < 0 then
-      redis.call('HSET', acct, 'reserved', '0')
+    if redis.call('HINCRBY', key, 'reserved', neg(amount)) < 0 then
+      redis.call('HSET', key, 'reserved', '0')
     end
   end
-  -- An integer reply: exact up to 2^53 nanos, like the admission comparison.
-  spent = redis.call('HINCRBY', acct, 'spent', ARGV[2])
 end
 
-if ARGV[3] ~= '0' then
-  local tok = redis.call('HINCRBY', win, 'tok', ARGV[3])
+local function correctTokens(window)
+  local tok = redis.call('HINCRBY', window, 'tok', ARGV[3])
   if tok == tonumber(ARGV[3]) then
     -- The field was absent or zero: the window may have expired meanwhile and been created
     -- again here, which must not live without a TTL. (A live window merely keeps its TTL
     -- longer.) Checking this way saves an EXISTS on every settle.
-    redis.call('PEXPIRE', win, ARGV[16])
+    redis.call('PEXPIRE', window, ARGV[16])
   end
   if tok < 0 then
-    redis.call('HSET', win, 'tok', '0')
+    redis.call('HSET', window, 'tok', '0')
+  end
+end
+
+if exists then
+  release(acct, held)
+  -- An integer reply: exact up to 2^53 nanos, like the admission comparison.
+  spent = redis.call('HINCRBY', acct, 'spent', ARGV[2])
+end
+if mexists then
+  release(macct, mheld)
+  redis.call('HINCRBY', macct, 'spent', ARGV[2])
+end
+
+if ARGV[3] ~= '0' then
+  correctTokens(win)
+  if mkey then
+    correctTokens(mwin)
   end
 end
 
@@ -105,8 +153,11 @@ if persisted then
   markDirty()
   return {spent, pe, 1}
 end
--- 's:<period end>' must match PendingFields.periodField in Java.
+-- 's:<period end>' must match PendingFields.periodField in Java, 'm:...' modelField.
 redis.call('HINCRBY', pend, 's:' .. pe, ARGV[2])
+if mkey then
+  redis.call('HINCRBY', pend, 'm:' .. mpe .. '|' .. mkey, ARGV[2])
+end
 local ro = redis.call('HINCRBY', pend, ARGV[4], ARGV[8])
 redis.call('HINCRBY', pend, ARGV[5], ARGV[9])
 redis.call('HINCRBY', pend, ARGV[6], ARGV[10])

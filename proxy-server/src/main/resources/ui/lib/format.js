@@ -97,6 +97,9 @@ const REFUSAL_LABELS = {
   no_customer: 'No customer id',
   store_unavailable: 'Limit store unavailable',
   parallel: 'Parallel requests',
+  model_budget: 'Model budget exceeded',
+  model_rpm: 'Model requests per minute',
+  model_tpm: 'Model tokens per minute',
 };
 
 /** A refusal reason of the overview as words. */

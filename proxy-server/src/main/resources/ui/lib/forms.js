@@ -51,6 +51,25 @@ export function parseDuration(text) {
   return [t, null];
 }
 
+/**
+ * Parses the optional model_max_budget text: a JSON object, or empty for none. Only the JSON shape
+ * is checked here; the proxy checks each entry and its error is shown with the form.
+ */
+export function parseModelBudgets(text) {
+  const t = text.trim();
+  if (t === '') return [null, null];
+  let value;
+  try {
+    value = JSON.parse(t);
+  } catch {
+    return [null, 'Enter a JSON object, e.g. {"gpt-4o": {"max_budget": 0.5}}, or leave empty.'];
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return [null, 'Enter a JSON object keyed by model name, or leave empty.'];
+  }
+  return [value, null];
+}
+
 /** Validates the four limit fields shared by the budget form and "own budget"; returns the values or null. */
 export function readLimits(ids) {
   const [max, maxErr] = parseMoney($(ids.max).value);

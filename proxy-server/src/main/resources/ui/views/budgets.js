@@ -3,7 +3,7 @@
 import { $, clear, h, setAlert, show } from '../lib/dom.js';
 import { api, describe } from '../lib/api.js';
 import { duration, int, isPrivateBudget, plural, usd } from '../lib/format.js';
-import { askConfirm, fieldError, openDialog, parseLimit, parseMoney, readLimits } from '../lib/forms.js';
+import { askConfirm, fieldError, openDialog, parseLimit, parseModelBudgets, parseMoney, readLimits } from '../lib/forms.js';
 import { loadView } from '../lib/load.js';
 import { state } from '../lib/state.js';
 import { emptyState, limit, resetCell, table } from '../lib/widgets.js';
@@ -33,7 +33,7 @@ export function renderBudgets() {
     body.append(emptyState('budgets-empty', 'No pricing tiers yet', 'Create one with “+ Create Budget”, e.g. my-free-tier with a $4 budget that resets every 30 days.'));
     return;
   }
-  body.append(table('budgets-table', [['Budget ID'], ['Max budget', 'num'], ['Resets every'], ['Next reset'], ['RPM', 'num'], ['TPM', 'num'], ['Customers', 'num'], ['', 'cell-actions']],
+  body.append(table('budgets-table', [['Budget ID'], ['Max budget', 'num'], ['Resets every'], ['Next reset'], ['RPM', 'num'], ['TPM', 'num'], ['Per model'], ['Customers', 'num'], ['', 'cell-actions']],
     rows.map((b) => h('tr', { 'data-testid': 'budget-row', 'data-budget-id': b.budget_id },
       h('td', { 'data-testid': 'budget-cell-id' }, budgetName(b)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-max' }, b.max_budget === null ? h('span', { class: 'muted' }, 'no limit') : usd(b.max_budget)),
@@ -41,10 +41,17 @@ export function renderBudgets() {
       h('td', {}, resetCell(b.budget_reset_at)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-rpm' }, limit(b.rpm_limit)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-tpm' }, limit(b.tpm_limit)),
+      h('td', { 'data-testid': 'budget-cell-models' }, modelKeys(b)),
       h('td', { class: 'num', 'data-testid': 'budget-cell-customers' }, int(b.customer_count)),
       h('td', { class: 'cell-actions' }, h('div', { class: 'row-actions' },
         h('button', { type: 'button', class: 'btn btn-small', 'data-testid': 'budget-edit', 'data-action': 'edit' }, 'Edit'),
         h('button', { type: 'button', class: 'btn btn-small btn-danger-ghost', 'data-testid': 'budget-delete', 'data-action': 'delete' }, 'Delete')))))));
+}
+
+/** The models a budget's model_max_budget names, or "none". */
+function modelKeys(b) {
+  const keys = b.model_max_budget ? Object.keys(b.model_max_budget) : [];
+  return keys.length === 0 ? h('span', { class: 'muted' }, 'none') : h('span', { class: 'mono' }, keys.join(', '));
 }
 
 function budgetName(b) {
@@ -64,6 +71,7 @@ export function openBudgetForm(budget) {
   $('budget-tpm').value = budget && budget.tpm_limit !== null ? String(budget.tpm_limit) : '';
   $('budget-soft').value = budget && budget.soft_budget !== null ? String(budget.soft_budget) : '';
   $('budget-parallel').value = budget && budget.max_parallel_requests !== null ? String(budget.max_parallel_requests) : '';
+  $('budget-model-max').value = budget && budget.model_max_budget ? JSON.stringify(budget.model_max_budget, null, 1) : '';
   $('budget-form-title').textContent = budget ? `Edit budget “${budget.budget_id}”` : 'Create budget';
   $('budget-save').textContent = budget ? 'Save changes' : 'Create budget';
   openDialog($('budget-dialog'));
@@ -85,10 +93,13 @@ export async function saveBudget(event) {
   const limits = readLimits({ max: 'budget-max', duration: 'budget-duration', rpm: 'budget-rpm', tpm: 'budget-tpm' });
   const [soft, softErr] = parseMoney($('budget-soft').value);
   const [parallel, parallelErr] = parseLimit($('budget-parallel').value);
-  const extraOk = [fieldError($('budget-soft'), softErr), fieldError($('budget-parallel'), parallelErr)].every(Boolean);
+  const [models, modelsErr] = parseModelBudgets($('budget-model-max').value);
+  const extraOk = [fieldError($('budget-soft'), softErr), fieldError($('budget-parallel'), parallelErr),
+    fieldError($('budget-model-max'), modelsErr)].every(Boolean);
   if (!idOk || !limits || !extraOk) return;
   limits.soft_budget = soft;
   limits.max_parallel_requests = parallel;
+  limits.model_max_budget = models;
   const error = $('budget-form-error');
   setAlert(error, '');
   const button = $('budget-save');

@@ -58,6 +58,9 @@ function renderCustomer(c, activity) {
     stat('detail-parallel', 'Parallel requests', b && b.max_parallel_requests !== null ? int(b.max_parallel_requests) : 'unlimited',
       typeof c.in_flight === 'number' ? `${int(c.in_flight)} in flight now` : 'calls in flight at once')));
 
+  const modelBudgets = modelBudgetCard(c, b);
+  if (modelBudgets) body.append(h('div', { class: 'grid-overview' }, modelBudgets));
+
   const hasUsage = activity.results.length > 0;
   const meta = activity.metadata;
   const models = spendPerModel(activity.results);
@@ -68,6 +71,32 @@ function renderCustomer(c, activity) {
     h('div', { class: 'card span2' }, h('h2', {}, `Spend per model (last ${CHART_DAYS} days)`),
       models.length === 0 ? emptyState('models-empty', 'No models used yet', null)
         : hbars(models.map(([m, v]) => ({ label: m, value: v.spend, text: `${usd(v.spend)} · ${plural(v.requests, 'call')}` })), 'model-chart'))));
+}
+
+/**
+ * The customer's model_max_budget entries with this period's spend of each (from /customer/info's
+ * model_spend): a remaining-budget bar per entry with a max budget, and its limits.
+ */
+function modelBudgetCard(c, b) {
+  if (!c.model_spend) return null;
+  const entries = (b && b.model_max_budget) || {};
+  const items = Object.keys(c.model_spend).map((m) => {
+    const e = entries[m] || {};
+    const spent = c.model_spend[m];
+    const max = e.max_budget === undefined ? null : e.max_budget;
+    const limits = [
+      max !== null ? `${usd(spent)} of ${usd(max)}` : `${usd(spent)} spent`,
+      e.budget_duration ? `per ${duration(e.budget_duration).replace(/^1 /, '')}` : null,
+      e.rpm_limit !== undefined ? `${int(e.rpm_limit)} RPM` : null,
+      e.tpm_limit !== undefined ? `${int(e.tpm_limit)} TPM` : null,
+    ].filter(Boolean).join(' · ');
+    return h('li', { 'data-testid': 'model-budget-row', 'data-model': m },
+      h('span', { class: 'hbar-label', title: m }, m),
+      remainingBar(spent, max),
+      h('span', { class: 'num', 'data-testid': 'model-budget-text' }, limits));
+  });
+  return h('div', { class: 'card span2', 'data-testid': 'model-budgets' }, h('h2', {}, 'Model budgets (this period)'),
+    h('ul', { class: 'hbars' }, items));
 }
 
 /** One bar per UTC day of the last {@link CHART_DAYS}, days without usage at zero. */

@@ -171,6 +171,14 @@ public final class AdminApi {
                 region(body),
                 AdminFields.text(body, "default_model", AdminFields.MODEL_UNITS));
         UnsupportedFields.reject(body);
+        if (body.hasNonNull("model_max_budget")) {
+            // LiteLLM drops it here silently; a limit that looks set but is not is refused instead.
+            throw new TollgateException(
+                    ErrorKind.BAD_REQUEST,
+                    "model_max_budget cannot be changed through /customer/update: set it on the customer's budget"
+                            + " with /budget/update (budget_id from /customer/info), or create the customer with it.",
+                    "model_max_budget");
+        }
         return AdminJson.customer(customers.update(in, actor(req)));
     }
 
@@ -374,8 +382,12 @@ public final class AdminApi {
         MODEL_MAX(
                 "model_max_budget",
                 "Object",
-                "Per-model budgets, e.g. {\"gpt-4o\": {\"max_budget\": 0.1}} (not supported yet: a non-null value is"
-                        + " refused).");
+                "Per-model budgets and limits of the customer, keyed by model name (the name clients send, or the"
+                        + " provider-prefixed litellm_params.model), e.g. {\"gpt-4o\": {\"max_budget\": 0.5,"
+                        + " \"budget_duration\": \"1d\", \"rpm_limit\": 10, \"tpm_limit\": 10000}}. Enforced in the same"
+                        + " atomic admission as the customer's budget: over an entry's max_budget, calls of that model"
+                        + " get 400 budget_exceeded while other models keep working; over its rpm_limit or tpm_limit,"
+                        + " 429. Each entry's period resets on its own calendar.");
 
         private final String field;
         private final String type;

@@ -3,10 +3,10 @@ package dev.tollgate.admin.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.admin.budget.BudgetInput;
+import dev.tollgate.core.budget.ModelBudgets;
 import dev.tollgate.core.customer.CustomerIds;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
-import dev.tollgate.core.json.Json;
 import dev.tollgate.core.money.Money;
 import dev.tollgate.core.text.StoredText;
 import java.math.BigDecimal;
@@ -18,7 +18,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -223,25 +222,20 @@ final class AdminFields {
     }
 
     /**
-     * {@code model_max_budget}: an object of per-model settings objects, e.g.
-     * {@code {"gpt-4o": {"max_budget": 0.1}}}; returned as compact JSON text for storage.
+     * {@code model_max_budget} in LiteLLM's shape ({@link ModelBudgets}), checked entry by entry;
+     * returned as canonical JSON text for storage, null when absent or null. A bad shape is a 400
+     * {@code bad_request} naming the model key and the problem.
      */
     static String modelMaxBudget(ObjectNode body) {
         JsonNode n = value(body, "model_max_budget");
         if (n == null) {
             return null;
         }
-        boolean ok = n.isObject();
-        for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) n::fields) {
-            ok &= e.getValue().isObject();
+        try {
+            return ModelBudgets.parse(n).canonicalJson();
+        } catch (IllegalArgumentException e) {
+            throw new TollgateException(ErrorKind.BAD_REQUEST, e.getMessage(), "model_max_budget");
         }
-        if (!ok) {
-            throw invalid(
-                    "model_max_budget must be an object mapping model names to settings objects,"
-                            + " e.g. {\"gpt-4o\": {\"max_budget\": 0.1}}. Received: " + n,
-                    "model_max_budget");
-        }
-        return Json.string(n);
     }
 
     /** The budget fields of a body, with which keys were sent (for partial updates). */

@@ -143,6 +143,11 @@ final class AdminJson {
             // Tollgate's addition, present only with max_parallel_requests: the customer's calls running now.
             o.put("in_flight", v.inFlight());
         }
+        if (v.modelSpend() != null) {
+            // Tollgate's addition, present only with model_max_budget: each entry's spend in its current period.
+            ObjectNode models = o.putObject("model_spend");
+            v.modelSpend().forEach((model, nanos) -> models.put(model, usd(nanos)));
+        }
         return o;
     }
 

@@ -21,6 +21,11 @@ public final class ResetSchedule {
         this.zone = zone;
     }
 
+    /** The time zone budget periods are aligned in. */
+    public ZoneId zone() {
+        return zone;
+    }
+
     public long nowMs() {
         return clock.millis();
     }

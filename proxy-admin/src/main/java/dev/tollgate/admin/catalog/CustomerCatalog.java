@@ -19,6 +19,16 @@ public interface CustomerCatalog {
      */
     CompletionStage<Ledger> ledger(String customerId, String batchId, long nowMs);
 
+    /**
+     * The persisted spend of one of the customer's {@code model_max_budget} entries in the period
+     * ending {@code periodEndMs}, and whether the batch {@code batchId} (null: none) is committed,
+     * both from one snapshot, read fresh from the database: what a model account is seeded from.
+     */
+    default CompletionStage<Ledger> modelLedger(String customerId, String model, long periodEndMs, String batchId) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException("this catalogue has no model ledger"));
+    }
+
     void invalidate(String customerId);
 
     void invalidateAll();

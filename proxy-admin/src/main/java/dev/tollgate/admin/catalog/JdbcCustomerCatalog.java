@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Interner;
 import com.github.benmanes.caffeine.cache.LoadingCache;
 import dev.tollgate.admin.db.JdbcExecutor;
 import dev.tollgate.core.budget.BudgetDuration;
+import dev.tollgate.core.budget.ModelBudgets;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.InvalidationBus;
 import java.time.Clock;
@@ -187,9 +188,11 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
             CustomerLimits limits,
             BudgetDuration duration,
             String allowedRegion,
-            String defaultModel) {
+            String defaultModel,
+            ModelBudgets modelBudgets) {
         CustomerPolicy policy(String customerId) {
-            return new CustomerPolicy(customerId, known, blocked, budgetId, limits, allowedRegion, defaultModel);
+            return new CustomerPolicy(
+                    customerId, known, blocked, budgetId, limits, allowedRegion, defaultModel, modelBudgets);
         }
     }
 
@@ -202,7 +205,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
                 p.limits(),
                 loaded.duration(),
                 p.allowedRegion(),
-                p.defaultModel()));
+                p.defaultModel(),
+                p.modelBudgets()));
     }
 
     @Override
@@ -225,6 +229,11 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
         // Always the database: the directory of known customers lags by a sync, and a row a flush
         // created meanwhile must count (a seed that read it as empty would under-enforce the budget).
         return executor.submit(() -> loader.ledger(customerId, batchId, nowMs));
+    }
+
+    @Override
+    public CompletionStage<Ledger> modelLedger(String customerId, String model, long periodEndMs, String batchId) {
+        return executor.submit(() -> loader.modelLedger(customerId, model, periodEndMs, batchId));
     }
 
     @Override
@@ -420,7 +429,8 @@ public final class JdbcCustomerCatalog implements CustomerCatalog {
                 l.withPeriodEnd(next),
                 e.duration(),
                 e.allowedRegion(),
-                e.defaultModel()));
+                e.defaultModel(),
+                e.modelBudgets()));
         if (!DEFAULT_KEY.equals(customerId)) {
             // Only replaces the very entry we read, so a concurrent invalidation or reload wins.
             cache.asMap().replace(customerId, e, rolled);

@@ -2,6 +2,7 @@ package dev.tollgate.admin.catalog;
 
 import dev.tollgate.admin.catalog.CustomerCatalog.Ledger;
 import dev.tollgate.core.budget.BudgetDuration;
+import dev.tollgate.core.budget.ModelBudgets;
 import dev.tollgate.core.limits.CustomerLimits;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -120,6 +121,7 @@ final class PolicyLoader {
                             orUnlimited(budget.softBudgetNanos()),
                             orUnlimited(budget.maxParallel()));
             boolean known = row != null;
+            ModelBudgets modelBudgets = modelBudgets(budget);
             CustomerPolicy policy = new CustomerPolicy(
                     customerId,
                     known,
@@ -127,7 +129,8 @@ final class PolicyLoader {
                     budget == null ? null : budget.id(),
                     limits,
                     known ? row.allowedRegion() : null,
-                    known ? row.defaultModel() : null);
+                    known ? row.defaultModel() : null,
+                    modelBudgets);
             return new Loaded(policy, duration);
         }
     }
@@ -152,6 +155,28 @@ final class PolicyLoader {
             long stored = row.spendPeriodEnd();
             boolean samePeriod = stored == current || stored == 0 || (current == 0 && nowMs < stored);
             return new Ledger(samePeriod ? row.spendNanos() : 0, current, row.batchApplied());
+        }
+    }
+
+    /**
+     * The persisted spend of one model entry and period, and whether {@code batchId} is committed,
+     * read by one statement (one snapshot), as {@link #ledger} does for the customer's spend.
+     */
+    CustomerCatalog.Ledger modelLedger(String customerId, String model, long periodEndMs, String batchId)
+            throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT"
+                        + " (SELECT spend_nanos FROM tg_customer_model_spend WHERE customer_id = ? AND model = ?"
+                        + " AND period_end_ms = ?),"
+                        + " (SELECT COUNT(*) FROM tg_spend_batch WHERE batch_id = ?)")) {
+            ps.setString(1, customerId);
+            ps.setString(2, model);
+            ps.setLong(3, periodEndMs);
+            ps.setString(4, batchId == null ? "" : batchId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new CustomerCatalog.Ledger(rs.getLong(1), periodEndMs, rs.getLong(2) > 0);
+            }
         }
     }
 
@@ -185,7 +210,8 @@ final class PolicyLoader {
             String duration,
             Long resetAtMs,
             Long softBudgetNanos,
-            Long maxParallel) {}
+            Long maxParallel,
+            String modelMaxBudget) {}
 
     private record LedgerRow(
             boolean exists, String budgetId, long spendNanos, long spendPeriodEnd, boolean batchApplied) {}
@@ -229,9 +255,9 @@ final class PolicyLoader {
     }
 
     private static BudgetRow budget(Connection c, String budgetId) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement("SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at,"
-                        + " soft_budget_nanos, max_parallel_requests FROM tg_budget WHERE budget_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT max_budget_nanos, rpm_limit, tpm_limit, budget_duration, budget_reset_at,"
+                        + " soft_budget_nanos, max_parallel_requests, model_max_budget FROM tg_budget WHERE budget_id = ?")) {
             ps.setString(1, budgetId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -245,7 +271,8 @@ final class PolicyLoader {
                         rs.getString(4),
                         nullableLong(rs, 5),
                         nullableLong(rs, 6),
-                        nullableLong(rs, 7));
+                        nullableLong(rs, 7),
+                        rs.getString(8));
             }
         }
     }
@@ -262,6 +289,24 @@ final class PolicyLoader {
                     "Budget {} has an invalid budget_duration '{}'; treating it as never resetting",
                     budget.id(),
                     budget.duration());
+            return null;
+        }
+    }
+
+    private ModelBudgets modelBudgets(BudgetRow budget) {
+        if (budget == null || budget.modelMaxBudget() == null) {
+            return null;
+        }
+        try {
+            ModelBudgets parsed = ModelBudgets.parseStored(budget.modelMaxBudget());
+            return parsed == null || parsed.isEmpty() ? null : parsed.inZone(zone);
+        } catch (IllegalArgumentException e) {
+            // The admin API validates and stores canonical JSON; a hand-edited row must not take the
+            // hot path down. Logged loudly: its limits are not enforced.
+            LOG.error(
+                    "Budget {} has an invalid model_max_budget ({}); its model budgets are NOT enforced",
+                    budget.id(),
+                    e.getMessage());
             return null;
         }
     }

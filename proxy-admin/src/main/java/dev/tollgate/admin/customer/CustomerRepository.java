@@ -56,6 +56,27 @@ public final class CustomerRepository {
         }
     }
 
+    /**
+     * The persisted spend of the customer's model entries in the given periods (key → period end);
+     * an entry without a row has spent nothing in its period.
+     */
+    public Map<String, Long> modelSpend(Connection c, String userId, Map<String, Long> periods) throws SQLException {
+        Map<String, Long> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT model, period_end_ms, spend_nanos FROM tg_customer_model_spend WHERE customer_id = ?")) {
+            ps.setString(1, userId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Long current = periods.get(rs.getString(1));
+                    if (current != null && current == rs.getLong(2)) {
+                        out.put(rs.getString(1), rs.getLong(3));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     public Optional<CustomerRow> find(Connection c, String userId) throws SQLException {
         return query(c, "SELECT " + COLUMNS + " FROM tg_customer WHERE user_id = ?", List.of(userId)).stream()
                 .findFirst();

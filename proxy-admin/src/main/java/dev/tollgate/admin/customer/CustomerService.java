@@ -6,6 +6,8 @@ import dev.tollgate.admin.budget.BudgetRow;
 import dev.tollgate.admin.budget.BudgetService;
 import dev.tollgate.admin.budget.ResetSchedule;
 import dev.tollgate.admin.db.Transactions;
+import dev.tollgate.core.budget.ModelBudget;
+import dev.tollgate.core.budget.ModelBudgets;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.InvalidationBus;
@@ -13,6 +15,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -133,14 +136,33 @@ public final class CustomerService {
             CustomerRow fresh = new CustomerRow(userId, null, 0, 0, null, null, null, false, now, now);
             return new CustomerView(fresh, null, liveSpend.current(fresh, now));
         }
-        // Outside the transaction: no connection is held while waiting on the limit store.
         long now = schedule.nowMs();
+        ModelBudgets modelBudgets = stored.budget() == null
+                ? null
+                : ModelBudgets.parseStored(stored.budget().modelMaxBudget());
+        Map<String, Long> persistedModelSpend = modelBudgets == null
+                ? null
+                : Transactions.inTransaction(
+                        ds, c -> customers.modelSpend(c, userId, currentPeriods(modelBudgets, now)));
+        // Outside the transactions: no connection is held while waiting on the limit store.
         boolean limitsParallel = stored.budget() != null && stored.budget().maxParallelRequests() != null;
         return new CustomerView(
                 stored.customer(),
                 stored.budget(),
                 liveSpend.current(stored.customer(), now),
-                limitsParallel ? liveSpend.inFlight(userId, now) : null);
+                limitsParallel ? liveSpend.inFlight(userId, now) : null,
+                modelBudgets == null
+                        ? null
+                        : liveSpend.modelSpend(userId, currentPeriods(modelBudgets, now), persistedModelSpend, now));
+    }
+
+    /** Each model entry's key → end of its period in force at {@code nowMs}, in the order written. */
+    private Map<String, Long> currentPeriods(ModelBudgets modelBudgets, long nowMs) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (ModelBudget e : modelBudgets.entries()) {
+            out.put(e.model(), e.limits(nowMs, schedule.zone()).periodEndMs());
+        }
+        return out;
     }
 
     /** {@code /customer/update}: applies the given fields; see {@link #applyMaxBudget} for budgets. */

@@ -2,6 +2,8 @@ package dev.tollgate.admin.customer;
 
 import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.LimitStore;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -74,6 +76,43 @@ public final class LiveSpend {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return null;
         }
+    }
+
+    /**
+     * The current spend of each model entry (key → its period end now), as {@link #current} does
+     * for the customer: the store's model account when it is in that period (settled spend,
+     * flushed or not), otherwise the persisted row plus the spend pending for that period. An
+     * unreachable store falls back to the persisted figures.
+     */
+    public Map<String, Long> modelSpend(String id, Map<String, Long> periods, Map<String, Long> persisted, long nowMs) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : periods.entrySet()) {
+            String model = e.getKey();
+            long periodEnd = e.getValue();
+            long stored = persisted.getOrDefault(model, 0L);
+            try {
+                AccountSnapshot s =
+                        limits.modelSnapshot(id, model).toCompletableFuture().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                if (s.present() && s.periodEndMs() == periodEnd && (periodEnd == 0 || nowMs < periodEnd)) {
+                    out.put(model, s.spentNanos());
+                    continue;
+                }
+                long pending = limits.pendingModelNanos(id, model, periodEnd)
+                        .toCompletableFuture()
+                        .get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+                out.put(model, stored + pending);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                out.put(model, stored);
+            } catch (ExecutionException | TimeoutException | RuntimeException ex) {
+                LOG.warn(
+                        "Limit store unreachable for the model spend of {}; showing persisted spend: {}",
+                        id,
+                        ex.toString());
+                out.put(model, stored);
+            }
+        }
+        return out;
     }
 
     public long current(CustomerRow row, long nowMs) {

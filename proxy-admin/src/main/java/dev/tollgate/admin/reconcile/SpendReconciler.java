@@ -1,7 +1,9 @@
 package dev.tollgate.admin.reconcile;
 
 import dev.tollgate.admin.catalog.CustomerCatalog;
+import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.ModelLimits;
 import dev.tollgate.core.limits.ReconcileRequest;
 import dev.tollgate.core.limits.Reconciliation.Outcome;
 import dev.tollgate.core.threads.DaemonThreads;
@@ -123,9 +125,38 @@ public final class SpendReconciler implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates the missing account of one of the customer's {@code model_max_budget} entries from
+     * the model's ledger row of the entry's period plus its pending spend, by the same rule as
+     * {@link #seed} (an existing account is reconciled instead). The periodic pass leaves model
+     * accounts alone: they are only seeded, when an admission finds one missing.
+     */
+    public CompletionStage<Void> seedModel(String customerId, ModelLimits model, long nowMs) {
+        Ledgers ledgers =
+                seen -> catalog.modelLedger(customerId, model.model(), model.periodEndMs(), seen.claimedBatchId());
+        return attempt(customerId, model.model(), ledgers, nowMs, true, ATTEMPTS)
+                .thenCompose(r -> r.outcome() == Outcome.FLUSH_MOVED
+                        ? CompletableFuture.failedFuture(new IllegalStateException("could not seed the account of "
+                                + customerId + " for model " + model.model()
+                                + ": its spend kept moving to the database"))
+                        : CompletableFuture.completedFuture(null));
+    }
+
+    /** Where a reconciliation reads its ledger, given the flush state read before it. */
+    @FunctionalInterface
+    private interface Ledgers {
+        CompletionStage<CustomerCatalog.Ledger> read(FlushState seen);
+    }
+
     private CompletionStage<ReconcileReport> attempt(String id, long nowMs, boolean create, int attemptsLeft) {
+        return attempt(id, null, seen -> catalog.ledger(id, seen.claimedBatchId(), nowMs), nowMs, create, attemptsLeft);
+    }
+
+    /** One reconciliation of the customer's account ({@code model} null) or of one model entry's account. */
+    private CompletionStage<ReconcileReport> attempt(
+            String id, String model, Ledgers ledgers, long nowMs, boolean create, int attemptsLeft) {
         return store.flushState(id)
-                .thenCompose(seen -> catalog.ledger(id, seen.claimedBatchId(), nowMs)
+                .thenCompose(seen -> ledgers.read(seen)
                         .thenCompose(ledger -> store.reconcile(new ReconcileRequest(
                                         id,
                                         ledger.spentNanos(),
@@ -133,11 +164,12 @@ public final class SpendReconciler implements AutoCloseable {
                                         seen,
                                         ledger.batchApplied(),
                                         nowMs,
-                                        create))
+                                        create,
+                                        model))
                                 .thenApply(r -> ReconcileReport.of(id, r, ledger.spentNanos()))))
                 .thenCompose(report -> report.outcome() == Outcome.FLUSH_MOVED && attemptsLeft > 1
-                        ? attempt(id, nowMs, create, attemptsLeft - 1)
-                        : CompletableFuture.completedFuture(count(report)));
+                        ? attempt(id, model, ledgers, nowMs, create, attemptsLeft - 1)
+                        : CompletableFuture.completedFuture(model == null ? count(report) : report));
     }
 
     private ReconcileReport count(ReconcileReport r) {

@@ -38,6 +38,13 @@ final class QuarantinePayload {
                     .put("completion_tokens", d.completionTokens())
                     .put("spend_nanos", d.spendNanos());
         }
+        ArrayNode models = o.putArray("model_spend");
+        for (PendingBatch.ModelSpend m : b.modelSpend()) {
+            models.addObject()
+                    .put("period_end_ms", m.periodEndMs())
+                    .put("model", m.model())
+                    .put("spend_nanos", m.spendNanos());
+        }
         try {
             return WRITER.writeValueAsString(o);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

@@ -4,6 +4,7 @@ import dev.tollgate.admin.reconcile.SpendReconciler;
 import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.PendingBatch;
+import dev.tollgate.core.limits.PendingFields;
 import dev.tollgate.core.limits.SettleRequest;
 import dev.tollgate.core.threads.DaemonThreads;
 import java.time.Clock;
@@ -299,9 +300,14 @@ public final class SpendJournal implements AutoCloseable {
     static PendingBatch toBatch(String customerId, String batchId, List<Entry> entries) {
         Map<Long, Long> periods = new TreeMap<>();
         Map<String, long[]> daily = new TreeMap<>(); // day|model -> req, ok, pt, ct, sp
+        Map<String, Long> models = new TreeMap<>(); // PendingFields.modelField -> spend
         for (Entry e : entries) {
             SettleRequest r = e.request;
             periods.merge(e.periodEndMs, r.costNanos(), Long::sum);
+            if (r.hasModelBudget()) {
+                models.merge(
+                        PendingFields.modelField(r.modelPeriodEndMs(), r.modelBudgetKey()), r.costNanos(), Long::sum);
+            }
             long[] d = daily.computeIfAbsent(r.day() + '|' + r.model(), k -> new long[5]);
             d[0] += r.requests();
             d[1] += r.successfulRequests();
@@ -317,7 +323,9 @@ public final class SpendJournal implements AutoCloseable {
             du.add(new PendingBatch.DailyUsage(
                     k.substring(0, bar), k.substring(bar + 1), d[0], d[1], d[2], d[3], d[4]));
         });
-        return new PendingBatch(customerId, batchId, ps, du);
+        List<PendingBatch.ModelSpend> ms =
+                PendingFields.toBatch(customerId, batchId, models).modelSpend();
+        return new PendingBatch(customerId, batchId, ps, du, ms);
     }
 
     /**

@@ -240,6 +240,7 @@ public final class SpendRepository {
                     applyRowByRow(c, q, b, nowMs);
                 }
                 q.upsertDaily(c, toApply);
+                q.upsertModelSpend(c, toApply);
                 c.commit();
                 return fresh;
             } catch (SQLException | RuntimeException e) {
@@ -290,6 +291,20 @@ public final class SpendRepository {
             ps.setString(1, customerId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(new CustomerSpend(rs.getLong(1), rs.getLong(2))) : Optional.empty();
+            }
+        }
+    }
+
+    /** The persisted spend of one of the customer's model entries in the period ending {@code periodEndMs}. */
+    public long modelSpend(String customerId, String model, long periodEndMs) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT spend_nanos FROM tg_customer_model_spend"
+                        + " WHERE customer_id = ? AND model = ? AND period_end_ms = ?")) {
+            ps.setString(1, customerId);
+            ps.setString(2, model);
+            ps.setLong(3, periodEndMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
             }
         }
     }

@@ -54,6 +54,9 @@ abstract class SpendSql {
     /** Adds the day/model aggregates of the batches. */
     abstract void upsertDaily(Connection c, List<PendingBatch> batches) throws SQLException;
 
+    /** Adds the model-entry spend of the batches ({@code tg_customer_model_spend}). */
+    abstract void upsertModelSpend(Connection c, List<PendingBatch> batches) throws SQLException;
+
     void insertCustomerIfMissing(Connection c, String customerId, long nowMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "INSERT INTO tg_customer (user_id, spend_nanos, spend_period_end, blocked, created_at, updated_at)"
@@ -151,6 +154,43 @@ abstract class SpendSql {
         }
     }
 
+    /** Columns of the model-spend upsert: one row per customer, model and period (summed), in key order. */
+    record ModelColumns(int size, Array customers, Array models, Array periods, Array spend) {
+        static ModelColumns of(Connection c, List<PendingBatch> batches) throws SQLException {
+            Map<String, Map<String, Map<Long, Long>>> rows = new TreeMap<>();
+            for (PendingBatch b : batches) {
+                for (PendingBatch.ModelSpend m : b.modelSpend()) {
+                    rows.computeIfAbsent(b.customerId(), k -> new TreeMap<>())
+                            .computeIfAbsent(m.model(), k -> new TreeMap<>())
+                            .merge(m.periodEndMs(), m.spendNanos(), Math::addExact);
+                }
+            }
+            List<String> customers = new ArrayList<>();
+            List<String> models = new ArrayList<>();
+            List<Long> periods = new ArrayList<>();
+            List<Long> spend = new ArrayList<>();
+            rows.forEach((customer, byModel) -> byModel.forEach((model, byPeriod) -> byPeriod.forEach((pe, v) -> {
+                customers.add(customer);
+                models.add(model);
+                periods.add(pe);
+                spend.add(v);
+            })));
+            return new ModelColumns(
+                    customers.size(),
+                    c.createArrayOf("varchar", SpendRepository.strings(customers)),
+                    c.createArrayOf("varchar", SpendRepository.strings(models)),
+                    c.createArrayOf("bigint", periods.toArray(Long[]::new)),
+                    c.createArrayOf("bigint", spend.toArray(Long[]::new)));
+        }
+
+        void bind(PreparedStatement ps) throws SQLException {
+            ps.setArray(1, customers);
+            ps.setArray(2, models);
+            ps.setArray(3, periods);
+            ps.setArray(4, spend);
+        }
+    }
+
     static final String DAILY_COLUMNS = "customer_id, usage_day, model, requests, successful_requests,"
             + " failed_requests, prompt_tokens, completion_tokens, spend_nanos";
 
@@ -224,6 +264,22 @@ abstract class SpendSql {
                 for (int k = 0; k < 9; k++) {
                     ps.setArray(k + 1, cols.columns()[k]);
                 }
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        void upsertModelSpend(Connection c, List<PendingBatch> batches) throws SQLException {
+            ModelColumns cols = ModelColumns.of(c, batches);
+            if (cols.size() == 0) {
+                return;
+            }
+            try (PreparedStatement ps =
+                    c.prepareStatement("INSERT INTO tg_customer_model_spend AS t (customer_id, model,"
+                            + " period_end_ms, spend_nanos) SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::bigint[],"
+                            + " ?::bigint[]) ON CONFLICT (customer_id, model, period_end_ms) DO UPDATE SET spend_nanos ="
+                            + " t.spend_nanos + EXCLUDED.spend_nanos")) {
+                cols.bind(ps);
                 ps.executeUpdate();
             }
         }
@@ -301,6 +357,24 @@ abstract class SpendSql {
                 for (int k = 0; k < 9; k++) {
                     ps.setArray(k + 1, cols.columns()[k]);
                 }
+                ps.executeUpdate();
+            }
+        }
+
+        @Override
+        void upsertModelSpend(Connection c, List<PendingBatch> batches) throws SQLException {
+            ModelColumns cols = ModelColumns.of(c, batches);
+            if (cols.size() == 0) {
+                return;
+            }
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO tg_customer_model_spend t USING (SELECT * FROM"
+                    + " UNNEST(CAST(? AS VARCHAR ARRAY), CAST(? AS VARCHAR ARRAY), CAST(? AS BIGINT ARRAY),"
+                    + " CAST(? AS BIGINT ARRAY)) AS u(customer_id, model, period_end_ms, spend_nanos)) u"
+                    + " ON t.customer_id = u.customer_id AND t.model = u.model AND t.period_end_ms = u.period_end_ms"
+                    + " WHEN MATCHED THEN UPDATE SET spend_nanos = t.spend_nanos + u.spend_nanos"
+                    + " WHEN NOT MATCHED THEN INSERT (customer_id, model, period_end_ms, spend_nanos)"
+                    + " VALUES (u.customer_id, u.model, u.period_end_ms, u.spend_nanos)")) {
+                cols.bind(ps);
                 ps.executeUpdate();
             }
         }

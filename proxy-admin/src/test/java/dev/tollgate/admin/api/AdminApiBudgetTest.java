@@ -51,21 +51,77 @@ class AdminApiBudgetTest extends AdminApiTestBase {
     }
 
     @BothDatabases
-    void fieldsNotEnforcedYetAreRefusedNotStored(String kind) throws Exception {
+    void modelMaxBudgetIsStoredCanonicalWithAliasesAndNullClearsIt(String kind) throws Exception {
         AdminApiFixture f = fixture(kind);
-        for (String field : UnsupportedFields.FIELDS) {
-            JsonNode value = field.equals("model_max_budget") ? json("{\"gpt-4o\":{\"max_budget\":1}}") : json("1");
-            for (String route : List.of("/budget/new", "/budget/update")) {
-                AdminApiFixture.Rendered r = error(f.postCall(route, obj("budget_id", id("b"), field, value)));
-                assertThat(r.status()).isEqualTo(400);
+        String id = id("b");
+        JsonNode b = f.post(
+                "/budget/new",
+                obj(
+                        "budget_id",
+                        id,
+                        "model_max_budget",
+                        json("{\"gpt-4o\": {\"max_budget\": 0.5, \"budget_duration\": \"1d\", \"rpm_limit\": 10,"
+                                + " \"tpm_limit\": 10000}, \"openai/gpt-4o-mini\": {\"budget_limit\": 2,"
+                                + " \"time_period\": \"30d\"}}")));
+        JsonNode canonical = json("{\"gpt-4o\":{\"max_budget\":0.5,\"budget_duration\":\"1d\",\"rpm_limit\":10,"
+                + "\"tpm_limit\":10000},\"openai/gpt-4o-mini\":{\"max_budget\":2.0,\"budget_duration\":\"30d\"}}");
+        assertThat(b.get("model_max_budget")).isEqualTo(canonical);
+        assertThat(f.post("/budget/info", obj("budgets", List.of(id))).get(0).get("model_max_budget"))
+                .isEqualTo(canonical);
+
+        JsonNode updated = f.post("/budget/update", obj("budget_id", id, "max_budget", 3));
+        assertThat(updated.get("model_max_budget")).as("absent: kept").isEqualTo(canonical);
+        JsonNode cleared = f.post("/budget/update", obj("budget_id", id, "model_max_budget", null));
+        assertThat(cleared.get("model_max_budget").isNull()).isTrue();
+
+        // A customer's own budget takes it inline, as the other budget fields.
+        String customer = id("c");
+        f.post("/customer/new", obj("user_id", customer, "model_max_budget", json("{\"gpt-4o\": {\"rpm_limit\": 5}}")));
+        JsonNode info = f.get("/customer/info", "end_user_id", customer);
+        assertThat(info.get("litellm_budget_table").get("model_max_budget"))
+                .isEqualTo(json("{\"gpt-4o\":{\"rpm_limit\":5}}"));
+        assertThat(info.get("model_spend")).isEqualTo(json("{\"gpt-4o\":0.0}"));
+        // /customer/update does not take it (LiteLLM drops it there): refused, never silently ignored.
+        AdminApiFixture.Rendered viaUpdate = error(f.postCall(
+                "/customer/update",
+                obj("user_id", customer, "model_max_budget", json("{\"gpt-4o\": {\"rpm_limit\": 1}}"))));
+        assertThat(viaUpdate.status()).isEqualTo(400);
+        assertThat(viaUpdate.error().get("param").asText()).isEqualTo("model_max_budget");
+        assertThat(viaUpdate.error().get("message").asText()).contains("/budget/update");
+    }
+
+    @BothDatabases
+    void eachBadModelMaxBudgetIsA400NamingTheModelAndTheProblem(String kind) throws Exception {
+        AdminApiFixture f = fixture(kind);
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("[1]", "model_max_budget must be an object");
+        cases.put("{\"\": {\"max_budget\": 1}}", "empty model name");
+        cases.put("{\"gpt-4o\": 5}", "model_max_budget['gpt-4o'] must be an object");
+        cases.put("{\"gpt-4o\": {}}", "model_max_budget['gpt-4o'] sets nothing");
+        cases.put(
+                "{\"gpt-4o\": {\"max_budgets\": 1}}", "model_max_budget['gpt-4o'] has an unknown field 'max_budgets'");
+        cases.put("{\"gpt-4o\": {\"max_budget\": -1}}", "model_max_budget['gpt-4o'].max_budget must be a non-negative");
+        cases.put(
+                "{\"gpt-4o\": {\"rpm_limit\": 2.5}}",
+                "model_max_budget['gpt-4o'].rpm_limit must be a non-negative integer");
+        cases.put("{\"gpt-4o\": {\"tpm_limit\": \"many\"}}", "model_max_budget['gpt-4o'].tpm_limit");
+        cases.put("{\"gpt-4o\": {\"budget_duration\": \"1x\"}}", "model_max_budget['gpt-4o'].budget_duration");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            for (String route : List.of("/budget/new", "/customer/new")) {
+                JsonNode body = route.equals("/budget/new")
+                        ? obj("budget_id", id("b"), "model_max_budget", json(c.getKey()))
+                        : obj("user_id", id("c"), "model_max_budget", json(c.getKey()));
+                AdminApiFixture.Rendered r = error(f.postCall(route, body));
+                assertThat(r.status()).as(c.getKey()).isEqualTo(400);
                 assertThat(r.error().get("type").asText()).isEqualTo("bad_request");
-                assertThat(r.error().get("param").asText()).isEqualTo(field);
-                assertThat(r.error().get("message").asText()).startsWith(field + " is not supported yet");
+                assertThat(r.error().get("param").asText()).isEqualTo("model_max_budget");
+                assertThat(r.error().get("message").asText()).as(c.getKey()).contains(c.getValue());
             }
         }
-        // An explicit null is what LiteLLM clients send for "not set": accepted.
+        // Nothing was stored by the refused calls; an explicit null is "not set".
         JsonNode b = f.post("/budget/new", obj("budget_id", id("b"), "soft_budget", null, "model_max_budget", null));
-        assertThat(b.get("soft_budget").isNull()).isTrue();
+        assertThat(b.get("model_max_budget").isNull()).isTrue();
+        assertThat(UnsupportedFields.FIELDS).doesNotContain("model_max_budget");
     }
 
     @BothDatabases

@@ -35,6 +35,16 @@ final class StubLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+        return CompletableFuture.completedFuture(AccountSnapshot.ABSENT);
+    }
+
+    @Override
+    public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+        return CompletableFuture.completedFuture(0L);
+    }
+
+    @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return CompletableFuture.completedFuture(pending.getOrDefault(customerId, 0L));
     }

@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** Flyway migrations on H2 and PostgreSQL: applied once, validated, baselined over the earlier runner. */
 class MigrationsTest {
-    private static final List<String> SCRIPTS =
-            List.of("V1__customers_and_budgets.sql", "V2__webhook_outbox.sql", "V3__scale.sql");
+    private static final List<String> SCRIPTS = List.of(
+            "V1__customers_and_budgets.sql", "V2__webhook_outbox.sql", "V3__scale.sql", "V5__customer_model_spend.sql");
     /** PostgreSQL-only scripts (db/postgresql). */
     private static final List<String> POSTGRES_SCRIPTS = List.of("V4__customer_prefix_indexes.sql");
 
@@ -45,6 +45,8 @@ class MigrationsTest {
                         .isEqualTo(1);
             }
             assertThat(longOf(ds, "SELECT COUNT(*) FROM tg_webhook_outbox")).isZero();
+            assertThat(longOf(ds, "SELECT COUNT(*) FROM tg_customer_model_spend"))
+                    .isZero();
         }
     }
 

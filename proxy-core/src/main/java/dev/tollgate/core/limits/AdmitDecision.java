@@ -9,6 +9,8 @@ package dev.tollgate.core.limits;
  * @param remainingRequests requests left in the window after this call (-1 = no limit)
  * @param remainingTokens   tokens left in the window after this call's reservation (-1 = no limit)
  * @param windowTokens      tokens counted in the window, including this call's reservation when admitted
+ * @param modelSpentNanos   spend of the call's model entry in its period (before this call); 0 without one
+ * @param modelReservedNanos reservations held against the model entry (before this call); 0 without one
  */
 public record AdmitDecision(
         Outcome outcome,
@@ -18,7 +20,32 @@ public record AdmitDecision(
         long windowResetMs,
         long remainingRequests,
         long remainingTokens,
-        long windowTokens) {
+        long windowTokens,
+        long modelSpentNanos,
+        long modelReservedNanos) {
+
+    /** A decision of a call without a model entry. */
+    public AdmitDecision(
+            Outcome outcome,
+            long spentNanos,
+            long reservedNanos,
+            long windowStartMs,
+            long windowResetMs,
+            long remainingRequests,
+            long remainingTokens,
+            long windowTokens) {
+        this(
+                outcome,
+                spentNanos,
+                reservedNanos,
+                windowStartMs,
+                windowResetMs,
+                remainingRequests,
+                remainingTokens,
+                windowTokens,
+                0,
+                0);
+    }
 
     public enum Outcome {
         ADMITTED,
@@ -27,7 +54,16 @@ public record AdmitDecision(
         RPM_EXCEEDED,
         TPM_EXCEEDED,
         /** The store holds no account for this customer: seed it from the database and retry. */
-        NEEDS_SEED
+        NEEDS_SEED,
+        /**
+         * The store holds no account for the call's model entry: reconcile it from the database
+         * ({@link ReconcileRequest#model()}) and retry. Nothing was counted.
+         */
+        MODEL_NEEDS_SEED,
+        /** The model entry's spent + reserved has reached its max_budget. */
+        MODEL_BUDGET_EXCEEDED,
+        MODEL_RPM_EXCEEDED,
+        MODEL_TPM_EXCEEDED
     }
 
     public boolean admitted() {

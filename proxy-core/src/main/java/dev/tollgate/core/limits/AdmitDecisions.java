@@ -22,6 +22,20 @@ public final class AdmitDecisions {
             long windowRequests,
             long windowTokens,
             CustomerLimits limits) {
+        return of(outcome, spentNanos, reservedNanos, windowStartMs, windowRequests, windowTokens, limits, 0, 0);
+    }
+
+    /** As above, with the spend and reservations of the call's model entry (before the call). */
+    public static AdmitDecision of(
+            Outcome outcome,
+            long spentNanos,
+            long reservedNanos,
+            long windowStartMs,
+            long windowRequests,
+            long windowTokens,
+            CustomerLimits limits,
+            long modelSpentNanos,
+            long modelReservedNanos) {
         long resetMs = windowStartMs + Windows.WINDOW_MS;
         if (outcome == Outcome.NEEDS_SEED) {
             return new AdmitDecision(outcome, 0, 0, windowStartMs, resetMs, -1, -1, 0);
@@ -36,7 +50,9 @@ public final class AdmitDecisions {
                 resetMs,
                 remainingRequests,
                 remainingTokens,
-                windowTokens);
+                windowTokens,
+                modelSpentNanos,
+                modelReservedNanos);
     }
 
     private static long remaining(long limit, long used, boolean exceeded) {
@@ -59,6 +75,14 @@ public final class AdmitDecisions {
                 return Outcome.TPM_EXCEEDED;
             case 4:
                 return Outcome.NEEDS_SEED;
+            case 5:
+                return Outcome.MODEL_NEEDS_SEED;
+            case 6:
+                return Outcome.MODEL_BUDGET_EXCEEDED;
+            case 7:
+                return Outcome.MODEL_RPM_EXCEEDED;
+            case 8:
+                return Outcome.MODEL_TPM_EXCEEDED;
             default:
                 throw new IllegalStateException("unknown admit outcome code " + code);
         }

@@ -18,7 +18,12 @@ package dev.tollgate.core.limits;
  * @param createIfAbsent    the customer is known to have no persisted spend (no database row), so a
  *                          missing account is created in the same step (as {@link LimitStore#seed}
  *                          with zero) instead of answering {@code NEEDS_SEED}: a new customer costs
- *                          one round trip, not three
+ *                          one round trip, not three; it creates a missing model account the same way
+ * @param model             the {@code model_max_budget} entry of this call, or null when none
+ *                          applies: then the model's account and window are checked in the same
+ *                          step as the customer's, and only when everything passes are both counted.
+ *                          A call with a model entry never takes a lease (see
+ *                          {@link LimitStore#admitAndLease})
  */
 public record AdmitRequest(
         String customerId,
@@ -27,12 +32,31 @@ public record AdmitRequest(
         long reserveNanos,
         long reserveTokens,
         long reservationTtlMs,
-        boolean createIfAbsent) {
+        boolean createIfAbsent,
+        ModelLimits model) {
 
     public AdmitRequest {
         if (reservationTtlMs <= 0) {
             throw new IllegalArgumentException("reservationTtlMs must be positive, got " + reservationTtlMs);
         }
+    }
+
+    /** An admission without a model entry. */
+    public AdmitRequest(
+            String customerId,
+            CustomerLimits limits,
+            long nowMs,
+            long reserveNanos,
+            long reserveTokens,
+            long reservationTtlMs,
+            boolean createIfAbsent) {
+        this(customerId, limits, nowMs, reserveNanos, reserveTokens, reservationTtlMs, createIfAbsent, null);
+    }
+
+    /** The same admission checked against {@code model} too (null: none). */
+    public AdmitRequest withModel(ModelLimits model) {
+        return new AdmitRequest(
+                customerId, limits, nowMs, reserveNanos, reserveTokens, reservationTtlMs, createIfAbsent, model);
     }
 
     /** An admission with {@link LimitStore#DEFAULT_RESERVATION_TTL_MS}. */

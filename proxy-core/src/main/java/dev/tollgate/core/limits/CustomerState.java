@@ -42,6 +42,8 @@ final class CustomerState {
     private String claimedId;
     /** Changes at every claim and acknowledgement (see reconcile.lua); "" before the first. */
     private String flushToken = "";
+    /** Accounts of the customer's {@code model_max_budget} entries, by key; null until one is used. */
+    private Map<String, ModelAccount> models;
     /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded; null until used. */
     private Map<String, String> settleIds;
 
@@ -78,16 +80,62 @@ final class CustomerState {
             return new LeasedAdmission(
                     AdmitDecisions.of(outcome, spent, reserved, windowStart, requests, tokens, limits), Lease.NONE);
         }
+        ModelLimits modelLimits = r.model();
+        ModelAccount model = null;
+        long modelSpent = 0;
+        long modelReserved = 0;
+        if (modelLimits != null) {
+            model = models == null ? null : models.get(modelLimits.model());
+            if (model == null) {
+                if (!r.createIfAbsent()) {
+                    return new LeasedAdmission(
+                            AdmitDecisions.of(
+                                    Outcome.MODEL_NEEDS_SEED, spent, reserved, windowStart, requests, tokens, limits),
+                            Lease.NONE);
+                }
+                model = createModel(modelLimits.model(), 0, modelLimits.periodEndMs(), true);
+            }
+            Outcome modelOutcome = model.check(modelLimits, r.nowMs(), r.reservationTtlMs());
+            modelSpent = model.spent;
+            modelReserved = model.reserved();
+            if (modelOutcome != Outcome.ADMITTED) {
+                return new LeasedAdmission(
+                        AdmitDecisions.of(
+                                modelOutcome,
+                                spent,
+                                reserved,
+                                windowStart,
+                                requests,
+                                tokens,
+                                limits,
+                                modelSpent,
+                                modelReserved),
+                        Lease.NONE);
+            }
+            // A call with a model entry is admitted exactly, per call: it never takes a slice.
+            ask = Lease.NONE;
+        }
         if (w < 0) {
             w = insertWindow(windowStart);
         }
         windows[w * 3 + 1] += 1;
         windows[w * 3 + 2] += r.reserveTokens();
         AdmitDecision d = AdmitDecisions.of(
-                outcome, spent, reserved, windowStart, windows[w * 3 + 1], windows[w * 3 + 2], limits);
+                outcome,
+                spent,
+                reserved,
+                windowStart,
+                windows[w * 3 + 1],
+                windows[w * 3 + 2],
+                limits,
+                modelSpent,
+                modelReserved);
         if (r.reserveNanos() > 0) {
             addReservation(windowStart, r.reserveNanos());
             reserved += r.reserveNanos();
+        }
+        if (model != null) {
+            model.count(windowStart, r.reserveNanos(), r.reserveTokens());
         }
         Lease slice = Lease.grant(
                 ask,
@@ -273,6 +321,35 @@ final class CustomerState {
         return sum;
     }
 
+    /**
+     * Creates a model entry's account at {@code spentNanos}, plus (when {@code addPending}) the
+     * spend of that entry and period still pending or claimed, as {@link #seed} does for the
+     * customer's account.
+     */
+    private ModelAccount createModel(String model, long spentNanos, long periodEndMs, boolean addPending) {
+        long pendingSpend = addPending
+                ? (pending == null ? 0 : pending.modelSpend(periodEndMs, model))
+                        + (claimed == null ? 0 : claimed.modelSpend(periodEndMs, model))
+                : 0;
+        ModelAccount account = new ModelAccount(spentNanos + pendingSpend, periodEndMs);
+        if (models == null) {
+            models = new java.util.HashMap<>(4);
+        }
+        models.put(model, account);
+        return account;
+    }
+
+    AccountSnapshot modelSnapshot(String model) {
+        ModelAccount m = models == null ? null : models.get(model);
+        return m == null ? AccountSnapshot.ABSENT : new AccountSnapshot(true, m.spent, m.reserved(), m.periodEnd);
+    }
+
+    /** For tests of bounded memory: windows and buckets kept by one model account. */
+    int modelEntries(String model) {
+        ModelAccount m = models == null ? null : models.get(model);
+        return m == null ? 0 : m.keptEntries();
+    }
+
     FlushState flushState() {
         return new FlushState(flushToken, claimedId);
     }
@@ -282,6 +359,9 @@ final class CustomerState {
         FlushState seen = r.seen();
         if (!flushToken.equals(seen.token()) || !Objects.equals(claimedId, seen.claimedBatchId())) {
             return new Reconciliation(Reconciliation.Outcome.FLUSH_MOVED, 0, 0);
+        }
+        if (r.model() != null) {
+            return reconcileModel(r);
         }
         if (!present && !r.createIfAbsent()) {
             return new Reconciliation(Reconciliation.Outcome.ABSENT, 0, 0);
@@ -308,6 +388,29 @@ final class CustomerState {
                 target == before ? Reconciliation.Outcome.IN_STEP : Reconciliation.Outcome.REPAIRED, before, target);
     }
 
+    /** {@link #reconcile} of a model entry's account: the same steps on that account and its pending field. */
+    private Reconciliation reconcileModel(ReconcileRequest r) {
+        ModelAccount m = models == null ? null : models.get(r.model());
+        if (m == null && !r.createIfAbsent()) {
+            return new Reconciliation(Reconciliation.Outcome.ABSENT, 0, 0);
+        }
+        long pe = r.periodEndMs();
+        long before = m == null ? 0 : m.spent;
+        if (m != null && (m.periodEnd != pe || (pe != 0 && r.nowMs() + Reconciliation.PERIOD_MARGIN_MS >= pe))) {
+            return new Reconciliation(Reconciliation.Outcome.OTHER_PERIOD, before, before);
+        }
+        long target = r.ledgerNanos()
+                + (pending == null ? 0 : pending.modelSpend(pe, r.model()))
+                + (r.claimedApplied() || claimed == null ? 0 : claimed.modelSpend(pe, r.model()));
+        if (m == null) {
+            createModel(r.model(), target, pe, false);
+            return new Reconciliation(Reconciliation.Outcome.CREATED, 0, target);
+        }
+        m.spent = target;
+        return new Reconciliation(
+                target == before ? Reconciliation.Outcome.IN_STEP : Reconciliation.Outcome.REPAIRED, before, target);
+    }
+
     SettleResult settle(SettleRequest r) {
         String sid = r.settleId();
         if (sid != null && settleIds != null) {
@@ -315,7 +418,11 @@ final class CustomerState {
             if (seen != null) {
                 if (r.persisted() && !seen.equals("p") && !seen.equals("x")) {
                     PendingSpend p = pending();
-                    p.addPeriod(Long.parseLong(seen), -r.costNanos());
+                    int bar = seen.indexOf('|');
+                    p.addPeriod(Long.parseLong(bar < 0 ? seen : seen.substring(0, bar)), -r.costNanos());
+                    if (bar >= 0 && r.hasModelBudget()) {
+                        p.addModel(Long.parseLong(seen.substring(bar + 1)), r.modelBudgetKey(), -r.costNanos());
+                    }
                     p.addSettle(r, -1);
                     settleIds.put(sid, "x");
                 }
@@ -331,15 +438,34 @@ final class CustomerState {
             windows[w * 3 + 2] = Math.max(0, windows[w * 3 + 2] + r.rateTokens() - r.reserveTokens());
         }
         long pe = present ? periodEnd : 0;
+        long modelPe = r.hasModelBudget() ? settleModel(r) : 0;
         if (!r.persisted()) {
             PendingSpend p = pending();
             p.addPeriod(pe, r.costNanos());
+            if (r.hasModelBudget()) {
+                p.addModel(modelPe, r.modelBudgetKey(), r.costNanos());
+            }
             p.addSettle(r, 1);
         }
         if (sid != null) {
-            settleIdMemory().put(sid, r.persisted() ? "p" : Long.toString(pe));
+            settleIdMemory()
+                    .put(sid, r.persisted() ? "p" : r.hasModelBudget() ? pe + "|" + modelPe : Long.toString(pe));
         }
         return new SettleResult(present ? spent : 0, pe);
+    }
+
+    /**
+     * The model part of a settle; returns the period its spend is queued under: the account's, or
+     * the one the call was admitted in when the account is gone (never created here, as for the
+     * customer's account).
+     */
+    private long settleModel(SettleRequest r) {
+        ModelAccount m = models == null ? null : models.get(r.modelBudgetKey());
+        if (m == null) {
+            return r.modelPeriodEndMs();
+        }
+        m.settle(r.windowStartMs(), r.reserveNanos(), r.costNanos(), r.rateTokens() - r.reserveTokens());
+        return m.periodEnd;
     }
 
     private PendingSpend pending() {
@@ -401,6 +527,11 @@ final class CustomerState {
 
     long pendingNanos() {
         return (pending == null ? 0 : pending.totalPeriodSpend()) + (claimed == null ? 0 : claimed.totalPeriodSpend());
+    }
+
+    long pendingModelNanos(String model, long periodEnd) {
+        return (pending == null ? 0 : pending.modelSpend(periodEnd, model))
+                + (claimed == null ? 0 : claimed.modelSpend(periodEnd, model));
     }
 
     /** For tests of bounded memory. */

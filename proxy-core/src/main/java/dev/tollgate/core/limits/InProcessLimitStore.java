@@ -139,6 +139,17 @@ public final class InProcessLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+        CustomerState state = customers.get(customerId);
+        if (state == null) {
+            return CompletableFuture.completedFuture(AccountSnapshot.ABSENT);
+        }
+        synchronized (state) {
+            return CompletableFuture.completedFuture(state.modelSnapshot(model));
+        }
+    }
+
+    @Override
     public CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs) {
         return withState(customerId, s -> {
             s.resetSpend(newPeriodEndMs);
@@ -181,6 +192,11 @@ public final class InProcessLimitStore implements LimitStore {
     @Override
     public CompletionStage<Long> pendingNanos(String customerId) {
         return withState(customerId, CustomerState::pendingNanos);
+    }
+
+    @Override
+    public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+        return withState(customerId, s -> s.pendingModelNanos(model, periodEndMs));
     }
 
     @Override

@@ -24,6 +24,17 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Budget periods reset lazily: when {@code now >= periodEnd} of the stored account, spend
  * starts again from zero and the account adopts the period end passed with the limits.
+ *
+ * <p>Model budgets ({@code model_max_budget}): an admission that carries {@link AdmitRequest#model()}
+ * also checks that entry's own account (spend + reservations against its max budget, same minute
+ * buckets and expiry, its own period reset lazily on its own calendar) and its own RPM/TPM window,
+ * after the customer's checks and in the same atomic step; only when everything passes are both
+ * counted. A missing model account answers {@code MODEL_NEEDS_SEED} (or is created at zero plus
+ * its pending spend with {@code createIfAbsent}); {@link #reconcile} with
+ * {@link ReconcileRequest#model()} seeds it. Such an admission never takes a lease. Its settle
+ * ({@link SettleRequest#modelBudgetKey()}) releases the model reservation, adds the cost to the
+ * model's spend and queues it as {@link PendingFields#modelField}, applied once per settle id like
+ * the rest.
  */
 public interface LimitStore extends AutoCloseable {
     /**
@@ -74,6 +85,13 @@ public interface LimitStore extends AutoCloseable {
     CompletionStage<AccountSnapshot> snapshot(String customerId);
 
     /**
+     * What the store holds for one of the customer's {@code model_max_budget} entries (its key as
+     * written): the entry's spend in its period (settled spend, persisted or not), its reservations
+     * and period end; absent until the first call of that entry (or after the store lost its data).
+     */
+    CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model);
+
+    /**
      * Starts a new budget period for an existing account: spent = 0 and period end =
      * {@code newPeriodEndMs}; reserved (released by the calls in flight) and pending spend stay.
      * A no-op when the store holds no account.
@@ -91,6 +109,12 @@ public interface LimitStore extends AutoCloseable {
 
     /** Pending spend (claimed or not) of one customer, in nano-dollars, for read-your-writes views. */
     CompletionStage<Long> pendingNanos(String customerId);
+
+    /**
+     * Spend of one {@code model_max_budget} entry and period still pending persistence (claimed or
+     * not), in nano-dollars: what the ledger row of that period lacks, for read-your-writes views.
+     */
+    CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs);
 
     /**
      * The customer's flush state, to read before the ledger when reconciling (see

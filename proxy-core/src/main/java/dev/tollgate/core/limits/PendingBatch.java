@@ -9,8 +9,23 @@ import java.util.List;
  * makes the replay a no-op.
  *
  * @param spendByPeriod spend to add to the customer's period spend, keyed by period end (epoch ms)
+ * @param modelSpend    spend to add to the customer's {@code model_max_budget} entries, by period end
+ *                      and model key
  */
-public record PendingBatch(String customerId, String batchId, List<PeriodSpend> spendByPeriod, List<DailyUsage> daily) {
+public record PendingBatch(
+        String customerId,
+        String batchId,
+        List<PeriodSpend> spendByPeriod,
+        List<DailyUsage> daily,
+        List<ModelSpend> modelSpend) {
+
+    /** A batch without model spend. */
+    public PendingBatch(String customerId, String batchId, List<PeriodSpend> spendByPeriod, List<DailyUsage> daily) {
+        this(customerId, batchId, spendByPeriod, daily, List.of());
+    }
+
+    /** Spend of one model entry (its key as written) in the period ending {@code periodEndMs}. */
+    public record ModelSpend(long periodEndMs, String model, long spendNanos) {}
 
     public record PeriodSpend(long periodEndMs, long spendNanos) {}
 
@@ -25,6 +40,6 @@ public record PendingBatch(String customerId, String batchId, List<PeriodSpend> 
             long spendNanos) {}
 
     public boolean isEmpty() {
-        return spendByPeriod.isEmpty() && daily.isEmpty();
+        return spendByPeriod.isEmpty() && daily.isEmpty() && modelSpend.isEmpty();
     }
 }

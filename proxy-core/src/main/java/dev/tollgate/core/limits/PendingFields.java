@@ -13,7 +13,9 @@ import java.util.TreeMap;
  * <ul>
  * <li>{@code s:<periodEnd>}: spend to add to the period ending then (nanos);
  * <li>{@code d:<day>|<metric>|<model>}: daily aggregate, metric one of ro, pt, ct, sp (and req,
- * ok, which older versions wrote and which still decode).
+ * ok, which older versions wrote and which still decode);
+ * <li>{@code m:<periodEnd>|<model>}: spend to add to the period of a {@code model_max_budget}
+ * entry (nanos); the model key is everything after the first {@code |}.
  * </ul>
  * {@code ro} packs the requests and successful requests in one 64-bit integer,
  * {@code requests × 2^32 + successful}, so one HINCRBY counts both. Sums of packed values are the
@@ -26,6 +28,7 @@ import java.util.TreeMap;
 public final class PendingFields {
     public static final String PERIOD_PREFIX = "s:";
     public static final String DAILY_PREFIX = "d:";
+    public static final String MODEL_PREFIX = "m:";
     public static final String REQUESTS = "req";
     public static final String SUCCESSFUL = "ok";
     public static final String PROMPT = "pt";
@@ -41,6 +44,10 @@ public final class PendingFields {
 
     public static String periodField(long periodEndMs) {
         return PERIOD_PREFIX + periodEndMs;
+    }
+
+    public static String modelField(long periodEndMs, String model) {
+        return MODEL_PREFIX + periodEndMs + '|' + model;
     }
 
     public static String dailyField(String day, String metric, String model) {
@@ -89,6 +96,7 @@ public final class PendingFields {
     /** Decodes pending fields into a batch; unknown fields (e.g. the batch id) are ignored. */
     public static PendingBatch toBatch(String customerId, String batchId, Map<String, Long> fields) {
         List<PendingBatch.PeriodSpend> periods = new ArrayList<>();
+        List<PendingBatch.ModelSpend> models = new ArrayList<>();
         Map<String, long[]> daily = new TreeMap<>(); // "day|model" -> req, ok, pt, ct, sp
         Map<String, String[]> dayModel = new TreeMap<>();
         for (Map.Entry<String, Long> e : fields.entrySet()) {
@@ -96,6 +104,12 @@ public final class PendingFields {
             long v = e.getValue();
             if (f.startsWith(PERIOD_PREFIX)) {
                 periods.add(new PendingBatch.PeriodSpend(Long.parseLong(f.substring(PERIOD_PREFIX.length())), v));
+            } else if (f.startsWith(MODEL_PREFIX)) {
+                int bar = f.indexOf('|');
+                if (bar > 0 && v != 0) {
+                    models.add(new PendingBatch.ModelSpend(
+                            Long.parseLong(f.substring(MODEL_PREFIX.length(), bar)), f.substring(bar + 1), v));
+                }
             } else if (f.startsWith(DAILY_PREFIX)) {
                 int a = f.indexOf('|');
                 int b = f.indexOf('|', a + 1);
@@ -126,8 +140,14 @@ public final class PendingFields {
             long[] a = e.getValue();
             days.add(new PendingBatch.DailyUsage(dm[0], dm[1], a[0], a[1], a[2], a[3], a[4]));
         }
-        return new PendingBatch(customerId, batchId, List.copyOf(periods), List.copyOf(days));
+        models.sort(MODEL_ORDER);
+        return new PendingBatch(customerId, batchId, List.copyOf(periods), List.copyOf(days), List.copyOf(models));
     }
+
+    /** The order of {@link PendingBatch#modelSpend()} in a batch, whichever store made it. */
+    static final Comparator<PendingBatch.ModelSpend> MODEL_ORDER = Comparator.comparingLong(
+                    PendingBatch.ModelSpend::periodEndMs)
+            .thenComparing(PendingBatch.ModelSpend::model);
 
     public static PendingBatch empty(String customerId) {
         return new PendingBatch(customerId, null, List.of(), List.of());

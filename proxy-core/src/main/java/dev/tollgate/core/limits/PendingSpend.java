@@ -20,6 +20,9 @@ final class PendingSpend {
     /** Further periods (a rollover between two flushes); null almost always. */
     private TreeMap<Long, Long> morePeriods;
 
+    /** Model-entry spend by {@link PendingFields#modelField} name; null unless the customer has model budgets. */
+    private TreeMap<String, Long> modelSpend;
+
     private Daily first;
     /** Further day/model aggregates; null almost always. */
     private List<Daily> more;
@@ -41,7 +44,7 @@ final class PendingSpend {
     }
 
     boolean isEmpty() {
-        return !hasPeriod && morePeriods == null && first == null;
+        return !hasPeriod && morePeriods == null && first == null && modelSpend == null;
     }
 
     void addPeriod(long periodEnd, long nanos) {
@@ -57,6 +60,18 @@ final class PendingSpend {
             }
             morePeriods.merge(periodEnd, nanos, Long::sum);
         }
+    }
+
+    void addModel(long periodEnd, String model, long nanos) {
+        if (modelSpend == null) {
+            modelSpend = new TreeMap<>();
+        }
+        modelSpend.merge(PendingFields.modelField(periodEnd, model), nanos, Long::sum);
+    }
+
+    /** Spend pending for one model entry and period end (0 when none). */
+    long modelSpend(long periodEnd, String model) {
+        return modelSpend == null ? 0 : modelSpend.getOrDefault(PendingFields.modelField(periodEnd, model), 0L);
     }
 
     /** Spend pending for one period end (0 when none). */
@@ -133,7 +148,15 @@ final class PendingSpend {
             days.add(new PendingBatch.DailyUsage(
                     d.day, d.model, d.requests, d.successful, d.prompt, d.completion, d.spend));
         }
-        return new PendingBatch(customerId, batchId, List.copyOf(periods), List.copyOf(days));
+        PendingBatch models = modelSpend == null
+                ? null
+                : PendingFields.toBatch(customerId, batchId, java.util.Map.copyOf(modelSpend));
+        return new PendingBatch(
+                customerId,
+                batchId,
+                List.copyOf(periods),
+                List.copyOf(days),
+                models == null ? List.of() : models.modelSpend());
     }
 
     /**

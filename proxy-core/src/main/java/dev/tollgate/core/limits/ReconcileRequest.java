@@ -12,6 +12,9 @@ package dev.tollgate.core.limits;
  * @param nowMs           now; an account whose period ends within
  *                        {@link Reconciliation#PERIOD_MARGIN_MS} is left alone
  * @param createIfAbsent  create a missing account (the seed); otherwise a missing one stays missing
+ * @param model           null for the customer's account; a {@code model_max_budget} key for that
+ *                        model's account, whose ledger is the model's spend of the period and whose
+ *                        pending spend is {@link PendingFields#modelField} of that period
  */
 public record ReconcileRequest(
         String customerId,
@@ -20,4 +23,18 @@ public record ReconcileRequest(
         FlushState seen,
         boolean claimedApplied,
         long nowMs,
-        boolean createIfAbsent) {}
+        boolean createIfAbsent,
+        String model) {
+
+    /** A reconciliation of the customer's own account. */
+    public ReconcileRequest(
+            String customerId,
+            long ledgerNanos,
+            long periodEndMs,
+            FlushState seen,
+            boolean claimedApplied,
+            long nowMs,
+            boolean createIfAbsent) {
+        this(customerId, ledgerNanos, periodEndMs, seen, claimedApplied, nowMs, createIfAbsent, null);
+    }
+}

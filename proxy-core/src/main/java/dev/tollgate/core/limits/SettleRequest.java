@@ -18,6 +18,12 @@ package dev.tollgate.core.limits;
  *                          settles folded into one ({@link SettleBatcher}; every number is then the
  *                          batch's sum)
  * @param successfulRequests how many of them succeeded (for one call: 1 when {@code success})
+ * @param modelBudgetKey    the {@code model_max_budget} key the call was admitted under (null:
+ *                          none): its reservation is released from the model's account, its cost
+ *                          added to the model's spend and queued as {@link PendingFields#modelField}.
+ *                          Such settles stand for one call: {@link SettleBatcher} never folds them
+ * @param modelPeriodEndMs  the model entry's period end at admission: the period the spend is queued
+ *                          under when the store has no model account any more (it lost its data)
  */
 public record SettleRequest(
         String customerId,
@@ -34,7 +40,9 @@ public record SettleRequest(
         String settleId,
         boolean persisted,
         long requests,
-        long successfulRequests) {
+        long successfulRequests,
+        String modelBudgetKey,
+        long modelPeriodEndMs) {
 
     public static Builder builder() {
         return new Builder();
@@ -61,7 +69,12 @@ public record SettleRequest(
                 .settleId(settleId)
                 .persisted(persisted)
                 .requests(requests)
-                .successfulRequests(successfulRequests);
+                .successfulRequests(successfulRequests)
+                .modelBudget(modelBudgetKey, modelPeriodEndMs);
+    }
+
+    public boolean hasModelBudget() {
+        return modelBudgetKey != null;
     }
 
     /**
@@ -84,6 +97,8 @@ public record SettleRequest(
         private boolean persisted;
         private long requests = 1;
         private long successfulRequests = -1;
+        private String modelBudgetKey;
+        private long modelPeriodEndMs;
 
         private Builder() {}
 
@@ -163,6 +178,13 @@ public record SettleRequest(
             return this;
         }
 
+        /** The call's {@code model_max_budget} key (null: none) and that entry's period end at admission. */
+        public Builder modelBudget(String modelBudgetKey, long modelPeriodEndMs) {
+            this.modelBudgetKey = modelBudgetKey;
+            this.modelPeriodEndMs = modelPeriodEndMs;
+            return this;
+        }
+
         public SettleRequest build() {
             return new SettleRequest(
                     customerId,
@@ -179,7 +201,9 @@ public record SettleRequest(
                     settleId,
                     persisted,
                     requests,
-                    successfulRequests >= 0 ? successfulRequests : success ? 1 : 0);
+                    successfulRequests >= 0 ? successfulRequests : success ? 1 : 0,
+                    modelBudgetKey,
+                    modelPeriodEndMs);
         }
     }
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * The {@link LimitStore} contract, run against every implementation: the in-process store and
  * the Redis store must behave identically. Time is passed as {@code nowMs}, never slept.
  */
-public abstract class LimitStoreContractTest extends LimitStoreContractSupport {
+public abstract class LimitStoreContractTest extends ModelBudgetContract {
     // ---- in-flight slots (max_parallel_requests) ------------------------------------------
 
     @Test

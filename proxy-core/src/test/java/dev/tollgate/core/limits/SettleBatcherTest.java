@@ -226,6 +226,16 @@ class SettleBatcherTest {
         }
 
         @Override
+        public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+            return d.modelSnapshot(customerId, model);
+        }
+
+        @Override
+        public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+            return d.pendingModelNanos(customerId, model, periodEndMs);
+        }
+
+        @Override
         public CompletionStage<Void> resetSpend(String customerId, long newPeriodEndMs) {
             return d.resetSpend(customerId, newPeriodEndMs);
         }

@@ -3,6 +3,7 @@ package dev.tollgate.server.proxy;
 import dev.tollgate.admin.catalog.CustomerCatalog;
 import dev.tollgate.admin.catalog.CustomerPolicy;
 import dev.tollgate.admin.reconcile.SpendReconciler;
+import dev.tollgate.core.budget.ModelBudget;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitRequest;
@@ -10,6 +11,7 @@ import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.Lease;
 import dev.tollgate.core.limits.LeaseBook;
 import dev.tollgate.core.limits.LimitStore;
+import dev.tollgate.core.limits.ModelLimits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -36,6 +38,12 @@ public final class Admission {
     private final long reservationTtlMs;
     /** This instance's slices of quota ({@code lease_slice_ms}); null: every call asks the store. */
     private final LeaseBook leases;
+
+    /**
+     * Seeds one admission may need before it gives up: the customer's account, then its model
+     * entry's (each store answers one missing account at a time).
+     */
+    private static final int SEEDS = 2;
 
     private final AtomicLong catalogErrors = new AtomicLong();
     private final AtomicLong storeErrors = new AtomicLong();
@@ -123,8 +131,15 @@ public final class Admission {
         return admit(customerId, nowMs, policy -> fixed);
     }
 
-    /** What a call reserves: its worst-case cost and the tokens it holds in the TPM window. */
-    public record Reserve(long nanos, long tokens) {}
+    /**
+     * What a call reserves: its worst-case cost and the tokens it holds in the TPM window, and the
+     * customer's {@code model_max_budget} entry that applies to it (null: none).
+     */
+    public record Reserve(long nanos, long tokens, ModelBudget modelBudget) {
+        public Reserve(long nanos, long tokens) {
+            this(nanos, tokens, null);
+        }
+    }
 
     /**
      * Decides a call's route and reservation once its customer's policy is known (a region-bound
@@ -158,7 +173,13 @@ public final class Admission {
                     if (policy.limits().limitsParallel()) {
                         return admitInSlot(policy, nowMs, plan[0]);
                     }
-                    return admitWithLimits(policy, nowMs, plan[0].nanos(), plan[0].tokens(), true);
+                    return admitWithLimits(
+                            policy,
+                            nowMs,
+                            plan[0].nanos(),
+                            plan[0].tokens(),
+                            modelLimits(policy, plan[0], nowMs),
+                            SEEDS);
                 })
                 .thenCompose(s -> s);
     }
@@ -183,7 +204,8 @@ public final class Admission {
                         refusalCounter.refusal(RefusalReason.PARALLEL);
                         return CompletableFuture.<Ticket>failedFuture(Refusals.parallel(id, limits, grant.inFlight()));
                     }
-                    return admitWithLimits(policy, nowMs, plan.nanos(), plan.tokens(), true)
+                    return admitWithLimits(
+                                    policy, nowMs, plan.nanos(), plan.tokens(), modelLimits(policy, plan, nowMs), SEEDS)
                             .whenComplete((t, refused) -> {
                                 if (refused != null) {
                                     release(id, slotId);
@@ -227,24 +249,51 @@ public final class Admission {
         }
     }
 
+    /** The limits of the call's {@code model_max_budget} entry now, or null when none applies. */
+    private static ModelLimits modelLimits(CustomerPolicy policy, Reserve plan, long nowMs) {
+        if (plan.modelBudget() == null || policy.modelBudgets() == null) {
+            return null;
+        }
+        return policy.modelBudgets().limits(plan.modelBudget(), nowMs);
+    }
+
+    /**
+     * One admission. A call with a model entry ({@code model} not null) is admitted per call and
+     * exactly, in the store: it never uses or takes a slice of leased quota, since a slice is the
+     * customer's and knows nothing of a model's budget.
+     */
     private CompletionStage<Ticket> admitWithLimits(
-            CustomerPolicy policy, long nowMs, long reserveNanos, long reserveTokens, boolean mayRetryAfterSeed) {
+            CustomerPolicy policy,
+            long nowMs,
+            long reserveNanos,
+            long reserveTokens,
+            ModelLimits model,
+            int seedsLeft) {
+        boolean mayRetryAfterSeed = seedsLeft > 0;
         String id = policy.customerId();
         CustomerLimits limits = policy.limits();
-        long reserve = limits.hasBudget() ? reserveNanos : 0;
+        long reserve = limits.hasBudget() || (model != null && model.hasBudget()) ? reserveNanos : 0;
         // A customer without a database row has no persisted spend to seed: the admit creates its
         // account at zero in the same script instead of a NEEDS_SEED → seed → admit round trip.
         AdmitRequest request = new AdmitRequest(
-                id, limits, nowMs, reserve, reserveTokens, reservationTtlMs, !policy.known() && mayRetryAfterSeed);
+                        id,
+                        limits,
+                        nowMs,
+                        reserve,
+                        reserveTokens,
+                        reservationTtlMs,
+                        !policy.known() && seedsLeft == SEEDS)
+                .withModel(model);
         reconciler.noteActive(id);
-        if (leases != null) {
+        if (leases != null && model == null) {
             AdmitDecision local = leases.tryLocal(id, limits, nowMs, reserve, reserveTokens);
             if (local != null) {
                 return CompletableFuture.completedFuture(new Ticket(id, limits, local, reserve, reserveTokens));
             }
         }
-        return admitInStore(request, id, reserve, reserveTokens)
-                .handle((decision, err) -> {
+        CompletionStage<AdmitDecision> admitted =
+                model == null ? admitInStore(request, id, reserve, reserveTokens) : store.admit(request);
+        return admitted.handle((decision, err) -> {
                     if (err != null) {
                         storeErrors.incrementAndGet();
                         return degraded(id, limits, err);
@@ -252,7 +301,34 @@ public final class Admission {
                     switch (decision.outcome()) {
                         case ADMITTED:
                             return CompletableFuture.completedFuture(
-                                    new Ticket(id, limits, decision, reserve, reserveTokens));
+                                    new Ticket(id, limits, decision, reserve, reserveTokens, model));
+                        case MODEL_NEEDS_SEED:
+                            if (!mayRetryAfterSeed) {
+                                return degraded(
+                                        id,
+                                        limits,
+                                        new IllegalStateException(
+                                                "limit store lost the model account right after seeding"));
+                            }
+                            return reconciler
+                                    .seedModel(id, model, nowMs)
+                                    .handle((v, seedErr) -> seedErr != null
+                                            ? degraded(id, limits, seedErr)
+                                            : admitWithLimits(
+                                                    policy, nowMs, reserveNanos, reserveTokens, model, seedsLeft - 1))
+                                    .thenCompose(x -> x);
+                        case MODEL_BUDGET_EXCEEDED:
+                            refusalCounter.refusal(RefusalReason.MODEL_BUDGET);
+                            return CompletableFuture.<Ticket>failedFuture(
+                                    Refusals.modelBudget(id, decision, model, budgetStatus, nowMs));
+                        case MODEL_RPM_EXCEEDED:
+                            refusalCounter.refusal(RefusalReason.MODEL_RPM);
+                            return CompletableFuture.<Ticket>failedFuture(
+                                    Refusals.modelRate(id, decision, model, nowMs));
+                        case MODEL_TPM_EXCEEDED:
+                            refusalCounter.refusal(RefusalReason.MODEL_TPM);
+                            return CompletableFuture.<Ticket>failedFuture(
+                                    Refusals.modelRate(id, decision, model, nowMs));
                         case NEEDS_SEED:
                             if (!mayRetryAfterSeed) {
                                 return degraded(
@@ -266,7 +342,8 @@ public final class Admission {
                                     .seed(id, nowMs)
                                     .handle((v, seedErr) -> seedErr != null
                                             ? degraded(id, limits, seedErr)
-                                            : admitWithLimits(policy, nowMs, reserveNanos, reserveTokens, false))
+                                            : admitWithLimits(
+                                                    policy, nowMs, reserveNanos, reserveTokens, model, seedsLeft - 1))
                                     .thenCompose(s -> s);
                         case BUDGET_EXCEEDED:
                             refusalCounter.refusal(RefusalReason.BUDGET);

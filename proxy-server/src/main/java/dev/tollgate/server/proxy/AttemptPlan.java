@@ -88,6 +88,11 @@ final class AttemptPlan {
         this.current = deployment;
     }
 
+    /** The model group the client named (an alias resolved), whatever fallbacks did since. */
+    String requestedGroup() {
+        return requestedGroup;
+    }
+
     /** The model group of the current attempt. */
     String group() {
         return group;

@@ -1,6 +1,8 @@
 package dev.tollgate.server.proxy;
 
 import dev.tollgate.admin.catalog.CustomerPolicy;
+import dev.tollgate.core.budget.ModelBudget;
+import dev.tollgate.core.budget.ModelBudgets;
 import dev.tollgate.core.config.RoutingWeight;
 import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
@@ -186,9 +188,25 @@ final class ProxyCall implements RelayedCall, ChannelFutureListener {
                             request.maxTokens(),
                             request.kind() != CompletionRequest.Kind.EMBEDDING,
                             deployment.config().price());
-            return new Admission.Reserve(pinned.costNanos(), pinned.windowTokens());
+            return new Admission.Reserve(pinned.costNanos(), pinned.windowTokens(), modelBudget(policy));
         }
-        return new Admission.Reserve(worst.costNanos(), worst.windowTokens());
+        return new Admission.Reserve(worst.costNanos(), worst.windowTokens(), modelBudget(policy));
+    }
+
+    /**
+     * The customer's {@code model_max_budget} entry for this call, chosen against the model group
+     * the client named (see {@link ModelBudgets#entryFor}); a fallback to another group keeps it.
+     */
+    private ModelBudget modelBudget(CustomerPolicy policy) {
+        if (policy == null || policy.modelBudgets() == null) {
+            return null;
+        }
+        List<ResolvedDeployment> members = deployments.members(plan.requestedGroup());
+        List<String> providerModels = new ArrayList<>(members.size());
+        for (ResolvedDeployment d : members) {
+            providerModels.add(d.config().provider() + "/" + d.config().upstreamModel());
+        }
+        return policy.modelBudgets().entryFor(request.model(), providerModels);
     }
 
     private static Throwable unwrap(Throwable err) {

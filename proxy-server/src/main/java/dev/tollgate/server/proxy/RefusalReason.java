@@ -10,6 +10,12 @@ public enum RefusalReason {
     PROXY_BUDGET("proxy_budget"),
     RPM("rpm"),
     TPM("tpm"),
+    /** The customer's {@code model_max_budget} entry for the call's model is spent. */
+    MODEL_BUDGET("model_budget"),
+    /** The {@code rpm_limit} of the customer's {@code model_max_budget} entry for the call's model. */
+    MODEL_RPM("model_rpm"),
+    /** The {@code tpm_limit} of the customer's {@code model_max_budget} entry for the call's model. */
+    MODEL_TPM("model_tpm"),
     BLOCKED("blocked"),
     /** {@code max_parallel_requests} calls of the customer already in flight. */
     PARALLEL("parallel"),

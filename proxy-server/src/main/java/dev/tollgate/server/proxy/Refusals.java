@@ -4,6 +4,7 @@ import dev.tollgate.core.error.ErrorKind;
 import dev.tollgate.core.error.TollgateException;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.CustomerLimits;
+import dev.tollgate.core.limits.ModelLimits;
 import dev.tollgate.core.money.PythonFloat;
 import dev.tollgate.core.routing.Cooldowns;
 import java.time.Instant;
@@ -52,6 +53,44 @@ final class Refusals {
             headers.put("retry-after", Long.toString(seconds));
         }
         return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);
+    }
+
+    /**
+     * The refusal of a call whose {@code model_max_budget} entry is spent, in the style of
+     * {@link #budget}: it names the customer, the entry's model key, the entry's spend (and what
+     * calls in flight hold, when that is what tips it) and its budget. Other models keep working.
+     */
+    static TollgateException modelBudget(
+            String customerId, AdmitDecision d, ModelLimits model, int status, long nowMs) {
+        boolean byReservations = d.modelSpentNanos() < model.maxBudgetNanos() && d.modelReservedNanos() > 0;
+        String message = "ExceededModelBudget: End User=" + customerId + " over budget for model=" + model.model()
+                + ". Spend=" + PythonFloat.of(d.modelSpentNanos())
+                + (byReservations ? ", in flight=" + PythonFloat.of(d.modelReservedNanos()) : "")
+                + ", Budget=" + PythonFloat.of(model.maxBudgetNanos());
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("x-should-retry", "false");
+        if (model.periodEndMs() > 0) {
+            long seconds = Math.max(1, (model.periodEndMs() - nowMs + 999) / 1000);
+            headers.put("retry-after", Long.toString(seconds));
+        }
+        return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);
+    }
+
+    /** The RPM/TPM refusal of a {@code model_max_budget} entry: {@link #rate}'s text naming the model. */
+    static TollgateException modelRate(String customerId, AdmitDecision d, ModelLimits model, long nowMs) {
+        boolean requests = d.outcome() == AdmitDecision.Outcome.MODEL_RPM_EXCEEDED;
+        long limit = requests ? model.rpmLimit() : model.tpmLimit();
+        String resetAt = RESET_FORMAT.format(Instant.ofEpochMilli(d.windowResetMs()));
+        String message = "Rate limit exceeded for end_user: " + customerId + ", model: " + model.model()
+                + ". Limit type: " + (requests ? "requests" : "tokens") + ". Current limit: " + limit
+                + ", Remaining: 0. Limit resets at: " + resetAt + " UTC";
+        long waitMs = Math.max(1, d.windowResetMs() - nowMs) + RETRY_MARGIN_MS;
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("retry-after", Long.toString((waitMs + 999) / 1000));
+        headers.put("retry-after-ms", Long.toString(waitMs));
+        headers.put("rate_limit_type", requests ? "requests" : "tokens");
+        headers.put("reset_at", resetAt);
+        return new TollgateException(ErrorKind.RATE_LIMITED, message, null, 429, headers);
     }
 
     static TollgateException rate(String customerId, AdmitDecision d, CustomerLimits limits, long nowMs) {

@@ -150,9 +150,14 @@ public final class Settlement {
                 .promptTokens(usage.promptTokens())
                 .completionTokens(usage.completionTokens())
                 .success(success)
-                .settleId(batches == null ? settleId() : null)
+                .settleId(batches == null || ticket.model() != null ? settleId() : null)
+                .modelBudget(
+                        ticket.model() == null ? null : ticket.model().model(),
+                        ticket.model() == null ? 0 : ticket.model().periodEndMs())
                 .build();
-        if (batches != null) {
+        // A call with a model_max_budget entry settles on its own: the batcher folds a customer's
+        // settles into one, which cannot carry each call's model entry.
+        if (batches != null && ticket.model() == null) {
             // The batch carries the settle id, and the batcher journals a batch that failed.
             long periodEndMs = ticket.limits() == null ? 0 : ticket.limits().periodEndMs();
             return batches.settle(request, periodEndMs).thenApply(r -> {

@@ -154,6 +154,17 @@ public final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes this backend's keys from Redis: to its proxies, the same as a Redis restarted without
+     * persistence (the keys are private to this backend). Redis mode only.
+     */
+    public void emptyRedis() {
+        if (redisPrefix == null) {
+            throw new IllegalStateException("no Redis in mode " + mode);
+        }
+        deleteRedisKeys();
+    }
+
     private void deleteRedisKeys() {
         RedisClient client = RedisClient.create(redisUrl);
         try (StatefulRedisConnection<String, String> conn = client.connect()) {

@@ -97,9 +97,10 @@ class AdminUiBrowserTest {
         report.path("passed").forEach(n -> passed.add(n.asText()));
         assertThat(passed)
                 .as("browser checks that passed")
-                .hasSize(14)
+                .hasSize(15)
                 .contains(
                         "create a tier in the UI and read it back through the API",
+                        "model budgets: edited as JSON in the budget form, checked by the proxy, shown with spend bars",
                         "put a customer on the tier, call through the openai SDK, reload and see the spend",
                         "hostile customer ids and aliases render as text; no dialog fires",
                         "a wrong key shows an error, not an empty table",

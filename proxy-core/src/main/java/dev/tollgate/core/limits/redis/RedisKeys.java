@@ -28,6 +28,27 @@ final class RedisKeys {
         return tag(customerId) + ":w:" + windowStartMs;
     }
 
+    /** Account of one {@code model_max_budget} entry (same fields as {@link #account}). */
+    String modelAccount(String customerId, String model) {
+        return tag(customerId) + ":m:" + keySafe(model);
+    }
+
+    /** RPM/TPM window of one {@code model_max_budget} entry. */
+    String modelWindow(String customerId, String model, long windowStartMs) {
+        return tag(customerId) + ":mw:" + windowStartMs + ":" + keySafe(model);
+    }
+
+    /**
+     * A model key may hold any character; '}' is escaped so that every suffix stays free of it
+     * (see the class comment), and '%' so that the escape cannot be forged.
+     */
+    private static String keySafe(String model) {
+        if (model.indexOf('}') < 0 && model.indexOf('%') < 0) {
+            return model;
+        }
+        return model.replace("%", "%25").replace("}", "%7D");
+    }
+
     String pending(String customerId) {
         return tag(customerId) + ":pend";
     }

@@ -12,6 +12,7 @@ import dev.tollgate.core.limits.Lease;
 import dev.tollgate.core.limits.LeasedAdmission;
 import dev.tollgate.core.limits.LimitStore;
 import dev.tollgate.core.limits.LimitStoreKind;
+import dev.tollgate.core.limits.ModelLimits;
 import dev.tollgate.core.limits.PendingBatch;
 import dev.tollgate.core.limits.PendingFields;
 import dev.tollgate.core.limits.ReconcileRequest;
@@ -107,6 +108,7 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript claim;
     private final LuaScript ack;
     private final LuaScript pending;
+    private final LuaScript pendingModel;
     private final LuaScript reset;
     private final LuaScript flushState;
     private final LuaScript reconcile;
@@ -143,6 +145,7 @@ public final class RedisLimitStore implements LimitStore {
         this.claim = script("claim");
         this.ack = script("ack");
         this.pending = script("pending");
+        this.pendingModel = script("pendingmodel");
         this.reset = script("reset");
         this.flushState = script("flushstate");
         this.reconcile = script("reconcile");
@@ -244,6 +247,7 @@ public final class RedisLimitStore implements LimitStore {
     private CompletionStage<LeasedAdmission> admit(AdmitRequest r, Lease ask) {
         CustomerLimits limits = r.limits();
         long windowStart = Windows.start(r.nowMs());
+        ModelLimits model = r.model();
         String[] k = {
             keys.account(r.customerId()),
             keys.window(r.customerId(), windowStart),
@@ -263,7 +267,21 @@ public final class RedisLimitStore implements LimitStore {
             str(windowStart),
             r.createIfAbsent() ? "1" : "0"
         };
-        if (ask != null) {
+        if (model != null) {
+            // A call with a model entry never takes a slice (see AdmitRequest#model).
+            k = Arrays.copyOf(k, 6);
+            k[4] = keys.modelAccount(r.customerId(), model.model());
+            k[5] = keys.modelWindow(r.customerId(), model.model(), windowStart);
+            args = Arrays.copyOf(args, 19);
+            args[11] = "0";
+            args[12] = "0";
+            args[13] = "0";
+            args[14] = str(model.maxBudgetNanos());
+            args[15] = str(model.rpmLimit());
+            args[16] = str(model.tpmLimit());
+            args[17] = str(model.periodEndMs());
+            args[18] = PendingFields.modelField(model.periodEndMs(), model.model());
+        } else if (ask != null) {
             args = Arrays.copyOf(args, 14);
             args[11] = str(ask.budgetNanos());
             args[12] = str(ask.requests());
@@ -278,7 +296,9 @@ public final class RedisLimitStore implements LimitStore {
                                 windowStart,
                                 num(out.get(3)),
                                 num(out.get(4)),
-                                limits),
+                                limits,
+                                out.size() >= 10 ? num(out.get(8)) : 0,
+                                out.size() >= 10 ? num(out.get(9)) : 0),
                         out.size() < 8 || num(out.get(6)) == 0
                                 ? Lease.NONE
                                 : new Lease(num(out.get(5)), num(out.get(6)), num(out.get(7)))));
@@ -319,9 +339,14 @@ public final class RedisLimitStore implements LimitStore {
             keys.settleIds(id, r.windowStartMs())
         };
         String[] k = customerKeys;
+        if (r.hasModelBudget()) {
+            k = Arrays.copyOf(customerKeys, 6);
+            k[4] = keys.modelAccount(id, r.modelBudgetKey());
+            k[5] = keys.modelWindow(id, r.modelBudgetKey(), r.windowStartMs());
+        }
         if (dirtyInScript) {
-            k = Arrays.copyOf(customerKeys, 5);
-            k[4] = keys.dirty();
+            k = Arrays.copyOf(k, k.length + 1);
+            k[k.length - 1] = keys.dirty();
         }
         RedisClusterAsyncCommands<String, String> redis = connections.commands();
         CompletionStage<List<Object>> done;
@@ -346,7 +371,9 @@ public final class RedisLimitStore implements LimitStore {
                     str(SETTLE_ID_RETENTION_MS),
                     str(r.windowStartMs()),
                     id,
-                    str(WINDOW_TTL_MS));
+                    str(WINDOW_TTL_MS),
+                    r.hasModelBudget() ? r.modelBudgetKey() : "",
+                    str(r.modelPeriodEndMs()));
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -384,6 +411,25 @@ public final class RedisLimitStore implements LimitStore {
                             num(values.get(1).getValueOrElse("0")),
                             num(values.get(2).getValueOrElse("0")));
                 });
+    }
+
+    @Override
+    public CompletionStage<AccountSnapshot> modelSnapshot(String customerId, String model) {
+        return connections
+                .commands()
+                .hmget(keys.modelAccount(customerId, model), "spent", "reserved", "pe")
+                .thenApply(RedisLimitStore::toSnapshot);
+    }
+
+    private static AccountSnapshot toSnapshot(List<io.lettuce.core.KeyValue<String, String>> values) {
+        if (values.stream().noneMatch(v -> v.hasValue())) {
+            return AccountSnapshot.ABSENT;
+        }
+        return new AccountSnapshot(
+                true,
+                num(values.get(0).getValueOrElse("0")),
+                num(values.get(1).getValueOrElse("0")),
+                num(values.get(2).getValueOrElse("0")));
     }
 
     @Override
@@ -478,6 +524,18 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     @Override
+    public CompletionStage<Long> pendingModelNanos(String customerId, String model, long periodEndMs) {
+        String[] k = {keys.pending(customerId), keys.claimed(customerId)};
+        return scripts.<List<Object>>run(
+                        connections.commands(),
+                        pendingModel,
+                        ScriptOutputType.MULTI,
+                        k,
+                        PendingFields.modelField(periodEndMs, model))
+                .thenApply(values -> num(values.get(0)) + num(values.get(1)));
+    }
+
+    @Override
     public CompletionStage<FlushState> flushState(String customerId) {
         String[] k = {keys.claimed(customerId), keys.flushToken(customerId)};
         return scripts.<List<Object>>run(connections.commands(), flushState, ScriptOutputType.MULTI, k)
@@ -487,7 +545,8 @@ public final class RedisLimitStore implements LimitStore {
     @Override
     public CompletionStage<Reconciliation> reconcile(ReconcileRequest r) {
         String id = r.customerId();
-        String[] k = {keys.account(id), keys.pending(id), keys.claimed(id), keys.flushToken(id)};
+        String account = r.model() == null ? keys.account(id) : keys.modelAccount(id, r.model());
+        String[] k = {account, keys.pending(id), keys.claimed(id), keys.flushToken(id)};
         String claimedId = r.seen().claimedBatchId();
         return scripts.<List<Object>>run(
                         connections.commands(),
@@ -501,7 +560,8 @@ public final class RedisLimitStore implements LimitStore {
                         r.claimedApplied() ? "1" : "0",
                         str(r.nowMs()),
                         str(Reconciliation.PERIOD_MARGIN_MS),
-                        r.createIfAbsent() ? "1" : "0")
+                        r.createIfAbsent() ? "1" : "0",
+                        r.model() == null ? "" : r.model())
                 .thenApply(out -> new Reconciliation(
                         RECONCILE_OUTCOMES[(int) num(out.get(0))], num(out.get(1)), num(out.get(2))));
     }
