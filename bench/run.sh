@@ -5,10 +5,15 @@
 # the fake upstreams, nginx (a child process with its own config, never the system service), a
 # redis-server of its own, Tollgate embedded and Tollgate on Redis + PostgreSQL (a scratch
 # database on the local PostgreSQL), runs every scenario against each, stops everything and writes
-# bench/results/latest.md, latency-vs-load.svg and latest.csv. Full: ~25 min on 2 cores; --quick: ~8 min.
+# bench/results/latest.md, latency-vs-load.svg and latest.csv. Full: ~30 min on 2 cores; --quick: ~9 min.
+# Large prompts (in the full plan): large-16/large-64 (400 KB, ~100K tokens), large50k-16/large50k-64 (200 KB),
+# large-16-mix/large-64-mix (400 KB, every other request streaming; needs wrk). Every Tollgate point reports heap
+# allocated per call and GC pauses (count, total, longest) over its measured window, read from -Xlog:gc.
 # --only onboard-64,max-64-1m runs only the points named (ids as in the report), e.g. the many-customer
 # points: onboard-64 (every call a new customer) and max-64-1m (1,000,000 known customers; 200,000 with --quick;
-# --population N for a short check of that point). --fold-and-lease runs the Redis + PostgreSQL target
+# --population N for a short check of that point). Only with --only: hot-1x (one customer, 64 connections, each
+# Tollgate) and hot-3x (one customer across 3 Tollgate processes on one Redis + PostgreSQL, one wrk each; Redis CPU
+# per call and the share of a Redis core used). --fold-and-lease runs the Redis + PostgreSQL target(s)
 # with settle_batch_ms: 10 and lease_slice_ms: 500 (off by default).
 # Installs nothing: without nginx, wrk or redis-server it says what to install and skips.
 set -euo pipefail
@@ -23,7 +28,7 @@ while [ $# -gt 0 ]; do
     --fold-and-lease) ARGS+=(--fold-and-lease) ;;
     --population) [ $# -ge 2 ] || { echo "--population needs a number of customers" >&2; exit 2; }
             ARGS+=(--population "$2"); shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "usage: bench/run.sh [--quick] [--only POINT,...] [--population N] [--fold-and-lease]" >&2; exit 2 ;;
   esac
   shift

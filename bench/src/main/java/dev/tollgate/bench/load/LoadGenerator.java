@@ -64,6 +64,17 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Runs one load point to its end (warm-up + window + drain) and returns what it measured. */
     public LoadResult run(LoadSpec spec) throws InterruptedException {
+        return run(spec, () -> {});
+    }
+
+    /**
+     * As {@link #run(LoadSpec)}, with {@code atWindowStart} run (on a thread of its own) when the
+     * measurement window begins, e.g. to mark the target's GC log.
+     */
+    public LoadResult run(LoadSpec spec, Runnable atWindowStart) throws InterruptedException {
+        if (spec.halfStreaming()) {
+            throw new IllegalArgumentException("a half-streaming mix needs wrk (WrkRunner)");
+        }
         RequestTemplates templates = new RequestTemplates(spec);
         int workerCount = Math.min(threads, spec.connections());
         List<Worker> workers = new ArrayList<>();
@@ -85,6 +96,21 @@ public final class LoadGenerator implements AutoCloseable {
             long offset = spec.maxThroughput() ? 0 : (long) (1e9 / spec.ratePerSecond() * w);
             worker.loop.execute(() -> worker.start(start + offset, windowStart, windowEnd, done));
         }
+        Thread windowMark = new Thread(
+                () -> {
+                    long wait = windowStart - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                    atWindowStart.run();
+                },
+                "window-start");
+        windowMark.setDaemon(true);
+        windowMark.start();
         long drainDeadline = windowEnd + spec.drainTimeout().toNanos();
         long waitNanos = drainDeadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         done.await(Math.max(0, waitNanos), TimeUnit.NANOSECONDS);
@@ -107,6 +133,7 @@ public final class LoadGenerator implements AutoCloseable {
         for (Worker w : workers) {
             w.closeAll();
         }
+        windowMark.join();
         return new LoadResult(spec, total, inWindow, all, spec.duration().toNanos() / 1e9, maxInFlight);
     }
 

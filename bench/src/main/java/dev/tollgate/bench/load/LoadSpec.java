@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param drainTimeout  how long to wait for answers after the window before counting timeouts
  * @param promptBytes   0: the small default body; else a large prompt of about this many bytes
  *                      ({@link RequestTemplates#body(String, String, boolean, int)})
+ * @param halfStreaming every other request has {@code "stream": true} ({@code stream} is then false);
+ *                      only {@link WrkRunner} sends such a mix
  */
 public record LoadSpec(
         String host,
@@ -36,7 +38,40 @@ public record LoadSpec(
         Duration warmup,
         Duration duration,
         Duration drainTimeout,
-        int promptBytes) {
+        int promptBytes,
+        boolean halfStreaming) {
+
+    /** A spec whose requests are all alike (all streaming or none). */
+    public LoadSpec(
+            String host,
+            int port,
+            String path,
+            Map<String, String> headers,
+            String model,
+            boolean stream,
+            int customers,
+            int connections,
+            double ratePerSecond,
+            Duration warmup,
+            Duration duration,
+            Duration drainTimeout,
+            int promptBytes) {
+        this(
+                host,
+                port,
+                path,
+                headers,
+                model,
+                stream,
+                customers,
+                connections,
+                ratePerSecond,
+                warmup,
+                duration,
+                drainTimeout,
+                promptBytes,
+                false);
+    }
 
     /** A spec with the small default body. */
     public LoadSpec(
@@ -76,6 +111,9 @@ public record LoadSpec(
         if (customers < 1 || connections < 1 || ratePerSecond < 0 || promptBytes < 0) {
             throw new IllegalArgumentException("customers and connections must be >= 1 and rate >= 0");
         }
+        if (halfStreaming && stream) {
+            throw new IllegalArgumentException("half streaming already says which requests stream");
+        }
     }
 
     public boolean maxThroughput() {
@@ -96,7 +134,8 @@ public record LoadSpec(
                 warmup,
                 duration,
                 drainTimeout,
-                promptBytes);
+                promptBytes,
+                halfStreaming);
     }
 
     public LoadSpec withTiming(Duration warmup, Duration duration) {
@@ -113,6 +152,26 @@ public record LoadSpec(
                 warmup,
                 duration,
                 drainTimeout,
-                promptBytes);
+                promptBytes,
+                halfStreaming);
+    }
+
+    /** The same load over {@code n} connections (a fleet's share of a point). */
+    public LoadSpec withConnections(int n) {
+        return new LoadSpec(
+                host,
+                port,
+                path,
+                headers,
+                model,
+                stream,
+                customers,
+                n,
+                ratePerSecond,
+                warmup,
+                duration,
+                drainTimeout,
+                promptBytes,
+                halfStreaming);
     }
 }

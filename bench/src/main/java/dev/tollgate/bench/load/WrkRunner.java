@@ -30,6 +30,11 @@ public final class WrkRunner {
 
     /** Runs {@code spec} (rate must be 0: max): a warm-up run, then the measured one. */
     public LoadResult run(LoadSpec spec) throws IOException, InterruptedException {
+        return run(spec, () -> {});
+    }
+
+    /** As {@link #run(LoadSpec)}, with {@code atWindowStart} run between the warm-up and the measured run. */
+    public LoadResult run(LoadSpec spec, Runnable atWindowStart) throws IOException, InterruptedException {
         if (spec.ratePerSecond() > 0) {
             throw new IllegalArgumentException("wrk runs max-throughput points only");
         }
@@ -41,6 +46,7 @@ public final class WrkRunner {
             exec(spec, script, spec.warmup().toMillis(), stats);
             warm = parseInto(new LatencyRecorder(), stats);
         }
+        atWindowStart.run();
         LatencyRecorder rec = new LatencyRecorder();
         double seconds = spec.duration().toMillis() / 1000.0;
         exec(spec, script, spec.duration().toMillis(), stats);
@@ -109,7 +115,9 @@ public final class WrkRunner {
         lua.append("local tail = ").append(quote(sample.substring(cut + 1))).append('\n');
         lua.append("local customers = ").append(spec.customers()).append('\n');
         lua.append("local n = 0\n");
-        if (spec.customers() == Integer.MAX_VALUE) {
+        if (spec.halfStreaming()) {
+            halfStreamingRequests(lua, spec);
+        } else if (spec.customers() == Integer.MAX_VALUE) {
             // Every call a new customer: ids nobody used before, also across runs (the stamp).
             lua.append("local stamp = os.time() .. \"-\" .. math.random(1000000)\n");
             lua.append("request = function()\n  n = n + 1\n  return wrk.format(nil, ")
@@ -139,6 +147,38 @@ public final class WrkRunner {
         lua.append("    f:write(\"lat \", v, \" \", c, \"\\n\")\n  end\n");
         lua.append("  f:close()\nend\n");
         return lua.toString();
+    }
+
+    /**
+     * Every other request streams: each customer's JSON and streaming requests are built once in
+     * {@code init} (as for large prompts), each with its own Accept header, and sent alternately, so
+     * exactly half of a run's requests stream and every customer gets both kinds.
+     */
+    private static void halfStreamingRequests(StringBuilder lua, LoadSpec spec) {
+        if (spec.customers() == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("half streaming needs a known set of customers");
+        }
+        String sample = RequestTemplates.body(spec.model(), "\u0000", true, spec.promptBytes());
+        int cut = sample.indexOf('\u0000');
+        lua.append("local streamHead = ")
+                .append(quote(sample.substring(0, cut)))
+                .append('\n');
+        lua.append("local streamTail = ")
+                .append(quote(sample.substring(cut + 1)))
+                .append('\n');
+        lua.append("local function headersAccepting(accept)\n  local h = {}\n")
+                .append("  for k, v in pairs(wrk.headers) do h[k] = v end\n")
+                .append("  h[\"Accept\"] = accept\n  return h\nend\n");
+        String path = quote(spec.path());
+        lua.append("local reqs = {}\ninit = function(args)\n  for i = 0, customers - 1 do\n")
+                .append("    reqs[2 * i] = wrk.format(nil, ")
+                .append(path)
+                .append(", headersAccepting(\"application/json\"), head .. \"cust-\" .. i .. tail)\n")
+                .append("    reqs[2 * i + 1] = wrk.format(nil, ")
+                .append(path)
+                .append(", headersAccepting(\"text/event-stream\"), streamHead .. \"cust-\" .. i .. streamTail)\n")
+                .append("  end\nend\n");
+        lua.append("request = function()\n  n = n + 1\n  return reqs[n % (2 * customers)]\nend\n");
     }
 
     private static String quote(String s) {

@@ -151,7 +151,10 @@ public final class BenchReport {
                 "×nginx",
                 "×direct",
                 "errors",
-                "gen lag p99");
+                "gen lag p99",
+                "alloc B/call",
+                "GC pauses (ms total)",
+                "longest GC pause ms");
         for (Point p : points()) {
             Measurement direct = find(p.id(), "direct");
             Measurement nginx = find(p.id(), "nginx");
@@ -182,7 +185,10 @@ public final class BenchReport {
                         ratio(m, nginx),
                         ratio(m, direct),
                         r.errors(),
-                        p.max() ? null : auto(r.recorder().sendLag().getValueAtPercentile(99) / 1000.0));
+                        p.max() ? null : auto(r.recorder().sendLag().getValueAtPercentile(99) / 1000.0),
+                        num(m.allocatedBytesPerCall(), 0),
+                        m.gc() == null ? null : m.gc().pauses() + " (" + auto(m.gc().pauseMillisTotal()) + ")",
+                        m.gc() == null ? null : auto(m.gc().pauseMillisMax()));
             }
         }
         sb.append(t.render()).append('\n');
@@ -242,30 +248,31 @@ public final class BenchReport {
                     .append(plan.soakWindow().toSeconds())
                     .append(" s; Netty leak detection `simple` is on in Tollgate.\n\n");
         }
-        String tg = "tollgate-redis-pg";
-        if (tollgates().contains(tg)) {
-            sb.append("## Redis and database work per call (tollgate-redis-pg)\n\n");
+        List<Measurement> onRedis =
+                results.stream().filter(m -> m.redisCommands() >= 0).toList();
+        if (!onRedis.isEmpty()) {
+            sb.append("## Redis and database work per call\n\n");
             MarkdownTable w = new MarkdownTable(
                     "point",
+                    "target",
                     "calls",
                     "Redis commands",
                     "per call",
                     "Redis CPU µs per call",
+                    "Redis cores at the measured rate",
                     "Tollgate + Redis CPU µs per call",
                     "PostgreSQL transactions",
                     "per call");
-            for (Point p : points()) {
-                Measurement m = find(p.id(), tg);
-                if (m == null || m.redisCommands() < 0) {
-                    continue;
-                }
+            for (Measurement m : onRedis) {
                 long calls = m.result().completedTotal();
                 w.row(
-                        p.id(),
+                        m.point().id(),
+                        m.target(),
                         calls,
                         m.redisCommands(),
                         num((double) m.redisCommands() / Math.max(1, calls), 2),
                         Double.isNaN(m.redisCpuMicrosPerCall()) ? "–" : num(m.redisCpuMicrosPerCall(), 1),
+                        num(m.redisCoresAtMeasuredRate(), 2),
                         Double.isNaN(m.redisCpuMicrosPerCall()) || Double.isNaN(m.cpuMicrosPerCall())
                                 ? "–"
                                 : num(m.cpuMicrosPerCall() + m.redisCpuMicrosPerCall(), 1),
@@ -276,9 +283,52 @@ public final class BenchReport {
                     .append("\nRedis commands from the bench's own redis-server (`INFO commandstats`: EVALSHA + EVAL,"
                             + " the requests Tollgate sends on the call path to a single Redis; the commands its Lua scripts run inside,"
                             + " such as the dirty-mark SADD in the settle script, are not counted); Redis CPU from its `INFO cpu`"
-                            + " (user + system, network I/O included), Tollgate CPU from its process, both over the whole point;"
+                            + " (user + system, network I/O included), Tollgate CPU from its process(es), both over the whole point;"
+                            + " \"Redis cores at the measured rate\": Redis CPU per call × the window's calls per second (1.00 is"
+                            + " all of one core, the ceiling of a single-threaded Redis);"
                             + " transactions from `pg_stat_database` of the bench's database (they include the spend flusher and budget-reset"
                             + " job, which run off the call path every 10 s).\n\n");
+        }
+        List<Measurement> hot =
+                results.stream().filter(m -> m.point().id().startsWith("hot-")).toList();
+        if (!hot.isEmpty()) {
+            sb.append("## One hot customer\n\n");
+            MarkdownTable h = new MarkdownTable(
+                    "point",
+                    "target",
+                    "instances",
+                    "calls/s",
+                    "p50",
+                    "p99",
+                    "Tollgate CPU µs per call (all instances)",
+                    "Redis script calls per call",
+                    "Redis CPU µs per call",
+                    "Redis cores at the measured rate",
+                    "alloc B/call");
+            for (Measurement m : hot) {
+                LoadResult r = m.result();
+                h.row(
+                        m.point().id(),
+                        m.target(),
+                        m.point().instances(),
+                        num(r.throughput(), 0),
+                        auto(r.latencyMs(50)),
+                        auto(r.latencyMs(99)),
+                        auto(m.cpuMicrosPerCall()),
+                        m.redisCommands() < 0
+                                ? null
+                                : num((double) m.redisCommands() / Math.max(1, r.completedTotal()), 2),
+                        num(m.redisCpuMicrosPerCall(), 1),
+                        num(m.redisCoresAtMeasuredRate(), 2),
+                        num(m.allocatedBytesPerCall(), 0));
+            }
+            sb.append(h.render())
+                    .append(
+                            "\nAll calls from one customer whose RPM/TPM limits and budget are far above the load. On one"
+                                    + " Redis, that customer's counters live on one Redis core: the calls/s a fleet can give one customer"
+                                    + " is at most 1 / (Redis CPU per call) — the last column is the share of that core the measured"
+                                    + " rate used. On this 2-core host the instances, Redis, the upstream and the wrk processes share the"
+                                    + " same cores, so the fleet's calls/s is capped by the host, not by Redis.\n\n");
         }
         if (!previous.isEmpty()) {
             sb.append("## Change since the previous report\n\n");
@@ -404,6 +454,9 @@ public final class BenchReport {
                         yes(ratio >= 0.5));
             }
         }
+        for (String tg : tollgates()) {
+            largePromptVerdicts(v, tg);
+        }
         for (Soak k : soaks) {
             boolean ok = k.result().errors() == 0
                     && k.leakReports() == 0
@@ -449,6 +502,72 @@ public final class BenchReport {
         return v;
     }
 
+    /**
+     * Issue 19's goals over every large-prompt point of the run, one row per goal: allocation per
+     * call within 1.5 × the body, no GC pause over 10 ms, p99 within nginx's + 5 ms, throughput at
+     * the target's max-throughput goal against nginx.
+     */
+    private void largePromptVerdicts(MarkdownTable v, String tg) {
+        double goal = tg.contains("redis") ? 0.8 : 1.0;
+        StringBuilder alloc = new StringBuilder();
+        StringBuilder pause = new StringBuilder();
+        StringBuilder p99 = new StringBuilder();
+        StringBuilder tput = new StringBuilder();
+        boolean allocOk = true;
+        boolean pauseOk = true;
+        boolean p99Ok = true;
+        boolean tputOk = true;
+        boolean any = false;
+        boolean anyNginx = false;
+        for (Point p : points()) {
+            Measurement m = find(p.id(), tg);
+            if (p.promptBytes() == 0 || m == null) {
+                continue;
+            }
+            any = true;
+            if (m.gc() != null) {
+                double x = m.allocatedBytesPerCall() / p.bodyBytes();
+                allocOk &= x <= 1.5;
+                sep(alloc).append(p.id()).append(' ').append(num(x, 2)).append(" ×");
+                pauseOk &= m.gc().pauseMillisMax() <= 10;
+                sep(pause)
+                        .append(p.id())
+                        .append(' ')
+                        .append(auto(m.gc().pauseMillisMax()))
+                        .append(" ms");
+            }
+            Measurement n = find(p.id(), "nginx");
+            if (n != null) {
+                anyNginx = true;
+                double d = m.result().latencyMs(99) - n.result().latencyMs(99);
+                p99Ok &= d <= 5;
+                sep(p99).append(p.id())
+                        .append(' ')
+                        .append(d >= 0 ? "+" : "")
+                        .append(auto(d))
+                        .append(" ms");
+                double r = m.result().throughput() / n.result().throughput();
+                tputOk &= r >= goal;
+                sep(tput).append(p.id()).append(' ').append(num(r, 2)).append(" ×");
+            }
+        }
+        if (!any) {
+            return;
+        }
+        if (alloc.length() > 0) {
+            v.row(tg + ": large prompts, heap allocated per call", "≤ 1.5 × the body", alloc, yes(allocOk));
+            v.row(tg + ": large prompts, longest GC pause", "≤ 10 ms", pause, yes(pauseOk));
+        }
+        if (anyNginx) {
+            v.row(tg + ": large prompts, p99 against nginx's", "≤ nginx + 5 ms", p99, yes(p99Ok));
+            v.row(tg + ": large prompts, throughput", "≥ " + goal + " × nginx", tput, yes(tputOk));
+        }
+    }
+
+    private static StringBuilder sep(StringBuilder sb) {
+        return sb.length() == 0 ? sb : sb.append(", ");
+    }
+
     private static String yes(boolean met) {
         return met ? "**met**" : "**missed**";
     }
@@ -480,7 +599,8 @@ public final class BenchReport {
 
     String csv() {
         StringBuilder sb =
-                new StringBuilder("point,target,req_s,p50_ms,p99_ms,p999_ms,ttfb_p50_ms,cpu_us_per_call,errors\n");
+                new StringBuilder("point,target,req_s,p50_ms,p99_ms,p999_ms,ttfb_p50_ms,cpu_us_per_call,errors,"
+                        + "alloc_bytes_per_call,gc_pauses,gc_pause_total_ms,gc_pause_max_ms,redis_cpu_us_per_call\n");
         for (Measurement m : results) {
             LoadResult r = m.result();
             sb.append(String.join(
@@ -493,7 +613,12 @@ public final class BenchReport {
                             num(r.latencyMs(99.9), 3),
                             num(r.firstByteMs(50), 3),
                             num(m.cpuMicrosPerCall(), 1),
-                            String.valueOf(r.errors())))
+                            String.valueOf(r.errors()),
+                            num(m.allocatedBytesPerCall(), 0),
+                            m.gc() == null ? "–" : String.valueOf(m.gc().pauses()),
+                            m.gc() == null ? "–" : num(m.gc().pauseMillisTotal(), 3),
+                            m.gc() == null ? "–" : num(m.gc().pauseMillisMax(), 3),
+                            num(m.redisCpuMicrosPerCall(), 1)))
                     .append('\n');
         }
         return sb.toString();

@@ -1,5 +1,7 @@
 package dev.tollgate.bench.scenario;
 
+import dev.tollgate.bench.gc.GcActivity;
+import dev.tollgate.bench.gc.GcLog;
 import dev.tollgate.bench.load.LatencyRecorder;
 import dev.tollgate.bench.load.LoadGenerator;
 import dev.tollgate.bench.load.LoadResult;
@@ -69,7 +71,14 @@ public final class BenchMain {
                 }
             }
         }
-        Plan plan = Plan.of(quick).only(only);
+        Plan plan;
+        try {
+            plan = Plan.of(quick, only);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         if (population > 0) {
             plan = plan.withPopulation(population);
         }
@@ -96,20 +105,28 @@ public final class BenchMain {
         Map<Upstream, Integer> upstreamPorts = new EnumMap<>(Upstream.class);
         ChildProcess upstream = null;
         ChildProcess redis = null;
+        Fleet fleet = null;
         boolean pgCreated = false;
+        // Start only what the points measure: a run of fleet points alone needs neither nginx nor the
+        // single Tollgates (direct costs nothing and warms the upstream).
+        boolean forEveryTarget = plan.points().stream().anyMatch(x -> !x.fleet() && !x.tollgateOnly());
+        boolean forSingleTollgates = plan.points().stream().anyMatch(x -> !x.fleet());
+        int fleetSize = plan.points().stream().mapToInt(Point::instances).max().orElse(1);
         try (LoadGenerator gen = new LoadGenerator(2)) {
             upstream = launcher.upstreams(upstreamPorts);
             log("upstreams on " + upstreamPorts + ", load generator on " + gen.transport());
             targets.add(launcher.direct(upstreamPorts));
             StringBuilder why = new StringBuilder();
-            Target nginx = launcher.nginx(upstreamPorts, why);
+            Target nginx = forEveryTarget ? launcher.nginx(upstreamPorts, why) : null;
             if (nginx != null) {
                 targets.add(nginx);
-            } else {
+            } else if (forEveryTarget) {
                 notes.add(why.toString());
                 log(why.toString());
             }
-            targets.add(launcher.tollgate("tollgate-embedded", jar, upstreamPorts, false, runId));
+            if (forSingleTollgates) {
+                targets.add(launcher.tollgate("tollgate-embedded", jar, upstreamPorts, false, runId));
+            }
             boolean pgUp = Launcher.sh("pg_isready -h 127.0.0.1 -p 5432") == 0;
             redis = pgUp ? launcher.redis() : null;
             if (redis != null) {
@@ -118,12 +135,33 @@ public final class BenchMain {
                         + "&& psql -h 127.0.0.1 -U postgres -qc 'CREATE DATABASE tollgate_bench'");
                 pgCreated = true;
                 try {
-                    targets.add(launcher.tollgate("tollgate-redis-pg", jar, upstreamPorts, true, runId));
+                    if (forSingleTollgates) {
+                        targets.add(launcher.tollgate("tollgate-redis-pg", jar, upstreamPorts, true, runId));
+                    }
                 } catch (IOException e) {
                     String n = "tollgate-redis-pg did not start in 5 attempts ("
                             + e.getMessage().lines().skip(1).findFirst().orElse("") + "); that target was skipped.";
                     notes.add(n);
                     log(n);
+                }
+                if (fleetSize > 1) {
+                    String name = "tollgate-redis-pg-x" + fleetSize;
+                    try {
+                        fleet = Fleet.start(launcher, name, fleetSize, jar, upstreamPorts, runId);
+                        notes.add(
+                                name + ": " + fleetSize + " Tollgate processes on the same redis-server, the same"
+                                        + " PostgreSQL database and the same key prefix (as a fleet is deployed; the single"
+                                        + " tollgate-redis-pg, when started, shares them too and stays idle during fleet points),"
+                                        + " each on its own port with -Xms" + launcher.tollgateHeap + " -Xmx"
+                                        + launcher.tollgateHeap
+                                        + "; a fleet point runs one wrk per instance, started together,"
+                                        + " with the connections split between them; CPU per call is the sum of the instances'.");
+                    } catch (IOException e) {
+                        String n = name + " did not start ("
+                                + e.getMessage().lines().findFirst().orElse("") + "); the fleet points were skipped.";
+                        notes.add(n);
+                        log(n);
+                    }
                 }
             } else {
                 String n =
@@ -144,39 +182,29 @@ public final class BenchMain {
                                     + " shared cores (apt-get install -y wrk).");
             // Warm the JITs of every process (not recorded).
             for (Target t : targets) {
-                // The JVM (Tollgate, and the upstream through direct) needs its JIT warm: C2 keeps compiling for
-                // tens of seconds, and its CPU would otherwise be charged to the first points.
-                Duration warm = t.kind() == Target.Kind.TOLLGATE
-                        ? plan.targetWarmup()
-                        : plan.targetWarmup().dividedBy(3);
-                log("warming " + t.name() + " for "
-                        + warm.multipliedBy(3).dividedBy(2).toSeconds() + " s");
-                gen.run(spec(t, new Point("warm", "", Upstream.FAST, false, 64, 10, 0, false), Duration.ZERO, warm));
-                gen.run(spec(
-                        t,
-                        new Point("warm", "", Upstream.FAST, true, 64, 10, 0, false),
-                        Duration.ZERO,
-                        warm.dividedBy(2)));
-                gen.run(spec(
-                        t,
-                        new Point("warm", "", Upstream.FAST, false, 1, 10, 0, false),
-                        Duration.ZERO,
-                        Duration.ofSeconds(1)));
-                int largest = plan.points().stream()
-                        .mapToInt(Point::promptBytes)
-                        .max()
-                        .orElse(0);
-                if (largest > 0) {
-                    // Large prompts take other code paths (body handling, the parser's long strings): warm them
-                    // too, or the first large point measures the JIT.
-                    gen.run(spec(
-                            t,
-                            new Point("warm", "", Upstream.FAST, false, 16, 10, 0, false, largest),
-                            Duration.ZERO,
-                            warm.dividedBy(2)));
+                warm(gen, t, plan);
+            }
+            if (fleet != null) {
+                for (Target t : fleet.instances()) {
+                    warm(gen, t, plan);
                 }
             }
             for (Point p : plan.points()) {
+                if (p.fleet()) {
+                    if (fleet == null || wrk == null) {
+                        notes.add(p.id() + " needs redis-server, PostgreSQL and wrk; skipped.");
+                        continue;
+                    }
+                    Measurement m = FleetRun.measure(fleet, p, plan.warmup(), plan.window(), wrk);
+                    results.add(m);
+                    logResult(m);
+                    continue;
+                }
+                if (p.halfStreaming() && wrk == null) {
+                    notes.add(p.id()
+                            + " needs wrk to mix JSON and streaming requests (apt-get install -y wrk); skipped.");
+                    continue;
+                }
                 // 1-connection latency points are the most sensitive to background noise: they run in
                 // rounds that alternate between the targets, and each target's rounds are merged.
                 int rounds = p.connections() == 1 ? plan.latencyRounds() : 1;
@@ -210,28 +238,7 @@ public final class BenchMain {
                 }
                 for (Measurement m : merged.values()) {
                     results.add(m);
-                    LoadResult r = m.result();
-                    log(String.format(
-                            Locale.ROOT,
-                            "%-14s %-18s %8.0f req/s  p50 %7.3f  p99 %7.3f  p99.9 %7.3f ms  ttfb p50 %7.3f  cpu %6.1f us/call"
-                                    + "  err %d  lag p99 %.3f ms%s",
-                            p.id(),
-                            m.target(),
-                            r.throughput(),
-                            r.latencyMs(50),
-                            r.latencyMs(99),
-                            r.latencyMs(99.9),
-                            r.firstByteMs(50),
-                            m.cpuMicrosPerCall(),
-                            r.errors(),
-                            r.recorder().sendLag().getValueAtPercentile(99) / 1000.0,
-                            m.redisCommands() >= 0
-                                    ? String.format(
-                                            Locale.ROOT,
-                                            "  redis cmds/call %.2f  db tx %d",
-                                            (double) m.redisCommands() / Math.max(1, r.completedTotal()),
-                                            m.dbTransactions())
-                                    : ""));
+                    logResult(m);
                 }
             }
             for (Target t : targets) {
@@ -246,6 +253,9 @@ public final class BenchMain {
             if (upstream != null) {
                 upstream.close();
             }
+            if (fleet != null) {
+                fleet.close();
+            }
             if (redis != null) {
                 redis.close();
             }
@@ -255,6 +265,15 @@ public final class BenchMain {
         }
         Duration took = Duration.between(started, Instant.now());
         Files.createDirectories(out);
+        notes.add("Allocation and GC pauses (Tollgate targets): each Tollgate JVM runs with -Xlog:gc (one line per"
+                + " stop-the-world pause: heap before and after, duration). Over each point's measured window (after"
+                + " the warm-up), the pauses are the lines written in the window (count, sum, longest: exact), and the"
+                + " heap allocated is heap in use at the end - at the start (from /metrics) + what each pause freed,"
+                + " since between pauses the heap only grows by allocation; divided by the calls answered in the window."
+                + " It counts all heap allocation, humongous arrays included, to within 1 MB per collection (the log's"
+                + " unit); Netty's pooled direct buffers are not heap and not counted. Micrometer's"
+                + " jvm_gc_memory_allocated_bytes_total was not used: it only moves at a collection and counts the young"
+                + " generation only.");
         BenchReport report = new BenchReport(plan, targets, results, soaks, notes, command, took, started);
         report.write(out);
         log("report written to " + out.resolve(BenchReport.MARKDOWN) + " in " + took.toSeconds() + " s");
@@ -272,13 +291,16 @@ public final class BenchMain {
         double redisCpu0 = onRedis ? redisCpuSeconds() : -1;
         double cpu0 = t.cpuSeconds();
         LoadSpec spec = spec(t, p, warmup, window);
-        LoadResult r = p.max() && wrk != null ? wrk.run(spec) : gen.run(spec);
+        GcLog.Mark[] gcStart = new GcLog.Mark[1];
+        Runnable atWindowStart = t.observesGc() ? () -> gcStart[0] = t.markGc() : () -> {};
+        LoadResult r = p.max() && wrk != null ? wrk.run(spec, atWindowStart) : gen.run(spec, atWindowStart);
+        GcActivity gc = gcStart[0] == null ? null : t.gcSince(gcStart[0]);
         double cpu = t.cpuSeconds() - cpu0;
         long redisDelta = onRedis ? redisCommands() - redis0 : -1;
         long dbDelta = onRedis ? dbTransactions() - db0 : -1;
         double redisCpu = onRedis && redisCpu0 >= 0 ? redisCpuSeconds() - redisCpu0 : -1;
         t.sampleMemory();
-        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta, redisCpu < 0 ? -1 : redisCpu);
+        return new Measurement(p, t.name(), r, cpu, redisDelta, dbDelta, redisCpu < 0 ? -1 : redisCpu, gc);
     }
 
     /** Two rounds of one target at one point as one measurement: histograms and counts added. */
@@ -297,7 +319,8 @@ public final class BenchMain {
         long db = a.dbTransactions() < 0 ? -1 : a.dbTransactions() + b.dbTransactions();
         double redisCpu =
                 a.redisCpuSeconds() < 0 || b.redisCpuSeconds() < 0 ? -1 : a.redisCpuSeconds() + b.redisCpuSeconds();
-        return new Measurement(a.point(), a.target(), r, a.cpuSeconds() + b.cpuSeconds(), redis, db, redisCpu);
+        GcActivity gc = a.gc() == null || b.gc() == null ? null : a.gc().plus(b.gc());
+        return new Measurement(a.point(), a.target(), r, a.cpuSeconds() + b.cpuSeconds(), redis, db, redisCpu, gc);
     }
 
     static LoadSpec spec(Target t, Point p, Duration warmup, Duration window) {
@@ -314,7 +337,68 @@ public final class BenchMain {
                 warmup,
                 window,
                 Duration.ofSeconds(p.upstream() == Upstream.DRIP ? 15 : 5),
-                p.promptBytes());
+                p.promptBytes(),
+                p.halfStreaming());
+    }
+
+    /** Warms the JIT of a target's process (not recorded): JSON, streaming, one connection, and large prompts when the plan has them. */
+    private static void warm(LoadGenerator gen, Target t, Plan plan) throws InterruptedException {
+        // The JVM (Tollgate, and the upstream through direct) needs its JIT warm: C2 keeps compiling for
+        // tens of seconds, and its CPU would otherwise be charged to the first points.
+        Duration warm = t.kind() == Target.Kind.TOLLGATE
+                ? plan.targetWarmup()
+                : plan.targetWarmup().dividedBy(3);
+        log("warming " + t.name() + " for " + warm.multipliedBy(3).dividedBy(2).toSeconds() + " s");
+        gen.run(spec(t, new Point("warm", "", Upstream.FAST, false, 64, 10, 0, false), Duration.ZERO, warm));
+        gen.run(spec(
+                t, new Point("warm", "", Upstream.FAST, true, 64, 10, 0, false), Duration.ZERO, warm.dividedBy(2)));
+        gen.run(spec(
+                t, new Point("warm", "", Upstream.FAST, false, 1, 10, 0, false), Duration.ZERO, Duration.ofSeconds(1)));
+        int largest = plan.points().stream().mapToInt(Point::promptBytes).max().orElse(0);
+        if (largest > 0) {
+            // Large prompts take other code paths (body handling, the parser's long strings): warm them
+            // too, or the first large point measures the JIT.
+            gen.run(spec(
+                    t,
+                    new Point("warm", "", Upstream.FAST, false, 16, 10, 0, false, largest),
+                    Duration.ZERO,
+                    warm.dividedBy(2)));
+        }
+    }
+
+    private static void logResult(Measurement m) {
+        LoadResult r = m.result();
+        log(String.format(
+                Locale.ROOT,
+                "%-14s %-18s %8.0f req/s  p50 %7.3f  p99 %7.3f  p99.9 %7.3f ms  ttfb p50 %7.3f  cpu %6.1f us/call"
+                        + "  err %d  lag p99 %.3f ms%s%s",
+                m.point().id(),
+                m.target(),
+                r.throughput(),
+                r.latencyMs(50),
+                r.latencyMs(99),
+                r.latencyMs(99.9),
+                r.firstByteMs(50),
+                m.cpuMicrosPerCall(),
+                r.errors(),
+                r.recorder().sendLag().getValueAtPercentile(99) / 1000.0,
+                m.redisCommands() >= 0
+                        ? String.format(
+                                Locale.ROOT,
+                                "  redis cmds/call %.2f  redis cpu %.1f us/call  db tx %d",
+                                (double) m.redisCommands() / Math.max(1, r.completedTotal()),
+                                m.redisCpuMicrosPerCall(),
+                                m.dbTransactions())
+                        : "",
+                m.gc() != null
+                        ? String.format(
+                                Locale.ROOT,
+                                "  alloc %.0f B/call  gc %d pauses %.1f ms (max %.2f ms)",
+                                m.allocatedBytesPerCall(),
+                                m.gc().pauses(),
+                                m.gc().pauseMillisTotal(),
+                                m.gc().pauseMillisMax())
+                        : ""));
     }
 
     /** One call of each kind; for Tollgate, checks the answer carries the rate-limit headers (enforcement on). */

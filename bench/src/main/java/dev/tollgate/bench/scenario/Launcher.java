@@ -1,5 +1,6 @@
 package dev.tollgate.bench.scenario;
 
+import dev.tollgate.bench.gc.GcLog;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -281,11 +282,15 @@ final class Launcher {
             int port,
             String logName)
             throws IOException, InterruptedException {
+        // One line per GC pause (heap before and after, duration): the bench reads allocation and pauses
+        // of each measured window from it (GcLog). No rotation, so a window's lines stay in one file.
+        Path gcLog = dir.resolve(logName.replace(".log", "-gc.log"));
         List<String> cmd = new ArrayList<>(List.of(
                 javaBin,
                 "-Xms" + tollgateHeap,
                 "-Xmx" + tollgateHeap,
                 "-XX:+UseG1GC",
+                "-Xlog:gc:file=" + gcLog + ":uptime,level,tags:filecount=0",
                 "-Dio.netty.leakDetection.level=simple",
                 "-jar",
                 jar.toString(),
@@ -309,7 +314,8 @@ final class Launcher {
                 models,
                 Map.of("Authorization", "Bearer " + MASTER_KEY),
                 p,
-                describe);
+                describe,
+                new GcLog(gcLog));
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
             if (!p.isAlive()) {

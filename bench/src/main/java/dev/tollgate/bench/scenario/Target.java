@@ -1,5 +1,9 @@
 package dev.tollgate.bench.scenario;
 
+import dev.tollgate.bench.gc.GcActivity;
+import dev.tollgate.bench.gc.GcLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +30,9 @@ public final class Target implements AutoCloseable {
     private final Map<String, String> headers;
     private final ChildProcess process;
     private final String note;
+    /** The JVM's {@code -Xlog:gc} file (Tollgate); null for targets that are no JVM. */
+    private final GcLog gcLog;
+
     private long maxRss;
     private long maxHeap;
 
@@ -37,6 +44,19 @@ public final class Target implements AutoCloseable {
             Map<String, String> headers,
             ChildProcess process,
             String note) {
+        this(name, kind, ports, models, headers, process, note, null);
+    }
+
+    Target(
+            String name,
+            Kind kind,
+            Map<Upstream, Integer> ports,
+            Map<Upstream, String> models,
+            Map<String, String> headers,
+            ChildProcess process,
+            String note,
+            GcLog gcLog) {
+        this.gcLog = gcLog;
         this.name = name;
         this.kind = kind;
         this.ports = new EnumMap<>(ports);
@@ -77,6 +97,29 @@ public final class Target implements AutoCloseable {
     /** CPU seconds of the proxy process(es); 0 for direct. */
     public double cpuSeconds() {
         return process == null ? 0 : process.cpuSeconds();
+    }
+
+    /** Whether the GC's allocation and pauses are observed ({@link #markGc}, {@link #gcSince}). */
+    public boolean observesGc() {
+        return gcLog != null;
+    }
+
+    /** The start of a GC window: the log's position and the heap in use now. */
+    public GcLog.Mark markGc() {
+        try {
+            return gcLog.mark(heapUsedBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the GC did since {@code mark}. */
+    public GcActivity gcSince(GcLog.Mark mark) {
+        try {
+            return gcLog.since(mark, heapUsedBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Samples RSS and (Tollgate) heap in use, keeping the maxima. */

@@ -87,4 +87,60 @@ class WrkRunnerTest {
                 .contains("return reqs[n % customers]");
         assertThat(new RequestTemplates(large).request(4)).hasSizeGreaterThan(390_000);
     }
+
+    @Test
+    void halfStreamingBuildsBothBodiesPerCustomerAndAlternatesThem() {
+        LoadSpec base = spec();
+        LoadSpec mix = new LoadSpec(
+                base.host(),
+                base.port(),
+                base.path(),
+                base.headers(),
+                base.model(),
+                false,
+                3,
+                16,
+                0,
+                base.warmup(),
+                base.duration(),
+                base.drainTimeout(),
+                1_000,
+                true);
+        String lua = WrkRunner.script(mix, dir.resolve("s.out"));
+        String json = RequestTemplates.body("fast", "\u0000", false, 1_000);
+        String stream = RequestTemplates.body("fast", "\u0000", true, 1_000);
+        assertThat(lua)
+                .contains("local tail = \""
+                        + json.substring(json.indexOf('\u0000') + 1).replace("\"", "\\\"") + "\"")
+                .contains("local streamTail = \""
+                        + stream.substring(stream.indexOf('\u0000') + 1).replace("\"", "\\\"") + "\"")
+                .contains(
+                        "reqs[2 * i] = wrk.format(nil, \"/v1/chat/completions\", headersAccepting(\"application/json\"),")
+                .contains("reqs[2 * i + 1] = wrk.format(nil, \"/v1/chat/completions\","
+                        + " headersAccepting(\"text/event-stream\"), streamHead")
+                .contains("return reqs[n % (2 * customers)]");
+        assertThat(stream).contains("\"stream\":true");
+        assertThat(json).doesNotContain("\"stream\"");
+    }
+
+    @Test
+    void halfStreamingIsNotAlsoAllStreaming() {
+        LoadSpec base = spec();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new LoadSpec(
+                        base.host(),
+                        base.port(),
+                        base.path(),
+                        base.headers(),
+                        base.model(),
+                        true,
+                        3,
+                        16,
+                        0,
+                        base.warmup(),
+                        base.duration(),
+                        base.drainTimeout(),
+                        0,
+                        true))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
 }
