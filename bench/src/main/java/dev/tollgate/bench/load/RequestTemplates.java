@@ -42,7 +42,7 @@ public final class RequestTemplates {
 
     /**
      * A large-prompt body of about {@code promptBytes} bytes (0: the small {@link #body(String,
-     * String, boolean)}): a system message and one long user message of plain words (as a RAG
+     * String, boolean)}): a system message and one long user message of lines of text (as a RAG
      * context or a long transcript is), {@code max_tokens: 16}. The fields come in the order the
      * OpenAI Python SDK writes them: {@code messages} first, {@code model} and {@code user} after it.
      */
@@ -51,7 +51,7 @@ public final class RequestTemplates {
             return body(model, customer, stream);
         }
         String system = "You are a helpful assistant. Answer from the context below.";
-        int words = Math.max(1, (promptBytes - 200) / FILLER.length());
+        int words = Math.max(1, (promptBytes - 200) / FILLER_BYTES);
         StringBuilder user = new StringBuilder(words * FILLER.length());
         for (int i = 0; i < words; i++) {
             user.append(FILLER);
@@ -62,8 +62,15 @@ public final class RequestTemplates {
                 + "\"user\":\"" + customer + "\"}";
     }
 
-    /** About 10 tokens of ordinary text; a 400 KB prompt is about 100,000 tokens. */
-    private static final String FILLER = "The toll gate opens at dawn and closes at dusk. ";
+    /**
+     * About 20 tokens of text as prompts carry it: a line break (a JSON escape), a quoted word
+     * (escaped quotes) and a non-ASCII character in every line, which the proxy's check of the
+     * messages must step over as well as plain letters; a 400 KB prompt is about 100,000 tokens.
+     */
+    private static final String FILLER =
+            "The toll gate opens at dawn \u2013 and closes at \\\"dusk\\\", says the keeper.\\n";
+
+    private static final int FILLER_BYTES = FILLER.getBytes(StandardCharsets.UTF_8).length;
 
     /** The JSON body sent for one customer. */
     public static String body(String model, String customer, boolean stream) {

@@ -2,6 +2,7 @@ package dev.tollgate.bench.load;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -75,7 +76,7 @@ class WrkRunnerTest {
                 base.drainTimeout(),
                 400_000);
         String body = RequestTemplates.body("fast", "cust-1", false, 400_000);
-        assertThat(body.length()).isBetween(390_000, 400_000);
+        assertThat(body.getBytes(StandardCharsets.UTF_8).length).isBetween(390_000, 400_000);
         var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
         assertThat(tree.get("max_tokens").asInt()).isEqualTo(16);
         assertThat(tree.get("user").asText()).isEqualTo("cust-1");
