@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -216,6 +217,20 @@ public final class Admission {
                 .thenCompose(s -> s);
     }
 
+    /**
+     * Admits again once a missing account (the customer's or a model entry's) is seeded. A failed
+     * seed (database or store unreachable) falls under the failure policy like a failed admit,
+     * instead of escaping as a 500.
+     */
+    private CompletionStage<Ticket> afterSeed(
+            CompletionStage<Void> seed,
+            Supplier<CompletionStage<Ticket>> admitAgain,
+            String customerId,
+            CustomerLimits limits) {
+        return seed.handle((v, seedErr) -> seedErr != null ? degraded(customerId, limits, seedErr) : admitAgain.get())
+                .thenCompose(s -> s);
+    }
+
     /** Gives back the in-flight slot a ticket holds; called once, when its call ends, whatever way. */
     public void releaseSlot(Ticket ticket) {
         if (ticket != null && ticket.slotId() != null) {
@@ -310,13 +325,12 @@ public final class Admission {
                                         new IllegalStateException(
                                                 "limit store lost the model account right after seeding"));
                             }
-                            return reconciler
-                                    .seedModel(id, model, nowMs)
-                                    .handle((v, seedErr) -> seedErr != null
-                                            ? degraded(id, limits, seedErr)
-                                            : admitWithLimits(
-                                                    policy, nowMs, reserveNanos, reserveTokens, model, seedsLeft - 1))
-                                    .thenCompose(x -> x);
+                            return afterSeed(
+                                    reconciler.seedModel(id, model, nowMs),
+                                    () -> admitWithLimits(
+                                            policy, nowMs, reserveNanos, reserveTokens, model, seedsLeft - 1),
+                                    id,
+                                    limits);
                         case MODEL_BUDGET_EXCEEDED:
                             refusalCounter.refusal(RefusalReason.MODEL_BUDGET);
                             return CompletableFuture.<Ticket>failedFuture(
@@ -336,15 +350,12 @@ public final class Admission {
                                         limits,
                                         new IllegalStateException("limit store lost the account right after seeding"));
                             }
-                            // A failed seed (database or store unreachable) falls under the failure policy like
-                            // a failed admit, instead of escaping as a 500.
-                            return reconciler
-                                    .seed(id, nowMs)
-                                    .handle((v, seedErr) -> seedErr != null
-                                            ? degraded(id, limits, seedErr)
-                                            : admitWithLimits(
-                                                    policy, nowMs, reserveNanos, reserveTokens, model, seedsLeft - 1))
-                                    .thenCompose(s -> s);
+                            return afterSeed(
+                                    reconciler.seed(id, nowMs),
+                                    () -> admitWithLimits(
+                                            policy, nowMs, reserveNanos, reserveTokens, model, seedsLeft - 1),
+                                    id,
+                                    limits);
                         case BUDGET_EXCEEDED:
                             refusalCounter.refusal(RefusalReason.BUDGET);
                             return CompletableFuture.<Ticket>failedFuture(

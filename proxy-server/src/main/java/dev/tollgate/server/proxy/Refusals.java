@@ -40,19 +40,14 @@ final class Refusals {
      * {@code in flight=} figure between spend and budget; otherwise it is LiteLLM's text exactly.
      */
     static TollgateException budget(String customerId, AdmitDecision d, CustomerLimits limits, int status, long nowMs) {
-        boolean byReservations = d.spentNanos() < limits.maxBudgetNanos() && d.reservedNanos() > 0;
-        String message = "ExceededBudget: End User=" + customerId + " over budget. Spend="
-                + PythonFloat.of(d.spentNanos())
-                + (byReservations ? ", in flight=" + PythonFloat.of(d.reservedNanos()) : "")
-                + ", Budget=" + PythonFloat.of(limits.maxBudgetNanos());
-        Map<String, String> headers = new LinkedHashMap<>();
-        // The budget will not come back within any retry window: tell the SDKs not to retry.
-        headers.put("x-should-retry", "false");
-        if (limits.periodEndMs() > 0) {
-            long seconds = Math.max(1, (limits.periodEndMs() - nowMs + 999) / 1000);
-            headers.put("retry-after", Long.toString(seconds));
-        }
-        return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);
+        return budgetRefusal(
+                "ExceededBudget: End User=" + customerId + " over budget.",
+                d.spentNanos(),
+                d.reservedNanos(),
+                limits.maxBudgetNanos(),
+                limits.periodEndMs(),
+                status,
+                nowMs);
     }
 
     /**
@@ -62,15 +57,32 @@ final class Refusals {
      */
     static TollgateException modelBudget(
             String customerId, AdmitDecision d, ModelLimits model, int status, long nowMs) {
-        boolean byReservations = d.modelSpentNanos() < model.maxBudgetNanos() && d.modelReservedNanos() > 0;
-        String message = "ExceededModelBudget: End User=" + customerId + " over budget for model=" + model.model()
-                + ". Spend=" + PythonFloat.of(d.modelSpentNanos())
-                + (byReservations ? ", in flight=" + PythonFloat.of(d.modelReservedNanos()) : "")
-                + ", Budget=" + PythonFloat.of(model.maxBudgetNanos());
+        return budgetRefusal(
+                "ExceededModelBudget: End User=" + customerId + " over budget for model=" + model.model() + ".",
+                d.modelSpentNanos(),
+                d.modelReservedNanos(),
+                model.maxBudgetNanos(),
+                model.periodEndMs(),
+                status,
+                nowMs);
+    }
+
+    /**
+     * A spent budget's refusal: {@code <lead> Spend=<s>[, in flight=<r>], Budget=<b>}, where the
+     * in-flight figure is shown only when reservations, not spend, tip it. The budget will not come
+     * back within any retry window, so the SDKs are told not to retry; {@code retry-after} points at
+     * the period's end when there is one.
+     */
+    private static TollgateException budgetRefusal(
+            String lead, long spent, long reserved, long max, long periodEndMs, int status, long nowMs) {
+        boolean byReservations = spent < max && reserved > 0;
+        String message = lead + " Spend=" + PythonFloat.of(spent)
+                + (byReservations ? ", in flight=" + PythonFloat.of(reserved) : "")
+                + ", Budget=" + PythonFloat.of(max);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("x-should-retry", "false");
-        if (model.periodEndMs() > 0) {
-            long seconds = Math.max(1, (model.periodEndMs() - nowMs + 999) / 1000);
+        if (periodEndMs > 0) {
+            long seconds = Math.max(1, (periodEndMs - nowMs + 999) / 1000);
             headers.put("retry-after", Long.toString(seconds));
         }
         return new TollgateException(ErrorKind.BUDGET_EXCEEDED, message, null, status, headers);
