@@ -184,8 +184,10 @@ class SpendAfterFaultsTest {
         AtomicLong killedAt = new AtomicLong();
         List<Load.Call> calls = loadWithFault(List.of(a, b), customers, 12, () -> {
             Thread.sleep(5_000);
-            killedAt.set(System.currentTimeMillis());
             a.kill();
+            // Taken once the process is gone: a call that starts while the signal is on its way can
+            // still be settled there without its answer being sent.
+            killedAt.set(System.currentTimeMillis());
         });
         awaitNothingPending(customers, prefix);
 
@@ -200,7 +202,9 @@ class SpendAfterFaultsTest {
                 .count();
         for (SpendFigures f : figures.values()) {
             // A call on the killed instance may have been settled before its answer was sent.
-            assertThat(f.ledger() - f.headers()).as(f.toString()).isBetween(0L, inFlightAtKill * perCall);
+            assertThat(f.ledger() - f.headers())
+                    .as("%s; calls unanswered on the killed instance: %d", f, inFlightAtKill)
+                    .isBetween(0L, inFlightAtKill * perCall);
             assertThat(f.enforced()).as(f.toString()).isEqualTo(f.ledger());
             assertThat(f.pending()).as(f.toString()).isZero();
             assertThat(f.info()).as(f.toString()).isEqualTo(f.ledger());
@@ -236,8 +240,8 @@ class SpendAfterFaultsTest {
                     waiting.set((int) postgres.queryLong("SELECT COUNT(*) FROM pg_stat_activity"
                             + " WHERE datname = 'tollgate' AND wait_event_type = 'Lock'"));
                 }
-                killedAt.set(System.currentTimeMillis());
                 a.kill();
+                killedAt.set(System.currentTimeMillis()); // once the process is gone, as above
                 c.commit();
             }
             a.startAgain();
@@ -255,7 +259,9 @@ class SpendAfterFaultsTest {
                 .filter(c -> c.target() == 0 && !c.ok() && c.startMs() <= killedAt.get())
                 .count();
         for (SpendFigures f : figures.values()) {
-            assertThat(f.ledger() - f.headers()).as(f.toString()).isBetween(0L, inFlightAtKill * perCall);
+            assertThat(f.ledger() - f.headers())
+                    .as("%s; calls unanswered on the killed instance: %d", f, inFlightAtKill)
+                    .isBetween(0L, inFlightAtKill * perCall);
             assertThat(f.enforced()).as(f.toString()).isEqualTo(f.ledger());
             assertThat(f.pending()).as(f.toString()).isZero();
             assertThat(f.info()).as(f.toString()).isEqualTo(f.ledger());
