@@ -328,12 +328,9 @@ public final class SpendFlusher implements AutoCloseable {
      */
     private int[] flushPage(List<String> dirty) {
         int failed = 0;
-        List<CompletableFuture<PendingBatch>> claims = new ArrayList<>(dirty.size());
-        for (String customerId : dirty) {
-            claims.add(store.claimPending(customerId).toCompletableFuture());
-        }
+        List<CompletionStage<PendingBatch>> claims = store.claimPending(dirty);
         List<PendingBatch> batches = new ArrayList<>(dirty.size());
-        for (CompletableFuture<PendingBatch> claim : claims) {
+        for (CompletionStage<PendingBatch> claim : claims) {
             try {
                 PendingBatch batch = await(claim);
                 if (!batch.isEmpty()) {
@@ -346,10 +343,11 @@ public final class SpendFlusher implements AutoCloseable {
             }
         }
         int applied = 0;
-        List<CompletableFuture<Void>> acks = new ArrayList<>(batches.size());
+        List<CompletionStage<Void>> acks = new ArrayList<>(batches.size());
         for (int from = 0; from < batches.size(); from += GROUP) {
             List<PendingBatch> group = batches.subList(from, Math.min(batches.size(), from + GROUP));
             List<SpendRepository.Result> results = repo.apply(group, clock.millis());
+            List<PendingBatch> committed = new ArrayList<>(group.size());
             boolean groupFailed = true;
             for (int i = 0; i < group.size(); i++) {
                 PendingBatch batch = group.get(i);
@@ -376,8 +374,9 @@ public final class SpendFlusher implements AutoCloseable {
                     }
                 }
                 groupFailed = false;
-                acks.add(store.ackPending(batch.customerId(), batch.batchId()).toCompletableFuture());
+                committed.add(batch);
             }
+            acks.addAll(store.ackPending(committed));
             if (groupFailed) {
                 // Likely the database is down: leave the rest claimed for the next pass rather than
                 // waiting for a connection once per group.
@@ -386,7 +385,7 @@ public final class SpendFlusher implements AutoCloseable {
                 break;
             }
         }
-        for (CompletableFuture<Void> ack : acks) {
+        for (CompletionStage<Void> ack : acks) {
             try {
                 await(ack);
             } catch (Exception e) {

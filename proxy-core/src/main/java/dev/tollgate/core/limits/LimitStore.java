@@ -1,5 +1,6 @@
 package dev.tollgate.core.limits;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -106,6 +107,31 @@ public interface LimitStore extends AutoCloseable {
 
     /** Forgets a batch after its database commit. A no-op when the batch is not the claimed one. */
     CompletionStage<Void> ackPending(String customerId, String batchId);
+
+    /**
+     * {@link #claimPending(String)} for several customers: one stage per customer, in order. A
+     * store may serve them in fewer round trips; customers served together fail together.
+     */
+    default List<CompletionStage<PendingBatch>> claimPending(List<String> customerIds) {
+        List<CompletionStage<PendingBatch>> out = new ArrayList<>(customerIds.size());
+        for (String customerId : customerIds) {
+            out.add(claimPending(customerId));
+        }
+        return out;
+    }
+
+    /**
+     * {@link #ackPending(String, String)} for several batches: one stage per batch, in order. An
+     * acknowledgement that leaves a customer with nothing pending also clears its dirty mark, so a
+     * flushed customer needs no further claim; a settle after it marks the customer again.
+     */
+    default List<CompletionStage<Void>> ackPending(List<PendingBatch> batches) {
+        List<CompletionStage<Void>> out = new ArrayList<>(batches.size());
+        for (PendingBatch batch : batches) {
+            out.add(ackPending(batch.customerId(), batch.batchId()));
+        }
+        return out;
+    }
 
     /** Pending spend (claimed or not) of one customer, in nano-dollars, for read-your-writes views. */
     CompletionStage<Long> pendingNanos(String customerId);

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * atomic admission as the customer's, counted only when everything passes, settled, queued for
  * persistence and seeded like the customer's account.
  */
-public abstract class ModelBudgetContract extends LimitStoreContractSupport {
+public abstract class ModelBudgetContract extends PendingPageContract {
     protected static final String GPT = "gpt-4o";
     protected static final String OTHER = "claude-3";
     protected static final long MODEL_PERIOD_END = T0 + 86_400_000L;

@@ -4,7 +4,6 @@ import dev.tollgate.core.limits.AccountSnapshot;
 import dev.tollgate.core.limits.AdmitDecision;
 import dev.tollgate.core.limits.AdmitDecisions;
 import dev.tollgate.core.limits.AdmitRequest;
-import dev.tollgate.core.limits.BatchIds;
 import dev.tollgate.core.limits.CustomerLimits;
 import dev.tollgate.core.limits.FlushState;
 import dev.tollgate.core.limits.InProcessLimitStore;
@@ -27,9 +26,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.slf4j.Logger;
@@ -90,11 +87,6 @@ public final class RedisLimitStore implements LimitStore {
     public static final String DEFAULT_PREFIX = "tg:";
     private static final Logger log = LoggerFactory.getLogger(RedisLimitStore.class);
     private static final long WINDOW_TTL_MS = Windows.RETENTION_MS;
-    /**
-     * Lifetime of a flush token after its last change. A reconciliation compares tokens read
-     * seconds apart; one that expired reads as "" and still differs from any batch's token.
-     */
-    private static final long FLUSH_TOKEN_TTL_MS = 24 * 3_600_000L;
 
     private final LoopConnections connections;
     /** True on a single Redis: the settle script adds the dirty mark (see the class comment). */
@@ -105,8 +97,7 @@ public final class RedisLimitStore implements LimitStore {
     private final LuaScript admit;
     private final LuaScript seed;
     private final LuaScript settle;
-    private final LuaScript claim;
-    private final LuaScript ack;
+    private final PendingClaims pendingClaims;
     private final LuaScript pending;
     private final LuaScript pendingModel;
     private final LuaScript reset;
@@ -142,8 +133,8 @@ public final class RedisLimitStore implements LimitStore {
         this.admit = script("admit");
         this.seed = script("seed");
         this.settle = script("settle");
-        this.claim = script("claim");
-        this.ack = script("ack");
+        this.pendingClaims =
+                new PendingClaims(connections, scripts, keys, script("claim"), script("ack"), dirtyInScript);
         this.pending = script("pending");
         this.pendingModel = script("pendingmodel");
         this.reset = script("reset");
@@ -454,60 +445,24 @@ public final class RedisLimitStore implements LimitStore {
 
     @Override
     public CompletionStage<PendingBatch> claimPending(String customerId) {
-        String[] k = {keys.pending(customerId), keys.claimed(customerId), keys.flushToken(customerId)};
-        return scripts.<List<Object>>run(
-                        connections.commands(),
-                        claim,
-                        ScriptOutputType.MULTI,
-                        k,
-                        BatchIds.next(System.currentTimeMillis()),
-                        str(FLUSH_TOKEN_TTL_MS))
-                .thenCompose(flat -> flat.isEmpty()
-                        ? clearDirty(customerId).thenApply(x -> PendingFields.empty(customerId))
-                        : CompletableFuture.completedFuture(toBatch(customerId, flat)));
+        return pendingClaims.claim(List.of(customerId)).get(0);
     }
 
-    /**
-     * Clears the dirty mark of a customer found with nothing pending. A settle on another
-     * instance may have added spend and its mark between the claim and the SREM, so the pending
-     * hash is checked again afterwards and the mark restored if needed.
-     */
-    private CompletionStage<Void> clearDirty(String customerId) {
-        RedisClusterAsyncCommands<String, String> redis = connections.commands();
-        return redis.srem(keys.dirty(), customerId)
-                .thenCompose(n -> redis.exists(keys.pending(customerId)))
-                .thenCompose(exists -> exists > 0
-                        ? redis.sadd(keys.dirty(), customerId).thenApply(x -> (Void) null)
-                        : CompletableFuture.<Void>completedFuture(null));
-    }
-
-    private static PendingBatch toBatch(String customerId, List<Object> flat) {
-        String batchId = null;
-        Map<String, Long> fields = new HashMap<>();
-        for (int i = 0; i + 1 < flat.size(); i += 2) {
-            String field = String.valueOf(flat.get(i));
-            if (field.equals("id")) {
-                batchId = String.valueOf(flat.get(i + 1));
-            } else {
-                fields.put(field, num(flat.get(i + 1)));
-            }
-        }
-        return PendingFields.toBatch(customerId, batchId, fields);
+    @Override
+    public List<CompletionStage<PendingBatch>> claimPending(List<String> customerIds) {
+        return pendingClaims.claim(customerIds);
     }
 
     @Override
     public CompletionStage<Void> ackPending(String customerId, String batchId) {
-        if (batchId == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return scripts.<Long>run(
-                        connections.commands(),
-                        ack,
-                        ScriptOutputType.INTEGER,
-                        new String[] {keys.claimed(customerId), keys.flushToken(customerId)},
-                        batchId,
-                        str(FLUSH_TOKEN_TTL_MS))
-                .thenApply(x -> null);
+        return pendingClaims
+                .ack(List.of(new PendingBatch(customerId, batchId, List.of(), List.of())))
+                .get(0);
+    }
+
+    @Override
+    public List<CompletionStage<Void>> ackPending(List<PendingBatch> batches) {
+        return pendingClaims.ack(batches);
     }
 
     @Override
@@ -581,6 +536,11 @@ public final class RedisLimitStore implements LimitStore {
         return scripts.fallbacks.get();
     }
 
+    /** Script calls sent since the store was opened. */
+    public long scriptCalls() {
+        return scripts.calls.sum();
+    }
+
     /** Script runs that failed (timeouts, connection loss, server errors). */
     public long redisErrors() {
         return scripts.errors.get();
@@ -597,7 +557,7 @@ public final class RedisLimitStore implements LimitStore {
     }
 
     /** Script replies mix integers (Long) and stored integer strings (String, exact in 64-bit). */
-    private static long num(Object v) {
+    static long num(Object v) {
         if (v == null) {
             return 0;
         }

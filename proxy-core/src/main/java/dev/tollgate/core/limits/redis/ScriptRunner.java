@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +24,9 @@ final class ScriptRunner {
     final AtomicLong fallbacks = new AtomicLong();
 
     final AtomicLong errors = new AtomicLong();
+
+    /** Script calls sent (EVALSHA; an EVAL fallback is part of the same call). */
+    final LongAdder calls = new LongAdder();
 
     /** Loads the script into the server cache once, without waiting; EVAL covers a failure. */
     void preload(RedisClusterAsyncCommands<String, String> commands, LuaScript script) {
@@ -41,6 +45,7 @@ final class ScriptRunner {
             ScriptOutputType type,
             String[] keys,
             String... args) {
+        calls.increment();
         CompletionStage<T> first = commands.evalsha(script.sha(), type, keys, args);
         CompletionStage<T> result = first.exceptionallyCompose(e -> {
             if (unwrap(e) instanceof RedisNoScriptException) {

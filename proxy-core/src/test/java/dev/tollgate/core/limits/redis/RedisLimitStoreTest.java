@@ -100,6 +100,34 @@ class RedisLimitStoreTest extends LimitStoreContractTest {
     }
 
     @Test
+    void aSingleRedisClaimsAndAcknowledgesAHundredCustomersPerScriptCall() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            ids.add(customer + "-" + i);
+            settleOne(ids.get(i), 10);
+        }
+        RedisLimitStore redis = (RedisLimitStore) store;
+
+        long before = redis.scriptCalls();
+        List<PendingBatch> batches = new ArrayList<>();
+        for (var claim : store.claimPending(ids)) {
+            batches.add(await(claim));
+        }
+        long claims = redis.scriptCalls() - before;
+        before = redis.scriptCalls();
+        for (var ack : store.ackPending(batches)) {
+            await(ack);
+        }
+        long acks = redis.scriptCalls() - before;
+
+        assertThat(claims).as("script calls to claim 250 customers").isEqualTo(3);
+        assertThat(acks).as("script calls to acknowledge 250 batches").isEqualTo(3);
+        assertThat(await(store.dirtyCustomers(1_000)))
+                .as("nothing left to flush")
+                .isEmpty();
+    }
+
+    @Test
     void scriptFlushDoesNotBreakAnyCall() {
         seed(100, PERIOD_END);
         AdmitDecision a = admit(limits(10_000, 5, -1), T0, 10, 0);
