@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Everything the in-process store keeps for one customer, mirroring the Redis keys of that
@@ -40,8 +41,14 @@ final class CustomerState {
     private PendingSpend pending;
     private PendingSpend claimed;
     private String claimedId;
-    /** Changes at every claim and acknowledgement (see reconcile.lua); "" before the first. */
-    private String flushToken = "";
+    /**
+     * Changes at every claim and acknowledgement (see reconcile.lua); 0 before the first. A number
+     * drawn from one process-wide sequence rather than a string: a million customers would
+     * otherwise keep a million "acked:" + batch id strings (about 80 bytes each).
+     */
+    private long flushToken;
+
+    private static final AtomicLong FLUSH_TOKENS = new AtomicLong();
     /** Accounts of the customer's {@code model_max_budget} entries, by key; null until one is used. */
     private Map<String, ModelAccount> models;
     /** Applied settle ids → period end of their queued spend, "p" or "x" (see settle.lua); bounded; null until used. */
@@ -180,7 +187,7 @@ final class CustomerState {
 
     private int insertWindow(long start) {
         if (windows == null) {
-            windows = new long[6];
+            windows = new long[3]; // one window: most customers never hold two at once
         } else if (windows.length < (windowCount + 1) * 3) {
             windows = Arrays.copyOf(windows, (windowCount + 1) * 3);
         }
@@ -350,14 +357,18 @@ final class CustomerState {
         return m == null ? 0 : m.keptEntries();
     }
 
+    private String flushTokenText() {
+        return flushToken == 0 ? "" : Long.toString(flushToken);
+    }
+
     FlushState flushState() {
-        return new FlushState(flushToken, claimedId);
+        return new FlushState(flushTokenText(), claimedId);
     }
 
     /** See {@link LimitStore#reconcile} and reconcile.lua, whose steps this follows. */
     Reconciliation reconcile(ReconcileRequest r) {
         FlushState seen = r.seen();
-        if (!flushToken.equals(seen.token()) || !Objects.equals(claimedId, seen.claimedBatchId())) {
+        if (!flushTokenText().equals(seen.token()) || !Objects.equals(claimedId, seen.claimedBatchId())) {
             return new Reconciliation(Reconciliation.Outcome.FLUSH_MOVED, 0, 0);
         }
         if (r.model() != null) {
@@ -506,7 +517,7 @@ final class CustomerState {
             }
             claimed = pending;
             claimedId = BatchIds.next(System.currentTimeMillis());
-            flushToken = claimedId;
+            flushToken = FLUSH_TOKENS.incrementAndGet();
             pending = null;
         }
         return claimed.toBatch(customerId, claimedId);
@@ -516,7 +527,7 @@ final class CustomerState {
         if (claimedId != null && claimedId.equals(batchId)) {
             claimed = null;
             claimedId = null;
-            flushToken = "acked:" + batchId;
+            flushToken = FLUSH_TOKENS.incrementAndGet();
         }
     }
 
