@@ -11,7 +11,6 @@ import dev.tollgate.server.proxy.RelayOutcome.Answered;
 import dev.tollgate.server.proxy.RelayOutcome.Failed;
 import dev.tollgate.server.proxy.RelayOutcome.Refused;
 import dev.tollgate.server.proxy.RelayOutcome.Rejected;
-import dev.tollgate.server.upstream.UpstreamFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.CompositeByteBuf;
@@ -33,72 +32,19 @@ import java.time.Clock;
  * the mapped OpenAI-shaped error ({@link AnthropicErrors}). For a client that called
  * {@code /v1/messages} itself, answer and errors are relayed as Anthropic sent them.
  */
-final class AnthropicJsonRelay implements Relay {
-    private static final int MAX_BODY = 64 * 1024 * 1024;
-
-    private final RelayedCall call;
-    private final Exchange exchange;
+final class AnthropicJsonRelay extends BufferedAnswerRelay {
     private final Clock clock;
     /** The client speaks the Messages API too: the answer is relayed as it is, only its usage read. */
     private final boolean passThrough;
 
-    private UpstreamFlow flow;
-    private HttpResponse head;
-    private CompositeByteBuf body;
-
     AnthropicJsonRelay(RelayedCall call, Exchange exchange, Clock clock, boolean passThrough) {
-        this.call = call;
-        this.exchange = exchange;
+        super(call, exchange);
         this.clock = clock;
         this.passThrough = passThrough;
     }
 
     @Override
-    public void onResponse(HttpResponse head, UpstreamFlow flow) {
-        this.flow = flow;
-        this.head = head;
-        this.body = exchange.channel().alloc().compositeBuffer(1024);
-    }
-
-    @Override
-    public void onContent(ByteBuf content, boolean last) {
-        if (body == null) {
-            content.release();
-            return;
-        }
-        body.addComponent(true, content);
-        if (body.readableBytes() > MAX_BODY) {
-            flow.cancel();
-            onFailure(new IllegalStateException("upstream answer larger than " + MAX_BODY + " bytes"));
-            return;
-        }
-        if (last) {
-            complete();
-        }
-    }
-
-    @Override
-    public void onFailure(Throwable cause) {
-        release();
-        call.end(new Failed(cause));
-    }
-
-    @Override
-    public Usage abandon() {
-        release();
-        return call.estimate("");
-    }
-
-    private void release() {
-        if (body != null) {
-            body.release();
-            body = null;
-        }
-    }
-
-    private void complete() {
-        CompositeByteBuf content = body;
-        body = null;
+    protected void complete(HttpResponse head, CompositeByteBuf content) {
         int status = head.status().code();
         if (status != 200) {
             if (passThrough) {

@@ -7,9 +7,7 @@ import dev.tollgate.core.usage.UsageParser;
 import dev.tollgate.server.http.Exchange;
 import dev.tollgate.server.http.Headers;
 import dev.tollgate.server.proxy.RelayOutcome.Answered;
-import dev.tollgate.server.proxy.RelayOutcome.Failed;
 import dev.tollgate.server.proxy.RelayOutcome.Refused;
-import dev.tollgate.server.upstream.UpstreamFlow;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.CompositeByteBuf;
@@ -25,66 +23,13 @@ import java.util.Optional;
  * Relays a non-streaming answer: collects the body, reads its usage, settles, then sends the very
  * same bytes to the client with the cost and rate-limit headers added.
  */
-final class JsonRelay implements Relay {
-    /** Upper bound on a buffered upstream answer; a larger one is treated as a protocol failure. */
-    private static final int MAX_BODY = 64 * 1024 * 1024;
-
-    private final RelayedCall call;
-    private final Exchange exchange;
-    private UpstreamFlow flow;
-    private HttpResponse head;
-    private CompositeByteBuf body;
-
+final class JsonRelay extends BufferedAnswerRelay {
     JsonRelay(RelayedCall call, Exchange exchange) {
-        this.call = call;
-        this.exchange = exchange;
+        super(call, exchange);
     }
 
     @Override
-    public void onResponse(HttpResponse head, UpstreamFlow flow) {
-        this.flow = flow;
-        this.head = head;
-        this.body = exchange.channel().alloc().compositeBuffer(1024);
-    }
-
-    @Override
-    public void onContent(ByteBuf content, boolean last) {
-        if (body == null) {
-            content.release();
-            return;
-        }
-        body.addComponent(true, content);
-        if (body.readableBytes() > MAX_BODY) {
-            flow.cancel();
-            onFailure(new IllegalStateException("upstream answer larger than " + MAX_BODY + " bytes"));
-            return;
-        }
-        if (last) {
-            complete();
-        }
-    }
-
-    @Override
-    public void onFailure(Throwable cause) {
-        if (body != null) {
-            body.release();
-            body = null;
-        }
-        call.end(new Failed(cause));
-    }
-
-    @Override
-    public Usage abandon() {
-        if (body != null) {
-            body.release();
-            body = null;
-        }
-        return call.estimate("");
-    }
-
-    private void complete() {
-        CompositeByteBuf content = body;
-        body = null;
+    protected void complete(HttpResponse head, CompositeByteBuf content) {
         int status = head.status().code();
         if (status != 200) {
             call.end(new Refused(head, content));

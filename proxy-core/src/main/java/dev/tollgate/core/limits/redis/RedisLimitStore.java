@@ -70,7 +70,9 @@ import org.slf4j.LoggerFactory;
  * its pending hash may be new (see settle.lua). On a Redis
  * Cluster it lives in another slot than the customer's keys, so it is updated by a SADD sent
  * right after the settle script instead. If that SADD is lost (crash, timeout) the pending spend
- * is still in Redis; a periodic sweep over {@code *:pend} keys can repair the mark.
+ * is still in Redis; a periodic sweep over {@code *:pend} keys can repair the mark. The mark
+ * is cleared by the claim or acknowledgement that finds nothing left pending
+ * ({@link PendingClaims}: on a single Redis a page of customers per script call).
  * </ul>
  *
  * <p>The admit and settle scripts are kept lean, since they run for every call on the customer's
